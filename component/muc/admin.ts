@@ -1,0 +1,93 @@
+// XEP-0045 muc#admin: kick (§8.2), voice (§8.3/8.4), ban (§9.1), member/admin/owner lists
+// (§9.3-9.8, §10.3-10.7), moderator grants (§9.6). One item per request is processed atomically per item.
+import { NS, StanzaError, iqResult, x, type Element } from '../xml.js';
+import { bare } from '../jid.js';
+import type { MucContext } from './context.js';
+import { Room, affiliationRank, type Affiliation, type Role } from './room.js';
+import { broadcastPresence, leave } from './presence.js';
+
+const AFFILIATIONS: Affiliation[] = ['owner', 'admin', 'member', 'none', 'outcast'];
+const ROLES: Role[] = ['moderator', 'participant', 'visitor', 'none'];
+
+export function handleAdmin(ctx: MucContext, room: Room, iq: Element): Element {
+  const query = iq.getChild('query', NS.mucAdmin)!;
+  const actorJid = iq.attrs.from as string;
+  const actorAff = room.affiliationOf(bare(actorJid));
+  const actor = room.occupantByJid(actorJid);
+  const items = query.getChildren('item');
+  if (items.length === 0) throw new StanzaError('modify', 'bad-request', 'No item');
+  if (iq.attrs.type === 'get') {
+    const wanted = items[0].attrs.affiliation as Affiliation | undefined;
+    const role = items[0].attrs.role as Role | undefined;
+    if (wanted && AFFILIATIONS.includes(wanted)) {
+      if (affiliationRank(actorAff) < 2 && actor?.role !== 'moderator') throw new StanzaError('auth', 'forbidden');
+      const list = [...room.affiliations].filter(([, a]) => a === wanted);
+      return iqResult(iq, x('query', { xmlns: NS.mucAdmin }, ...list.map(([jid, a]) => x('item', { affiliation: a, jid }))));
+    }
+    if (role && ROLES.includes(role)) {
+      if (actor?.role !== 'moderator') throw new StanzaError('auth', 'forbidden');
+      const list = [...room.occupants.values()].filter((o) => o.role === role);
+      return iqResult(iq, x('query', { xmlns: NS.mucAdmin }, ...list.map((o) => x('item', {
+        role: o.role, nick: o.nick, affiliation: room.affiliationOf(o.bareJid), jid: o.jids[0] }))));
+    }
+    throw new StanzaError('modify', 'bad-request', 'Ask for an affiliation or a role');
+  }
+  for (const item of items) {
+    const reason = item.getChildText('reason') ?? undefined;
+    if (item.attrs.role !== undefined) setRole(ctx, room, actorJid, item.attrs.nick as string, item.attrs.role as Role, reason);
+    else if (item.attrs.affiliation !== undefined) setAffiliation(ctx, room, actorJid, item.attrs.jid as string, item.attrs.affiliation as Affiliation, reason);
+    else throw new StanzaError('modify', 'bad-request', 'An item needs a role or an affiliation');
+  }
+  return iqResult(iq);
+}
+
+function setRole(ctx: MucContext, room: Room, actorJid: string, nick: string, role: Role, reason?: string): void {
+  const actor = room.occupantByJid(actorJid);
+  const actorAff = room.affiliationOf(bare(actorJid));
+  if (!ROLES.includes(role)) throw new StanzaError('modify', 'bad-request', 'Unknown role');
+  if (!actor || actor.role !== 'moderator') throw new StanzaError('auth', 'forbidden', 'Only moderators may change roles');
+  const target = nick ? room.occupants.get(nick) : undefined;
+  if (!target) throw new StanzaError('cancel', 'item-not-found', 'No such occupant');
+  const targetAff = room.affiliationOf(target.bareJid);
+  // §8.2: a moderator cannot kick or silence someone of higher affiliation; granting moderator needs admin (§9.6).
+  if ((role === 'none' || role === 'visitor') && affiliationRank(targetAff) > affiliationRank(actorAff)) {
+    throw new StanzaError('cancel', 'not-allowed', 'You cannot do that to someone with a higher affiliation');
+  }
+  if ((role === 'none' || role === 'visitor') && affiliationRank(targetAff) >= 2 && affiliationRank(actorAff) < 3) {
+    throw new StanzaError('cancel', 'not-allowed', 'Admins and owners cannot be kicked or silenced');
+  }
+  if ((role === 'moderator' || target.role === 'moderator') && affiliationRank(actorAff) < 2) {
+    throw new StanzaError('auth', 'forbidden', 'Only admins may grant or revoke moderator');
+  }
+  if (role === 'none') {
+    leave(ctx, room, target, 'all', [307], { nick: actor.nick, reason });
+    return;
+  }
+  target.role = role;
+  broadcastPresence(ctx, room, target, { actor: actor.nick, reason });
+}
+
+function setAffiliation(ctx: MucContext, room: Room, actorJid: string, jid: string, aff: Affiliation, reason?: string): void {
+  if (!AFFILIATIONS.includes(aff)) throw new StanzaError('modify', 'bad-request', 'Unknown affiliation');
+  if (!jid) throw new StanzaError('modify', 'bad-request', 'An affiliation change needs a jid');
+  const actorAff = room.affiliationOf(bare(actorJid));
+  const targetBare = bare(jid);
+  const targetAff = room.affiliationOf(targetBare);
+  if (actorAff !== 'owner' && actorAff !== 'admin') throw new StanzaError('auth', 'forbidden', 'Only admins and owners may change affiliations');
+  // §10: only owners grant or revoke owner/admin; §9: admins manage members and outcasts below them.
+  if (actorAff === 'admin' && (affiliationRank(targetAff) >= 2 || aff === 'owner' || aff === 'admin')) {
+    throw new StanzaError('cancel', 'not-allowed', 'Only owners may change admins and owners');
+  }
+  if (targetAff === 'owner' && aff !== 'owner' && [...room.affiliations.values()].filter((a) => a === 'owner').length === 1) {
+    throw new StanzaError('cancel', 'conflict', 'The room needs at least one owner');
+  }
+  room.setAffiliation(targetBare, aff);
+  ctx.save();
+  const actor = room.occupantByJid(actorJid);
+  for (const o of room.occupantsOf(targetBare)) {
+    if (aff === 'outcast') { leave(ctx, room, o, 'all', [301], { nick: actor?.nick, reason }); continue; }
+    if (aff === 'none' && room.config.membersOnly) { leave(ctx, room, o, 'all', [321], { nick: actor?.nick, reason }); continue; }
+    o.role = Room.defaultRole(aff);
+    broadcastPresence(ctx, room, o, { actor: actor?.nick, reason });
+  }
+}

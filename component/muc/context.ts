@@ -1,0 +1,24 @@
+// What room handlers need from the service that hosts them.
+import type { Element } from '../xml.js';
+import type { Occupant, Room } from './room.js';
+
+export interface Logger {
+  debug(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+export interface MucContext {
+  domain: string;
+  maxParticipants: number;
+  send(el: Element): void;
+  /** Persist rooms whose configuration, affiliations, subject or history changed. */
+  save(): void;
+  /** Forget a room (empty temporary room, or destroyed). */
+  dropRoom(room: Room): void;
+  /** Called when an occupant's last session leaves or is removed, so calls can end its media. */
+  occupantGone(room: Room, occupant: Occupant, realJid: string): void;
+  nextId(): string;
+  log: Logger;
+}

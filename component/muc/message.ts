@@ -1,0 +1,112 @@
+// XEP-0045 messages: groupchat with stanza-ids (XEP-0359) and history (§7.2.15), subject (§8.1),
+// private messages (§7.5), and invitations (§7.8.2 mediated, delivered with a XEP-0249 direct invite too).
+import { NS, StanzaError, clone, errorReply, parseXml, x, type Element } from '../xml.js';
+import { bare } from '../jid.js';
+import type { MucContext } from './context.js';
+import { HISTORY_MAX, type Room } from './room.js';
+
+export function handleMessage(ctx: MucContext, room: Room, stanza: Element, nick: string | undefined): void {
+  if (stanza.attrs.type === 'error') return;
+  try {
+    if (nick === undefined) {
+      if (stanza.attrs.type === 'groupchat') return groupchat(ctx, room, stanza);
+      const invite = stanza.getChild('x', NS.mucUser)?.getChild('invite');
+      if (invite) return mediatedInvite(ctx, room, stanza, invite);
+      throw new StanzaError('modify', 'bad-request', 'Send groupchat messages to the room');
+    }
+    if (stanza.attrs.type === 'groupchat') throw new StanzaError('modify', 'bad-request', 'Groupchat goes to the room address');
+    return privateMessage(ctx, room, stanza, nick);
+  } catch (e) {
+    if (!(e instanceof StanzaError)) throw e;
+    ctx.send(errorReply(stanza, e));
+  }
+}
+
+function groupchat(ctx: MucContext, room: Room, stanza: Element): void {
+  const from = stanza.attrs.from as string;
+  const o = room.occupantByJid(from);
+  if (!o) throw new StanzaError('modify', 'not-acceptable', 'You are not in this room');
+  if (o.role === 'visitor') throw new StanzaError('auth', 'forbidden', 'You have no voice in this room');
+  const subject = stanza.getChild('subject');
+  const body = stanza.getChild('body');
+  if (subject && !body) {
+    const mayChange = o.role === 'moderator' || room.config.changeSubject;
+    if (!mayChange) throw new StanzaError('auth', 'forbidden', 'Only moderators may change the subject');
+    room.subject = { text: subject.getText(), nick: o.nick };
+    ctx.save();
+  }
+  // Payload: everything the sender put in, minus ids that only the room may assign (XEP-0359 §3).
+  const payload = stanza.children.filter((c): c is Element => typeof c !== 'string'
+    && !(c.name === 'stanza-id' && c.attrs.xmlns === NS.sid && c.attrs.by === room.jid));
+  const stanzaId = ctx.nextId();
+  if (body) {
+    room.history.push({
+      nick: o.nick, bareJid: o.bareJid, stanzaId, stamp: new Date().toISOString(),
+      xml: payload.map((c) => c.toString()).join(''),
+    });
+    if (room.history.length > HISTORY_MAX) room.history.splice(0, room.history.length - HISTORY_MAX);
+    if (room.config.persistent) ctx.save();
+  }
+  for (const r of room.occupants.values()) {
+    for (const jid of r.jids) {
+      ctx.send(x('message', { from: room.occupantJid(o.nick), to: jid, type: 'groupchat', id: stanza.attrs.id },
+        ...payload.map(clone), x('stanza-id', { xmlns: NS.sid, id: stanzaId, by: room.jid })));
+    }
+  }
+}
+
+function privateMessage(ctx: MucContext, room: Room, stanza: Element, nick: string): void {
+  const o = room.occupantByJid(stanza.attrs.from as string);
+  if (!o) throw new StanzaError('modify', 'not-acceptable', 'Only occupants may send private messages');
+  const target = room.occupants.get(nick);
+  if (!target) throw new StanzaError('cancel', 'item-not-found', 'No such occupant');
+  for (const jid of target.jids) {
+    const m = clone(stanza);
+    m.attrs.from = room.occupantJid(o.nick);
+    m.attrs.to = jid;
+    // §7.5: mark it as coming through the room so clients do not mistake it for a direct chat.
+    m.children.push(x('x', { xmlns: NS.mucUser }));
+    ctx.send(m);
+  }
+}
+
+export function sendHistory(ctx: MucContext, room: Room, to: string, history: Element | undefined): void {
+  let entries = room.history;
+  const max = history?.attrs.maxstanzas;
+  if (max !== undefined) entries = Number(max) > 0 ? entries.slice(-Number(max)) : [];
+  const since = history?.attrs.since ? Date.parse(history.attrs.since as string) : NaN;
+  if (!Number.isNaN(since)) entries = entries.filter((e) => Date.parse(e.stamp) >= since);
+  for (const e of entries) {
+    const wrapper = parseXml(`<w>${e.xml}</w>`);
+    ctx.send(x('message', { from: room.occupantJid(e.nick), to, type: 'groupchat' },
+      ...wrapper.children.filter((c): c is Element => typeof c !== 'string'),
+      x('delay', { xmlns: NS.delay, from: room.jid, stamp: e.stamp }),
+      x('stanza-id', { xmlns: NS.sid, id: e.stanzaId, by: room.jid })));
+  }
+}
+
+/** §7.2.15: the subject is always sent, empty if none, after the history. */
+export function sendSubject(ctx: MucContext, room: Room, to: string): void {
+  const from = room.subject.nick ? room.occupantJid(room.subject.nick) : room.jid;
+  ctx.send(x('message', { from, to, type: 'groupchat', id: ctx.nextId() }, x('subject', {}, room.subject.text)));
+}
+
+function mediatedInvite(ctx: MucContext, room: Room, stanza: Element, invite: Element): void {
+  const from = stanza.attrs.from as string;
+  const o = room.occupantByJid(from);
+  if (!o) throw new StanzaError('auth', 'forbidden', 'Only occupants may invite');
+  const to = invite.attrs.to as string | undefined;
+  if (!to) throw new StanzaError('modify', 'bad-request', 'The invitation names no invitee');
+  if (room.config.membersOnly) {
+    const aff = room.affiliationOf(o.bareJid);
+    if (aff !== 'owner' && aff !== 'admin') throw new StanzaError('auth', 'forbidden', 'Only admins may invite to a members-only room');
+    if (room.affiliationOf(bare(to)) === 'none') { room.setAffiliation(bare(to), 'member'); ctx.save(); }
+  }
+  const reason = invite.getChildText('reason') ?? undefined;
+  ctx.send(x('message', { from: room.jid, to, id: ctx.nextId() },
+    x('x', { xmlns: NS.mucUser },
+      x('invite', { from: bare(from) }, reason ? x('reason', {}, reason) : undefined),
+      room.config.password ? x('password', {}, room.config.password) : undefined),
+    // XEP-0249 direct invitation, understood by clients that ignore mediated ones.
+    x('x', { xmlns: NS.conference, jid: room.jid, reason, password: room.config.password || undefined })));
+}

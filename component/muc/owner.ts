@@ -1,0 +1,58 @@
+// XEP-0045 muc#owner: configuration (§10.2) and destruction (§10.9).
+import { NS, StanzaError, iqResult, x, type Element } from '../xml.js';
+import { bare } from '../jid.js';
+import type { MucContext } from './context.js';
+import type { Room } from './room.js';
+import { applyConfigForm, configForm } from './config-form.js';
+import { leave, occupantPresence } from './presence.js';
+
+export function handleOwner(ctx: MucContext, room: Room, iq: Element): Element {
+  if (room.affiliationOf(bare(iq.attrs.from as string)) !== 'owner') {
+    throw new StanzaError('auth', 'forbidden', 'Only owners may configure or destroy the room');
+  }
+  const query = iq.getChild('query', NS.mucOwner)!;
+  if (iq.attrs.type === 'get') return iqResult(iq, x('query', { xmlns: NS.mucOwner }, configForm(room.config)));
+  const destroy = query.getChild('destroy');
+  if (destroy) {
+    destroyRoom(ctx, room, destroy);
+    return iqResult(iq);
+  }
+  const form = query.getChild('x', NS.data);
+  if (!form) throw new StanzaError('modify', 'bad-request', 'Expected a form or destroy');
+  if (form.attrs.type === 'cancel') return iqResult(iq);
+  const before = room.config;
+  room.config = applyConfigForm(room.config, form);
+  ctx.save();
+  // §10.2.1: tell occupants the configuration changed (104), and about logging/anonymity changes.
+  const codes = [104];
+  if (before.whois !== room.config.whois) codes.push(room.config.whois === 'anyone' ? 172 : 173);
+  for (const o of room.occupants.values()) for (const jid of o.jids) {
+    ctx.send(x('message', { from: room.jid, to: jid, type: 'groupchat', id: ctx.nextId() },
+      x('x', { xmlns: NS.mucUser }, ...codes.map((c) => x('status', { code: c })))));
+  }
+  if (room.config.membersOnly && !before.membersOnly) {
+    for (const o of [...room.occupants.values()]) {
+      if (room.affiliationOf(o.bareJid) === 'none') leave(ctx, room, o, 'all', [322]);
+    }
+  }
+  if (!room.config.persistent && room.occupants.size === 0) ctx.dropRoom(room);
+  return iqResult(iq);
+}
+
+/** §10.9: every occupant gets unavailable presence carrying the destroy element, then the room is gone. */
+export function destroyRoom(ctx: MucContext, room: Room, destroy?: Element): void {
+  const reason = destroy?.getChildText('reason') ?? undefined;
+  const alt = destroy?.attrs.jid as string | undefined;
+  for (const o of [...room.occupants.values()]) {
+    for (const jid of o.jids) {
+      const p = occupantPresence(room, o, jid, { type: 'unavailable', self: true });
+      const mucX = p.getChild('x', NS.mucUser)!;
+      mucX.children.push(x('destroy', { jid: alt }, reason ? x('reason', {}, reason) : undefined));
+      ctx.send(p);
+      ctx.occupantGone(room, o, jid);
+    }
+  }
+  room.occupants.clear();
+  room.destroyed = true;
+  ctx.dropRoom(room);
+}

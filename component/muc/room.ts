@@ -1,0 +1,117 @@
+// The state of one XEP-0045 room: configuration, affiliations, occupants, history and subject.
+// Pure data and rules; presence/message/IQ handling lives beside it and sends through the service.
+import type { Element } from '../xml.js';
+
+export type Affiliation = 'owner' | 'admin' | 'member' | 'none' | 'outcast';
+export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
+
+export interface RoomConfig {
+  name: string;
+  description: string;
+  persistent: boolean;
+  public: boolean;
+  membersOnly: boolean;
+  password: string; // empty: not password-protected
+  maxUsers: number; // 0: no limit beyond the service's
+  whois: 'moderators' | 'anyone';
+  changeSubject: boolean; // participants may change the subject
+}
+
+export const defaultConfig = (): RoomConfig => ({
+  name: '', description: '', persistent: false, public: true, membersOnly: false, password: '',
+  maxUsers: 0, whois: 'moderators', changeSubject: false,
+});
+
+export interface Occupant {
+  nick: string;
+  /** Real full JIDs joined under this nick (XEP-0045 §7.2.19: multiple sessions share a nick). */
+  jids: string[];
+  bareJid: string;
+  role: Role;
+  /** The last available presence, without addressing, re-broadcast as is. */
+  presence: Element;
+}
+
+export interface HistoryEntry {
+  nick: string;
+  bareJid: string;
+  stanzaId: string;
+  stamp: string;
+  /** Serialized message body children (body, extension elements) as sent by the occupant. */
+  xml: string;
+}
+
+export interface PersistedRoom {
+  local: string;
+  config: RoomConfig;
+  affiliations: Record<string, Affiliation>;
+  subject: { text: string; nick: string };
+  history: HistoryEntry[];
+}
+
+export const HISTORY_MAX = 20;
+
+export class Room {
+  config: RoomConfig = defaultConfig();
+  affiliations = new Map<string, Affiliation>();
+  occupants = new Map<string, Occupant>(); // by nick
+  history: HistoryEntry[] = [];
+  subject = { text: '', nick: '' };
+  destroyed = false;
+
+  constructor(readonly local: string, readonly jid: string) {}
+
+  affiliationOf(bareJid: string): Affiliation {
+    return this.affiliations.get(bareJid) ?? 'none';
+  }
+
+  setAffiliation(bareJid: string, a: Affiliation): void {
+    if (a === 'none') this.affiliations.delete(bareJid);
+    else this.affiliations.set(bareJid, a);
+  }
+
+  /** Default role for an affiliation (XEP-0045 §5.1.2 table). */
+  static defaultRole(a: Affiliation): Role {
+    if (a === 'owner' || a === 'admin') return 'moderator';
+    if (a === 'outcast') return 'none';
+    return 'participant';
+  }
+
+  occupantByJid(fullJid: string): Occupant | undefined {
+    for (const o of this.occupants.values()) if (o.jids.includes(fullJid)) return o;
+    return undefined;
+  }
+
+  occupantsOf(bareJid: string): Occupant[] {
+    return [...this.occupants.values()].filter((o) => o.bareJid === bareJid);
+  }
+
+  occupantJid(nick: string): string {
+    return `${this.jid}/${nick}`;
+  }
+
+  isNonAnonymous(): boolean {
+    return this.config.whois === 'anyone';
+  }
+
+  toPersisted(): PersistedRoom {
+    return {
+      local: this.local, config: { ...this.config }, affiliations: Object.fromEntries(this.affiliations),
+      subject: { ...this.subject }, history: this.history.slice(),
+    };
+  }
+
+  static fromPersisted(p: PersistedRoom, domain: string): Room {
+    const r = new Room(p.local, `${p.local}@${domain}`);
+    r.config = { ...defaultConfig(), ...p.config };
+    r.affiliations = new Map(Object.entries(p.affiliations));
+    r.subject = p.subject ?? { text: '', nick: '' };
+    r.history = p.history ?? [];
+    return r;
+  }
+}
+
+/** Rank used for "may X act on Y" checks (XEP-0045 §5.2 privileges). */
+export function affiliationRank(a: Affiliation): number {
+  return { outcast: -1, none: 0, member: 1, admin: 2, owner: 3 }[a];
+}

@@ -1,0 +1,15 @@
+// Type declarations for @xmpp/client 0.14 as the tests use it.
+declare module '@xmpp/client' {
+  import type { EventEmitter } from 'node:events';
+  import type { Element } from 'ltx';
+  export interface XmppClient extends EventEmitter {
+    start(): Promise<unknown>;
+    stop(): Promise<unknown>;
+    send(el: Element): Promise<void>;
+    jid: { toString(): string } | null;
+    iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
+    reconnect: { stop(): void };
+  }
+  export function client(opts: { service: string; domain: string; username: string; password: string; resource?: string }): XmppClient;
+  export function xml(name: string, attrs?: Record<string, string | undefined> | null, ...children: Array<Element | string>): Element;
+}
