@@ -1,0 +1,264 @@
+// The state of one 1:1 call, as a pure transition function: (state, event) -> (state, effects).
+// No I/O here: the shell (calls.ts) turns effects into JMI messages, Jingle actions, tones and
+// timers, and feeds what happens back in as events.
+//
+//   idle ──call──▶ proposing ──ringing──▶ ringing ──proceed──▶ connecting ──connected──▶ active
+//   idle ──propose──▶ ringing(incoming) ──accept──▶ connecting ──connected──▶ active
+//   any live phase ──hangup/decline/reject/retract/finish/terminated/timeout/failed──▶ ended ──dismiss──▶ idle
+//
+// XEP-0353 §3 (propose → ringing → proceed/reject/retract → finish) and §4.1 (crossing proposes:
+// the lower session id, by i;octet collation, wins).
+import type { JingleMessage } from './xep0353-jmi.js';
+
+export type Phase = 'idle' | 'proposing' | 'ringing' | 'connecting' | 'active' | 'ended';
+export type Media = 'audio' | 'video';
+export type Direction = 'outgoing' | 'incoming';
+export type EndReason =
+  | 'hangup' | 'remote-hangup' | 'declined' | 'busy' | 'missed' | 'cancelled' | 'no-answer'
+  | 'answered-elsewhere' | 'failed';
+
+export interface CallState {
+  phase: Phase;
+  direction?: Direction;
+  sid?: string;
+  /** Bare JID of the other party. */
+  peer?: string;
+  /** Full JID of the device that answered (outgoing) or that called (incoming). */
+  peerFull?: string;
+  media?: Media;
+  /** True when the call arrived as a bare Jingle session-initiate, without JMI. */
+  viaJingle?: boolean;
+  startedAt?: number;
+  endReason?: EndReason;
+}
+
+export const IDLE: CallState = { phase: 'idle' };
+
+/** How long a proposal rings before it is given up, and how long media may take to flow. */
+export const RING_TIMEOUT_MS = 45_000;
+export const CONNECT_TIMEOUT_MS = 30_000;
+
+export type CallEvent =
+  // local user
+  | { type: 'call'; sid: string; peer: string; media: Media }
+  | { type: 'accept' }
+  | { type: 'decline' }
+  | { type: 'hangup' }
+  | { type: 'dismiss' }
+  // XEP-0353 messages; `self` when sent by another device of our own account (carbons)
+  | { type: 'propose'; sid: string; from: string; media: Media; self?: boolean }
+  | { type: 'ringing'; sid: string; from: string; self?: boolean }
+  | { type: 'proceed'; sid: string; from: string; self?: boolean }
+  | { type: 'reject'; sid: string; from: string; self?: boolean; reason?: string; tieBreak?: boolean }
+  | { type: 'retract'; sid: string; from: string; self?: boolean }
+  | { type: 'finish'; sid: string; from: string; self?: boolean }
+  // Jingle (XEP-0166) and media
+  | { type: 'session-initiate'; sid: string; from: string; media: Media }
+  | { type: 'connected'; sid: string; at: number }
+  | { type: 'terminated'; sid: string; reason?: string }
+  | { type: 'failed'; sid: string }
+  | { type: 'timeout'; sid: string };
+
+export type Tone = 'ring' | 'ringback' | 'off';
+
+export type CallEffect =
+  | { kind: 'send'; to: string; jm: JingleMessage }
+  | { kind: 'start-session'; to: string; sid: string; media: Media }
+  | { kind: 'accept-session'; sid: string }
+  | { kind: 'decline-session'; sid: string; reason: string }
+  | { kind: 'end-session'; sid: string; reason: string }
+  | { kind: 'tone'; tone: Tone }
+  | { kind: 'timer'; sid: string; ms: number };
+
+export interface Transition {
+  state: CallState;
+  effects: CallEffect[];
+}
+
+export function bare(jid: string): string {
+  const slash = jid.indexOf('/');
+  return slash < 0 ? jid : jid.slice(0, slash);
+}
+
+/** RFC 4790 §9.3 i;octet: compare code units, which for the ASCII ids in use is byte order. */
+export function octetLess(a: string, b: string): boolean {
+  return a < b;
+}
+
+const LIVE: readonly Phase[] = ['proposing', 'ringing', 'connecting', 'active'];
+
+function end(s: CallState, endReason: EndReason, effects: CallEffect[]): Transition {
+  return { state: { ...s, phase: 'ended', endReason }, effects: [...effects, { kind: 'tone', tone: 'off' }] };
+}
+
+function same<T>(state: T): { state: T; effects: CallEffect[] } {
+  return { state, effects: [] };
+}
+
+function incoming(ev: { sid: string; from: string; media: Media }, viaJingle: boolean): Transition {
+  const state: CallState = {
+    phase: 'ringing', direction: 'incoming', sid: ev.sid, peer: bare(ev.from), peerFull: ev.from,
+    media: ev.media, ...(viaJingle ? { viaJingle: true } : {}),
+  };
+  const effects: CallEffect[] = [];
+  // §3.1: tell the caller this device rings (Jingle-only callers get XEP-0167 ringing from the session)
+  if (!viaJingle) effects.push({ kind: 'send', to: ev.from, jm: { type: 'ringing', id: ev.sid } });
+  effects.push({ kind: 'tone', tone: 'ring' }, { kind: 'timer', sid: ev.sid, ms: RING_TIMEOUT_MS });
+  return { state, effects };
+}
+
+export function transition(s: CallState, ev: CallEvent): Transition {
+  const live = LIVE.includes(s.phase);
+
+  // Stale events about another session are ignored, except new calls arriving while busy.
+  if ('sid' in ev && ev.type !== 'call' && ev.type !== 'propose' && ev.type !== 'session-initiate' && ev.sid !== s.sid) {
+    return same(s);
+  }
+
+  switch (ev.type) {
+    case 'call':
+      if (live) return same(s);
+      return {
+        state: { phase: 'proposing', direction: 'outgoing', sid: ev.sid, peer: bare(ev.peer), media: ev.media },
+        effects: [
+          { kind: 'send', to: bare(ev.peer), jm: { type: 'propose', id: ev.sid, descriptions: ev.media === 'video' ? [{ media: 'audio' }, { media: 'video' }] : [{ media: 'audio' }] } },
+          { kind: 'timer', sid: ev.sid, ms: RING_TIMEOUT_MS },
+        ],
+      };
+
+    case 'propose': {
+      if (ev.self || ev.sid === s.sid) return same(s); // our own carbon, or a duplicate (MAM)
+      if (!live) return incoming(ev, false);
+      const glare = s.direction === 'outgoing' && (s.phase === 'proposing' || s.phase === 'ringing') && s.peer === bare(ev.from);
+      if (glare && s.sid && octetLess(ev.sid, s.sid)) {
+        // §4.1: theirs has the lower id and wins; withdraw ours and answer theirs. Both sides asked
+        // for a call with each other, so it is taken at once.
+        const next = incoming(ev, false);
+        return {
+          state: { ...next.state, phase: 'connecting' },
+          effects: [
+            { kind: 'send', to: s.peer!, jm: { type: 'retract', id: s.sid, tieBreak: true, reason: { condition: 'expired', text: 'Tie-Break' } } },
+            { kind: 'send', to: bare(ev.from), jm: { type: 'proceed', id: ev.sid } },
+            { kind: 'timer', sid: ev.sid, ms: CONNECT_TIMEOUT_MS },
+          ],
+        };
+      }
+      if (glare) {
+        return { state: s, effects: [{ kind: 'send', to: bare(ev.from), jm: { type: 'reject', id: ev.sid, tieBreak: true, reason: { condition: 'expired', text: 'Tie-Break' } } }] };
+      }
+      return { state: s, effects: [{ kind: 'send', to: bare(ev.from), jm: { type: 'reject', id: ev.sid, reason: { condition: 'busy', text: 'Busy' } } }] };
+    }
+
+    case 'ringing':
+      if (s.direction === 'outgoing' && s.phase === 'proposing' && !ev.self) {
+        return { state: { ...s, phase: 'ringing' }, effects: [{ kind: 'tone', tone: 'ringback' }] };
+      }
+      return same(s);
+
+    case 'proceed':
+      if (s.direction === 'outgoing' && (s.phase === 'proposing' || s.phase === 'ringing') && !ev.self) {
+        return {
+          state: { ...s, phase: 'connecting', peerFull: ev.from },
+          effects: [
+            { kind: 'tone', tone: 'off' },
+            { kind: 'start-session', to: ev.from, sid: s.sid!, media: s.media ?? 'audio' },
+            { kind: 'timer', sid: s.sid!, ms: CONNECT_TIMEOUT_MS },
+          ],
+        };
+      }
+      // another device of ours took the call
+      if (s.direction === 'incoming' && s.phase === 'ringing' && ev.self) return end(s, 'answered-elsewhere', []);
+      return same(s);
+
+    case 'reject':
+      if (s.direction === 'outgoing' && (s.phase === 'proposing' || s.phase === 'ringing') && !ev.self) {
+        // §4.1: a tie-break reject means their crossing propose (lower id) is the call that goes on
+        if (ev.tieBreak) return same(s);
+        return end(s, ev.reason === 'busy' ? 'busy' : 'declined', []);
+      }
+      if (s.direction === 'incoming' && s.phase === 'ringing' && ev.self) return end(s, 'declined', []);
+      return same(s);
+
+    case 'retract':
+      if (s.direction === 'incoming' && s.phase === 'ringing' && !ev.self) return end(s, 'missed', []);
+      return same(s);
+
+    case 'accept':
+      if (s.direction !== 'incoming' || s.phase !== 'ringing') return same(s);
+      return {
+        state: { ...s, phase: 'connecting' },
+        effects: [
+          { kind: 'tone', tone: 'off' },
+          // §3.3: proceed goes to the initiator's bare JID, so all its devices and ours learn of it
+          s.viaJingle
+            ? { kind: 'accept-session', sid: s.sid! }
+            : { kind: 'send', to: s.peer!, jm: { type: 'proceed', id: s.sid! } },
+          { kind: 'timer', sid: s.sid!, ms: CONNECT_TIMEOUT_MS },
+        ],
+      };
+
+    case 'decline':
+      if (s.direction !== 'incoming' || s.phase !== 'ringing') return same(s);
+      return end(s, 'declined', [
+        s.viaJingle
+          ? { kind: 'decline-session', sid: s.sid!, reason: 'decline' }
+          : { kind: 'send', to: s.peer!, jm: { type: 'reject', id: s.sid!, reason: { condition: 'decline', text: 'Declined' } } },
+      ]);
+
+    case 'session-initiate':
+      if (ev.sid === s.sid && s.direction === 'incoming' && s.phase === 'connecting' && bare(ev.from) === s.peer) {
+        return { state: { ...s, peerFull: ev.from }, effects: [{ kind: 'accept-session', sid: ev.sid }] };
+      }
+      if (ev.sid === s.sid && s.direction === 'incoming' && s.phase === 'ringing') {
+        return same(s); // early initiate; it is accepted once the user answers
+      }
+      if (!live) return incoming(ev, true);
+      return { state: s, effects: [{ kind: 'decline-session', sid: ev.sid, reason: 'busy' }] };
+
+    case 'connected':
+      if (s.phase !== 'connecting') return same(s);
+      return { state: { ...s, phase: 'active', startedAt: ev.at }, effects: [] };
+
+    case 'hangup':
+      if (s.phase === 'proposing' || s.phase === 'ringing') {
+        if (s.direction === 'incoming') return transition(s, { type: 'decline' });
+        return end(s, 'cancelled', [{ kind: 'send', to: s.peer!, jm: { type: 'retract', id: s.sid!, reason: { condition: 'cancel', text: 'Retracted' } } }]);
+      }
+      if (s.phase === 'connecting' || s.phase === 'active') {
+        return end(s, 'hangup', [
+          { kind: 'end-session', sid: s.sid!, reason: 'success' },
+          ...(s.viaJingle ? [] : [{ kind: 'send', to: s.peer!, jm: { type: 'finish', id: s.sid!, reason: { condition: 'success' } } } as CallEffect]),
+        ]);
+      }
+      return same(s);
+
+    case 'finish':
+    case 'terminated':
+      if (s.phase === 'connecting' || s.phase === 'active') {
+        const effects: CallEffect[] = [{ kind: 'end-session', sid: s.sid!, reason: 'success' }];
+        // §3.5: both sides send finish, so archives hold the end of the call
+        if (!s.viaJingle) effects.push({ kind: 'send', to: s.peer!, jm: { type: 'finish', id: s.sid!, reason: { condition: 'success' } } });
+        return end(s, 'remote-hangup', effects);
+      }
+      if (ev.type === 'terminated' && s.phase === 'ringing' && s.direction === 'incoming') return end(s, 'missed', []);
+      return same(s);
+
+    case 'failed':
+      if (!live) return same(s);
+      return end(s, 'failed', [
+        { kind: 'end-session', sid: s.sid!, reason: 'connectivity-error' },
+        ...(s.viaJingle || s.phase === 'proposing' || s.phase === 'ringing' ? [] : [{ kind: 'send', to: s.peer!, jm: { type: 'finish', id: s.sid!, reason: { condition: 'connectivity-error' } } } as CallEffect]),
+      ]);
+
+    case 'timeout':
+      if (s.phase === 'proposing' || s.phase === 'ringing') {
+        if (s.direction === 'incoming') return end(s, 'missed', []);
+        return end(s, 'no-answer', [{ kind: 'send', to: s.peer!, jm: { type: 'retract', id: s.sid!, reason: { condition: 'timeout', text: 'No answer' } } }]);
+      }
+      if (s.phase === 'connecting') return transition(s, { type: 'failed', sid: s.sid! });
+      return same(s);
+
+    case 'dismiss':
+      return s.phase === 'ended' ? same(IDLE) : same(s);
+  }
+}

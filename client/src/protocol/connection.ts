@@ -1,0 +1,124 @@
+// The StanzaJS client as Carillon configures it: WebSocket only (RFC 7395), the XEP-0353
+// definitions StanzaJS lacks, Jingle with max-bundle and ICE servers from XEP-0215, prefix-free
+// XML, and the Jingle↔SDP adjustments of jingle-sdp.ts on every Jingle request in and out.
+// Connection state is reported as plain values; the views decide what to show.
+import { createClient, type Agent } from 'stanza';
+import type { IQ, Jingle } from 'stanza/protocol/index.js';
+import { JmiProtocol, NS_JMI } from './xep0353-jmi.js';
+import { discoverIceServers } from './xep0215-extdisco.js';
+import { normalizeLocalJingle, normalizeRemoteJingle } from './jingle-sdp.js';
+import { writeDefaultNamespaces } from './xml-compat.js';
+
+export type ConnectionStatus =
+  | { kind: 'offline' }
+  | { kind: 'connecting'; url: string }
+  | { kind: 'online'; jid: string }
+  | { kind: 'reconnecting'; attempt: number }
+  | { kind: 'failed'; reason: 'auth' | 'unreachable' | 'other'; message: string };
+
+export interface ConnectOptions {
+  jid: string;
+  password: string;
+  websocketUrl: string;
+  resource?: string;
+  onStatus: (s: ConnectionStatus) => void;
+}
+
+export interface Connection {
+  client: Agent;
+  close(): Promise<void>;
+}
+
+function randomResource(): string {
+  const b = new Uint8Array(4);
+  globalThis.crypto.getRandomValues(b);
+  return 'carillon-' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** Creates the client, wires the protocol adjustments, and starts connecting. */
+export function connect(opts: ConnectOptions): Connection {
+  const client = createClient({
+    jid: opts.jid,
+    password: opts.password,
+    resource: opts.resource ?? randomResource(),
+    transports: { websocket: opts.websocketUrl, bosh: false },
+    autoReconnect: false, // turned on once a session has started: a wrong password must not loop
+    allowResumption: true,
+    useStreamManagement: true,
+    jingle: {
+      hasRTCPeerConnection: true,
+      advertiseFileTransfer: false,
+      bundlePolicy: 'max-bundle',
+      rtcpMuxPolicy: 'require',
+      iceServers: [], // only what the server lists (XEP-0215); host candidates work on a LAN
+      trickleIce: true,
+    },
+  });
+  client.stanzas.define(JmiProtocol);
+  writeDefaultNamespaces(client.stanzas);
+  client.disco.addFeature(NS_JMI);
+
+  // Jingle requests pass through the interop adjustments in both directions.
+  const manager = client.jingle;
+  const process = manager.process.bind(manager);
+  manager.process = (req: IQ & { jingle: Jingle }) => {
+    if (req.jingle && req.type === 'set') normalizeRemoteJingle(req.jingle);
+    process(req);
+  };
+  const signal = manager.signal.bind(manager);
+  manager.signal = (session, data) => {
+    if (data.jingle) normalizeLocalJingle(data.jingle);
+    signal(session, data);
+  };
+
+  let started = false;
+  let closing = false;
+  let authFailed = false;
+  let attempt = 0;
+
+  client.on('auth:failed', () => {
+    authFailed = true;
+    opts.onStatus({ kind: 'failed', reason: 'auth', message: 'Wrong address or password.' });
+    void client.disconnect();
+  });
+  client.on('session:started', async () => {
+    started = true;
+    attempt = 0;
+    client.config.autoReconnect = true;
+    opts.onStatus({ kind: 'online', jid: client.jid });
+    const domain = client.jid.split('@')[1]!.split('/')[0]!;
+    const ice = await discoverIceServers(client, domain);
+    manager.resetICEServers();
+    for (const s of ice) manager.addICEServer(s);
+  });
+  client.on('disconnected', () => {
+    if (closing || authFailed) return;
+    if (!started) {
+      client.config.autoReconnect = false;
+      opts.onStatus({ kind: 'failed', reason: 'unreachable', message: `Cannot reach the server at ${opts.websocketUrl}.` });
+      return;
+    }
+    attempt += 1;
+    opts.onStatus({ kind: 'reconnecting', attempt });
+  });
+  client.on('stream:error', (err) => {
+    if (err.condition === 'conflict') {
+      closing = true;
+      opts.onStatus({ kind: 'failed', reason: 'other', message: 'Signed in elsewhere with the same device name.' });
+    }
+  });
+
+  opts.onStatus({ kind: 'connecting', url: opts.websocketUrl });
+  client.connect();
+
+  return {
+    client,
+    async close() {
+      closing = true;
+      client.config.autoReconnect = false;
+      manager.endAllSessions('gone');
+      await client.disconnect();
+      opts.onStatus({ kind: 'offline' });
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// Jingle ↔ SDP. StanzaJS translates (jingle/sdp/Protocol + Intermediate); this file is the one
+// place where its output is adjusted to what other XMPP clients send and expect, and the only
+// place in the client that knows about SDP.
+//
+// What needs adjusting, found against Conversations/Dino-style session-initiates:
+// - XEP-0339 sources: those clients describe every SSRC with <source/> (cname, msid) and group
+//   primary+RTX with <ssrc-group semantics='FID'/>, and do not set the XEP-0167 `ssrc` attribute
+//   on <description/>. StanzaJS builds `a=ssrc`/`a=ssrc-group` only from that attribute, so the
+//   primary SSRC is taken from the FID group (first listed is the primary, RFC 5576 §4.2), else
+//   from the first source.
+// - In the other direction StanzaJS announces the RTX SSRC only inside the FID group; a group that
+//   names an SSRC without its own <source/> is refused by some libwebrtc-based parsers, so the RTX
+//   source is added with the primary's parameters. The primary always stays first: the order of
+//   sources is meaningful and must never be re-sorted (e.g. by keying an object on SSRC strings).
+import type { Jingle, JingleContent, JingleRtpDescription } from 'stanza/protocol/index.js';
+import { Namespaces } from 'stanza';
+import * as SdpProtocol from 'stanza/jingle/sdp/Protocol.js';
+import * as SdpIntermediate from 'stanza/jingle/sdp/Intermediate.js';
+
+export type Role = 'initiator' | 'responder';
+
+function rtp(content: JingleContent): JingleRtpDescription | undefined {
+  const app = content.application as JingleRtpDescription | undefined;
+  return app && app.applicationType === Namespaces.NS_JINGLE_RTP_1 ? app : undefined;
+}
+
+// RFC 3551 §6: static payload types may omit the clock rate in Jingle, but SDP's rtpmap needs it.
+const STATIC_CLOCK: Record<string, number> = {
+  0: 8000, 3: 8000, 4: 8000, 5: 8000, 6: 16000, 7: 8000, 8: 8000, 9: 8000, 10: 44100, 11: 44100,
+  12: 8000, 13: 8000, 14: 90000, 15: 8000, 16: 11025, 17: 22050, 18: 8000,
+  25: 90000, 26: 90000, 28: 90000, 31: 90000, 32: 90000, 33: 90000, 34: 90000,
+};
+
+/** Fills the XEP-0167 `ssrc` StanzaJS relies on from XEP-0339 sources and groups (incoming). */
+export function normalizeRemoteJingle(jingle: Jingle): Jingle {
+  for (const content of jingle.contents ?? []) {
+    const app = rtp(content);
+    if (!app) continue;
+    for (const codec of app.codecs ?? []) {
+      if (!codec.clockRate) codec.clockRate = STATIC_CLOCK[codec.id] ?? (app.media === 'video' ? 90000 : 8000);
+    }
+    if (app.ssrc || !app.sources?.length) continue;
+    const fid = app.sourceGroups?.find((g) => g.semantics === 'FID' && g.sources.length >= 2);
+    const primary = fid ? fid.sources[0]! : app.sources[0]!.ssrc;
+    app.ssrc = primary;
+    // StanzaJS takes the cname from the first source: make it the primary's, keep the others' order
+    const i = app.sources.findIndex((s) => s.ssrc === primary);
+    if (i > 0) app.sources.unshift(...app.sources.splice(i, 1));
+    if (fid && app.sourceGroups![0] !== fid) app.sourceGroups = [fid, ...app.sourceGroups!.filter((g) => g !== fid)];
+  }
+  return jingle;
+}
+
+/** Declares every SSRC named in a group as a <source/> (outgoing), primary first. */
+export function normalizeLocalJingle(jingle: Jingle): Jingle {
+  for (const content of jingle.contents ?? []) {
+    const app = rtp(content);
+    if (!app?.sourceGroups?.length) continue;
+    app.sources = app.sources ?? [];
+    const template = app.sources[0];
+    for (const group of app.sourceGroups) {
+      for (const ssrc of group.sources) {
+        if (!app.sources.some((s) => s.ssrc === ssrc)) {
+          app.sources.push({ ssrc, parameters: { ...(template?.parameters ?? {}) } });
+        }
+      }
+    }
+  }
+  return jingle;
+}
+
+/** A remote Jingle description as the SDP a browser's setRemoteDescription takes. */
+export function jingleToSdp(jingle: Jingle, remoteRole: Role): string {
+  const session = SdpProtocol.convertRequestToIntermediate(normalizeRemoteJingle(structuredClone(jingle)), remoteRole);
+  return SdpIntermediate.exportToSDP(session);
+}
+
+/** A local browser SDP as the Jingle contents and groups to send. */
+export function sdpToJingle(sdp: string, localRole: Role): Partial<Jingle> {
+  const jingle = SdpProtocol.convertIntermediateToRequest(SdpIntermediate.importFromSDP(sdp), localRole, Namespaces.NS_JINGLE_ICE_UDP_1) as Jingle;
+  return normalizeLocalJingle(jingle);
+}
