@@ -1,0 +1,177 @@
+// Configuration: a JSON file whose keys are all optional; every value is checked at startup and
+// an error names the key and the file.
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { normalizeDomain } from './xmpp/jid.js';
+
+export interface CarillonConfig {
+  domain: string;
+  dataDir: string;
+  /** Address the listeners bind to. */
+  listen: string;
+  http: { port: number | null };
+  https: { port: number | null };
+  tls: { cert: string | null; key: string | null };
+  c2s: { port: number | null; directTlsPort: number | null };
+  s2s: { port: number | null; hosts: Record<string, string>; requireValidCertificates: boolean; idleTimeout: number };
+  components: { port: number | null; secrets: Record<string, string> };
+  registration: { open: boolean; throttle: number };
+  limits: { maxStanzaBytes: number; offlineMessages: number };
+  call: {
+    enabled: boolean;
+    domain: string;
+    maxParticipants: number;
+    media: { portMin: number; portMax: number; publicAddress: string | null };
+  };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
+
+/** Deep partial of the config, as written in carillon.json or passed to startCarillon(). */
+export type ConfigInput = { [K in keyof CarillonConfig]?: CarillonConfig[K] extends object ? Partial<CarillonConfig[K]> : CarillonConfig[K] };
+
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+    readonly file?: string,
+  ) {
+    super(`${file ? `${file}: ` : ''}config key "${key}": ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function obj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Validates a parsed config object and fills in defaults. */
+export function resolveConfig(input: unknown, file?: string, baseDir = process.cwd()): CarillonConfig {
+  const fail = (key: string, msg: string): never => {
+    throw new ConfigError(key, msg, file);
+  };
+  if (!obj(input)) fail('(root)', 'the configuration must be a JSON object');
+  const raw = input as Record<string, unknown>;
+  const known = ['domain', 'dataDir', 'listen', 'http', 'https', 'tls', 'c2s', 's2s', 'components', 'registration', 'limits', 'call', 'log'];
+  for (const k of Object.keys(raw)) if (!known.includes(k)) fail(k, `unknown key (known: ${known.join(', ')})`);
+
+  const section = (name: string): Record<string, unknown> => {
+    const v = raw[name];
+    if (v === undefined) return {};
+    if (!obj(v)) fail(name, 'must be an object');
+    return v as Record<string, unknown>;
+  };
+  const str = (key: string, v: unknown, def: string): string => {
+    if (v === undefined) return def;
+    if (typeof v !== 'string' || v.length === 0) fail(key, 'must be a non-empty string');
+    return v as string;
+  };
+  const optStr = (key: string, v: unknown): string | null => (v === undefined || v === null ? null : str(key, v, ''));
+  const bool = (key: string, v: unknown, def: boolean): boolean => {
+    if (v === undefined) return def;
+    if (typeof v !== 'boolean') fail(key, 'must be true or false');
+    return v as boolean;
+  };
+  const int = (key: string, v: unknown, def: number, min: number, max: number): number => {
+    if (v === undefined) return def;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(key, `must be an integer from ${min} to ${max}`);
+    return v as number;
+  };
+  const port = (key: string, v: unknown, def: number): number | null => (v === null ? null : int(key, v, def, 0, 65535));
+  const strMap = (key: string, v: unknown): Record<string, string> => {
+    if (v === undefined) return {};
+    if (!obj(v)) fail(key, 'must be an object of strings');
+    for (const [k, s] of Object.entries(v as object)) if (typeof s !== 'string' || !s) fail(`${key}.${k}`, 'must be a non-empty string');
+    return v as Record<string, string>;
+  };
+
+  let domain: string;
+  try {
+    domain = normalizeDomain(str('domain', raw.domain, 'localhost'));
+  } catch (e) {
+    return fail('domain', (e as Error).message);
+  }
+  const http = section('http');
+  const https = section('https');
+  const tls = section('tls');
+  const c2s = section('c2s');
+  const s2s = section('s2s');
+  const components = section('components');
+  const registration = section('registration');
+  const limits = section('limits');
+  const call = section('call');
+  const media = obj(call.media) ? call.media : call.media === undefined ? {} : fail('call.media', 'must be an object');
+  const log = section('log');
+  const level = log.level ?? 'info';
+  if (!LOG_LEVELS.includes(level as (typeof LOG_LEVELS)[number])) fail('log.level', `must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const secrets = strMap('components.secrets', components.secrets);
+  for (const d of Object.keys(secrets)) {
+    try {
+      normalizeDomain(d);
+    } catch (e) {
+      fail(`components.secrets.${d}`, `not a valid domain: ${(e as Error).message}`);
+    }
+  }
+  const hosts = strMap('s2s.hosts', s2s.hosts);
+  for (const [d, addr] of Object.entries(hosts)) {
+    if (!/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(addr)) fail(`s2s.hosts.${d}`, 'must be "host:port"');
+  }
+  const portMin = int('call.media.portMin', (media as Record<string, unknown>).portMin, 40000, 1024, 65535);
+  const portMax = int('call.media.portMax', (media as Record<string, unknown>).portMax, 40999, portMin, 65535);
+
+  return {
+    domain,
+    dataDir: resolve(baseDir, str('dataDir', raw.dataDir, './data')),
+    listen: str('listen', raw.listen, '0.0.0.0'),
+    http: { port: port('http.port', http.port, 5280) },
+    https: { port: port('https.port', https.port, 5443) },
+    tls: {
+      cert: optStr('tls.cert', tls.cert) && resolve(baseDir, tls.cert as string),
+      key: optStr('tls.key', tls.key) && resolve(baseDir, tls.key as string),
+    },
+    c2s: { port: port('c2s.port', c2s.port, 5222), directTlsPort: c2s.directTlsPort === undefined ? null : port('c2s.directTlsPort', c2s.directTlsPort, 5223) },
+    s2s: {
+      port: port('s2s.port', s2s.port, 5269),
+      hosts,
+      requireValidCertificates: bool('s2s.requireValidCertificates', s2s.requireValidCertificates, false),
+      idleTimeout: int('s2s.idleTimeout', s2s.idleTimeout, 600, 1, 86400),
+    },
+    components: { port: port('components.port', components.port, 5347), secrets },
+    registration: {
+      open: bool('registration.open', registration.open, false),
+      throttle: int('registration.throttle', registration.throttle, 5, 0, 1_000_000),
+    },
+    limits: {
+      maxStanzaBytes: int('limits.maxStanzaBytes', limits.maxStanzaBytes, 256 * 1024, 10_000, 64 * 1024 * 1024),
+      offlineMessages: int('limits.offlineMessages', limits.offlineMessages, 1000, 0, 1_000_000),
+    },
+    call: {
+      enabled: bool('call.enabled', call.enabled, true),
+      domain: str('call.domain', call.domain, `call.${domain}`),
+      maxParticipants: int('call.maxParticipants', call.maxParticipants, 8, 2, 100),
+      media: { portMin, portMax, publicAddress: optStr('call.media.publicAddress', (media as Record<string, unknown>).publicAddress) },
+    },
+    log: { level: level as CarillonConfig['log']['level'] },
+  };
+}
+
+/** Reads a config file (or ./carillon.json when present, else defaults). */
+export function loadConfig(file?: string): CarillonConfig {
+  const path = file ? resolve(file) : resolve('carillon.json');
+  if (!file && !existsSync(path)) return resolveConfig({});
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError('(file)', `cannot read: ${(e as Error).message}`, path);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError('(file)', `not valid JSON: ${(e as Error).message}`, path);
+  }
+  return resolveConfig(parsed, path, resolve(path, '..'));
+}

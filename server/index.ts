@@ -1,0 +1,133 @@
+// Carillon's embedded XMPP server: wires storage, TLS, listeners, modules — and returns a handle.
+import { resolveConfig, type CarillonConfig, type ConfigInput } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { XmppServer } from './core/server.js';
+import { openSqliteStorage } from './storage/sqlite.js';
+import { loadTls } from './tls.js';
+import { listenTcp, type Listener } from './transport/listeners.js';
+import { createHttpApp, listenHttp } from './transport/http.js';
+import { C2sSession } from './session/c2s.js';
+import { ComponentSession } from './session/component.js';
+import { registerModules } from './modules/index.js';
+import { createAccount } from './modules/register.js';
+import { StanzaError, StreamError } from './xmpp/errors.js';
+import { Jid } from './xmpp/jid.js';
+import { deriveCredentials } from './sasl/credentials.js';
+
+export type { CarillonConfig, ConfigInput } from './config.js';
+
+export interface CarillonPorts {
+  http: number | null;
+  https: number | null;
+  c2s: number | null;
+  c2sDirectTls: number | null;
+  s2s: number | null;
+  components: number | null;
+}
+
+export interface Carillon {
+  config: CarillonConfig;
+  server: XmppServer;
+  ports: CarillonPorts;
+  log: Logger;
+  users: {
+    add(jid: string, password: string): Promise<void>;
+    remove(jid: string): Promise<boolean>;
+    setPassword(jid: string, password: string): Promise<void>;
+  };
+  /** Registers more closing work (the call component, federation) to run on close(). */
+  onClose(fn: () => Promise<void> | void): void;
+  close(): Promise<void>;
+}
+
+/** An optional part started with the server (federation/, component/), given the running server. */
+export type Extension = (c: Carillon) => Promise<void>;
+
+export async function startCarillon(input: ConfigInput | CarillonConfig = {}, opts: { logger?: Logger; extensions?: Extension[] } = {}): Promise<Carillon> {
+  const config = resolveConfig({ log: { level: 'warn' }, ...input });
+  const log = opts.logger ?? createLogger(config.log.level);
+  const storage = openSqliteStorage(config.dataDir);
+  const server = new XmppServer(config, storage, log);
+  registerModules(server);
+  const tls = loadTls(config, log, Object.keys(config.components.secrets));
+  const listeners: Listener[] = [];
+  const closers: (() => Promise<void> | void)[] = [];
+  const ports: CarillonPorts = { http: null, https: null, c2s: null, c2sDirectTls: null, s2s: null, components: null };
+  const acceptClient = (t: Parameters<typeof listenTcp>[2] extends (t: infer T) => void ? T : never) => new C2sSession(server, t, tls);
+
+  try {
+    if (config.c2s.port !== null) {
+      const l = await listenTcp(config.listen, config.c2s.port, acceptClient, { log, name: 'c2s' });
+      listeners.push(l);
+      ports.c2s = l.port;
+    }
+    if (config.c2s.directTlsPort !== null) {
+      const l = await listenTcp(config.listen, config.c2s.directTlsPort, acceptClient, { log, name: 'c2s-tls', tls });
+      listeners.push(l);
+      ports.c2sDirectTls = l.port;
+    }
+    if (config.components.port !== null) {
+      const l = await listenTcp(config.listen, config.components.port, (t) => new ComponentSession(server, t), { log, name: 'components' });
+      listeners.push(l);
+      ports.components = l.port;
+    }
+    const app = createHttpApp({ log });
+    const maxPayload = config.limits.maxStanzaBytes + 1024;
+    if (config.http.port !== null) {
+      const l = await listenHttp(config.listen, config.http.port, app, acceptClient, { log, maxPayload, name: 'http' });
+      listeners.push(l);
+      ports.http = l.port;
+    }
+    if (config.https.port !== null) {
+      const l = await listenHttp(config.listen, config.https.port, app, acceptClient, { log, maxPayload, name: 'https', tls });
+      listeners.push(l);
+      ports.https = l.port;
+    }
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
+    storage.close();
+    throw err;
+  }
+
+  const userOf = (jid: string): string => {
+    const j = Jid.parse(jid.includes('@') ? jid : `${jid}@${config.domain}`);
+    if (j.domain !== config.domain) throw new StanzaError('not-allowed', `${j.bare} is not on this server's domain ${config.domain}`);
+    if (!j.local || !j.isBare()) throw new StanzaError('jid-malformed', 'an account is a bare JID: user@domain');
+    return j.local;
+  };
+
+  let closed = false;
+  const handle: Carillon = {
+    config,
+    server,
+    ports,
+    log,
+    users: {
+      add: async (jid, password) => {
+        const user = userOf(jid);
+        await createAccount(storage, user, password);
+      },
+      remove: async (jid) => {
+        const user = userOf(jid);
+        for (const s of [...(server.sessions.resources(`${user}@${config.domain}`)?.values() ?? [])]) s.close(new StreamError('not-authorized', 'account removed'));
+        return storage.users.delete(user);
+      },
+      setPassword: async (jid, password) => {
+        const user = userOf(jid);
+        if (!storage.users.exists(user)) throw new StanzaError('item-not-found', `no account ${user}@${config.domain}`);
+        storage.users.setCredentials(user, await deriveCredentials(password));
+      },
+    },
+    onClose: (fn) => closers.push(fn),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const fn of closers.reverse()) await fn();
+      for (const s of [...server.sessions.all()]) s.close(new StreamError('system-shutdown'));
+      await Promise.all(listeners.map((l) => l.close()));
+      storage.close();
+    },
+  };
+  for (const ext of opts.extensions ?? []) await ext(handle);
+  return handle;
+}

@@ -1,0 +1,31 @@
+// Offline messages (XEP-0160): stored when no resource can take them, delivered at the next
+// available presence with a XEP-0203 delay stamp.
+import { StanzaError } from '../xmpp/errors.js';
+import { NS } from '../xmpp/namespaces.js';
+import { childNs, parseXml, withAttrs, x } from '../xmpp/xml.js';
+import type { XmppServer } from '../core/server.js';
+
+export function registerOffline(server: XmppServer): void {
+  const max = server.config.limits.offlineMessages;
+  server.features.host.add('msgoffline');
+
+  server.hooks.on('message-undeliverable', ({ stanza, to }) => {
+    const type = stanza.attrs.type ?? 'normal';
+    if (type !== 'normal' && type !== 'chat') return;
+    if (childNs(stanza, NS.HINTS, 'no-store')) return; // XEP-0334
+    const stamped = withAttrs(stanza, {});
+    stamped.children = [...stanza.children, x('delay', { xmlns: NS.DELAY, from: server.domain, stamp: new Date().toISOString() }, 'Offline storage')];
+    if (max === 0 || !server.storage.offline.push(to.local, stamped.toString(), max)) {
+      server.bounce(stanza, new StanzaError('service-unavailable', 'the recipient is offline and cannot store more messages'));
+    }
+  });
+
+  server.hooks.on('session-available', ({ session, initial }) => {
+    if (!initial || session.priority < 0) return;
+    for (const xml of server.storage.offline.take(session.jid!.local)) {
+      const el = parseXml(xml);
+      el.attrs.to = session.jid!.full;
+      session.send(el);
+    }
+  });
+}

@@ -1,0 +1,227 @@
+// Presence (RFC 6121 §3 subscriptions, §4 exchange): broadcast, probes, directed presence and
+// the subscription state machine applied to stored roster items.
+import { Jid } from '../xmpp/jid.js';
+import { x, withAttrs, type Element } from '../xmpp/xml.js';
+import type { XmppServer } from '../core/server.js';
+import type { C2sSession } from '../session/c2s.js';
+import type { RosterItem } from '../storage/storage.js';
+import { pushRosterItem } from './roster.js';
+import { transition, type SubscriptionType } from './subscription-states.js';
+
+function emptyItem(jid: string): RosterItem {
+  return { jid, groups: [], subscription: 'none', ask: false, pendingIn: false, approved: false, inRoster: false };
+}
+
+/** Routes a subscription presence from a user's bare JID (RFC 6121 §3.1.2: stamped with the bare JID). */
+export function sendSubscription(server: XmppServer, from: Jid, to: Jid, type: SubscriptionType, applyState = true): void {
+  if (applyState) return outboundSubscription(server, from, to, x('presence', { type }));
+  server.route(x('presence', { from: from.bare, to: to.bare, type }));
+}
+
+/** Sends `presence` of every available resource of `user` to `to` (RFC 6121 §4.3.2, §3.1.5). */
+function sendCurrentPresence(server: XmppServer, user: Jid, to: string): void {
+  for (const s of server.sessions.available(user.bare)) {
+    if (s.presence) server.route(withAttrs(s.presence, { from: s.jid!.full, to }));
+  }
+}
+
+function sendUnavailableFromAll(server: XmppServer, user: Jid, to: string): void {
+  const sessions = server.sessions.available(user.bare);
+  for (const s of sessions) server.route(x('presence', { from: s.jid!.full, to, type: 'unavailable' }));
+}
+
+/** A subscription presence sent by the user (RFC 6121 §3, Appendix A.2). */
+function outboundSubscription(server: XmppServer, user: Jid, contact: Jid, stanza: Element): void {
+  const type = stanza.attrs.type as SubscriptionType;
+  const { storage } = server;
+  const before = storage.roster.item(user.local, contact.bare);
+  const item = before ?? emptyItem(contact.bare);
+  const t = transition({ subscription: item.subscription, pendingOut: item.ask, pendingIn: item.pendingIn }, 'out', type);
+  const next: RosterItem = { ...item, subscription: t.state.subscription, ask: t.state.pendingOut, pendingIn: t.state.pendingIn };
+  let route = t.changed;
+  let push = t.changed;
+  switch (type) {
+    case 'subscribe':
+      // §3.1.2: the request is always routed; the item joins the roster if it was not there.
+      route = true;
+      if (!next.inRoster) push = true;
+      next.inRoster = true;
+      break;
+    case 'unsubscribe':
+      route = true;
+      break;
+    case 'subscribed':
+      if (t.changed) {
+        next.approved = false;
+        next.inRoster = true;
+      } else if (!['from', 'both'].includes(item.subscription) && !item.approved) {
+        // §3.4: pre-approval of a subscription the contact has not asked for yet.
+        next.approved = true;
+        next.inRoster = true;
+        push = true;
+      }
+      break;
+    case 'unsubscribed':
+      if (item.approved) {
+        next.approved = false;
+        push = true;
+      }
+      break;
+  }
+  if (push || t.changed) {
+    storage.roster.put(user.local, next);
+    if (next.inRoster) pushRosterItem(server, user.local, next);
+  }
+  if (route) {
+    const out = withAttrs(stanza, { from: user.bare, to: contact.bare });
+    server.route(out);
+  }
+  if (type === 'subscribed' && t.changed) sendCurrentPresence(server, user, contact.bare);
+  if (type === 'unsubscribed' && t.changed && (item.subscription === 'from' || item.subscription === 'both')) {
+    sendUnavailableFromAll(server, user, contact.bare);
+  }
+}
+
+/** A subscription presence from a contact to a local user (RFC 6121 §3, Appendix A.3). */
+function inboundSubscription(server: XmppServer, user: Jid, contact: Jid, stanza: Element): void {
+  const type = stanza.attrs.type as SubscriptionType;
+  const { storage } = server;
+  const item = storage.roster.item(user.local, contact.bare) ?? emptyItem(contact.bare);
+  const state = { subscription: item.subscription, pendingOut: item.ask, pendingIn: item.pendingIn };
+  const from = contact.bare;
+  if (type === 'subscribe') {
+    if (item.subscription === 'from' || item.subscription === 'both') {
+      // §3.1.3: already subscribed — answer on the user's behalf.
+      server.route(x('presence', { from: user.bare, to: from, type: 'subscribed' }));
+      return;
+    }
+    if (item.approved) {
+      // §3.4: pre-approved — approve now and let the user's clients see the new state.
+      const approved = transition(transition(state, 'in', 'subscribe').state, 'out', 'subscribed').state;
+      const next = { ...item, subscription: approved.subscription, ask: approved.pendingOut, pendingIn: false, approved: false, inRoster: true };
+      storage.roster.put(user.local, next);
+      pushRosterItem(server, user.local, next);
+      server.route(x('presence', { from: user.bare, to: from, type: 'subscribed' }));
+      sendCurrentPresence(server, user, from);
+      return;
+    }
+  }
+  const t = transition(state, 'in', type);
+  if (!t.changed) return;
+  const next = { ...item, subscription: t.state.subscription, ask: t.state.pendingOut, pendingIn: t.state.pendingIn };
+  if (next.subscription === 'none' && !next.ask && !next.pendingIn && !item.inRoster) storage.roster.remove(user.local, contact.bare);
+  else storage.roster.put(user.local, next);
+  if (type !== 'subscribe' && next.inRoster) pushRosterItem(server, user.local, next);
+  // Deliver to every available resource; a pending request is delivered again at next login (§3.1.3).
+  const out = withAttrs(stanza, { from, to: user.bare });
+  const xml = out.toString();
+  for (const s of server.sessions.available(user.bare)) s.sendXml(xml);
+}
+
+/** RFC 6121 §4.2: initial presence, and §4.4: later broadcasts, from one session. */
+function broadcast(server: XmppServer, session: C2sSession, stanza: Element): void {
+  const user = session.jid!;
+  const { storage } = server;
+  const type = stanza.attrs.type;
+  if (type !== undefined && type !== 'unavailable') return; // probes and errors without `to` mean nothing
+  const initial = type === undefined && !session.available;
+  if (type === 'unavailable') {
+    if (!session.available) return;
+    session.available = false;
+    session.presence = undefined;
+  } else {
+    session.available = true;
+    const p = Number.parseInt(stanza.getChildText('priority') ?? '0', 10);
+    session.priority = Number.isFinite(p) ? Math.max(-128, Math.min(127, p)) : 0;
+    session.presence = withAttrs(stanza, { from: undefined, to: undefined });
+  }
+  const items = storage.roster.items(user.local);
+  const out = withAttrs(stanza, { from: user.full });
+  for (const item of items) {
+    if (item.subscription === 'from' || item.subscription === 'both') server.route(withAttrs(out, { to: item.jid }));
+  }
+  // The user's own resources see each other (§4.2.2, §4.4.2).
+  for (const s of server.sessions.available(user.bare)) {
+    if (s !== session) s.send(withAttrs(out, { to: s.jid!.full }));
+  }
+  if (type === 'unavailable') {
+    for (const to of session.directed) server.route(withAttrs(out, { to }));
+    session.directed.clear();
+  }
+  if (initial) {
+    session.send(withAttrs(out, { to: user.full }));
+    // §4.3: probe the contacts we are subscribed to, and show the user what its other resources are.
+    for (const item of items) {
+      if (item.subscription === 'to' || item.subscription === 'both') {
+        server.route(x('presence', { from: user.full, to: item.jid, type: 'probe' }));
+      }
+    }
+    for (const s of server.sessions.available(user.bare)) {
+      if (s !== session && s.presence) session.send(withAttrs(s.presence, { from: s.jid!.full, to: user.full }));
+    }
+    // §3.1.3: pending subscription requests are delivered again.
+    for (const item of items) {
+      if (item.pendingIn) session.send(x('presence', { from: item.jid, to: user.bare, type: 'subscribe' }));
+    }
+    server.hooks.emit('session-available', { session, initial: true });
+  } else if (type === undefined) {
+    server.hooks.emit('session-available', { session, initial: false });
+  }
+}
+
+/** RFC 6121 §4.3.2: answer a probe with the presence of each available resource. */
+function answerProbe(server: XmppServer, user: Jid, prober: Jid): void {
+  const item = server.storage.roster.item(user.local, prober.bare);
+  if (!item || (item.subscription !== 'from' && item.subscription !== 'both')) return;
+  const sessions = server.sessions.available(user.bare);
+  if (sessions.length === 0) {
+    server.route(x('presence', { from: user.bare, to: prober.full, type: 'unavailable' }));
+    return;
+  }
+  if (user.isBare()) {
+    for (const s of sessions) if (s.presence) server.route(withAttrs(s.presence, { from: s.jid!.full, to: prober.full }));
+  } else {
+    const s = server.sessions.get(user.bare, user.resource);
+    if (s?.presence) server.route(withAttrs(s.presence, { from: s.jid!.full, to: prober.full }));
+  }
+}
+
+export function registerPresence(server: XmppServer): void {
+  server.hooks.on('presence-out', ({ session, stanza }) => {
+    const type = stanza.attrs.type;
+    if (stanza.attrs.to !== undefined && (type === 'subscribe' || type === 'subscribed' || type === 'unsubscribe' || type === 'unsubscribed')) {
+      const contact = Jid.tryParse(stanza.attrs.to);
+      if (!contact || contact.bare === session.jid!.bare) return;
+      return outboundSubscription(server, session.jid!.toBare(), contact.toBare(), stanza);
+    }
+    broadcast(server, session, stanza);
+  });
+
+  server.hooks.on('presence-in', ({ stanza, to, from }) => {
+    const type = stanza.attrs.type;
+    const user = to;
+    switch (type) {
+      case 'subscribe':
+      case 'subscribed':
+      case 'unsubscribe':
+      case 'unsubscribed':
+        return inboundSubscription(server, user.toBare(), from, stanza);
+      case 'probe':
+        return answerProbe(server, user, from);
+      default: {
+        // Available, unavailable or error presence: to the addressed resource, or to all (RFC 6121 §8.5.2.1.2? §4.3, §4.4).
+        if (!user.isBare()) {
+          server.sessions.get(user.bare, user.resource)?.send(stanza);
+          return;
+        }
+        const xml = stanza.toString();
+        for (const s of server.sessions.available(user.bare)) s.sendXml(xml);
+      }
+    }
+  });
+
+  server.hooks.on('session-closed', ({ session }) => {
+    // RFC 6121 §4.6.1: a vanished session's contacts see it go unavailable.
+    if (session.available) broadcast(server, session, x('presence', { type: 'unavailable' }));
+  });
+}

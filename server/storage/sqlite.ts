@@ -1,0 +1,183 @@
+// SQLite storage (better-sqlite3) with numbered schema migrations kept in PRAGMA user_version.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Credentials } from '../sasl/credentials.js';
+import type { RosterItem, Storage, Subscription } from './storage.js';
+
+/** Each entry moves the schema one version up; never edit a released entry, append a new one. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE users (
+     username TEXT PRIMARY KEY,
+     credentials TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE roster (
+     username TEXT NOT NULL,
+     contact TEXT NOT NULL,
+     name TEXT,
+     groups TEXT NOT NULL DEFAULT '[]',
+     subscription TEXT NOT NULL DEFAULT 'none',
+     ask INTEGER NOT NULL DEFAULT 0,
+     pending_in INTEGER NOT NULL DEFAULT 0,
+     approved INTEGER NOT NULL DEFAULT 0,
+     in_roster INTEGER NOT NULL DEFAULT 1,
+     PRIMARY KEY (username, contact)
+   );
+   CREATE TABLE roster_version (username TEXT PRIMARY KEY, version INTEGER NOT NULL);
+   CREATE TABLE offline (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     username TEXT NOT NULL,
+     stanza TEXT NOT NULL,
+     stored_at INTEGER NOT NULL
+   );
+   CREATE INDEX offline_user ON offline(username, id);
+   CREATE TABLE documents (
+     username TEXT NOT NULL,
+     key TEXT NOT NULL,
+     xml TEXT NOT NULL,
+     PRIMARY KEY (username, key)
+   );`,
+];
+
+interface RosterRow {
+  contact: string;
+  name: string | null;
+  groups: string;
+  subscription: Subscription;
+  ask: number;
+  pending_in: number;
+  approved: number;
+  in_roster: number;
+}
+
+function toItem(r: RosterRow): RosterItem {
+  return {
+    jid: r.contact,
+    name: r.name ?? undefined,
+    groups: JSON.parse(r.groups) as string[],
+    subscription: r.subscription,
+    ask: r.ask === 1,
+    pendingIn: r.pending_in === 1,
+    approved: r.approved === 1,
+    inRoster: r.in_roster === 1,
+  };
+}
+
+export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): Storage {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, file));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+
+  const q = {
+    userExists: db.prepare('SELECT 1 FROM users WHERE username = ?').pluck(),
+    userInsert: db.prepare('INSERT OR IGNORE INTO users (username, credentials, created_at) VALUES (?, ?, ?)'),
+    userCreds: db.prepare('SELECT credentials FROM users WHERE username = ?').pluck(),
+    userSetCreds: db.prepare('UPDATE users SET credentials = ? WHERE username = ?'),
+    userCount: db.prepare('SELECT COUNT(*) FROM users').pluck(),
+    rosterAll: db.prepare('SELECT * FROM roster WHERE username = ? ORDER BY contact'),
+    rosterOne: db.prepare('SELECT * FROM roster WHERE username = ? AND contact = ?'),
+    rosterPut: db.prepare(
+      `INSERT INTO roster (username, contact, name, groups, subscription, ask, pending_in, approved, in_roster)
+       VALUES (@username, @contact, @name, @groups, @subscription, @ask, @pending_in, @approved, @in_roster)
+       ON CONFLICT (username, contact) DO UPDATE SET name = excluded.name, groups = excluded.groups,
+         subscription = excluded.subscription, ask = excluded.ask, pending_in = excluded.pending_in,
+         approved = excluded.approved, in_roster = excluded.in_roster`,
+    ),
+    rosterDel: db.prepare('DELETE FROM roster WHERE username = ? AND contact = ?'),
+    verGet: db.prepare('SELECT version FROM roster_version WHERE username = ?').pluck(),
+    verBump: db.prepare(
+      `INSERT INTO roster_version (username, version) VALUES (?, 1)
+       ON CONFLICT (username) DO UPDATE SET version = version + 1 RETURNING version`,
+    ).pluck(),
+    offCount: db.prepare('SELECT COUNT(*) FROM offline WHERE username = ?').pluck(),
+    offPush: db.prepare('INSERT INTO offline (username, stanza, stored_at) VALUES (?, ?, ?)'),
+    offAll: db.prepare('SELECT stanza FROM offline WHERE username = ? ORDER BY id').pluck(),
+    offDel: db.prepare('DELETE FROM offline WHERE username = ?'),
+    docGet: db.prepare('SELECT xml FROM documents WHERE username = ? AND key = ?').pluck(),
+    docSet: db.prepare(
+      'INSERT INTO documents (username, key, xml) VALUES (?, ?, ?) ON CONFLICT (username, key) DO UPDATE SET xml = excluded.xml',
+    ),
+    docDel: db.prepare('DELETE FROM documents WHERE username = ? AND key = ?'),
+  };
+
+  const deleteUser = db.transaction((user: string) => {
+    const n = db.prepare('DELETE FROM users WHERE username = ?').run(user).changes;
+    for (const t of ['roster', 'roster_version', 'offline', 'documents']) db.prepare(`DELETE FROM ${t} WHERE username = ?`).run(user);
+    return n > 0;
+  });
+  const takeOffline = db.transaction((user: string) => {
+    const rows = q.offAll.all(user) as string[];
+    if (rows.length) q.offDel.run(user);
+    return rows;
+  });
+
+  return {
+    users: {
+      exists: (user) => q.userExists.get(user) === 1,
+      create: (user, creds: Credentials) => q.userInsert.run(user, JSON.stringify(creds), Date.now()).changes === 1,
+      credentials: (user) => {
+        const s = q.userCreds.get(user) as string | undefined;
+        return s === undefined ? undefined : (JSON.parse(s) as Credentials);
+      },
+      setCredentials: (user, creds) => q.userSetCreds.run(JSON.stringify(creds), user).changes === 1,
+      delete: (user) => deleteUser(user),
+      count: () => q.userCount.get() as number,
+    },
+    roster: {
+      items: (user) => (q.rosterAll.all(user) as RosterRow[]).map(toItem),
+      item: (user, contact) => {
+        const r = q.rosterOne.get(user, contact) as RosterRow | undefined;
+        return r ? toItem(r) : undefined;
+      },
+      put: (user, item) => {
+        q.rosterPut.run({
+          username: user,
+          contact: item.jid,
+          name: item.name ?? null,
+          groups: JSON.stringify(item.groups),
+          subscription: item.subscription,
+          ask: item.ask ? 1 : 0,
+          pending_in: item.pendingIn ? 1 : 0,
+          approved: item.approved ? 1 : 0,
+          in_roster: item.inRoster ? 1 : 0,
+        });
+        return q.verBump.get(user) as number;
+      },
+      remove: (user, contact) => {
+        q.rosterDel.run(user, contact);
+        return q.verBump.get(user) as number;
+      },
+      version: (user) => (q.verGet.get(user) as number | undefined) ?? 0,
+    },
+    offline: {
+      push: (user, xml, max) => {
+        if ((q.offCount.get(user) as number) >= max) return false;
+        q.offPush.run(user, xml, Date.now());
+        return true;
+      },
+      take: (user) => takeOffline(user),
+    },
+    documents: {
+      get: (user, key) => q.docGet.get(user, key) as string | undefined,
+      set: (user, key, xml) => {
+        if (xml === undefined) q.docDel.run(user, key);
+        else q.docSet.run(user, key, xml);
+      },
+    },
+    close: () => db.close(),
+  };
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

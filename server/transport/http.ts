@@ -1,0 +1,130 @@
+// HTTP and HTTPS: the web client (static files from client/dist), XEP-0156 host-meta, and XMPP over
+// WebSocket (RFC 7395) at /xmpp-websocket — koa for HTTP, ws for the upgrade.
+import http from 'node:http';
+import https from 'node:https';
+import type net from 'node:net';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Koa from 'koa';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../log.js';
+import type { TlsMaterial } from '../tls.js';
+import { WebSocketTransport } from './websocket.js';
+import type { Transport } from './transport.js';
+import type { Listener } from './listeners.js';
+
+export const WS_PATH = '/xmpp-websocket';
+
+// From server/transport/ in the sources (run by tsx) or dist/server/transport/ once compiled.
+const here = fileURLToPath(new URL('.', import.meta.url));
+const CLIENT_DIR = [resolve(here, '../../client/dist'), resolve(here, '../../../client/dist')].find((d) => existsSync(join(d, '..', 'build.mjs'))) ?? resolve(here, '../../client/dist');
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+};
+
+function isLoopback(addr: string | undefined): boolean {
+  return !!addr && (addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.'));
+}
+
+export function createHttpApp(opts: { log: Logger; clientDir?: string }): Koa {
+  const app = new Koa();
+  const clientDir = opts.clientDir ?? CLIENT_DIR;
+  app.silent = true;
+  app.use(async (ctx, next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    await next();
+  });
+  app.use(async (ctx, next) => {
+    // XEP-0156 §3: host-meta (XRD) and host-meta.json (JRD) point clients at our WebSocket endpoint.
+    const scheme = ctx.protocol === 'https' ? 'wss' : 'ws';
+    const href = `${scheme}://${ctx.host}${WS_PATH}`;
+    if (ctx.path === '/.well-known/host-meta') {
+      ctx.set('Access-Control-Allow-Origin', '*');
+      ctx.type = 'application/xrd+xml';
+      ctx.body = `<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n  <Link rel="urn:xmpp:alt-connections:websocket" href="${href}"/>\n</XRD>\n`;
+      return;
+    }
+    if (ctx.path === '/.well-known/host-meta.json') {
+      ctx.set('Access-Control-Allow-Origin', '*');
+      ctx.body = { links: [{ rel: 'urn:xmpp:alt-connections:websocket', href }] };
+      return;
+    }
+    await next();
+  });
+  app.use(async (ctx) => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return;
+    const rel = ctx.path === '/' ? 'index.html' : decodeURIComponent(ctx.path.slice(1));
+    const file = normalize(join(clientDir, rel));
+    if (!file.startsWith(clientDir + sep)) return;
+    try {
+      const st = await stat(file);
+      if (!st.isFile()) return;
+      ctx.type = TYPES[extname(file)] ?? 'application/octet-stream';
+      ctx.set('Cache-Control', rel === 'index.html' ? 'no-cache' : 'max-age=300');
+      ctx.body = await readFile(file);
+    } catch {
+      if (rel === 'index.html') {
+        ctx.type = 'text/plain';
+        ctx.body = 'Carillon: the web client is not built (run `npm run build`).';
+      }
+    }
+  });
+  return app;
+}
+
+/** Serves the app and upgrades /xmpp-websocket (subprotocol "xmpp", RFC 7395 §3.1) to XMPP. */
+export async function listenHttp(
+  host: string,
+  port: number,
+  app: Koa,
+  accept: (t: Transport) => void,
+  opts: { tls?: TlsMaterial; maxPayload: number; log: Logger; name: string },
+): Promise<Listener> {
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, app.callback()) : http.createServer(app.callback());
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: opts.maxPayload,
+    handleProtocols: (protocols) => (protocols.has('xmpp') ? 'xmpp' : false),
+  });
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== WS_PATH) return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (ws.protocol !== 'xmpp') return ws.close(1002, 'the "xmpp" subprotocol is required');
+      const addr = req.socket.remoteAddress ?? '';
+      // Loopback connections count as secure: a local client, or a TLS-terminating proxy in front.
+      accept(new WebSocketTransport(ws, !!opts.tls || isLoopback(addr), addr));
+    });
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const c of wss.clients) c.terminate();
+        for (const s of sockets) s.destroy();
+        server.close(() => done());
+      }),
+  };
+}

@@ -1,0 +1,89 @@
+// TCP transport, plain (upgradable with STARTTLS, RFC 6120 §5) or direct TLS (XEP-0368).
+import type net from 'node:net';
+import tls from 'node:tls';
+import type { Transport } from './transport.js';
+
+export class TcpTransport implements Transport {
+  readonly framing = 'stream' as const;
+  private socket: net.Socket | tls.TLSSocket;
+  private dataHandler: (chunk: Buffer | string) => void = () => {};
+  private closeHandlers: (() => void)[] = [];
+  private closed = false;
+  secure: boolean;
+
+  constructor(socket: net.Socket, secure = false) {
+    this.socket = socket;
+    this.secure = secure;
+    socket.setNoDelay(true);
+    this.attach(socket);
+  }
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  private attach(socket: net.Socket): void {
+    socket.on('data', (chunk: Buffer) => this.dataHandler(chunk));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.fireClose());
+  }
+
+  private fireClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const h of this.closeHandlers) h();
+  }
+
+  send(text: string): void {
+    if (!this.closed && this.socket.writable) this.socket.write(text);
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.socket.end();
+    // A peer that never closes its side must not hold the socket forever (RFC 6120 §4.4).
+    setTimeout(() => this.socket.destroy(), 5000).unref();
+  }
+
+  startTls(context: tls.SecureContext, options: { requestCert?: boolean } = {}): Promise<void> {
+    const raw = this.socket;
+    raw.removeAllListeners('data');
+    raw.removeAllListeners('close');
+    raw.removeAllListeners('error');
+    return new Promise((resolve, reject) => {
+      const secure = new tls.TLSSocket(raw, {
+        isServer: true,
+        secureContext: context,
+        requestCert: options.requestCert ?? false,
+        rejectUnauthorized: false,
+      });
+      this.socket = secure;
+      this.attach(secure);
+      raw.on('close', () => this.fireClose());
+      secure.once('secure', () => {
+        this.secure = true;
+        resolve();
+      });
+      secure.once('error', reject);
+    });
+  }
+
+  peerCertificate(): tls.PeerCertificate | undefined {
+    const s = this.socket as tls.TLSSocket;
+    if (typeof s.getPeerCertificate !== 'function') return undefined;
+    const c = s.getPeerCertificate();
+    return c && Object.keys(c).length ? c : undefined;
+  }
+
+  onData(handler: (chunk: Buffer | string) => void): void {
+    this.dataHandler = handler;
+  }
+
+  onClose(handler: () => void): void {
+    this.closeHandlers.push(handler);
+  }
+}
