@@ -3,7 +3,7 @@ import { resolveConfig, type CarillonConfig, type ConfigInput } from './config.j
 import { createLogger, type Logger } from './log.js';
 import { XmppServer } from './core/server.js';
 import { openSqliteStorage } from './storage/sqlite.js';
-import { loadTls } from './tls.js';
+import { loadTls, type TlsMaterial } from './tls.js';
 import { listenTcp, type Listener } from './transport/listeners.js';
 import { createHttpApp, listenHttp } from './transport/http.js';
 import { C2sSession } from './session/c2s.js';
@@ -30,6 +30,8 @@ export interface Carillon {
   server: XmppServer;
   ports: CarillonPorts;
   log: Logger;
+  /** The certificate in use (configured or self-signed), for other listeners such as s2s. */
+  tls: TlsMaterial;
   users: {
     add(jid: string, password: string): Promise<void>;
     remove(jid: string): Promise<boolean>;
@@ -102,6 +104,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
     server,
     ports,
     log,
+    tls,
     users: {
       add: async (jid, password) => {
         const user = userOf(jid);
