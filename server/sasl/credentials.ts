@@ -38,8 +38,8 @@ export async function saltedPassword(hash: ScramHash, password: string, salt: Bu
   return pbkdf2Async(preparePassword(password), salt, iterations, KEY_LENGTH[hash], hash);
 }
 
-async function deriveOne(hash: ScramHash, password: string, iterations: number): Promise<ScramCredential> {
-  const salt = randomBytes(16);
+/** The stored form of a password for one hash (RFC 5802 §3). */
+export async function makeCredential(hash: ScramHash, password: string, salt: Buffer, iterations: number): Promise<ScramCredential> {
   const salted = await saltedPassword(hash, password, salt, iterations);
   const clientKey = hmac(hash, salted, 'Client Key');
   return {
@@ -51,8 +51,8 @@ async function deriveOne(hash: ScramHash, password: string, iterations: number):
 }
 
 export async function deriveCredentials(password: string, iterations = DEFAULT_ITERATIONS): Promise<Credentials> {
-  const [sha1, sha256] = await Promise.all([deriveOne('sha1', password, iterations), deriveOne('sha256', password, iterations)]);
-  return { sha1, sha256 };
+  const [sha1, sha256] = await Promise.all(SCRAM_HASHES.map((hash) => makeCredential(hash, password, randomBytes(16), iterations)));
+  return { sha1: sha1!, sha256: sha256! };
 }
 
 /** Checks a plaintext password (SASL PLAIN, XEP-0077 changes) against stored credentials. */

@@ -1,0 +1,44 @@
+// Configuration: defaults, and errors that name the key and the file.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, resolveConfig } from '../../server/config.js';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const c = resolveConfig({});
+    assert.equal(c.domain, 'localhost');
+    assert.deepEqual([c.http.port, c.https.port, c.c2s.port, c.s2s.port, c.components.port], [5280, 5443, 5222, 5269, 5347]);
+    assert.equal(c.registration.open, false);
+    assert.equal(c.limits.maxStanzaBytes, 262144);
+    assert.match(c.dataDir, /data$/);
+  });
+
+  const bad: [unknown, string][] = [
+    [{ domain: 'bad domain' }, 'domain'],
+    [{ http: { port: 70000 } }, 'http.port'],
+    [{ components: { secrets: { 'call.example.org': 5 } } }, 'components.secrets.call.example.org'],
+    [{ registration: { open: 'yes' } }, 'registration.open'],
+    [{ registration: { throttle: -1 } }, 'registration.throttle'],
+    [{ s2s: { hosts: { 'example.org': 'nowhere' } } }, 's2s.hosts.example.org'],
+    [{ colour: 'blue' }, 'colour'],
+  ];
+  for (const [input, key] of bad) {
+    it(`names the key "${key}" in the error`, () => {
+      assert.throws(() => resolveConfig(input, '/etc/carillon.json'), (e: unknown) => e instanceof ConfigError && e.key === key && e.message.includes('/etc/carillon.json') && e.message.includes(key));
+    });
+  }
+
+  it('reads a file and resolves dataDir relative to it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carillon-config-'));
+    const file = join(dir, 'carillon.json');
+    writeFileSync(file, JSON.stringify({ domain: 'Example.ORG', dataDir: 'store', registration: { open: true, throttle: 0 } }));
+    const c = loadConfig(file);
+    assert.equal(c.domain, 'example.org');
+    assert.equal(c.dataDir, join(dir, 'store'));
+    assert.equal(c.registration.throttle, 0);
+    writeFileSync(file, '{ "domain": ');
+    assert.throws(() => loadConfig(file), (e: unknown) => e instanceof ConfigError && e.message.includes(file) && /JSON/.test(e.message));
+  });
+});
