@@ -1,0 +1,70 @@
+// The application without its views: stores, the sign-in flow and the feature actions.
+import { connect, type Connection, type ConnectionStatus } from './protocol/connection.js';
+import { discoverWebsocket } from './protocol/xep0156-discovery.js';
+import { Store } from './state/store.js';
+import { bindRoster, EMPTY_ROSTER, type RosterActions, type RosterState } from './features/roster.js';
+import { bindChat, EMPTY_CHAT, type ChatActions, type ChatState } from './features/chat.js';
+import { bindCalls, NO_CALL, type CallActions, type CallView } from './features/calls.js';
+import { unlockAudio } from './features/tones.js';
+
+export interface SignInForm {
+  jid: string;
+  password: string;
+  websocketUrl?: string;
+}
+
+export class App {
+  readonly status = new Store<ConnectionStatus>({ kind: 'offline' });
+  readonly roster = new Store<RosterState>(EMPTY_ROSTER);
+  readonly chat = new Store<ChatState>(EMPTY_CHAT);
+  readonly call = new Store<CallView>(NO_CALL);
+  /** Bare JID once signed in. */
+  readonly me = new Store<string | undefined>(undefined);
+
+  contacts?: RosterActions;
+  messages?: ChatActions;
+  calls?: CallActions;
+  #conn?: Connection;
+
+  async signIn(form: SignInForm): Promise<void> {
+    unlockAudio(); // we are inside the click: allow the ringtone later
+    await this.#conn?.close();
+    const jid = form.jid.trim().toLowerCase();
+    const at = jid.indexOf('@');
+    if (at < 1 || at === jid.length - 1) {
+      this.status.set({ kind: 'failed', reason: 'other', message: 'Enter an address like name@example.org.' });
+      return;
+    }
+    const domain = jid.slice(at + 1).split('/')[0]!;
+    this.status.set({ kind: 'connecting', url: '' });
+    const url = await discoverWebsocket({
+      domain,
+      ...(form.websocketUrl ? { manual: form.websocketUrl } : {}),
+      page: location,
+      fetch: (u, init) => fetch(u, init),
+    });
+    this.roster.set(EMPTY_ROSTER);
+    this.chat.set(EMPTY_CHAT);
+    this.call.set(NO_CALL);
+    const conn = connect({
+      jid,
+      password: form.password,
+      websocketUrl: url,
+      onStatus: (s) => {
+        this.status.set(s);
+        if (s.kind === 'online') this.me.set(s.jid.split('/')[0]);
+      },
+    });
+    this.#conn = conn;
+    this.contacts = bindRoster(conn.client, this.roster);
+    this.messages = bindChat(conn.client, this.chat, () => document.visibilityState === 'visible');
+    this.calls = bindCalls(conn.client, this.call);
+  }
+
+  async signOut(): Promise<void> {
+    this.calls?.hangup();
+    await this.#conn?.close();
+    this.#conn = undefined;
+    this.me.set(undefined);
+  }
+}

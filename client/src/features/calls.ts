@@ -1,0 +1,228 @@
+// The shell around the call state machine: XEP-0353 messages in and out, the StanzaJS Jingle
+// session (XEP-0166/0167/0176/0320), local media, tones and timers. All decisions are made by
+// call-machine.ts; this file only performs its effects and reports what happens.
+import type { Agent } from 'stanza';
+import type { MediaSession } from 'stanza/jingle/index.js';
+import type { ReceivedMessage, Message } from 'stanza/protocol/index.js';
+import {
+  transition, bare, IDLE, type CallEffect, type CallEvent, type CallState, type Media,
+} from '../protocol/call-machine.js';
+import { jmiMessage, newSessionId, type JingleMessage } from '../protocol/xep0353-jmi.js';
+import { Store } from '../state/store.js';
+import { playTone } from './tones.js';
+
+export interface CallView extends CallState {
+  local?: MediaStream;
+  remote?: MediaStream;
+  muted: boolean;
+  cameraOff: boolean;
+  sharing: boolean;
+  error?: string;
+}
+
+export const NO_CALL: CallView = { ...IDLE, muted: false, cameraOff: false, sharing: false };
+
+export interface CallActions {
+  call(peer: string, media: Media): Promise<void>;
+  accept(): Promise<void>;
+  decline(): void;
+  hangup(): void;
+  dismiss(): void;
+  toggleMute(): void;
+  toggleCamera(): void;
+  toggleScreenShare(): Promise<void>;
+  /** WebRTC statistics of the current call (getStats), for diagnostics. */
+  stats(): Promise<RTCStatsReport | undefined>;
+}
+
+function mediaOf(jm: JingleMessage): Media {
+  return jm.descriptions?.some((d) => d.media === 'video') ? 'video' : 'audio';
+}
+
+export function bindCalls(client: Agent, store: Store<CallView>): CallActions {
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  let screen: MediaStreamTrack | undefined;
+  let camera: MediaStreamTrack | undefined;
+
+  const session = (): MediaSession | undefined => {
+    const sid = store.value.sid;
+    return sid ? (client.jingle.sessions[sid] as MediaSession | undefined) : undefined;
+  };
+
+  const stopMedia = () => {
+    for (const t of store.value.local?.getTracks() ?? []) t.stop();
+    screen?.stop();
+    screen = camera = undefined;
+    for (const t of timers.values()) clearTimeout(t);
+    timers.clear();
+  };
+
+  const getMedia = async (media: Media): Promise<MediaStream> => {
+    const existing = store.value.local;
+    if (existing) return existing;
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: media === 'video' });
+    store.set((v) => ({ ...v, local: stream }));
+    return stream;
+  };
+
+  function dispatch(ev: CallEvent): void {
+    const before = store.value;
+    const { state, effects } = transition(before, ev);
+    if (state !== before) {
+      store.set((v) => ({ ...v, ...state }));
+      if (state.phase === 'ended' && before.phase !== 'ended') stopMedia();
+      if (state.phase === 'idle') store.set({ ...NO_CALL });
+    }
+    for (const e of effects) void run(e);
+  }
+
+  async function run(e: CallEffect): Promise<void> {
+    try {
+      switch (e.kind) {
+        case 'send':
+          client.sendMessage(jmiMessage(e.to, e.jm));
+          return;
+        case 'tone':
+          playTone(e.tone);
+          return;
+        case 'timer': {
+          clearTimeout(timers.get(e.sid));
+          timers.set(e.sid, setTimeout(() => dispatch({ type: 'timeout', sid: e.sid }), e.ms));
+          return;
+        }
+        case 'start-session': {
+          const stream = await getMedia(e.media);
+          const s = client.jingle.createMediaSession(e.to, e.sid, stream);
+          await s.start();
+          return;
+        }
+        case 'accept-session': {
+          const s = client.jingle.sessions[e.sid] as MediaSession | undefined;
+          if (!s) return;
+          const stream = await getMedia(store.value.media ?? 'audio');
+          for (const track of stream.getTracks()) await s.addTrack(track, stream);
+          await s.accept();
+          return;
+        }
+        case 'decline-session':
+        case 'end-session':
+          client.jingle.sessions[e.sid]?.end(e.reason as 'success');
+          return;
+      }
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      store.set((v) => ({ ...v, error: /permission|notallowed/i.test(message) ? 'Camera or microphone access was refused.' : message }));
+      const sid = store.value.sid;
+      if (sid) dispatch({ type: 'failed', sid });
+    }
+  }
+
+  const own = () => bare(client.jid).toLowerCase();
+
+  function onJmi(msg: Message & { from?: string }, self: boolean): void {
+    const jm = msg.jingleMessage;
+    if (!jm?.id || !msg.from) return;
+    const base = { sid: jm.id, from: msg.from, self };
+    switch (jm.type) {
+      case 'propose': dispatch({ type: 'propose', ...base, media: mediaOf(jm) }); break;
+      case 'ringing': dispatch({ type: 'ringing', ...base }); break;
+      case 'proceed':
+      case 'accept': dispatch({ type: 'proceed', ...base }); break;
+      case 'reject': dispatch({ type: 'reject', ...base, ...(jm.reason?.condition ? { reason: jm.reason.condition } : {}), ...(jm.tieBreak ? { tieBreak: true } : {}) }); break;
+      case 'retract': dispatch({ type: 'retract', ...base }); break;
+      case 'finish': dispatch({ type: 'finish', ...base }); break;
+    }
+  }
+
+  client.on('message', (msg: ReceivedMessage) => {
+    if (msg.jingleMessage && msg.type !== 'error') onJmi(msg, bare(msg.from).toLowerCase() === own());
+  });
+  // XEP-0280: what our other devices sent (e.g. their proceed/reject) arrives as a sent carbon
+  client.on('message:sent', (msg: Message, viaCarbon: boolean) => {
+    if (viaCarbon && msg.jingleMessage) onJmi({ ...msg, from: msg.from ?? `${own()}/other` }, true);
+  });
+
+  client.on('jingle:incoming', (s) => {
+    const ms = s as MediaSession;
+    dispatch({ type: 'session-initiate', sid: s.sid, from: s.peerID, media: ms.includesVideo ? 'video' : 'audio' });
+  });
+  client.on('jingle:terminated', (s, reason) => {
+    dispatch({ type: 'terminated', sid: s.sid, ...(reason?.condition ? { reason: reason.condition } : {}) });
+  });
+  client.jingle.on('connectionState', (s: MediaSession, state: string) => {
+    if (s.sid !== store.value.sid) return;
+    if (state === 'connected') dispatch({ type: 'connected', sid: s.sid, at: Date.now() });
+    if (state === 'failed') dispatch({ type: 'failed', sid: s.sid });
+  });
+  client.jingle.on('peerTrackAdded', (s: MediaSession, track: MediaStreamTrack) => {
+    if (s.sid !== store.value.sid) return;
+    const remote = store.value.remote ?? new MediaStream();
+    if (!remote.getTracks().includes(track)) remote.addTrack(track);
+    store.set((v) => ({ ...v, remote }));
+  });
+  client.on('disconnected', () => {
+    const sid = store.value.sid;
+    if (sid && store.value.phase !== 'ended' && store.value.phase !== 'idle') dispatch({ type: 'failed', sid });
+  });
+
+  return {
+    async call(peer, media) {
+      if (store.value.phase !== 'idle' && store.value.phase !== 'ended') return;
+      store.set({ ...NO_CALL });
+      try {
+        await getMedia(media); // ask for the devices before ringing anyone
+      } catch {
+        store.set((v) => ({ ...v, phase: 'ended', endReason: 'failed', peer: bare(peer), media, error: 'Camera or microphone access was refused.' }));
+        return;
+      }
+      dispatch({ type: 'call', sid: newSessionId(), peer, media });
+    },
+    async accept() {
+      try {
+        await getMedia(store.value.media ?? 'audio');
+      } catch {
+        store.set((v) => ({ ...v, error: 'Camera or microphone access was refused.' }));
+        dispatch({ type: 'decline' });
+        return;
+      }
+      dispatch({ type: 'accept' });
+    },
+    decline: () => dispatch({ type: 'decline' }),
+    hangup: () => dispatch({ type: 'hangup' }),
+    dismiss: () => dispatch({ type: 'dismiss' }),
+    toggleMute() {
+      const muted = !store.value.muted;
+      for (const t of store.value.local?.getAudioTracks() ?? []) t.enabled = !muted;
+      store.set((v) => ({ ...v, muted }));
+    },
+    toggleCamera() {
+      const cameraOff = !store.value.cameraOff;
+      for (const t of store.value.local?.getVideoTracks() ?? []) t.enabled = !cameraOff;
+      store.set((v) => ({ ...v, cameraOff }));
+    },
+    async stats() {
+      return session()?.pc.getStats();
+    },
+    async toggleScreenShare() {
+      const sender = session()?.pc.getSenders().find((x) => x.track?.kind === 'video');
+      if (!sender) return;
+      if (screen) {
+        await sender.replaceTrack(camera ?? null);
+        screen.stop();
+        screen = undefined;
+        store.set((v) => ({ ...v, sharing: false }));
+        return;
+      }
+      const display = await navigator.mediaDevices.getDisplayMedia({ video: true });
+      const track = display.getVideoTracks()[0];
+      if (!track) return;
+      camera = sender.track ?? undefined;
+      screen = track;
+      await sender.replaceTrack(track);
+      track.addEventListener('ended', () => {
+        if (screen === track) void this.toggleScreenShare();
+      });
+      store.set((v) => ({ ...v, sharing: true }));
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// Contacts and presence (RFC 6121 §2 roster, §3 subscriptions, §4 presence). The reducers are pure;
+// bindRoster() connects them to a client.
+import type { Agent } from 'stanza';
+import type { RosterItem, ReceivedPresence } from 'stanza/protocol/index.js';
+import { Store } from '../state/store.js';
+
+export type Availability = 'available' | 'away' | 'busy' | 'offline';
+
+export interface Contact {
+  jid: string;
+  name?: string;
+  subscription: RosterItem['subscription'];
+  /** We asked to see their presence and wait for an answer. */
+  pending: boolean;
+  /** Online resources (full JID → show). */
+  resources: Record<string, { show?: string; priority: number }>;
+}
+
+export interface RosterState {
+  contacts: Record<string, Contact>;
+  /** Bare JIDs asking to see our presence. */
+  requests: string[];
+}
+
+export const EMPTY_ROSTER: RosterState = { contacts: {}, requests: [] };
+
+export function bareJid(jid: string): string {
+  const i = jid.indexOf('/');
+  return (i < 0 ? jid : jid.slice(0, i)).toLowerCase();
+}
+
+export function availability(c: Contact | undefined): Availability {
+  const shows = Object.values(c?.resources ?? {}).map((r) => r.show);
+  if (shows.length === 0) return 'offline';
+  if (shows.some((s) => !s || s === 'chat')) return 'available';
+  if (shows.some((s) => s === 'away' || s === 'xa')) return 'away';
+  return 'busy';
+}
+
+/** Roster result or push (RFC 6121 §2.1.6): `remove` drops the item. */
+export function applyRosterItems(s: RosterState, items: readonly RosterItem[], replace: boolean): RosterState {
+  const contacts: Record<string, Contact> = replace ? {} : { ...s.contacts };
+  for (const item of items) {
+    const jid = bareJid(item.jid);
+    if (item.subscription === 'remove') {
+      delete contacts[jid];
+      continue;
+    }
+    const prev = s.contacts[jid];
+    contacts[jid] = {
+      jid,
+      ...(item.name ? { name: item.name } : {}),
+      subscription: item.subscription,
+      pending: item.pending === 'subscribe' || !!item.ask,
+      resources: prev?.resources ?? {},
+    };
+  }
+  return { ...s, contacts };
+}
+
+export function applyPresence(s: RosterState, from: string, type: 'available' | 'unavailable', show?: string, priority = 0): RosterState {
+  const jid = bareJid(from);
+  const c = s.contacts[jid];
+  if (!c) return s;
+  const resources = { ...c.resources };
+  if (type === 'available') resources[from] = { ...(show ? { show } : {}), priority };
+  else if (from.includes('/')) delete resources[from];
+  else for (const k of Object.keys(resources)) delete resources[k];
+  return { ...s, contacts: { ...s.contacts, [jid]: { ...c, resources } } };
+}
+
+export function addRequest(s: RosterState, from: string): RosterState {
+  const jid = bareJid(from);
+  return s.requests.includes(jid) ? s : { ...s, requests: [...s.requests, jid] };
+}
+
+export function dropRequest(s: RosterState, jid: string): RosterState {
+  return { ...s, requests: s.requests.filter((r) => r !== bareJid(jid)) };
+}
+
+/** Whether a subscribe from this contact answers one of ours, so it can be approved at once. */
+export function expectsMutual(c: Contact | undefined): boolean {
+  return !!c && (c.pending || c.subscription === 'to');
+}
+
+export interface RosterActions {
+  add(jid: string, name?: string): Promise<void>;
+  accept(jid: string): void;
+  deny(jid: string): void;
+  remove(jid: string): Promise<void>;
+}
+
+export function bindRoster(client: Agent, store: Store<RosterState>): RosterActions {
+  client.on('session:started', async () => {
+    try {
+      const roster = await client.getRoster();
+      store.set((s) => applyRosterItems(s, roster.items ?? [], true));
+    } finally {
+      client.sendPresence(); // initial presence after the roster (RFC 6121 §2.2 note)
+    }
+  });
+  client.on('roster:update', (iq) => {
+    store.set((s) => applyRosterItems(s, iq.roster.items ?? [], false));
+  });
+  const onPresence = (p: ReceivedPresence) => {
+    const type = p.type === 'unavailable' ? 'unavailable' : 'available';
+    store.set((s) => applyPresence(s, p.from, type, p.show, p.priority ?? 0));
+  };
+  client.on('available', onPresence);
+  client.on('unavailable', onPresence);
+  client.on('subscribe', (p) => {
+    if (expectsMutual(store.value.contacts[bareJid(p.from)])) client.acceptSubscription(bareJid(p.from));
+    else store.set((s) => addRequest(s, p.from));
+  });
+  client.on('unsubscribe', (p) => store.set((s) => dropRequest(s, p.from)));
+  client.on('disconnected', () => {
+    // presence is only known while online; it is all sent again on reconnect
+    store.set((s) => {
+      const contacts: Record<string, Contact> = {};
+      for (const [k, c] of Object.entries(s.contacts)) contacts[k] = { ...c, resources: {} };
+      return { ...s, contacts };
+    });
+  });
+
+  return {
+    async add(jid, name) {
+      const bare = bareJid(jid);
+      await client.updateRosterItem({ jid: bare, ...(name ? { name } : {}), subscription: 'none' });
+      client.subscribe(bare);
+      // they asked first: approving them is part of adding them
+      if (store.value.requests.includes(bare)) this.accept(bare);
+    },
+    accept(jid) {
+      const bare = bareJid(jid);
+      client.acceptSubscription(bare);
+      const c = store.value.contacts[bare];
+      if (!c || (c.subscription !== 'to' && c.subscription !== 'both' && !c.pending)) client.subscribe(bare);
+      store.set((s) => dropRequest(s, bare));
+    },
+    deny(jid) {
+      client.denySubscription(bareJid(jid));
+      store.set((s) => dropRequest(s, jid));
+    },
+    async remove(jid) {
+      await client.removeRosterItem(bareJid(jid));
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { JSX } from 'preact';
+import type { App as AppModel } from '../app.js';
+import { useStore } from '../state/use-store.js';
+import { SignIn } from './SignIn.js';
+import { Contacts, Avatar } from './Contacts.js';
+import { Chat } from './Chat.js';
+import { CallScreen } from './CallScreen.js';
+
+function Banner({ app }: { app: AppModel }): JSX.Element | null {
+  const status = useStore(app.status);
+  if (status.kind === 'reconnecting') {
+    return <div class="banner warn" role="status">Connection lost. Reconnecting{status.attempt > 1 ? ` (attempt ${status.attempt})` : ''}…</div>;
+  }
+  if (status.kind === 'failed') return <div class="banner error" role="alert">{status.message}</div>;
+  return null;
+}
+
+export function App({ app }: { app: AppModel }): JSX.Element {
+  const me = useStore(app.me);
+  const chat = useStore(app.chat);
+  if (!me) return <SignIn app={app} />;
+  const open = chat.open;
+  return (
+    <div class={`shell ${open ? 'has-open' : ''}`}>
+      <aside class="sidebar">
+        <header class="me">
+          <Avatar name={me.split('@')[0] ?? me} presence="available" />
+          <div class="grow">
+            <strong>{me.split('@')[0]}</strong>
+            <small class="muted">{me}</small>
+          </div>
+          <button type="button" class="small" onClick={() => void app.signOut()}>Sign out</button>
+        </header>
+        <Banner app={app} />
+        <Contacts app={app} onOpen={(jid) => app.messages?.open(jid)} />
+      </aside>
+      <main class="main">
+        {open
+          ? <Chat app={app} peer={open} onBack={() => app.messages?.open(undefined)} />
+          : <div class="placeholder muted"><p>Choose a contact to chat or call.</p></div>}
+      </main>
+      <CallScreen app={app} />
+    </div>
+  );
+}

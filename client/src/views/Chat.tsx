@@ -1,0 +1,73 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import type { App } from '../app.js';
+import { useStore } from '../state/use-store.js';
+import { availability } from '../features/roster.js';
+import { Avatar, displayName } from './Contacts.js';
+import { Icon } from './icons.js';
+
+const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: () => void }): JSX.Element {
+  const roster = useStore(app.roster);
+  const chat = useStore(app.chat);
+  const call = useStore(app.call);
+  const [draft, setDraft] = useState('');
+  const log = useRef<HTMLOListElement>(null);
+  const conv = chat.conversations[peer];
+  const contact = roster.contacts[peer];
+  const name = displayName(contact, peer);
+  const presence = availability(contact);
+  const inCall = call.phase !== 'idle' && call.phase !== 'ended';
+
+  useEffect(() => {
+    log.current?.lastElementChild?.scrollIntoView({ block: 'end' });
+  }, [conv?.messages.length, peer]);
+
+  const send = (e: Event) => {
+    e.preventDefault();
+    app.messages?.send(peer, draft);
+    setDraft('');
+  };
+
+  return (
+    <section class="chat" aria-label={`Conversation with ${name}`}>
+      <header class="chat-head">
+        <button type="button" class="icon-button back" onClick={onBack} aria-label="Back to contacts"><Icon name="back" /></button>
+        <Avatar name={name} presence={presence} />
+        <div class="grow">
+          <h2>{name}</h2>
+          <small class="muted">{peer}</small>
+        </div>
+        <button type="button" class="icon-button call" aria-label="Audio call" title="Audio call" disabled={inCall}
+          onClick={() => void app.calls?.call(peer, 'audio')}><Icon name="phone" /></button>
+        <button type="button" class="icon-button call" aria-label="Video call" title="Video call" disabled={inCall}
+          onClick={() => void app.calls?.call(peer, 'video')}><Icon name="video" /></button>
+      </header>
+      <ol class="messages" ref={log} role="log" aria-label="Messages" aria-live="polite">
+        {(conv?.messages ?? []).length === 0 && <li class="empty muted">Say hello to {name}.</li>}
+        {(conv?.messages ?? []).map((m) => (
+          <li key={`${m.dir}${m.id}${m.at}`} class={`bubble ${m.dir}`}>
+            <span class="body">{m.body}</span>
+            <span class="meta">
+              {time(m.at)}
+              {m.dir === 'out' && (
+                <span class={`receipt ${m.status}`} title={m.status === 'delivered' ? 'Delivered' : 'Sent'}
+                  aria-label={m.status === 'delivered' ? 'Delivered' : 'Sent'}>{m.status === 'delivered' ? '✓✓' : '✓'}</span>
+              )}
+            </span>
+          </li>
+        ))}
+      </ol>
+      <p class="typing-line" aria-live="polite">{conv?.peerState === 'composing' ? `${name} is typing…` : ''}</p>
+      <form class="composer" onSubmit={send}>
+        <label class="grow">
+          <span class="sr-only">Message</span>
+          <input type="text" placeholder={`Message ${name}`} value={draft} autocomplete="off"
+            onInput={(e) => { setDraft(e.currentTarget.value); app.messages?.typing(peer); }} />
+        </label>
+        <button type="submit" class="icon-button primary" aria-label="Send" disabled={!draft.trim()}><Icon name="send" /></button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,118 @@
+import { useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import type { App } from '../app.js';
+import { useStore } from '../state/use-store.js';
+import { availability, type Availability, type Contact } from '../features/roster.js';
+import { Icon } from './icons.js';
+
+const LABEL: Record<Availability, string> = { available: 'Available', away: 'Away', busy: 'Busy', offline: 'Offline' };
+const ORDER: Record<Availability, number> = { available: 0, away: 1, busy: 2, offline: 3 };
+
+export function displayName(c: Contact | undefined, jid: string): string {
+  return c?.name || jid.split('@')[0] || jid;
+}
+
+function initials(name: string): string {
+  return name.slice(0, 2).toUpperCase();
+}
+
+export function Avatar({ name, presence }: { name: string; presence?: Availability }): JSX.Element {
+  let hue = 0;
+  for (const ch of name) hue = (hue * 31 + ch.charCodeAt(0)) % 360;
+  return (
+    <span class="avatar" style={{ background: `hsl(${hue} 55% 45%)` }} aria-hidden="true">
+      {initials(name)}
+      {presence && <span class={`dot ${presence}`} />}
+    </span>
+  );
+}
+
+export function Contacts({ app, onOpen }: { app: App; onOpen: (jid: string) => void }): JSX.Element {
+  const roster = useStore(app.roster);
+  const chat = useStore(app.chat);
+  const [adding, setAdding] = useState(false);
+  const [address, setAddress] = useState('');
+  const [error, setError] = useState('');
+
+  const contacts = Object.values(roster.contacts).sort((a, b) =>
+    ORDER[availability(a)] - ORDER[availability(b)] || displayName(a, a.jid).localeCompare(displayName(b, b.jid)));
+
+  const add = async (e: Event) => {
+    e.preventDefault();
+    const jid = address.trim().toLowerCase();
+    if (!/^[^@\s/]+@[^@\s/]+$/.test(jid)) {
+      setError('Enter an address like name@example.org.');
+      return;
+    }
+    setError('');
+    try {
+      await app.contacts?.add(jid);
+      setAddress('');
+      setAdding(false);
+    } catch {
+      setError('The server refused to add this contact.');
+    }
+  };
+
+  return (
+    <section class="contacts" aria-label="Contacts">
+      <div class="section-head">
+        <h2>Contacts</h2>
+        <button type="button" class="icon-button" aria-expanded={adding} aria-controls="add-contact"
+          onClick={() => setAdding(!adding)} title={adding ? 'Close' : 'Add contact'}>
+          <Icon name={adding ? 'x' : 'plus'} /><span class="sr-only">{adding ? 'Close' : 'Add contact'}</span>
+        </button>
+      </div>
+      {adding && (
+        <form id="add-contact" class="add-contact" onSubmit={add}>
+          <label>
+            <span>Contact address</span>
+            <input type="text" inputMode="email" autocapitalize="none" spellcheck={false} placeholder="friend@example.org"
+              value={address} onInput={(e) => setAddress(e.currentTarget.value)} autoFocus />
+          </label>
+          {error && <p class="error" role="alert">{error}</p>}
+          <button type="submit" class="primary">Send request</button>
+        </form>
+      )}
+      {roster.requests.length > 0 && (
+        <ul class="requests" aria-label="Contact requests">
+          {roster.requests.map((jid) => (
+            <li key={jid} class="request">
+              <Avatar name={jid} />
+              <span class="grow"><strong>{jid}</strong><small>wants to be your contact</small></span>
+              <button type="button" class="small primary" aria-label={`Accept ${jid}`} onClick={() => app.contacts?.accept(jid)}>Accept</button>
+              <button type="button" class="small" aria-label={`Deny ${jid}`} onClick={() => app.contacts?.deny(jid)}>Deny</button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {contacts.length === 0 && !adding && (
+        <p class="empty muted">No contacts yet. Use <strong>+</strong> to add someone by their address.</p>
+      )}
+      <ul class="contact-list">
+        {contacts.map((c) => {
+          const a = availability(c);
+          const unread = chat.conversations[c.jid]?.unread ?? 0;
+          const name = displayName(c, c.jid);
+          const typing = chat.conversations[c.jid]?.peerState === 'composing';
+          return (
+            <li key={c.jid}>
+              <button type="button" class={`contact ${chat.open === c.jid ? 'active' : ''}`} onClick={() => onOpen(c.jid)}
+                aria-current={chat.open === c.jid ? 'true' : undefined}
+                aria-label={`${name}, ${LABEL[a]}${unread ? `, ${unread} unread` : ''}`}>
+                <Avatar name={name} presence={a} />
+                <span class="grow">
+                  <strong>{name}</strong>
+                  <small class={typing ? 'typing' : ''}>
+                    {typing ? 'typing…' : c.pending && c.subscription !== 'both' && c.subscription !== 'to' ? 'Request sent' : LABEL[a]}
+                  </small>
+                </span>
+                {unread > 0 && <span class="badge" aria-hidden="true">{unread}</span>}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}

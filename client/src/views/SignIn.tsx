@@ -1,0 +1,54 @@
+import { useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import type { App } from '../app.js';
+import { useStore } from '../state/use-store.js';
+import { Icon } from './icons.js';
+
+const LAST = 'carillon.lastAddress';
+const WS = 'carillon.websocketUrl';
+
+export function SignIn({ app }: { app: App }): JSX.Element {
+  const status = useStore(app.status);
+  const [jid, setJid] = useState(() => localStorage.getItem(LAST) ?? '');
+  const [password, setPassword] = useState('');
+  const [ws, setWs] = useState(() => localStorage.getItem(WS) ?? '');
+  const busy = status.kind === 'connecting';
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    localStorage.setItem(LAST, jid.trim());
+    if (ws.trim()) localStorage.setItem(WS, ws.trim());
+    else localStorage.removeItem(WS);
+    void app.signIn({ jid, password, ...(ws.trim() ? { websocketUrl: ws.trim() } : {}) });
+  };
+
+  return (
+    <main class="signin">
+      <form class="card signin-card" onSubmit={submit} aria-labelledby="signin-title">
+        <div class="brand" aria-hidden="true"><span class="bell"><Icon name="bell" size={34} /></span></div>
+        <h1 id="signin-title">Carillon</h1>
+        <p class="muted">Calls and messages with anyone on XMPP.</p>
+        <label>
+          <span>Address</span>
+          <input type="text" inputMode="email" autocapitalize="none" spellcheck={false} name="jid" autocomplete="username" placeholder="you@example.org" required
+            value={jid} onInput={(e) => setJid(e.currentTarget.value)} />
+        </label>
+        <label>
+          <span>Password</span>
+          <input type="password" name="password" autocomplete="current-password" required
+            value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+        </label>
+        <details class="advanced">
+          <summary>Connection settings</summary>
+          <label>
+            <span>WebSocket URL</span>
+            <input type="url" name="websocket" placeholder="found automatically" inputMode="url"
+              value={ws} onInput={(e) => setWs(e.currentTarget.value)} />
+          </label>
+        </details>
+        {status.kind === 'failed' && <p class="error" role="alert">{status.message}</p>}
+        <button type="submit" class="primary" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,207 @@
+// The web client end to end, as two people use it: alice on a desktop browser, bob on a 360 px
+// phone-sized one. Both sign in, add each other, chat, and hold a video call; then a declined
+// call and a call retracted before it is answered. Run against any server that serves the page.
+import { strict as assert } from 'node:assert';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './chromium.js';
+
+export interface ServerUnderTest {
+  /** Page URL of the web client. */
+  pageUrl: string;
+  domain: string;
+  addUser(local: string, password: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SHOTS_ROOT = fileURLToPath(new URL('../../../.tmp/e2e-screenshots', import.meta.url));
+
+interface RemoteVideo { width: number; time: number; bytes: number; frames: number }
+
+async function remoteVideo(page: Page): Promise<RemoteVideo> {
+  return page.evaluate(async () => {
+    const v = document.querySelector<HTMLVideoElement>('video[aria-label="Remote video"]');
+    const app = (globalThis as unknown as { carillon: { calls?: { stats(): Promise<RTCStatsReport | undefined> } } }).carillon;
+    const stats = await app.calls?.stats();
+    let bytes = 0;
+    let frames = 0;
+    stats?.forEach((r: { type: string; kind?: string; bytesReceived?: number; framesDecoded?: number }) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video') {
+        bytes += r.bytesReceived ?? 0;
+        frames += r.framesDecoded ?? 0;
+      }
+    });
+    return { width: v?.videoWidth ?? 0, time: v?.currentTime ?? 0, bytes, frames };
+  });
+}
+
+async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: T = await fn();
+  while (!ok(last)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    last = await fn();
+  }
+  return last;
+}
+
+/** Frames decoding and flowing: the check the call test makes on both sides. */
+async function assertRemoteVideoPlays(page: Page, who: string): Promise<void> {
+  const first = await until(`${who}'s remote video`, () => remoteVideo(page), (v) => v.width > 0 && v.frames > 0 && v.time > 0);
+  await page.waitForTimeout(1200);
+  const later = await remoteVideo(page);
+  assert.ok(later.width > 0, `${who}: videoWidth > 0`);
+  assert.ok(later.time > first.time, `${who}: currentTime advances (${first.time} → ${later.time})`);
+  assert.ok(later.bytes > first.bytes, `${who}: inbound-rtp bytes grow (${first.bytes} → ${later.bytes})`);
+  assert.ok(later.frames > first.frames, `${who}: frames decoded grow (${first.frames} → ${later.frames})`);
+}
+
+export function webClientScenario(label: string, start: () => Promise<ServerUnderTest>): void {
+  describe(`web client end to end (${label})`, function () {
+    this.timeout(60_000);
+    let server: ServerUnderTest;
+    let browser: Browser;
+    let ctxA: BrowserContext;
+    let ctxB: BrowserContext;
+    let alice: Page;
+    let bob: Page;
+    let aliceJid: string;
+    let bobJid: string;
+    const shots = join(SHOTS_ROOT, label.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
+    const shot = async (page: Page, name: string) => {
+      await page.screenshot({ path: join(shots, `${name}.png`) });
+    };
+    const errors: string[] = [];
+
+    before(async () => {
+      mkdirSync(shots, { recursive: true });
+      server = await start();
+      aliceJid = `alice@${server.domain}`;
+      bobJid = `bob@${server.domain}`;
+      await server.addUser('alice', 'alice-pass-1');
+      await server.addUser('bob', 'bob-pass-2');
+      browser = await launchChromium();
+      ctxA = await browser.newContext({ viewport: { width: 1200, height: 760 } });
+      ctxB = await browser.newContext({ viewport: { width: 360, height: 720 }, isMobile: true, hasTouch: true });
+      alice = await ctxA.newPage();
+      bob = await ctxB.newPage();
+      for (const [who, p] of [['alice', alice], ['bob', bob]] as const) {
+        p.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
+      }
+    });
+
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+      console.log(`      screenshots: ${shots}`);
+    });
+
+    afterEach(() => {
+      assert.deepEqual(errors.splice(0), [], 'no uncaught errors in the pages');
+    });
+
+    it('signs in, with a clear message for a wrong password', async () => {
+      await alice.goto(server.pageUrl);
+      await alice.getByLabel('Address').fill(aliceJid);
+      await alice.getByLabel('Password').fill('wrong password');
+      await alice.getByRole('button', { name: 'Sign in' }).click();
+      await alice.getByRole('alert').filter({ hasText: 'Wrong address or password.' }).waitFor();
+      await alice.getByLabel('Password').fill('alice-pass-1');
+      await shot(alice, 'sign-in');
+      await alice.getByRole('button', { name: 'Sign in' }).click();
+      await alice.getByRole('region', { name: 'Contacts' }).waitFor();
+
+      await bob.goto(server.pageUrl);
+      await shot(bob, 'sign-in-mobile');
+      await bob.getByLabel('Address').fill(bobJid);
+      await bob.getByLabel('Password').fill('bob-pass-2');
+      await bob.getByRole('button', { name: 'Sign in' }).click();
+      await bob.getByRole('region', { name: 'Contacts' }).waitFor();
+    });
+
+    it('adds each other as contacts and shows presence', async () => {
+      await alice.getByRole('button', { name: 'Add contact' }).click();
+      await alice.getByLabel('Contact address').fill(bobJid);
+      await alice.getByRole('button', { name: 'Send request' }).click();
+      await alice.getByRole('button', { name: /^bob, Offline/ }).waitFor();
+
+      await bob.getByRole('button', { name: `Accept ${aliceJid}` }).click();
+      await bob.getByRole('button', { name: /^alice, Available/ }).waitFor();
+      await alice.getByRole('button', { name: /^bob, Available/ }).waitFor();
+      await shot(alice, 'contacts');
+    });
+
+    it('chats with typing notifications, unread counts and delivery receipts', async () => {
+      await alice.getByRole('button', { name: /^bob, / }).click();
+      const input = alice.getByRole('textbox', { name: 'Message' });
+      await input.pressSequentially('Hello Bob', { delay: 20 });
+      await bob.getByRole('button', { name: /^alice, / }).filter({ hasText: 'typing…' }).waitFor();
+      await input.press('Enter');
+      await bob.getByRole('button', { name: /^alice, Available, 1 unread$/ }).waitFor();
+      await shot(bob, 'contacts-mobile');
+
+      await bob.getByRole('button', { name: /^alice, / }).click();
+      await bob.getByRole('log', { name: 'Messages' }).getByText('Hello Bob').waitFor();
+      await bob.getByRole('textbox', { name: 'Message' }).fill('Hi Alice! Call me?');
+      await bob.getByRole('button', { name: 'Send' }).click();
+      await alice.getByRole('log', { name: 'Messages' }).getByText('Hi Alice! Call me?').waitFor();
+      // XEP-0184: bob's client acknowledged alice's message
+      await alice.getByRole('log', { name: 'Messages' }).getByLabel('Delivered').first().waitFor();
+      await shot(alice, 'chat');
+      await shot(bob, 'chat-mobile');
+    });
+
+    it('holds a video call: both sides play the other\'s video, hang-up ends both', async () => {
+      await alice.getByRole('button', { name: 'Video call' }).click();
+      const incoming = bob.getByRole('dialog', { name: 'Incoming call' });
+      await incoming.waitFor();
+      await incoming.getByText('Incoming video call').waitFor();
+      await shot(bob, 'incoming-call');
+      await incoming.getByRole('button', { name: 'Accept' }).click();
+
+      await assertRemoteVideoPlays(alice, 'alice');
+      await assertRemoteVideoPlays(bob, 'bob');
+      await alice.getByRole('timer', { name: 'Call duration' }).waitFor();
+      await bob.getByRole('timer', { name: 'Call duration' }).waitFor();
+      await shot(alice, 'in-call');
+      await shot(bob, 'in-call-mobile');
+
+      // mute and camera off are local track switches and must not end anything
+      await bob.getByRole('button', { name: 'Mute' }).click();
+      await bob.getByRole('button', { name: 'Unmute', pressed: true }).waitFor();
+      await bob.getByRole('button', { name: 'Unmute' }).click();
+
+      await alice.getByRole('button', { name: 'Hang up' }).click();
+      await alice.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
+      await bob.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
+      await shot(bob, 'call-ended-mobile');
+      for (const p of [alice, bob]) await p.getByRole('button', { name: 'Close' }).click();
+      assert.equal(await alice.locator('video').count(), 0, 'no video element left after the call');
+    });
+
+    it('declining a call tells the caller', async () => {
+      await alice.getByRole('button', { name: 'Audio call' }).click();
+      const incoming = bob.getByRole('dialog', { name: 'Incoming call' });
+      await incoming.getByText('Incoming audio call').waitFor();
+      await alice.getByText('Ringing…').waitFor();
+      await incoming.getByRole('button', { name: 'Decline' }).click();
+      await alice.getByRole('status').filter({ hasText: 'Call declined' }).waitFor();
+      await bob.getByRole('status').filter({ hasText: 'Call declined' }).waitFor();
+      await shot(alice, 'call-declined');
+      for (const p of [alice, bob]) await p.getByRole('button', { name: 'Close' }).click();
+    });
+
+    it('a call retracted before it is answered shows as missed', async () => {
+      await alice.getByRole('button', { name: 'Video call' }).click();
+      await bob.getByRole('dialog', { name: 'Incoming call' }).waitFor();
+      await alice.getByRole('button', { name: 'Hang up' }).click();
+      await alice.getByRole('status').filter({ hasText: 'Call cancelled' }).waitFor();
+      await bob.getByRole('status').filter({ hasText: `Missed call from alice` }).waitFor();
+      await shot(bob, 'missed-call-mobile');
+      for (const p of [alice, bob]) await p.getByRole('button', { name: 'Close' }).click();
+    });
+  });
+}
