@@ -55,6 +55,7 @@ export async function startCallComponent(opts: CallComponentOptions): Promise<{ 
     domain: opts.domain,
     async stop() {
       await service.calls?.stop();
+      service.cancelRequests();
       await link.stop();
     },
   };

@@ -34,9 +34,15 @@ export interface ServiceOptions {
 const SERVICE_FEATURES = [NS.discoInfo, NS.discoItems, NS.muc, NS.ping, NS.sid];
 
 export class CallService {
+  /** Reject outstanding requests (on stop). */
+  cancelRequests(): void {
+    for (const [id, w] of this.pending) { clearTimeout(w.timer); w.reject(new Error('stopped')); this.pending.delete(id); }
+  }
+
   readonly rooms = new Map<string, Room>();
   readonly ctx: MucContext;
   calls?: CallHandler;
+  private readonly pending = new Map<string, { resolve(el: Element): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
 
   constructor(private readonly opts: ServiceOptions) {
     for (const p of opts.store.load()) this.rooms.set(p.local.toLowerCase(), Room.fromPersisted(p, opts.domain));
@@ -52,6 +58,13 @@ export class CallService {
       },
       occupantGone: (room, o, jid) => this.calls?.occupantGone(room, o, jid),
       nextId: () => randomBytes(9).toString('base64url'),
+      request: (iq, timeoutMs = 10000) => new Promise<Element>((resolve, reject) => {
+        const id = (iq.attrs.id as string | undefined) ?? this.ctx.nextId();
+        iq.attrs.id = id;
+        const timer = setTimeout(() => { this.pending.delete(id); reject(new Error(`no reply to ${id}`)); }, timeoutMs);
+        this.pending.set(id, { resolve, reject, timer });
+        opts.send(iq);
+      }),
       log: opts.log,
     };
   }
@@ -77,7 +90,15 @@ export class CallService {
     const from = parseJid(stanza.attrs.from);
     if (!to || !from) return;
     const isIq = stanza.name === 'iq';
-    if (isIq && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) return;
+    if (isIq && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) {
+      const waiter = this.pending.get(stanza.attrs.id as string);
+      if (!waiter) return;
+      this.pending.delete(stanza.attrs.id as string);
+      clearTimeout(waiter.timer);
+      if (stanza.attrs.type === 'result') waiter.resolve(stanza);
+      else waiter.reject(Object.assign(new Error(`error reply: ${stanza.toString()}`), { stanza }));
+      return;
+    }
     if (!to.local) return this.toService(stanza);
     const key = to.local.toLowerCase();
     let room = this.rooms.get(key);

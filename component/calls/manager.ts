@@ -1,16 +1,45 @@
-import { StanzaError, type Element } from '../xml.js';
+// Group calls of all rooms: routes Jingle requests to the room's call and follows occupants.
+import { NS, type Element } from '../xml.js';
 import type { MucContext } from '../muc/context.js';
 import type { Occupant, Room } from '../muc/room.js';
 import type { CallHandler } from '../service.js';
 import type { MediaOptions } from '../index.js';
+import { RoomCall } from './room-call.js';
 
 export class CallManager implements CallHandler {
-  features: string[] = [];
-  constructor(readonly opts: { ctx: MucContext; media: MediaOptions; maxParticipants: number }) {}
-  async handleJingle(_room: Room, _o: Occupant, _iq: Element): Promise<Element> {
-    throw new StanzaError('cancel', 'feature-not-implemented');
+  readonly features = [
+    NS.jingle, NS.jingleRtp, NS.jingleAudio, NS.jingleVideo, NS.jingleIce, NS.jingleDtls,
+    NS.grouping, NS.ssma, 'urn:xmpp:jingle:apps:rtp:info:1', NS.callInvite,
+  ];
+  private readonly calls = new Map<Room, RoomCall>();
+
+  constructor(private readonly opts: { ctx: MucContext; media: MediaOptions; maxParticipants: number }) {}
+
+  handleJingle(room: Room, occupant: Occupant, iq: Element): Promise<Element> {
+    let call = this.calls.get(room);
+    if (!call) {
+      call = new RoomCall(this.opts.ctx, room, this.opts.media, this.opts.maxParticipants);
+      this.calls.set(room, call);
+    }
+    return call.handle(iq, occupant.nick);
   }
-  occupantGone(): void {}
-  roomGone(): void {}
-  async stop(): Promise<void> {}
+
+  /** Leaving the room (unavailable, kick, ban, destroy) ends the call session of that client. */
+  occupantGone(room: Room, _o: Occupant, realJid: string): void {
+    const call = this.calls.get(room);
+    const p = call?.participants.get(realJid);
+    if (call && p) call.remove(p, 'gone');
+  }
+
+  roomGone(room: Room): void {
+    const call = this.calls.get(room);
+    if (!call) return;
+    this.calls.delete(room);
+    void call.stop();
+  }
+
+  async stop(): Promise<void> {
+    for (const call of this.calls.values()) await call.stop();
+    this.calls.clear();
+  }
 }

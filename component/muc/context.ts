@@ -20,5 +20,7 @@ export interface MucContext {
   /** Called when an occupant's last session leaves or is removed, so calls can end its media. */
   occupantGone(room: Room, occupant: Occupant, realJid: string): void;
   nextId(): string;
+  /** Send an IQ get/set and resolve with the result (rejects with the error reply or on timeout). */
+  request(iq: Element, timeoutMs?: number): Promise<Element>;
   log: Logger;
 }

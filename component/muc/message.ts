@@ -108,5 +108,14 @@ function mediatedInvite(ctx: MucContext, room: Room, stanza: Element, invite: El
       x('invite', { from: bare(from) }, reason ? x('reason', {}, reason) : undefined),
       room.config.password ? x('password', {}, room.config.password) : undefined),
     // XEP-0249 direct invitation, understood by clients that ignore mediated ones.
-    x('x', { xmlns: NS.conference, jid: room.jid, reason, password: room.config.password || undefined })));
+    x('x', { xmlns: NS.conference, jid: room.jid, reason, password: room.config.password || undefined }),
+    // XEP-0482: an invitation to the room's call travels along, pointing at the room's Jingle endpoint.
+    callInvite(stanza, room)));
+}
+
+function callInvite(stanza: Element, room: Room): Element | undefined {
+  const inv = stanza.getChild('invite', NS.callInvite);
+  if (!inv) return undefined;
+  return x('invite', { xmlns: NS.callInvite, audio: inv.attrs.audio ?? 'true', video: inv.attrs.video ?? 'false', id: inv.attrs.id },
+    x('jingle', { jid: room.jid }));
 }

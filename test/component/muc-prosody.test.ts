@@ -195,6 +195,7 @@ describe('rooms (XEP-0045) on Prosody', function () {
     assert.equal(res.attrs.type, 'result');
     const k = await kicked;
     assert.deepEqual(statusCodes(k).sort(), ['110', '307']);
+    users.carol.clear();
     const banned = users.carol.waitFor((el) => mucPresence(el, `${room}/Carol`) && el.attrs.type === 'unavailable');
     await users.alice.iq('set', room, xml('query', { xmlns: MUC_ADMIN }, xml('item', { jid: 'carol@localhost', affiliation: 'outcast' })));
     assert.ok(statusCodes(await banned).includes('301'));

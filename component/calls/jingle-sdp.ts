@@ -1,0 +1,108 @@
+// The one place where Jingle meets SDP. Jingle XML <-> typed objects through StanzaJS's JXT
+// definitions (XEP-0166/0167/0176/0320/0338/0339/0293/0294), and typed Jingle <-> SDP through its
+// Intermediate/Protocol translators. Nothing else in the component reads or writes SDP text.
+import * as stanza from 'stanza';
+import type { Jingle, JingleContent, JingleRtpDescription } from 'stanza/protocol/index.js';
+import { importFromSDP, exportToSDP } from 'stanza/jingle/sdp/Intermediate.js';
+import { convertIntermediateToRequest, convertRequestToIntermediate, convertIntermediateToCandidate, convertCandidateToIntermediate } from 'stanza/jingle/sdp/Protocol.js';
+import type { JingleIce, JingleIceCandidate } from 'stanza/protocol/index.js';
+import { NS, StanzaError, parseXml, x, type Element } from '../xml.js';
+
+export type { Jingle, JingleContent };
+export type JingleSessionRole = 'initiator' | 'responder';
+
+const registry = new stanza.JXT.Registry();
+registry.define(stanza.Stanzas.default);
+
+/** XEP-0166 §10 error: a stanza error with the Jingle-specific condition. */
+export function jingleError(type: 'cancel' | 'modify' | 'wait', condition: string, jingleCondition?: string, text?: string): StanzaError {
+  return new StanzaError(type, condition, text, jingleCondition ? x(jingleCondition, { xmlns: NS.jingleErrors }) : undefined);
+}
+
+/** Parse the <jingle/> payload of an IQ; malformed input is a bad-request (XEP-0166 §10). */
+export function parseJingle(iq: Element): Jingle {
+  let parsed: { jingle?: Jingle } | undefined;
+  try {
+    const copy = parseXml(iq.toString());
+    copy.attrs.xmlns = 'jabber:client';
+    parsed = registry.import(stanza.JXT.parse(copy.toString())) as { jingle?: Jingle } | undefined;
+  } catch (e) {
+    throw jingleError('modify', 'bad-request', undefined, `Malformed Jingle: ${(e as Error).message}`);
+  }
+  const j = parsed?.jingle;
+  if (!j || !j.action || !j.sid) throw jingleError('modify', 'bad-request', undefined, 'A Jingle request needs an action and a sid');
+  return j;
+}
+
+/** Serialize a Jingle object to a <jingle/> element. */
+export function jingleElement(j: Jingle): Element {
+  const iq = registry.export('iq', { type: 'set', jingle: j } as never);
+  if (!iq) throw new Error('cannot serialize Jingle');
+  const el = parseXml(iq.toString());
+  const jingle = el.getChild('jingle', NS.jingle);
+  if (!jingle) throw new Error('cannot serialize Jingle');
+  jingle.parent = undefined as unknown as Element;
+  return jingle;
+}
+
+/** SDP (a local description) to Jingle contents and bundle groups, seen from `role`. */
+export function sdpToJingle(sdp: string, role: JingleSessionRole): { contents: JingleContent[]; groups: Jingle['groups'] } {
+  const req = convertIntermediateToRequest(importFromSDP(sdp), role, NS.jingleIce);
+  return { contents: req.contents ?? [], groups: req.groups ?? [] };
+}
+
+/**
+ * XEP-0339 sources to what StanzaJS's translator reads: clients such as Conversations and Dino list
+ * <source/> elements without the XEP-0167 `ssrc` attribute; the primary SSRC is the first of the FID
+ * group (RFC 5576 §4.2), else the first source. Order is kept: the primary stays first.
+ */
+function normalizeSources(content: JingleContent): JingleContent {
+  const app = content.application as JingleRtpDescription | undefined;
+  if (!app || app.applicationType !== NS.jingleRtp || app.ssrc || !app.sources?.length) return content;
+  const fid = app.sourceGroups?.find((g) => g.semantics === 'FID' && g.sources.length >= 2);
+  const primary = fid ? fid.sources[0] : app.sources[0].ssrc;
+  const i = app.sources.findIndex((src) => src.ssrc === primary);
+  const sources = i > 0 ? [app.sources[i], ...app.sources.filter((_, k) => k !== i)] : app.sources;
+  return { ...content, application: { ...app, ssrc: primary, sources } as JingleRtpDescription };
+}
+
+/** Jingle contents (the peer's, in m-line order) to SDP, seen from the peer's `peerRole`. */
+export function jingleToSdp(contents: JingleContent[], groups: Jingle['groups'], peerRole: JingleSessionRole): string {
+  return exportToSDP(convertRequestToIntermediate({ sid: '', contents: contents.map(normalizeSources), groups } as Jingle, peerRole));
+}
+
+/** One ICE candidate of a transport-info as an SDP candidate line (without "a="). */
+export function candidateToSdp(c: JingleIceCandidate): string {
+  const i = convertCandidateToIntermediate(c);
+  const parts = [`candidate:${i.foundation}`, i.component === 'rtp' ? 1 : i.component === 'rtcp' ? 2 : i.component, i.protocol, i.priority, i.address, i.port, 'typ', i.type];
+  if (i.relatedAddress) parts.push('raddr', i.relatedAddress, 'rport', i.relatedPort ?? 0);
+  if (i.tcpType) parts.push('tcptype', i.tcpType);
+  return parts.join(' ');
+}
+
+export function transportCandidates(content: JingleContent): JingleIceCandidate[] {
+  const t = content.transport as JingleIce | undefined;
+  return t?.candidates ?? [];
+}
+
+/** Advertise a public address instead of the bound one (1:1 NAT). */
+export function rewriteCandidates(contents: JingleContent[], publicAddress: string | undefined): void {
+  if (!publicAddress) return;
+  for (const c of contents) for (const cand of transportCandidates(c)) cand.ip = publicAddress;
+}
+
+/** Label each source of the given contents with its owner's occupant JID (Jitsi's ssrc-info element). */
+export function labelSources(jingle: Element, owners: Map<string, string>): void {
+  for (const content of jingle.getChildren('content')) {
+    const owner = owners.get(content.attrs.name as string);
+    if (!owner) continue;
+    const desc = content.getChild('description', NS.jingleRtp);
+    for (const src of desc?.getChildren('source', NS.ssma) ?? []) {
+      const info = x('ssrc-info', { xmlns: 'http://jitsi.org/jitmeet', owner });
+      info.parent = src;
+      src.children.push(info);
+    }
+  }
+}
+
+export { convertIntermediateToCandidate };

@@ -1,0 +1,136 @@
+// The data plane: one werift peer connection per participant. It answers the participant's offer,
+// receives its sources, and carries forwarded sources back on sendonly transceivers. Packets are
+// forwarded as they are (no decoding): only SSRC, payload type and sequence are rewritten by the
+// sender, and header extensions are dropped because their ids are negotiated per connection.
+import {
+  RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket,
+  type MediaStreamTrack, type RTCRtpTransceiver,
+} from 'werift';
+import type { MediaOptions } from '../index.js';
+
+export type Kind = 'audio' | 'video';
+
+/** Codecs every WebRTC endpoint has (RFC 7874 / RFC 7742): one per kind keeps forwarding decode-free. */
+const codecs = () => ({
+  audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111,
+    parameters: 'minptime=10;useinbandfec=1' })],
+  video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96,
+    rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }] })],
+});
+
+export interface IncomingSource {
+  kind: Kind;
+  mid: string;
+  /** Subscribers: functions writing a packet out on another participant's connection. */
+  sinks: Set<(packet: Buffer) => void>;
+  requestKeyframe(): void;
+}
+
+export class MediaPeer {
+  readonly pc: RTCPeerConnection;
+  readonly sources = new Map<string, IncomingSource>(); // by mid
+  onSource?: (s: IncomingSource) => void;
+  onGone?: (why: string) => void;
+  private goneTimer?: NodeJS.Timeout;
+  closed = false;
+
+  constructor(media: MediaOptions) {
+    const bind = media.bindAddress;
+    this.pc = new RTCPeerConnection({
+      codecs: codecs(),
+      bundlePolicy: 'max-bundle',
+      iceUseIpv6: false,
+      icePortRange: media.portMin && media.portMax ? [media.portMin, media.portMax] : undefined,
+      iceInterfaceAddresses: bind ? { udp4: bind } : undefined,
+      iceAdditionalHostAddresses: bind ? [bind] : undefined,
+    });
+    this.pc.onTrack.subscribe((track) => this.attach(track));
+    // A vanished participant: ICE consent lost or DTLS closed (RFC 7675); give it a moment to recover.
+    this.pc.connectionStateChange.subscribe((state) => {
+      if (state === 'failed' || state === 'closed') this.gone(`connection ${state}`);
+      else if (state === 'disconnected') this.goneTimer ??= setTimeout(() => this.gone('connection lost'), 5000);
+      else if (state === 'connected' && this.goneTimer) { clearTimeout(this.goneTimer); this.goneTimer = undefined; }
+    });
+  }
+
+  private gone(why: string): void {
+    if (this.closed) return;
+    this.onGone?.(why);
+  }
+
+  private attach(track: MediaStreamTrack): void {
+    const tr = this.pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
+    if (!tr?.mid) return;
+    const receiver = tr.receiver;
+    // A renegotiation may hand us a new track object for the same m-line: keep one source per mid.
+    let source = this.sources.get(tr.mid);
+    const isNew = !source;
+    if (!source) {
+      source = { kind: track.kind as Kind, mid: tr.mid, sinks: new Set(), requestKeyframe: () => undefined };
+      this.sources.set(tr.mid, source);
+    }
+    const s = source;
+    s.requestKeyframe = () => { if (track.kind === 'video' && track.ssrc) receiver.sendRtcpPLI(track.ssrc).catch(() => undefined); };
+    track.onReceiveRtp.subscribe((rtp) => {
+      if (s.sinks.size === 0) return;
+      const h = rtp.header;
+      const copy = new RtpPacket(new RtpHeader({
+        version: h.version, padding: false, marker: h.marker, payloadType: h.payloadType,
+        sequenceNumber: h.sequenceNumber, timestamp: h.timestamp, ssrc: h.ssrc, csrc: [], extension: false, extensions: [],
+      }), rtp.payload).serialize();
+      for (const sink of s.sinks) sink(copy);
+    });
+    if (isNew) this.onSource?.(s);
+  }
+
+  /** Answer the participant's offer; our transceivers only receive until sources are added. */
+  async answer(offerSdp: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    for (const t of this.pc.getTransceivers()) t.setDirection('recvonly');
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    await this.gathered();
+    return this.pc.localDescription!.sdp;
+  }
+
+  /** Add one sendonly transceiver per forwarded source; returns them (mids are set by the offer). */
+  addSenders(kinds: Kind[]): RTCRtpTransceiver[] {
+    return kinds.map((k) => this.pc.addTransceiver(k, { direction: 'sendonly' }));
+  }
+
+  async offer(): Promise<string> {
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    await this.gathered();
+    return this.pc.localDescription!.sdp;
+  }
+
+  async applyAnswer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  /** A trickled candidate (XEP-0176 transport-info). */
+  async addCandidate(candidate: string, mid: string): Promise<void> {
+    await this.pc.addIceCandidate({ candidate, sdpMid: mid });
+  }
+
+  /** Subscribe a sendonly transceiver to a source; PLI/FIR from the receiver asks the source for a keyframe. */
+  forward(source: IncomingSource, tr: RTCRtpTransceiver): () => void {
+    const sink = (packet: Buffer): void => { tr.sender.sendRtp(packet).catch(() => undefined); };
+    source.sinks.add(sink);
+    const sub = tr.sender.onRtcp.subscribe((rtcp) => { if (rtcp.type === 206) source.requestKeyframe(); });
+    return () => { source.sinks.delete(sink); sub.unSubscribe(); };
+  }
+
+  private gathered(): Promise<void> {
+    if (this.pc.iceGatheringState === 'complete') return Promise.resolve();
+    return new Promise((resolve) => {
+      const sub = this.pc.iceGatheringStateChange.subscribe((s) => { if (s === 'complete') { sub.unSubscribe(); resolve(); } });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.goneTimer) clearTimeout(this.goneTimer);
+    for (const s of this.sources.values()) s.sinks.clear();
+    await this.pc.close().catch(() => undefined);
+  }
+}

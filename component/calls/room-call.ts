@@ -1,0 +1,256 @@
+// The control plane of one room's call (XEP-0166 with XEP-0167/0176/0320/0338/0339): every
+// participant holds one Jingle session with the room. The room answers session-initiate, then adds
+// every other participant's sources to the session with content-add (labelled with the owner's
+// occupant JID), and removes them with content-remove when their owner leaves. See docs/calls.md.
+import { NS, StanzaError, iqResult, x, type Element } from '../xml.js';
+import type { MucContext } from '../muc/context.js';
+import type { Room } from '../muc/room.js';
+import type { MediaOptions } from '../index.js';
+import {
+  candidateToSdp, jingleElement, jingleError, jingleToSdp, labelSources, parseJingle, rewriteCandidates, sdpToJingle,
+  transportCandidates, type Jingle, type JingleContent,
+} from './jingle-sdp.js';
+import { MediaPeer, type IncomingSource } from './media-peer.js';
+import { Participant } from './participant.js';
+
+const RTP_INFO = 'urn:xmpp:jingle:apps:rtp:info:1';
+
+export class RoomCall {
+  readonly participants = new Map<string, Participant>(); // by real full JID
+
+  constructor(private readonly ctx: MucContext, readonly room: Room, private readonly media: MediaOptions, private readonly max: number) {}
+
+  async handle(iq: Element, nick: string): Promise<Element> {
+    const j = parseJingle(iq);
+    const from = iq.attrs.from as string;
+    if (j.action === 'session-initiate') return this.initiate(iq, j, from, nick);
+    const p = this.participants.get(from);
+    if (!p || p.sid !== j.sid) throw jingleError('cancel', 'item-not-found', 'unknown-session');
+    switch (j.action) {
+      case 'transport-info':
+        for (const c of j.contents ?? []) {
+          for (const cand of transportCandidates(c)) await p.peer.addCandidate(candidateToSdp(cand), c.name);
+        }
+        return iqResult(iq);
+      case 'content-accept':
+      case 'content-reject':
+        if (!p.pending) throw jingleError('cancel', 'unexpected-request', 'out-of-order');
+        p.pending.settle(j.action === 'content-accept' ? j.contents ?? [] : 'rejected');
+        return iqResult(iq);
+      case 'session-info':
+        this.relayInfo(p, iq);
+        return iqResult(iq);
+      case 'session-terminate':
+        setImmediate(() => this.remove(p, undefined));
+        return iqResult(iq);
+      case 'session-accept':
+        // The room is the responder of every session: it never sends session-initiate.
+        throw jingleError('cancel', 'unexpected-request', 'out-of-order');
+      default:
+        throw new StanzaError('cancel', 'feature-not-implemented', `${j.action} is not supported by this call service`);
+    }
+  }
+
+  private initiate(iq: Element, j: Jingle, from: string, nick: string): Element {
+    const contents = j.contents ?? [];
+    if (contents.length === 0) throw jingleError('modify', 'bad-request', undefined, 'session-initiate without contents');
+    const existing = this.participants.get(from);
+    if (existing?.sid === j.sid) throw jingleError('cancel', 'unexpected-request', 'out-of-order', 'Session already initiated');
+    const others = [...this.participants.values()].filter((p) => p.jid !== from).length;
+    if (this.max > 0 && others >= this.max) {
+      throw new StanzaError('wait', 'resource-constraint', `The call is full (${this.max} participants)`);
+    }
+    const bad = contents.find((c) => c.application?.applicationType !== NS.jingleRtp);
+    const badTransport = contents.find((c) => c.transport?.transportType !== NS.jingleIce);
+    const noDtls = contents.find((c) => !(c.transport as { fingerprints?: unknown[] } | undefined)?.fingerprints?.length);
+    // Translate now so that malformed descriptions are refused in the IQ reply, not later.
+    let offerSdp = '';
+    if (!bad && !badTransport && !noDtls) {
+      try {
+        offerSdp = jingleToSdp(contents, j.groups, 'initiator');
+      } catch (e) {
+        throw jingleError('modify', 'bad-request', undefined, `Cannot use this description: ${(e as Error).message}`);
+      }
+    }
+    if (existing) this.remove(existing, 'success');
+    setImmediate(() => {
+      // XEP-0166 §6.3.2: acknowledge first, then refuse what cannot be used with a session-terminate.
+      if (bad) return this.terminate(from, j.sid, 'unsupported-applications');
+      if (badTransport) return this.terminate(from, j.sid, 'unsupported-transports');
+      if (noDtls) return this.terminate(from, j.sid, 'security-error', 'DTLS-SRTP (XEP-0320) is required');
+      void this.accept(from, nick, j, offerSdp);
+    });
+    return iqResult(iq);
+  }
+
+  private async accept(from: string, nick: string, j: Jingle, offerSdp: string): Promise<void> {
+    const peer = new MediaPeer(this.media);
+    const p = new Participant(from, nick, j.sid, peer);
+    p.own = j.contents ?? [];
+    this.participants.set(from, p);
+    peer.onSource = (s) => this.sourceAdded(p, s);
+    peer.onGone = (why) => { this.ctx.log.info({ room: this.room.jid, nick: p.nick, why }, 'call participant vanished'); this.remove(p, 'connectivity-error'); };
+    try {
+      const answer = await peer.answer(offerSdp);
+      const { contents, groups } = sdpToJingle(answer, 'responder');
+      rewriteCandidates(contents, this.media.publicAddress);
+      const accept = jingleElement({ action: 'session-accept', sid: j.sid, responder: this.room.jid as never, contents, groups } as Jingle);
+      await this.ctx.request(this.iq(from, accept));
+      p.active = true;
+      for (const s of peer.sources.values()) requestKeyframes(s);
+      void this.renegotiate(p);
+    } catch (e) {
+      this.ctx.log.warn({ err: (e as Error).message, room: this.room.jid }, 'session-accept failed');
+      this.remove(p, 'failed-application');
+    }
+  }
+
+  private sourceAdded(owner: Participant, _s: IncomingSource): void {
+    for (const q of this.participants.values()) if (q !== owner) void this.renegotiate(q);
+  }
+
+  /** Bring q's session up to date with every other participant's sources, one content-add at a time. */
+  private async renegotiate(q: Participant): Promise<void> {
+    if (!q.active || q.closed) return;
+    if (q.negotiating) { q.dirty = true; return; }
+    const wanted: Array<{ owner: Participant; source: IncomingSource }> = [];
+    for (const owner of this.participants.values()) {
+      if (owner === q || owner.closed) continue;
+      for (const source of owner.peer.sources.values()) if (!q.receives(source)) wanted.push({ owner, source });
+    }
+    if (wanted.length === 0) return;
+    q.negotiating = true;
+    q.dirty = false;
+    try {
+      const transceivers = q.peer.addSenders(wanted.map((w) => w.source.kind));
+      const { contents, groups } = sdpToJingle(await q.peer.offer(), 'responder');
+      rewriteCandidates(contents, this.media.publicAddress);
+      const names = transceivers.map((t) => t.mid!);
+      const owners = new Map(wanted.map((w, i) => [names[i], this.ownerJid(w.owner)]));
+      const added = contents.filter((c) => names.includes(c.name));
+      const settled = new Promise<JingleContent[] | 'rejected'>((resolve) => {
+        q.pending = {
+          names, offered: { contents, groups },
+          entries: wanted.map((w, i) => ({ ...w, transceiver: transceivers[i] })),
+          settle: resolve,
+        };
+      });
+      const el = jingleElement({ action: 'content-add', sid: q.sid, contents: added, groups } as Jingle);
+      this.ctx.log.debug({ to: q.nick, names, wanted: wanted.map((w) => w.owner.nick + ':' + w.source.mid) }, 'content-add');
+      labelSources(el, owners);
+      await this.ctx.request(this.iq(q.jid, el));
+      const answer = await withTimeout(settled, 15000);
+      await this.applyAnswer(q, answer);
+    } catch (e) {
+      this.ctx.log.warn({ err: (e as Error).message, room: this.room.jid, nick: q.nick }, 'content-add failed');
+      q.pending = undefined;
+      q.negotiating = false;
+      this.remove(q, 'failed-application');
+      return;
+    }
+    q.negotiating = false;
+    if (q.dirty) void this.renegotiate(q);
+  }
+
+  /** Complete our offer with the participant's answer: its own contents plus what it accepted. */
+  private async applyAnswer(q: Participant, answer: JingleContent[] | 'rejected'): Promise<void> {
+    const pending = q.pending!;
+    q.pending = undefined;
+    if (answer !== 'rejected') for (const c of answer) q.accepted.set(c.name, c);
+    const transport = (answer !== 'rejected' ? answer[0]?.transport : undefined) ?? [...q.accepted.values()][0]?.transport ?? q.own[0]?.transport;
+    const answerTransport = transport ? { ...transport, candidates: [] } : undefined;
+    const fixSetup = (t: typeof answerTransport): typeof answerTransport => {
+      const fps = (t as { fingerprints?: Array<{ setup?: string }> } | undefined)?.fingerprints;
+      // An answer cannot keep "actpass"; the participant is the DTLS server of this association.
+      return fps ? { ...t!, fingerprints: fps.map((f) => ({ ...f, setup: f.setup === 'actpass' ? 'passive' : f.setup })) } as typeof t : t;
+    };
+    const contents: JingleContent[] = pending.offered.contents.map((offered) => {
+      const own = q.own.find((c) => c.name === offered.name);
+      if (own) return { ...own, senders: own.senders === 'responder' ? 'none' : 'initiator', transport: fixSetup(answerTransport) };
+      const acc = q.accepted.get(offered.name);
+      if (acc) return { ...acc, transport: fixSetup(answerTransport) };
+      return { ...offered, creator: 'responder', senders: 'none', transport: fixSetup(answerTransport) };
+    });
+    await q.peer.applyAnswer(jingleToSdp(contents, pending.offered.groups, 'initiator'));
+    if (answer === 'rejected') return;
+    for (const e of pending.entries) {
+      const name = e.transceiver.mid!;
+      if (!q.accepted.has(name)) continue;
+      const stop = q.peer.forward(e.source, e.transceiver);
+      q.subscriptions.set(name, { owner: e.owner, source: e.source, transceiver: e.transceiver, stop, removed: false });
+      requestKeyframes(e.source);
+    }
+  }
+
+  /** XEP-0167 §7 informational messages (mute/unmute) are relayed to those who receive the source. */
+  private relayInfo(p: Participant, iq: Element): void {
+    const infos = iq.getChild('jingle', NS.jingle)!.getChildElements().filter((c) => c.attrs.xmlns === RTP_INFO && (c.name === 'mute' || c.name === 'unmute'));
+    for (const info of infos) {
+      const mids = info.attrs.name ? [info.attrs.name as string] : p.own.map((c) => c.name);
+      for (const q of this.participants.values()) {
+        if (q === p || !q.active) continue;
+        for (const [name, sub] of q.subscriptions) {
+          if (sub.owner !== p || sub.removed || !mids.includes(sub.source.mid)) continue;
+          const el = x('jingle', { xmlns: NS.jingle, action: 'session-info', sid: q.sid },
+            x(info.name, { xmlns: RTP_INFO, creator: 'responder', name }));
+          this.ctx.request(this.iq(q.jid, el)).catch(() => undefined);
+        }
+      }
+    }
+  }
+
+  /** Remove a participant: end its session (with a reason unless it ended it) and update the others. */
+  remove(p: Participant, reason: string | undefined): void {
+    if (p.closed) return;
+    p.closed = true;
+    if (this.participants.get(p.jid) === p) this.participants.delete(p.jid);
+    p.pending?.settle('rejected');
+    for (const s of p.subscriptions.values()) s.stop();
+    if (reason) this.terminate(p.jid, p.sid, reason);
+    void p.peer.close();
+    for (const q of this.participants.values()) {
+      const names: string[] = [];
+      for (const [name, sub] of q.subscriptions) {
+        if (sub.owner !== p || sub.removed) continue;
+        sub.stop();
+        sub.removed = true;
+        names.push(name);
+      }
+      if (names.length === 0 || !q.active) continue;
+      const el = x('jingle', { xmlns: NS.jingle, action: 'content-remove', sid: q.sid },
+        ...names.map((name) => x('content', { creator: 'responder', name })),
+        x('reason', {}, x('gone'), x('text', {}, `${this.ownerJid(p)} left the call`)));
+      this.ctx.request(this.iq(q.jid, el)).catch(() => undefined);
+    }
+  }
+
+  private terminate(to: string, sid: string, reason: string, text?: string): void {
+    const el = x('jingle', { xmlns: NS.jingle, action: 'session-terminate', sid },
+      x('reason', {}, x(reason), text ? x('text', {}, text) : undefined));
+    this.ctx.request(this.iq(to, el)).catch(() => undefined);
+  }
+
+  /** The occupant JID that labels a participant's sources (follows nickname changes). */
+  private ownerJid(p: Participant): string {
+    return this.room.occupantJid(this.room.occupantByJid(p.jid)?.nick ?? p.nick);
+  }
+
+  private iq(to: string, jingle: Element): Element {
+    return x('iq', { from: this.room.jid, to, type: 'set', id: this.ctx.nextId() }, jingle);
+  }
+
+  async stop(): Promise<void> {
+    for (const p of [...this.participants.values()]) this.remove(p, 'success');
+  }
+}
+
+function requestKeyframes(s: IncomingSource): void {
+  for (const ms of [200, 800, 2000]) setTimeout(() => s.requestKeyframe(), ms).unref();
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no answer to content-add')), ms);
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e as Error); });
+  });
+}

@@ -1,0 +1,47 @@
+// The call component on Prosody (Debian) over XEP-0114: a room join and a call between two
+// libwebrtc participants whose media goes through the room's forwarding unit.
+import assert from 'node:assert/strict';
+import { startCallComponent } from '../../component/index.js';
+import { startProsody, type Prosody } from './helpers/prosody.js';
+import { User } from './helpers/user.js';
+import type { CallParticipant } from './helpers/call-participant.js';
+import { joinCall, joinRoom, receivesFrom } from './helpers/call-scenario.js';
+
+describe('group call through the component on Prosody', function () {
+  this.timeout(40000);
+  let prosody: Prosody;
+  let component: { stop(): Promise<void> };
+  const users: User[] = [];
+  const parts: CallParticipant[] = [];
+
+  before(async () => {
+    prosody = await startProsody(21100);
+    prosody.register('alice', 'pw');
+    prosody.register('bob', 'pw');
+    component = await startCallComponent({
+      service: `xmpp://127.0.0.1:${prosody.componentPort}`, domain: prosody.componentDomain, secret: prosody.secret,
+      media: { bindAddress: '127.0.0.1', portMin: 21600, portMax: 21699 }, log: process.env.CALL_DEBUG ? { debug: console.log, info: console.log, warn: console.log, error: console.log } : undefined,
+    });
+    users.push(await User.connect(prosody.c2sPort, prosody.domain, 'alice', 'pw'));
+    users.push(await User.connect(prosody.c2sPort, prosody.domain, 'bob', 'pw'));
+  });
+  after(async () => {
+    for (const p of parts) p.close();
+    for (const u of users) await u.stop();
+    await component?.stop();
+    await prosody?.stop();
+  });
+
+  it('two participants join the room and its call, and each receives the other\'s audio and video', async () => {
+    const room = `standup@${prosody.componentDomain}`;
+    await joinRoom(users[0], room, 'Alice');
+    await joinRoom(users[1], room, 'Bob');
+    parts.push(await joinCall(users[0], room, 1));
+    parts.push(await joinCall(users[1], room, 2));
+    const t0 = Date.now();
+    await receivesFrom(parts[0], [`${room}/Bob`]);
+    await receivesFrom(parts[1], [`${room}/Alice`]);
+    assert.ok(parts.every((p) => p.events[0] === 'session-accept'));
+    console.log(`      media both ways after ${Date.now() - t0} ms`);
+  });
+});

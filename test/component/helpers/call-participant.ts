@@ -1,0 +1,137 @@
+// A call participant built on libwebrtc (@roamhq/wrtc), independent of the room's werift media
+// stack: it sends synthetic audio and video, negotiates with the room over Jingle, and counts the
+// RTP packets it receives per forwarded source (owner occupant JID + kind).
+import wrtc from '@roamhq/wrtc';
+import type { Element } from 'ltx';
+import { jingleElement, jingleToSdp, parseJingle, sdpToJingle, type Jingle, type JingleContent } from '../../../component/calls/jingle-sdp.js';
+import { User, xml } from './user.js';
+
+const { RTCPeerConnection, MediaStream, nonstandard } = wrtc;
+const JINGLE = 'urn:xmpp:jingle:1';
+
+export interface ReceivedSource { mid: string; owner: string; kind: string; ssrc: number; removed: boolean }
+
+export class CallParticipant {
+  readonly pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+  readonly sid = `s${Math.random().toString(36).slice(2)}`;
+  remote: JingleContent[] = [];
+  groups: Jingle['groups'] = [];
+  readonly received = new Map<string, ReceivedSource>(); // by mid
+  readonly events: string[] = [];
+  terminated?: string;
+  private timers: NodeJS.Timeout[] = [];
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(readonly user: User, readonly room: string, readonly seed: number) {
+    const prev = user.onStanza;
+    user.onStanza = (el) => { prev?.(el); this.onStanza(el); };
+  }
+
+  private onStanza(el: Element): void {
+    if (el.name !== 'iq' || el.attrs.type !== 'set' || el.attrs.from !== this.room) return;
+    const jingle = el.getChild('jingle', JINGLE);
+    if (!jingle || jingle.attrs.sid !== this.sid) return;
+    void this.user.send(xml('iq', { type: 'result', to: el.attrs.from, id: el.attrs.id }));
+    const j = parseJingle(el);
+    this.events.push(j.action!);
+    this.queue = this.queue.then(() => this.apply(j, jingle)).catch((e: Error) => { this.events.push(`error:${e.message}`); });
+  }
+
+  private async apply(j: Jingle, raw: Element): Promise<void> {
+    switch (j.action) {
+      case 'session-accept':
+        this.remote = j.contents ?? [];
+        this.groups = j.groups ?? [];
+        await this.pc.setRemoteDescription({ type: 'answer', sdp: jingleToSdp(this.remote, this.groups, 'responder') });
+        break;
+      case 'content-add': {
+        const added = j.contents ?? [];
+        for (const c of raw.getChildren('content')) {
+          const source = c.getChild('description')?.getChild('source');
+          const owner = source?.getChild('ssrc-info')?.attrs.owner as string;
+          const kind = c.getChild('description')?.attrs.media as string;
+          this.received.set(c.attrs.name as string, { mid: c.attrs.name as string, owner, kind, ssrc: Number(source?.attrs.ssrc), removed: false });
+        }
+        this.remote.push(...added);
+        if (j.groups?.length) this.groups = j.groups;
+        await this.pc.setRemoteDescription({ type: 'offer', sdp: jingleToSdp(this.remote, this.groups, 'responder') });
+        await this.pc.setLocalDescription(await this.pc.createAnswer());
+        const local = sdpToJingle(this.pc.localDescription!.sdp, 'initiator');
+        const names = added.map((c) => c.name);
+        const accepted = local.contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: 'responder' as const }));
+        await this.user.iq('set', this.room, jingleElement({ action: 'content-accept', sid: this.sid, contents: accepted } as Jingle));
+        break;
+      }
+      case 'content-remove':
+        for (const c of j.contents ?? []) {
+          const r = this.received.get(c.name);
+          if (r) r.removed = true;
+        }
+        break;
+      case 'session-terminate':
+        this.terminated = j.reason?.condition ?? 'unknown';
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Start sending synthetic audio and video, and initiate the session with the room. */
+  async start(): Promise<Element> {
+    const video = new nonstandard.RTCVideoSource();
+    const audio = new nonstandard.RTCAudioSource();
+    const vt = video.createTrack();
+    const at = audio.createTrack();
+    const stream = new MediaStream([at, vt]);
+    this.pc.addTrack(at, stream);
+    this.pc.addTrack(vt, stream);
+    const w = 160, h = 120;
+    const frame = new Uint8Array(w * h * 1.5).fill(this.seed * 40);
+    let n = 0;
+    this.timers.push(setInterval(() => { frame[n++ % frame.length] = n & 255; video.onFrame({ width: w, height: h, data: frame }); }, 50));
+    const samples = new Int16Array(480);
+    this.timers.push(setInterval(() => {
+      for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((i * (this.seed + 1) * 2 * Math.PI) / 48));
+      audio.onData({ samples, sampleRate: 48000, bitsPerSample: 16, channelCount: 1, numberOfFrames: 480 });
+    }, 10));
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    await new Promise<void>((resolve) => {
+      if (this.pc.iceGatheringState === 'complete') return resolve();
+      this.pc.onicegatheringstatechange = () => { if (this.pc.iceGatheringState === 'complete') resolve(); };
+    });
+    const { contents, groups } = sdpToJingle(this.pc.localDescription!.sdp, 'initiator');
+    // Keep the test on loopback: drop host candidates of other interfaces.
+    for (const c of contents) {
+      const t = c.transport as { candidates?: Array<{ ip: string }> };
+      if (t.candidates) t.candidates = t.candidates.filter((cand) => cand.ip === '127.0.0.1');
+    }
+    return this.user.iq('set', this.room, jingleElement({
+      action: 'session-initiate', sid: this.sid, initiator: this.user.jid as never, contents, groups,
+    } as Jingle));
+  }
+
+  /** Inbound RTP packets per forwarded source, keyed "owner kind" (matched by the SSRC the room announced). */
+  async packetsBySource(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const stats = await this.pc.getStats();
+    stats.forEach((s: { type: string; ssrc?: number; packetsReceived?: number }) => {
+      if (s.type !== 'inbound-rtp') return;
+      for (const src of this.received.values()) {
+        if (src.ssrc !== s.ssrc) continue;
+        const key = `${src.owner} ${src.kind}`;
+        out.set(key, (out.get(key) ?? 0) + (s.packetsReceived ?? 0));
+      }
+    });
+    return out;
+  }
+
+  async terminate(): Promise<void> {
+    await this.user.iq('set', this.room, xml('jingle', { xmlns: JINGLE, action: 'session-terminate', sid: this.sid },
+      xml('reason', {}, xml('success'))));
+  }
+
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.pc.close();
+  }
+}
