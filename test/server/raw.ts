@@ -1,0 +1,93 @@
+// A raw XMPP connection for tests that must send what no client library would: bad XML, spoofed
+// addresses, oversized stanzas. Reads everything the server says into `received`.
+import net from 'node:net';
+import tls from 'node:tls';
+
+export class RawConnection {
+  received = '';
+  closed = false;
+  private socket: net.Socket;
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    this.attach(socket);
+  }
+
+  private attach(s: net.Socket): void {
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => (this.received += d));
+    s.on('close', () => (this.closed = true));
+    s.on('error', () => {});
+  }
+
+  static open(port: number): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host: '127.0.0.1', port }, () => resolve(new RawConnection(s)));
+      s.once('error', reject);
+    });
+  }
+
+  send(text: string): void {
+    this.socket.write(text);
+  }
+
+  /** Waits until the received text matches. */
+  async waitFor(pattern: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.received.match(pattern);
+      if (m) return m;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${pattern}; got: ${this.received.slice(-500)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  async waitClosed(timeoutMs = 5000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!this.closed) {
+      if (Date.now() > until) throw new Error('connection still open');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** STARTTLS (RFC 6120 §5.4) on an opened stream, then a fresh stream header. */
+  async startTls(domain = 'localhost'): Promise<void> {
+    this.send(`<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`);
+    await this.waitFor(/<proceed[^>]*\/>/);
+    this.socket.removeAllListeners('data');
+    const secure = tls.connect({ socket: this.socket, servername: domain, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', () => resolve());
+      secure.once('error', reject);
+    });
+    this.received = '';
+    this.socket = secure;
+    this.attach(secure);
+  }
+
+  header(domain = 'localhost'): void {
+    this.send(`<?xml version='1.0'?><stream:stream to='${domain}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`);
+  }
+
+  /** Opens a stream, negotiates TLS and authenticates with PLAIN; resolves with the bound JID. */
+  async login(user: string, password: string, resource = 'raw'): Promise<string> {
+    this.header();
+    await this.waitFor(/<\/stream:features>/);
+    await this.startTls();
+    this.header();
+    await this.waitFor(/<\/stream:features>/);
+    this.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\u0000${user}\u0000${password}`).toString('base64')}</auth>`);
+    await this.waitFor(/<success/);
+    this.received = '';
+    this.header();
+    await this.waitFor(/<\/stream:features>/);
+    this.send(`<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`);
+    const m = await this.waitFor(/<jid>([^<]+)<\/jid>/);
+    this.received = '';
+    return m[1]!;
+  }
+
+  end(): void {
+    this.socket.destroy();
+  }
+}
