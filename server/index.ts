@@ -13,6 +13,7 @@ import { createAccount } from './modules/register.js';
 import { StanzaError, StreamError } from './xmpp/errors.js';
 import { Jid } from './xmpp/jid.js';
 import { deriveCredentials } from './sasl/credentials.js';
+import { startFederation } from '../federation/index.js';
 
 export type { CarillonConfig, ConfigInput } from './config.js';
 
@@ -131,6 +132,13 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
       storage.close();
     },
   };
+  if (config.s2s.port !== null) {
+    // Federation (federation/): the s2s listener sets ports.s2s and becomes server.remote.
+    await startFederation(handle).catch(async (err: unknown) => {
+      await handle.close();
+      throw err;
+    });
+  }
   for (const ext of opts.extensions ?? []) await ext(handle);
   return handle;
 }

@@ -72,6 +72,33 @@ export class TcpTransport implements Transport {
     });
   }
 
+  /**
+   * The initiating side of STARTTLS (RFC 6120 §5.4.3.3), for outgoing server-to-server streams: the
+   * TLS handshake runs over the existing connection; certificate checks are left to the caller.
+   */
+  startTlsClient(options: tls.ConnectionOptions): Promise<void> {
+    const raw = this.socket;
+    raw.removeAllListeners('data');
+    raw.removeAllListeners('close');
+    raw.removeAllListeners('error');
+    return new Promise((resolve, reject) => {
+      const secure = tls.connect({ ...options, socket: raw });
+      this.socket = secure;
+      this.attach(secure);
+      raw.on('close', () => this.fireClose());
+      secure.once('secureConnect', () => {
+        this.secure = true;
+        resolve();
+      });
+      secure.once('error', reject);
+    });
+  }
+
+  /** Whether the peer's certificate chains to a trusted root (after TLS). */
+  get peerAuthorized(): boolean {
+    return (this.socket as tls.TLSSocket).authorized === true;
+  }
+
   peerCertificate(): tls.PeerCertificate | undefined {
     const s = this.socket as tls.TLSSocket;
     if (typeof s.getPeerCertificate !== 'function') return undefined;

@@ -1,0 +1,27 @@
+// What the incoming and outgoing streams share: the server, our keys and certificate, the policy.
+import type { SecureContext } from 'node:tls';
+import type { XmppServer } from '../server/core/server.js';
+import type { Logger } from '../server/log.js';
+import type { DialbackKeys } from './dialback.js';
+import type { ResolveOptions } from './resolve.js';
+
+export type VerifyOutcome = 'valid' | 'invalid' | 'timeout' | 'unreachable';
+
+export interface FederationContext {
+  server: XmppServer;
+  log: Logger;
+  keys: DialbackKeys;
+  tls: { context: SecureContext; ca: string[]; cert: string; key: string };
+  /** Like Prosody's s2s_secure_auth: peers must present a certificate valid for their domain. */
+  requireValidCertificates: boolean;
+  /** Close streams without traffic for this long (ms). */
+  idleMs: number;
+  /** Connecting plus authenticating an outgoing stream; waiting for a dialback answer (ms). */
+  timeouts: { connect: number; dialback: number };
+  resolve: ResolveOptions;
+  maxStanzaBytes: number;
+  /** Our own domain or one of our components' domains: the domains we authenticate as and accept for. */
+  isOurDomain(domain: string): boolean;
+  /** The receiving role's question to the authoritative server (XEP-0220 §2.3), over our outgoing stream. */
+  verify(receiving: string, originating: string, streamId: string, key: string): Promise<VerifyOutcome>;
+}

@@ -1,0 +1,131 @@
+// Federation: the s2s listener, the outgoing streams by domain pair, and the StanzaSink the core
+// uses for every domain that is neither ours nor an attached component.
+import { StanzaError } from '../server/xmpp/errors.js';
+import { Jid } from '../server/xmpp/jid.js';
+import type { Element } from '../server/xmpp/xml.js';
+import type { StanzaSink } from '../server/core/server.js';
+import { listenTcp, type Listener } from '../server/transport/listeners.js';
+import type { Carillon } from '../server/index.js';
+import { s2sContext } from './certificates.js';
+import type { FederationContext, VerifyOutcome } from './context.js';
+import { DialbackKeys } from './dialback.js';
+import { IncomingStream } from './incoming.js';
+import { OutgoingStream } from './outgoing.js';
+
+export interface FederationOptions {
+  /** Listening port; `config.s2s.port` when absent (0 = ephemeral, null = outgoing only). */
+  port?: number | null;
+  /** More trusted roots for peer certificates, besides the system's (PEM). */
+  extraCa?: string[];
+  /** DNS servers for SRV/A lookups ("127.0.0.1:5300"); the system's when absent. */
+  dnsServers?: string[];
+  /** Milliseconds; defaults 30 s each. */
+  connectTimeout?: number;
+  dialbackTimeout?: number;
+  /** Override `s2s.idleTimeout` (ms). */
+  idleMs?: number;
+}
+
+export class Federation implements StanzaSink {
+  private readonly outgoing = new Map<string, OutgoingStream>();
+  private readonly incoming = new Set<IncomingStream>();
+  private listener?: Listener;
+  readonly ctx: FederationContext;
+
+  constructor(
+    private readonly carillon: Carillon,
+    opts: FederationOptions = {},
+  ) {
+    const { config, server, log, tls } = carillon;
+    const { context, ca } = s2sContext(tls, opts.extraCa);
+    const componentDomains = new Set(Object.keys(config.components.secrets));
+    this.ctx = {
+      server,
+      log,
+      keys: new DialbackKeys(),
+      tls: { context, ca, cert: tls.cert, key: tls.key },
+      requireValidCertificates: config.s2s.requireValidCertificates,
+      idleMs: opts.idleMs ?? config.s2s.idleTimeout * 1000,
+      timeouts: { connect: opts.connectTimeout ?? 30000, dialback: opts.dialbackTimeout ?? 30000 },
+      resolve: { pins: config.s2s.hosts, dnsServers: opts.dnsServers },
+      maxStanzaBytes: config.limits.maxStanzaBytes,
+      isOurDomain: (d) => d === server.domain || componentDomains.has(d) || server.components.has(d),
+      verify: (receiving, originating, id, key) => this.verify(receiving, originating, id, key),
+    };
+  }
+
+  get port(): number | null {
+    return this.listener?.port ?? null;
+  }
+
+  async listen(port: number | null): Promise<void> {
+    if (port === null) return;
+    this.listener = await listenTcp(this.carillon.config.listen, port, (t) => this.accept(t), { log: this.carillon.log, name: 's2s' });
+  }
+
+  private accept(transport: Parameters<Parameters<typeof listenTcp>[2]>[0]): void {
+    const s = new IncomingStream(transport, this.ctx);
+    this.incoming.add(s);
+    s.onClosed(() => this.incoming.delete(s));
+  }
+
+  /** StanzaSink: a stanza for a remote domain, from one of ours (a user, the server, a component). */
+  send(stanza: Element): void {
+    const from = Jid.tryParse(stanza.attrs.from);
+    const to = Jid.tryParse(stanza.attrs.to);
+    if (!from || !to) return this.carillon.server.bounce(stanza, new StanzaError('jid-malformed'));
+    if (this.ctx.isOurDomain(to.domain)) {
+      // One of our component domains with no component attached right now.
+      return this.carillon.server.bounce(stanza, new StanzaError('service-unavailable', `${to.domain} is not available`));
+    }
+    if (!this.ctx.isOurDomain(from.domain)) {
+      // We never relay between two other servers (RFC 6120 §13.7.2.1).
+      this.ctx.log.warn({ from: from.full, to: to.full }, 'not relaying a stanza between two remote domains');
+      return;
+    }
+    this.route(from.domain, to.domain).send(stanza);
+  }
+
+  /** The outgoing stream for a pair, created (connected and authenticated) on first use. */
+  private route(from: string, to: string): OutgoingStream {
+    const key = `${from} ${to}`;
+    let out = this.outgoing.get(key);
+    if (!out || out.isClosed) {
+      const created = new OutgoingStream(from, to, this.ctx);
+      out = created;
+      this.outgoing.set(key, created);
+      created.onClosed(() => {
+        if (this.outgoing.get(key) === created) this.outgoing.delete(key);
+      });
+    }
+    return out;
+  }
+
+  private verify(receiving: string, originating: string, streamId: string, key: string): Promise<VerifyOutcome> {
+    return this.route(receiving, originating).verify(streamId, key);
+  }
+
+  /** Streams currently open (for tests and monitoring). */
+  get stats(): { incoming: number; outgoing: string[] } {
+    return { incoming: this.incoming.size, outgoing: [...this.outgoing.entries()].filter(([, o]) => o.isReady).map(([k]) => k) };
+  }
+
+  async close(): Promise<void> {
+    for (const o of [...this.outgoing.values()]) o.close();
+    for (const i of [...this.incoming]) i.close();
+    await this.listener?.close();
+  }
+}
+
+/** Starts federation for a running server: listens for peers and becomes its route to remote domains. */
+export async function startFederation(carillon: Carillon, opts: FederationOptions = {}): Promise<Federation> {
+  const fed = new Federation(carillon, opts);
+  await fed.listen(opts.port !== undefined ? opts.port : carillon.config.s2s.port);
+  carillon.ports.s2s = fed.port;
+  carillon.server.remote = fed;
+  carillon.onClose(async () => {
+    if (carillon.server.remote === fed) carillon.server.remote = undefined;
+    await fed.close();
+  });
+  return fed;
+}
