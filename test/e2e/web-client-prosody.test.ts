@@ -11,6 +11,7 @@ webClientScenario('Prosody', async () => {
     pageUrl: web.url,
     domain: prosody.domain,
     addUser: async (local, password) => prosody.addUser(local, password),
+    restart: () => prosody.restart(),
     stop: async () => {
       await web.close();
       await prosody.stop();

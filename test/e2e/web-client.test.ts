@@ -8,19 +8,25 @@ import { webClientScenario } from './support/scenario.js';
 
 webClientScenario('Carillon', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'carillon-e2e-'));
-  const srv = await startCarillon({
+  const start = (httpPort: number) => startCarillon({
     domain: 'localhost',
     dataDir,
-    http: { port: 0 },
+    http: { port: httpPort },
     https: { port: null },
     c2s: { port: null },
     s2s: { port: null },
     components: { port: null },
   });
+  let srv = await start(0);
+  const port = srv.ports.http!;
   return {
-    pageUrl: `http://127.0.0.1:${srv.ports.http}/`,
+    pageUrl: `http://127.0.0.1:${port}/`,
     domain: 'localhost',
     addUser: (local, password) => srv.users.add(`${local}@localhost`, password),
+    restart: async () => {
+      await srv.close();
+      srv = await start(port);
+    },
     stop: async () => {
       await srv.close();
       rmSync(dataDir, { recursive: true, force: true });

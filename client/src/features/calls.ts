@@ -160,10 +160,8 @@ export function bindCalls(client: Agent, store: Store<CallView>): CallActions {
     if (!remote.getTracks().includes(track)) remote.addTrack(track);
     store.set((v) => ({ ...v, remote }));
   });
-  client.on('disconnected', () => {
-    const sid = store.value.sid;
-    if (sid && store.value.phase !== 'ended' && store.value.phase !== 'idle') dispatch({ type: 'failed', sid });
-  });
+  // A dropped XMPP connection does not end a call: media flows peer to peer, the stream is
+  // resumed (XEP-0198) or re-established, and ICE failure or the timers end what cannot go on.
 
   return {
     async call(peer, media) {

@@ -78,6 +78,12 @@ export function dropRequest(s: RosterState, jid: string): RosterState {
   return { ...s, requests: s.requests.filter((r) => r !== bareJid(jid)) };
 }
 
+export function withoutPresence(s: RosterState): RosterState {
+  const contacts: Record<string, Contact> = {};
+  for (const [k, c] of Object.entries(s.contacts)) contacts[k] = { ...c, resources: {} };
+  return { ...s, contacts };
+}
+
 /** Whether a subscribe from this contact answers one of ours, so it can be approved at once. */
 export function expectsMutual(c: Contact | undefined): boolean {
   return !!c && (c.pending || c.subscription === 'to');
@@ -92,11 +98,17 @@ export interface RosterActions {
 
 export function bindRoster(client: Agent, store: Store<RosterState>): RosterActions {
   client.on('session:started', async () => {
+    // a new session (not a resumed one): presence is sent to us again after our initial presence
+    store.set(withoutPresence);
     try {
       const roster = await client.getRoster();
       store.set((s) => applyRosterItems(s, roster.items ?? [], true));
     } finally {
-      client.sendPresence(); // initial presence after the roster (RFC 6121 §2.2 note)
+      // initial presence after the roster (RFC 6121 §2.2), with XEP-0115 caps so that other
+      // clients see we take Jingle calls
+      client.updateCaps();
+      const caps = client.disco.getCaps();
+      client.sendPresence(caps ? { legacyCapabilities: caps } : {});
     }
   });
   client.on('roster:update', (iq) => {
@@ -113,14 +125,6 @@ export function bindRoster(client: Agent, store: Store<RosterState>): RosterActi
     else store.set((s) => addRequest(s, p.from));
   });
   client.on('unsubscribe', (p) => store.set((s) => dropRequest(s, p.from)));
-  client.on('disconnected', () => {
-    // presence is only known while online; it is all sent again on reconnect
-    store.set((s) => {
-      const contacts: Record<string, Contact> = {};
-      for (const [k, c] of Object.entries(s.contacts)) contacts[k] = { ...c, resources: {} };
-      return { ...s, contacts };
-    });
-  });
 
   return {
     async add(jid, name) {

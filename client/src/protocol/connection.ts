@@ -29,6 +29,9 @@ export interface Connection {
   close(): Promise<void>;
 }
 
+/** XEP-0115 node naming this client; other clients decide from its features whether to offer calls. */
+export const CAPS_NODE = 'urn:carillon:web';
+
 function randomResource(): string {
   const b = new Uint8Array(4);
   globalThis.crypto.getRandomValues(b);
@@ -45,6 +48,7 @@ export function connect(opts: ConnectOptions): Connection {
     autoReconnect: false, // turned on once a session has started: a wrong password must not loop
     allowResumption: true,
     useStreamManagement: true,
+    capsNode: CAPS_NODE,
     jingle: {
       hasRTCPeerConnection: true,
       advertiseFileTransfer: false,
@@ -80,6 +84,11 @@ export function connect(opts: ConnectOptions): Connection {
     authFailed = true;
     opts.onStatus({ kind: 'failed', reason: 'auth', message: 'Wrong address or password.' });
     void client.disconnect();
+  });
+  // XEP-0198: a resumed stream keeps its roster, presence and calls
+  client.on('stream:management:resumed', () => {
+    attempt = 0;
+    opts.onStatus({ kind: 'online', jid: client.jid });
   });
   client.on('session:started', async () => {
     started = true;

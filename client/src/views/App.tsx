@@ -31,7 +31,6 @@ export function App({ app }: { app: AppModel }): JSX.Element {
           </div>
           <button type="button" class="small" onClick={() => void app.signOut()}>Sign out</button>
         </header>
-        <Banner app={app} />
         <Contacts app={app} onOpen={(jid) => app.messages?.open(jid)} />
       </aside>
       <main class="main">
@@ -39,6 +38,7 @@ export function App({ app }: { app: AppModel }): JSX.Element {
           ? <Chat app={app} peer={open} onBack={() => app.messages?.open(undefined)} />
           : <div class="placeholder muted"><p>Choose a contact to chat or call.</p></div>}
       </main>
+      <Banner app={app} />
       <CallScreen app={app} />
     </div>
   );

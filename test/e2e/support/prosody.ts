@@ -10,6 +10,8 @@ export interface Prosody {
   domain: string;
   websocketUrl: string;
   addUser(local: string, password: string): void;
+  /** Stops and starts the same instance (same ports and data). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,16 +58,32 @@ cross_domain_websocket = true
 limits = { c2s = { rate = "10mb/s" } }
 VirtualHost "${domain}"
 `);
-  const proc: ChildProcess = spawn('prosody', ['--config', cfg, '-F'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr?.on('data', (d) => { stderr += d; });
+  const launch = async (): Promise<ChildProcess> => {
+    const proc = spawn('prosody', ['--config', cfg, '-F'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr?.on('data', (d) => { stderr += d; });
+    try {
+      await waitPort(c2s, 10_000);
+      await waitPort(httpPort, 10_000);
+    } catch (err) {
+      proc.kill('SIGKILL');
+      throw new Error(`${(err as Error).message}\n${stderr}`);
+    }
+    return proc;
+  };
+  const kill = async (proc: ChildProcess) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  };
+  let proc: ChildProcess;
   try {
-    await waitPort(c2s, 10_000);
-    await waitPort(httpPort, 10_000);
+    proc = await launch();
   } catch (err) {
-    proc.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${(err as Error).message}\n${stderr}`);
+    throw err;
   }
   return {
     domain,
@@ -73,13 +91,12 @@ VirtualHost "${domain}"
     addUser(local, password) {
       execFileSync('prosodyctl', ['--config', cfg, 'register', local, domain, password], { stdio: 'pipe' });
     },
+    async restart() {
+      await kill(proc);
+      proc = await launch();
+    },
     async stop() {
-      if (proc.exitCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-        if (proc.exitCode === null) proc.kill('SIGKILL');
-      }
+      await kill(proc);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -13,6 +13,8 @@ export interface ServerUnderTest {
   pageUrl: string;
   domain: string;
   addUser(local: string, password: string): Promise<void>;
+  /** Stops and starts the server again on the same address, keeping its data. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -202,6 +204,17 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       await bob.getByRole('status').filter({ hasText: `Missed call from alice` }).waitFor();
       await shot(bob, 'missed-call-mobile');
       for (const p of [alice, bob]) await p.getByRole('button', { name: 'Close' }).click();
+    });
+
+    it('says when the connection drops, reconnects by itself, and carries on', async () => {
+      await server.restart();
+      for (const p of [alice, bob]) await p.getByRole('status').filter({ hasText: 'Connection lost. Reconnecting' }).waitFor();
+      await shot(bob, 'reconnecting-mobile');
+      for (const p of [alice, bob]) await p.getByRole('status').filter({ hasText: 'Connection lost' }).waitFor({ state: 'detached', timeout: 20_000 });
+      await alice.getByRole('button', { name: /^bob, Available/ }).waitFor();
+      await bob.getByRole('textbox', { name: 'Message' }).fill('Back again');
+      await bob.getByRole('button', { name: 'Send' }).click();
+      await alice.getByRole('log', { name: 'Messages' }).getByText('Back again').waitFor();
     });
   });
 }
