@@ -32,7 +32,8 @@ export class StreamParser {
   private decoder = new StringDecoder('utf8');
   private depth = 0;
   private stack: Element[] = [];
-  private bytes = 0;
+  /** Character position where the current top-level stanza started, or -1 between stanzas. */
+  private stanzaStart = -1;
   private failed = false;
 
   constructor(
@@ -44,11 +45,11 @@ export class StreamParser {
 
   /** Starts a fresh document: after STARTTLS or SASL success (RFC 6120 §5.4.3.3, §6.4.6). */
   reset(): void {
-    const sax = new SaxesParser({ xmlns: false, position: false, fragment: this.opts.framing === 'frames' });
+    const sax = new SaxesParser({ xmlns: false, position: true, fragment: this.opts.framing === 'frames' });
     this.sax = sax;
     this.depth = 0;
     this.stack = [];
-    this.bytes = 0;
+    this.stanzaStart = -1;
     const topDepth = this.opts.framing === 'stream' ? 1 : 0;
 
     sax.on('opentag', (tag) => {
@@ -60,6 +61,7 @@ export class StreamParser {
         return;
       }
       const el = new ltx.Element(tag.name, tag.attributes as Record<string, string>);
+      if (this.depth === topDepth) this.stanzaStart = sax.position;
       const parent = this.stack[this.stack.length - 1];
       if (parent) parent.cnode(el);
       this.stack.push(el);
@@ -75,7 +77,9 @@ export class StreamParser {
       const el = this.stack.pop();
       this.depth--;
       if (el && this.depth === topDepth) {
-        this.bytes = 0;
+        const size = sax.position - this.stanzaStart;
+        this.stanzaStart = -1;
+        if (size > this.opts.maxStanzaBytes) return this.tooLarge();
         this.on.element(el);
       }
     });
@@ -97,18 +101,18 @@ export class StreamParser {
   write(chunk: Buffer | string): void {
     if (this.failed) return;
     const s = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
-    this.bytes += Buffer.byteLength(s);
     try {
       this.sax.write(s);
     } catch (err) {
       this.fail(new StreamError('not-well-formed', (err as Error).message.split('\n')[0]));
       return;
     }
-    if (!this.failed && this.bytes > this.opts.maxStanzaBytes && this.depth > (this.opts.framing === 'stream' ? 1 : 0)) {
-      this.fail(new StreamError('policy-violation', `stanza larger than ${this.opts.maxStanzaBytes} bytes`));
-    }
-    // Between stanzas the count starts again, so the limit applies to one stanza at a time.
-    if (this.depth <= (this.opts.framing === 'stream' ? 1 : 0)) this.bytes = 0;
+    // A stanza still open must not grow past the limit while we wait for its end.
+    if (this.stanzaStart !== -1 && this.sax.position - this.stanzaStart > this.opts.maxStanzaBytes) this.tooLarge();
+  }
+
+  private tooLarge(): void {
+    this.fail(new StreamError('policy-violation', `stanza larger than ${this.opts.maxStanzaBytes} bytes`));
   }
 
   /** For RFC 7395: each WebSocket message must hold exactly whole elements. */
