@@ -1,0 +1,85 @@
+// Carillon itself, started as a user would: `node bin/carillon.js start --config FILE`, from the
+// compiled dist/ (built here when the sources are newer). Same certificate type as the anchors.
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { killAndWait, makeCert, spawnWithLimit, waitPort, writeText } from './proc.js';
+import type { BenchServer, ServerOptions } from './types.js';
+import type { Target } from '../load/session.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, name.name);
+    if (name.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (name.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Compiles the project when dist/server is missing or older than server/ (tsc emits despite type errors elsewhere). */
+export function ensureBuilt(log: (s: string) => void): void {
+  const cli = join(ROOT, 'dist/server/cli.js');
+  const stale = !existsSync(cli) || statSync(cli).mtimeMs < newestMtime(join(ROOT, 'server'));
+  if (!stale) return;
+  log('compiling the server (tsc)…');
+  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT], { cwd: ROOT, stdio: 'ignore' });
+  if (!existsSync(cli)) throw new Error('dist/server/cli.js missing after tsc; is server/cli.ts there?');
+}
+
+export class CarillonServer implements BenchServer {
+  readonly name = 'carillon' as const;
+  version = 'Carillon';
+  pid = 0;
+  target: Target;
+  notes = ['node bin/carillon.js start, one process', 'registration.open, throttle 0, log warn'];
+  private proc: ChildProcess | null = null;
+
+  constructor(private readonly o: ServerOptions) {
+    this.target = {
+      domain: o.domain,
+      host: '127.0.0.1',
+      c2sPort: o.ports.c2s,
+      wsUrl: `ws://127.0.0.1:${o.ports.http}/xmpp-websocket`,
+    };
+  }
+
+  async start(): Promise<void> {
+    ensureBuilt(this.o.log);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    this.version = `Carillon ${pkg.version} (Node ${process.versions.node})`;
+    const dir = this.o.workDir;
+    mkdirSync(`${dir}/data`, { recursive: true });
+    mkdirSync(`${dir}/certs`, { recursive: true });
+    const { key, cert } = makeCert(`${dir}/certs`, this.o.domain);
+    const p = this.o.ports;
+    const config = {
+      domain: this.o.domain,
+      dataDir: `${dir}/data`,
+      listen: '127.0.0.1',
+      tls: { cert, key },
+      http: { port: p.http },
+      https: { port: null },
+      c2s: { port: p.c2s },
+      s2s: { port: p.s2s },
+      components: { port: p.components },
+      registration: { open: true, throttle: 0 },
+      log: { level: 'warn' },
+    };
+    writeText(`${dir}/carillon.json`, JSON.stringify(config, null, 2));
+    const args = [...(this.o.nodeFlags ?? []), join(ROOT, 'bin/carillon.js'), 'start', '--config', `${dir}/carillon.json`];
+    this.proc = spawnWithLimit(process.execPath, args, { cwd: dir, log: `${dir}/console.log` });
+    this.pid = this.proc.pid ?? 0;
+    const proc = this.proc;
+    await waitPort(p.c2s, 30_000, () => proc.exitCode === null);
+  }
+
+  async stop(): Promise<void> {
+    // SIGTERM lets the server close and, when profiling, write its --cpu-prof file.
+    if (this.pid) await killAndWait(this.pid, 15_000);
+    this.proc = null;
+  }
+}
