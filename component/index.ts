@@ -27,7 +27,7 @@ export interface CallComponentOptions {
   /** Where persistent rooms are kept (rooms.json); without it rooms live in memory only. */
   dataDir?: string;
   media?: MediaOptions;
-  /** Maximum occupants (and call participants) per room; 0 for no limit. */
+  /** Maximum participants in one room's call; 0 for no limit (room occupancy is the room's own max users). */
   maxParticipants?: number;
   log?: Logger;
 }
@@ -39,7 +39,6 @@ export async function startCallComponent(opts: CallComponentOptions): Promise<{ 
   let send: (el: import('./xml.js').Element) => void = () => {};
   const service = new CallService({
     domain: opts.domain,
-    maxParticipants: opts.maxParticipants ?? 0,
     store: opts.dataDir ? fileStore(opts.dataDir) : memoryStore(),
     send: (el) => send(el),
     log,

@@ -25,7 +25,6 @@ export interface CallHandler {
 export interface ServiceOptions {
   domain: string;
   name?: string;
-  maxParticipants: number;
   store: RoomStore;
   send(el: Element): void;
   log: Logger;
@@ -48,7 +47,6 @@ export class CallService {
     for (const p of opts.store.load()) this.rooms.set(p.local.toLowerCase(), Room.fromPersisted(p, opts.domain));
     this.ctx = {
       domain: opts.domain,
-      maxParticipants: opts.maxParticipants,
       send: (el) => opts.send(el),
       save: () => this.save(),
       dropRoom: (room) => {

@@ -54,6 +54,11 @@ export class RoomCall {
   private initiate(iq: Element, j: Jingle, from: string, nick: string): Element {
     const contents = j.contents ?? [];
     if (contents.length === 0) throw jingleError('modify', 'bad-request', undefined, 'session-initiate without contents');
+    for (const c of contents) {
+      if (!c.name || !c.application || !c.transport) throw jingleError('modify', 'bad-request', undefined, 'Each content needs a name, a description and a transport');
+      const codecs = (c.application as { codecs?: Array<{ id: string }> }).codecs ?? [];
+      if (codecs.some((pt) => !/^\d{1,3}$/.test(pt.id) || Number(pt.id) > 127)) throw jingleError('modify', 'bad-request', undefined, 'Payload type ids are 0-127');
+    }
     const existing = this.participants.get(from);
     if (existing?.sid === j.sid) throw jingleError('cancel', 'unexpected-request', 'out-of-order', 'Session already initiated');
     const others = [...this.participants.values()].filter((p) => p.jid !== from).length;

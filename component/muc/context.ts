@@ -11,7 +11,6 @@ export interface Logger {
 
 export interface MucContext {
   domain: string;
-  maxParticipants: number;
   send(el: Element): void;
   /** Persist rooms whose configuration, affiliations, subject or history changed. */
   save(): void;

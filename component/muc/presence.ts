@@ -89,7 +89,7 @@ function join(ctx: MucContext, room: Room, stanza: Element, nick: string, create
   if (existing && existing.bareJid !== bareJid) {
     throw new StanzaError('cancel', 'conflict', 'That nickname is already in use');
   }
-  const limit = Math.min(room.config.maxUsers || Infinity, ctx.maxParticipants || Infinity);
+  const limit = room.config.maxUsers || Infinity;
   if (!existing && !privileged && room.occupants.size >= limit) {
     throw new StanzaError('wait', 'service-unavailable', 'The room is full');
   }

@@ -1,6 +1,10 @@
 // A test user: an @xmpp/client connection that records what it receives and waits for stanzas.
 import { client, xml, type XmppClient } from '@xmpp/client';
 import type { Element } from 'ltx';
+import { WebSocket } from 'ws';
+
+// Node 20 has no global WebSocket; @xmpp/websocket expects one.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
 export { xml };
 
@@ -11,8 +15,11 @@ export class User {
   onStanza?: (el: Element) => void;
   constructor(readonly xmpp: XmppClient) {}
 
-  static async connect(port: number, domain: string, username: string, password: string, resource = 'test'): Promise<User> {
-    const xmpp = client({ service: `xmpp://127.0.0.1:${port}`, domain, username, password, resource });
+  /** Sign in over plain TCP to `port`, or to a full service URL (e.g. ws://…/xmpp-websocket). */
+  static async connect(port: number | string, domain: string, username: string, password: string, resource = 'test'): Promise<User> {
+    const service = typeof port === 'number' ? `xmpp://127.0.0.1:${port}` : port;
+    const xmpp = client({ service, domain, username, password, resource });
+    xmpp.reconnect?.stop();
     const u = new User(xmpp);
     xmpp.on('error', () => {});
     xmpp.on('stanza', (el: Element) => {

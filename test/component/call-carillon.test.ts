@@ -1,0 +1,135 @@
+// Integration: the call component attached to Carillon's component port (XEP-0114), three
+// libwebrtc participants in one room's call. Each sends its own audio and video and must receive
+// the other two's RTP, counted per source (labelled by occupant JID); when one leaves, the others
+// get content-remove for exactly that participant's sources and its media stops.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCarillon, type Carillon } from '../../server/index.js';
+import { startCallComponent } from '../../component/index.js';
+import { User, xml } from './helpers/user.js';
+import type { CallParticipant } from './helpers/call-participant.js';
+import { joinCall, joinRoom, receivesFrom, until } from './helpers/call-scenario.js';
+
+const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+const JINGLE_ERRORS = 'urn:xmpp:jingle:errors:1';
+
+describe('group call through the component on Carillon', function () {
+  this.timeout(60000);
+  let srv: Carillon;
+  let dataDir: string;
+  let component: { stop(): Promise<void> };
+  const users: Record<string, User> = {};
+  const parts: Record<string, CallParticipant> = {};
+  const room = 'team@call.localhost';
+  const jidOf = (nick: string) => `${room}/${nick}`;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'carillon-call-'));
+    srv = await startCarillon({
+      domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: 0 },
+      s2s: { port: null }, components: { port: 0, secrets: { 'call.localhost': 'secret' } }, call: { enabled: false },
+      log: { level: 'silent' },
+    });
+    component = await startCallComponent({
+      service: `xmpp://127.0.0.1:${srv.ports.components}`, domain: 'call.localhost', secret: 'secret', maxParticipants: 3,
+      dataDir: join(dataDir, 'call'), media: { bindAddress: '127.0.0.1', portMin: 21700, portMax: 21799 },
+    });
+    for (const name of ['alice', 'bob', 'carol', 'dave']) {
+      await srv.users.add(`${name}@localhost`, 'pw');
+      users[name] = await User.connect(`ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, 'localhost', name, 'pw');
+    }
+  });
+  after(async () => {
+    for (const p of Object.values(parts)) p.close();
+    for (const u of Object.values(users)) await u.stop();
+    await component?.stop();
+    await srv?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses a Jingle request from someone who is not in the room', async () => {
+    await joinRoom(users.alice, room, 'Alice');
+    const res = await users.dave.iq('set', room, xml('jingle', { xmlns: 'urn:xmpp:jingle:1', action: 'session-initiate', sid: 'x1' }));
+    assert.equal(res.attrs.type, 'error');
+    assert.ok(res.getChild('error')!.getChild('forbidden', STANZAS));
+  });
+
+  it('answers malformed Jingle with bad-request, and unknown sessions with item-not-found + unknown-session (XEP-0166 §10)', async () => {
+    const noSid = await users.alice.iq('set', room, xml('jingle', { xmlns: 'urn:xmpp:jingle:1', action: 'session-initiate' }));
+    assert.ok(noSid.getChild('error')!.getChild('bad-request', STANZAS), noSid.toString());
+    const noContents = await users.alice.iq('set', room, xml('jingle', { xmlns: 'urn:xmpp:jingle:1', action: 'session-initiate', sid: 'e1' }));
+    assert.ok(noContents.getChild('error')!.getChild('bad-request', STANZAS), noContents.toString());
+    const garbage = await users.alice.iq('set', room, xml('jingle', { xmlns: 'urn:xmpp:jingle:1', action: 'session-initiate', sid: 'e2' },
+      xml('content', { creator: 'initiator', name: 'a' }, xml('description', { xmlns: 'urn:xmpp:jingle:apps:rtp:1', media: 'audio' },
+        xml('payload-type', { id: 'not-a-number', name: 'opus' })))));
+    assert.equal(garbage.attrs.type, 'error', 'no DTLS fingerprint and no transport: refused');
+    const unknown = await users.alice.iq('set', room, xml('jingle', { xmlns: 'urn:xmpp:jingle:1', action: 'transport-info', sid: 'nope' }));
+    const err = unknown.getChild('error')!;
+    assert.ok(err.getChild('item-not-found', STANZAS));
+    assert.ok(err.getChild('unknown-session', JINGLE_ERRORS));
+    // The component is still serving.
+    const ping = await users.alice.iq('get', 'call.localhost', xml('ping', { xmlns: 'urn:xmpp:ping' }));
+    assert.equal(ping.attrs.type, 'result');
+  });
+
+  it('three participants each receive the other two\'s audio and video, labelled with their occupant JIDs', async () => {
+    await joinRoom(users.bob, room, 'Bob');
+    await joinRoom(users.carol, room, 'Carol');
+    const t0 = Date.now();
+    parts.alice = await joinCall(users.alice, room, 1);
+    parts.bob = await joinCall(users.bob, room, 2);
+    parts.carol = await joinCall(users.carol, room, 3);
+    const counts = await Promise.all([
+      receivesFrom(parts.alice, [jidOf('Bob'), jidOf('Carol')]),
+      receivesFrom(parts.bob, [jidOf('Alice'), jidOf('Carol')]),
+      receivesFrom(parts.carol, [jidOf('Alice'), jidOf('Bob')]),
+    ]);
+    console.log(`      all media flowing after ${Date.now() - t0} ms:`, counts.map((c) => Object.fromEntries(c)));
+    for (const [nick, p] of [['Alice', parts.alice], ['Bob', parts.bob], ['Carol', parts.carol]] as const) {
+      const owners = new Set([...p.received.values()].map((r) => r.owner));
+      assert.ok(!owners.has(jidOf(nick)), `${nick} does not get its own media back`);
+      assert.equal(owners.size, 2);
+    }
+  });
+
+  it('a fourth participant is refused while the call is full', async () => {
+    await joinRoom(users.dave, room, 'Dave');
+    const { CallParticipant } = await import('./helpers/call-participant.js');
+    const p = new CallParticipant(users.dave, room, 4);
+    parts.dave = p;
+    const res = await p.start();
+    assert.equal(res.attrs.type, 'error');
+    assert.ok(res.getChild('error')!.getChild('resource-constraint', STANZAS), res.toString());
+  });
+
+  it('when one leaves the room, the others get content-remove for its sources and its media stops', async () => {
+    const carolMids = (p: CallParticipant) => [...p.received.values()].filter((r) => r.owner === jidOf('Carol'));
+    await users.carol.send(xml('presence', { to: jidOf('Carol'), type: 'unavailable' }));
+    await until('content-remove at alice and bob', () =>
+      [parts.alice, parts.bob].every((p) => carolMids(p).length === 2 && carolMids(p).every((r) => r.removed)));
+    for (const p of [parts.alice, parts.bob]) {
+      assert.ok([...p.received.values()].filter((r) => r.owner !== jidOf('Carol')).every((r) => !r.removed), 'other sources stay');
+    }
+    await until('carol\'s session ended', () => parts.carol.terminated !== undefined);
+    const before = await parts.alice.packetsBySource();
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = await parts.alice.packetsBySource();
+    assert.equal(after.get(`${jidOf('Carol')} video`), before.get(`${jidOf('Carol')} video`), 'no more video from Carol');
+    assert.ok((after.get(`${jidOf('Bob')} video`) ?? 0) > (before.get(`${jidOf('Bob')} video`) ?? 0), 'Bob still flows');
+  });
+
+  it('a newcomer after a departure is added to the remaining sessions', async () => {
+    parts.dave.close();
+    const { CallParticipant } = await import('./helpers/call-participant.js');
+    parts.dave = new CallParticipant(users.dave, room, 4);
+    const res = await parts.dave.start();
+    assert.equal(res.attrs.type, 'result');
+    await Promise.all([
+      receivesFrom(parts.dave, [jidOf('Alice'), jidOf('Bob')]),
+      receivesFrom(parts.alice, [jidOf('Bob'), jidOf('Dave')]),
+      receivesFrom(parts.bob, [jidOf('Alice'), jidOf('Dave')]),
+    ]);
+  });
+});
