@@ -1,0 +1,202 @@
+// Interop of the web client's calls with the XML other XMPP clients send and expect: a peer in
+// Node (@xmpp/client, an independent XMPP stack) speaks XEP-0353 and Jingle exactly as
+// Conversations does, and the browser client (Debian chromium) must ring, answer and hang up.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { client as xmppClient, xml, type XmppClient } from '@xmpp/client';
+import * as ltx from 'ltx';
+import { WebSocket } from 'ws';
+import type { Browser, Page } from 'playwright-core';
+import { startCarillon, type Carillon } from '../../server/index.js';
+import { launchChromium } from './support/chromium.js';
+
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+
+type El = ltx.Element;
+const NS_JMI = 'urn:xmpp:jingle-message:0';
+const NS_JINGLE = 'urn:xmpp:jingle:1';
+const NS_RTP = 'urn:xmpp:jingle:apps:rtp:1';
+const NS_ICE = 'urn:xmpp:jingle:transports:ice-udp:1';
+const NS_DTLS = 'urn:xmpp:jingle:apps:dtls:0';
+const NS_SSMA = 'urn:xmpp:jingle:apps:rtp:ssma:0';
+
+function waitFor(c: XmppClient, what: string, pred: (el: El) => boolean, ms = 10_000): Promise<El> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => { c.off('stanza', on); reject(new Error(`timed out waiting for ${what}`)); }, ms);
+    const on = (el: El) => {
+      if (!pred(el)) return;
+      clearTimeout(t);
+      c.off('stanza', on);
+      resolve(el);
+    };
+    c.on('stanza', on);
+  });
+}
+
+const jmi = (el: El, action: string) => el.is('message') && !!el.getChild(action, NS_JMI);
+const jingleAction = (el: El, action: string) => el.is('iq') && el.attrs.type === 'set' && el.getChild('jingle', NS_JINGLE)?.attrs.action === action;
+
+/** Answers Jingle IQ sets from the browser, as every Jingle client must (XEP-0166 §6.3.1). */
+function ackJingle(c: XmppClient): void {
+  c.on('stanza', (el: El) => {
+    if (el.is('iq') && el.attrs.type === 'set' && el.getChild('jingle', NS_JINGLE)) {
+      void c.send(xml('iq', { type: 'result', id: el.attrs.id, to: el.attrs.from }));
+    }
+  });
+}
+
+describe('call interop with a Conversations-style peer (chromium ↔ @xmpp/client)', function () {
+  this.timeout(60_000);
+  let srv: Carillon;
+  let dataDir: string;
+  let browser: Browser;
+  let page: Page;
+  let romeo: XmppClient;
+  let romeoJid: string;
+  let aliceFull: string;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'carillon-interop-'));
+    srv = await startCarillon({ domain: 'localhost', dataDir, http: { port: 0 }, https: { port: null }, c2s: { port: null }, s2s: { port: null }, components: { port: null } });
+    await srv.users.add('alice@localhost', 'alice-pass');
+    await srv.users.add('romeo@localhost', 'romeo-pass');
+    romeo = xmppClient({ service: `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, domain: 'localhost', username: 'romeo', password: 'romeo-pass', resource: 'Conversations.Ab3d' });
+    romeo.on('error', () => undefined);
+    romeo.reconnect.stop();
+    await romeo.start();
+    romeoJid = romeo.jid!.toString();
+    await romeo.send(xml('presence'));
+    ackJingle(romeo);
+
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 900, height: 700 } })).newPage();
+    await page.goto(`http://127.0.0.1:${srv.ports.http}/`);
+    await page.getByLabel('Address').fill('alice@localhost');
+    await page.getByLabel('Password').fill('alice-pass');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('region', { name: 'Contacts' }).waitFor();
+    // romeo learns alice's full JID from her presence, as Conversations would from a shared roster
+    await romeo.send(xml('presence', { to: 'alice@localhost', type: 'subscribe' }));
+    const presence = waitFor(romeo, 'alice\'s presence', (el) => el.is('presence') && !el.attrs.type && el.attrs.from?.startsWith('alice@localhost/'));
+    await page.getByRole('button', { name: 'Accept romeo@localhost' }).click();
+    const pres = await presence;
+    aliceFull = pres.attrs.from;
+    const caps = pres.getChild('c', 'http://jabber.org/protocol/caps');
+    assert.ok(caps?.attrs.ver, 'presence carries XEP-0115 caps');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await romeo?.stop().catch(() => undefined);
+    await srv?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('advertises what Conversations looks for before offering a call (disco#info)', async () => {
+    const res = await romeo.iqCaller.request(xml('iq', { type: 'get', to: aliceFull }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const features = res.getChild('query')!.getChildren('feature').map((f: El) => f.attrs.var);
+    for (const f of [NS_JMI, NS_JINGLE, NS_RTP, 'urn:xmpp:jingle:apps:rtp:audio', 'urn:xmpp:jingle:apps:rtp:video', NS_ICE, NS_DTLS]) {
+      assert.ok(features.includes(f), `disco#info lists ${f}`);
+    }
+  });
+
+  it('rings for a Conversations propose, answers with proceed, accepts its session-initiate', async () => {
+    const sid = 'Qb9vVbS3yFH7hcJ2tC5YgA';
+    const ringing = waitFor(romeo, 'ringing', (el) => jmi(el, 'ringing'));
+    await romeo.send(ltx.parse(`<message xmlns='jabber:client' to='alice@localhost' type='chat' id='p1'>
+      <propose xmlns='${NS_JMI}' id='${sid}'><description xmlns='${NS_RTP}' media='audio'/><description xmlns='${NS_RTP}' media='video'/></propose>
+      <store xmlns='urn:xmpp:hints'/></message>`) as El);
+    const r = await ringing;
+    assert.equal(r.attrs.from, aliceFull);
+    assert.equal(r.getChild('ringing', NS_JMI)!.attrs.id, sid);
+
+    const dialog = page.getByRole('dialog', { name: 'Incoming call' });
+    await dialog.getByText('Incoming video call').waitFor();
+    const proceed = waitFor(romeo, 'proceed', (el) => jmi(el, 'proceed'));
+    await dialog.getByRole('button', { name: 'Accept' }).click();
+    const p = await proceed;
+    assert.equal(p.attrs.type, 'chat');
+    assert.equal(p.getChild('proceed', NS_JMI)!.attrs.id, sid);
+    assert.ok(p.getChild('store', 'urn:xmpp:hints'), 'JMI messages carry the store hint');
+
+    // Conversations then sends its session-initiate to the device that proceeded.
+    const fixture = readFileSync(new URL('../client/fixtures/conversations-style-session-initiate.xml', import.meta.url), 'utf8')
+      .replace(/<!--[\s\S]*?-->/, '')
+      .replaceAll('romeo@montague.lit/Conversations.Ab3d', romeoJid)
+      .replace("to='juliet@capulet.lit/carillon'", `to='${aliceFull}'`);
+    const accept = waitFor(romeo, 'session-accept', (el) => jingleAction(el, 'session-accept'));
+    const initiate = ltx.parse(fixture) as El;
+    const ack = await romeo.iqCaller.request(initiate.getChild('jingle', NS_JINGLE) ? xml('iq', { type: 'set', to: aliceFull }, initiate.getChild('jingle', NS_JINGLE)!) : initiate);
+    assert.equal(ack.attrs.type, 'result', 'session-initiate acknowledged');
+
+    const sa = (await accept).getChild('jingle', NS_JINGLE)!;
+    assert.equal(sa.attrs.sid, sid);
+    assert.doesNotMatch(sa.toString(), /xmlns:[a-z]+=|<[a-z]+:[a-z-]+/, 'no namespace prefixes');
+    const contents = sa.getChildren('content');
+    assert.deepEqual(contents.map((c: El) => c.attrs.name), ['0', '1']);
+    for (const c of contents) {
+      const desc = c.getChild('description', NS_RTP)!;
+      const t = c.getChild('transport', NS_ICE)!;
+      assert.ok(t.attrs.ufrag && t.attrs.pwd, 'ICE credentials');
+      const fp = t.getChild('fingerprint', NS_DTLS)!;
+      assert.equal(fp.attrs.hash, 'sha-256');
+      assert.equal(fp.attrs.setup, 'active', 'the answerer takes the DTLS client role (RFC 5763)');
+      assert.ok(desc.getChild('rtcp-mux'), 'rtcp-mux');
+      const names = desc.getChildren('payload-type').map((pt: El) => pt.attrs.name);
+      assert.ok(names.includes(desc.attrs.media === 'audio' ? 'opus' : 'VP8'), names.join());
+      assert.ok(desc.getChildren('source', NS_SSMA).length >= 1, 'XEP-0339 sources');
+    }
+    await page.getByText('Connecting…').waitFor();
+
+    // Conversations hangs up: session-terminate; the browser shows the end and sends finish.
+    const finish = waitFor(romeo, 'finish', (el) => jmi(el, 'finish'));
+    await romeo.iqCaller.request(xml('iq', { type: 'set', to: aliceFull },
+      xml('jingle', { xmlns: NS_JINGLE, action: 'session-terminate', sid }, xml('reason', {}, xml('success')))));
+    await page.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
+    const f = await finish;
+    assert.equal(f.getChild('finish', NS_JMI)!.attrs.id, sid);
+    assert.ok(f.getChild('finish', NS_JMI)!.getChild('reason', NS_JINGLE)?.getChild('success'));
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('calls a Conversations peer: propose to the bare JID, then a session-initiate it can read', async () => {
+    await page.getByRole('button', { name: /^romeo, / }).click();
+    const propose = waitFor(romeo, 'propose', (el) => jmi(el, 'propose'));
+    await page.getByRole('button', { name: 'Video call' }).click();
+    const pr = await propose;
+    const p = pr.getChild('propose', NS_JMI)!;
+    assert.equal(pr.attrs.type, 'chat');
+    assert.ok(pr.getChild('store', 'urn:xmpp:hints'));
+    assert.deepEqual(p.getChildren('description', NS_RTP).map((d: El) => d.attrs.media), ['audio', 'video']);
+    const sid = p.attrs.id;
+
+    await romeo.send(xml('message', { to: pr.attrs.from, type: 'chat' }, xml('ringing', { xmlns: NS_JMI, id: sid }), xml('store', { xmlns: 'urn:xmpp:hints' })));
+    await page.getByText('Ringing…').waitFor();
+    const initiate = waitFor(romeo, 'session-initiate', (el) => jingleAction(el, 'session-initiate'));
+    await romeo.send(xml('message', { to: 'alice@localhost', type: 'chat' }, xml('proceed', { xmlns: NS_JMI, id: sid }), xml('store', { xmlns: 'urn:xmpp:hints' })));
+    const si = await initiate;
+    assert.equal(si.attrs.from, pr.attrs.from, 'the session comes from the device that proposed');
+    const j = si.getChild('jingle', NS_JINGLE)!;
+    assert.equal(j.attrs.sid, sid, 'the Jingle sid is the JMI id');
+    assert.doesNotMatch(j.toString(), /xmlns:[a-z]+=|<[a-z]+:[a-z-]+/, 'no namespace prefixes');
+    assert.deepEqual(j.getChild('group', 'urn:xmpp:jingle:apps:grouping:0')?.getChildren('content').map((c: El) => c.attrs.name), ['0', '1']);
+    const video = j.getChildren('content').map((c: El) => c.getChild('description', NS_RTP)!).find((d: El) => d.attrs.media === 'video')!;
+    const fid = video.getChildren('ssrc-group', NS_SSMA).find((g: El) => g.attrs.semantics === 'FID')!;
+    const groupSsrcs = fid.getChildren('source').map((s: El) => s.attrs.ssrc);
+    const sources = video.getChildren('source', NS_SSMA).map((s: El) => s.attrs.ssrc);
+    assert.equal(sources[0], groupSsrcs[0], 'the primary SSRC is the first source');
+    for (const s of groupSsrcs) assert.ok(sources.includes(s), `SSRC ${s} of the FID group is declared as a source`);
+    assert.ok(video.getChildren('payload-type').some((pt: El) => pt.getChild('rtcp-fb', 'urn:xmpp:jingle:apps:rtp:rtcp-fb:0')), 'rtcp-fb (XEP-0293)');
+    assert.ok(video.getChild('rtp-hdrext', 'urn:xmpp:jingle:apps:rtp:rtp-hdrext:0'), 'header extensions (XEP-0294)');
+    for (const c of j.getChildren('content')) {
+      assert.equal(c.getChild('transport', NS_ICE)?.getChild('fingerprint', NS_DTLS)?.attrs.setup, 'actpass');
+    }
+
+    // Conversations declines the session: the browser ends the call on its side too
+    await romeo.iqCaller.request(xml('iq', { type: 'set', to: si.attrs.from },
+      xml('jingle', { xmlns: NS_JINGLE, action: 'session-terminate', sid }, xml('reason', {}, xml('decline')))));
+    await page.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
+  });
+});
