@@ -35,7 +35,7 @@ export class ConfigError extends Error {
     message: string,
     readonly file?: string,
   ) {
-    super(`${file ? `${file}: ` : ''}config key "${key}": ${message}`);
+    super(`${file ? `${file}: ` : ''}${key.startsWith('(') ? '' : `config key "${key}": `}${message}`);
     this.name = 'ConfigError';
   }
 }
