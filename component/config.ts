@@ -13,7 +13,8 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /**
  * Keys (all under "component"): service (e.g. "xmpp://127.0.0.1:5347") or host + port; domain;
- * secret; dataDir; maxParticipants; media.portMin, media.portMax, media.publicAddress, media.bindAddress.
+ * secret; dataDir; maxParticipants; media.portMin, media.portMax, media.publicAddress, media.bindAddress,
+ * media.inactivityTimeoutMs.
  */
 export function parseComponentConfig(json: unknown, file: string): CallComponentOptions {
   const fail = (key: string, problem: string): never => { throw new ComponentConfigError(key, file, problem); };
@@ -50,12 +51,15 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
   if (c.media !== undefined) {
     if (!isObj(c.media)) return fail('component.media', 'must be an object');
     const m = c.media;
-    for (const k of Object.keys(m)) if (!['portMin', 'portMax', 'publicAddress', 'bindAddress'].includes(k)) fail(`component.media.${k}`, 'is not a known setting');
+    for (const k of Object.keys(m)) if (!['portMin', 'portMax', 'publicAddress', 'bindAddress', 'inactivityTimeoutMs'].includes(k)) fail(`component.media.${k}`, 'is not a known setting');
     const portMin = int('media.portMin', m.portMin, 1024, 65535);
     const portMax = int('media.portMax', m.portMax, 1024, 65535);
     if ((portMin === undefined) !== (portMax === undefined)) fail(portMin === undefined ? 'component.media.portMin' : 'component.media.portMax', 'must be given together with the other end of the range');
     if (portMin !== undefined && portMax !== undefined && portMax < portMin) fail('component.media.portMax', 'must not be below media.portMin');
-    media = { portMin, portMax, publicAddress: str('media.publicAddress', m.publicAddress, false), bindAddress: str('media.bindAddress', m.bindAddress, false) };
+    media = {
+      portMin, portMax, publicAddress: str('media.publicAddress', m.publicAddress, false), bindAddress: str('media.bindAddress', m.bindAddress, false),
+      inactivityTimeoutMs: int('media.inactivityTimeoutMs', m.inactivityTimeoutMs, 1000, 600000),
+    };
   }
   return { service, domain: domain.toLowerCase(), secret, dataDir, maxParticipants, media };
 }

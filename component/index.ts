@@ -16,6 +16,11 @@ export interface MediaOptions {
   publicAddress?: string;
   /** Local interface address to bind media sockets to; defaults to all IPv4 interfaces. */
   bindAddress?: string;
+  /**
+   * A connected participant from whom nothing (RTP or RTCP) arrives for this long is removed from
+   * the call (default 15 s). ICE consent expiry (RFC 7675, 30 s) and DTLS close also remove it.
+   */
+  inactivityTimeoutMs?: number;
 }
 
 export interface CallComponentOptions {

@@ -32,6 +32,9 @@ export class MediaPeer {
   onSource?: (s: IncomingSource) => void;
   onGone?: (why: string) => void;
   private goneTimer?: NodeJS.Timeout;
+  private watchdog?: NodeJS.Timeout;
+  /** Last RTP or RTCP from the participant: it sends RTCP reports even when it sends no media. */
+  private lastHeard = Date.now();
   closed = false;
 
   constructor(media: MediaOptions) {
@@ -45,12 +48,28 @@ export class MediaPeer {
       iceAdditionalHostAddresses: bind ? [bind] : undefined,
     });
     this.pc.onTrack.subscribe((track) => this.attach(track));
+    this.pc.onTransceiverAdded.subscribe((t) => this.listen(t));
+    this.pc.onRemoteTransceiverAdded.subscribe((t) => this.listen(t));
+    const idle = media.inactivityTimeoutMs ?? 15000;
+    this.watchdog = setInterval(() => {
+      if (this.pc.connectionState === 'connected' && Date.now() - this.lastHeard > idle) this.gone('no RTP or RTCP');
+    }, Math.min(1000, idle / 2));
+    this.watchdog.unref();
     // A vanished participant: ICE consent lost or DTLS closed (RFC 7675); give it a moment to recover.
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'failed' || state === 'closed') this.gone(`connection ${state}`);
       else if (state === 'disconnected') this.goneTimer ??= setTimeout(() => this.gone('connection lost'), 5000);
       else if (state === 'connected' && this.goneTimer) { clearTimeout(this.goneTimer); this.goneTimer = undefined; }
     });
+  }
+
+  private listened = new WeakSet<RTCRtpTransceiver>();
+  private listen(t: RTCRtpTransceiver): void {
+    if (this.listened.has(t)) return;
+    this.listened.add(t);
+    const heard = (): void => { this.lastHeard = Date.now(); };
+    t.receiver.onRtcp.subscribe(heard);
+    t.sender.onRtcp.subscribe(heard);
   }
 
   private gone(why: string): void {
@@ -72,6 +91,7 @@ export class MediaPeer {
     const s = source;
     s.requestKeyframe = () => { if (track.kind === 'video' && track.ssrc) receiver.sendRtcpPLI(track.ssrc).catch(() => undefined); };
     track.onReceiveRtp.subscribe((rtp) => {
+      this.lastHeard = Date.now();
       if (s.sinks.size === 0) return;
       const h = rtp.header;
       const copy = new RtpPacket(new RtpHeader({
@@ -130,6 +150,7 @@ export class MediaPeer {
   async close(): Promise<void> {
     this.closed = true;
     if (this.goneTimer) clearTimeout(this.goneTimer);
+    if (this.watchdog) clearInterval(this.watchdog);
     for (const s of this.sources.values()) s.sinks.clear();
     await this.pc.close().catch(() => undefined);
   }

@@ -34,7 +34,7 @@ describe('group call through the component on Carillon', function () {
     });
     component = await startCallComponent({
       service: `xmpp://127.0.0.1:${srv.ports.components}`, domain: 'call.localhost', secret: 'secret', maxParticipants: 3,
-      dataDir: join(dataDir, 'call'), media: { bindAddress: '127.0.0.1', portMin: 21700, portMax: 21799 },
+      dataDir: join(dataDir, 'call'), media: { bindAddress: '127.0.0.1', portMin: 21700, portMax: 21799, inactivityTimeoutMs: 3000 },
     });
     for (const name of ['alice', 'bob', 'carol', 'dave']) {
       await srv.users.add(`${name}@localhost`, 'pw');
@@ -131,5 +131,24 @@ describe('group call through the component on Carillon', function () {
       receivesFrom(parts.alice, [jidOf('Bob'), jidOf('Dave')]),
       receivesFrom(parts.bob, [jidOf('Alice'), jidOf('Dave')]),
     ]);
+  });
+
+  it('mute/unmute (XEP-0167 §7) is relayed to those receiving the source, named by their own content', async () => {
+    const audioMid = parts.alice.pc.getTransceivers().find((t) => t.receiver.track.kind === 'audio')!.mid!;
+    const seen = users.bob.waitFor((el) => !!el.getChild('jingle')?.getChild('mute', 'urn:xmpp:jingle:apps:rtp:info:1'));
+    const res = await users.alice.iq('set', room, xml('jingle', { xmlns: 'urn:xmpp:jingle:1', action: 'session-info', sid: parts.alice.sid },
+      xml('mute', { xmlns: 'urn:xmpp:jingle:apps:rtp:info:1', creator: 'initiator', name: audioMid })));
+    assert.equal(res.attrs.type, 'result');
+    const mute = (await seen).getChild('jingle')!.getChild('mute')!;
+    const src = parts.bob.received.get(mute.attrs.name as string);
+    assert.deepEqual([src?.owner, src?.kind, mute.attrs.creator], [jidOf('Alice'), 'audio', 'responder']);
+  });
+
+  it('a participant that vanishes (connection closed without a word) is removed and the others are updated', async () => {
+    const daveSources = (p: CallParticipant) => [...p.received.values()].filter((r) => r.owner === jidOf('Dave'));
+    const t0 = Date.now();
+    parts.dave.close();
+    await until('content-remove for Dave', () => [parts.alice, parts.bob].every((p) => daveSources(p).length === 2 && daveSources(p).every((r) => r.removed)), 20000);
+    console.log(`      removed ${Date.now() - t0} ms after its connection closed`);
   });
 });

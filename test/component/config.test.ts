@@ -18,7 +18,7 @@ describe('component configuration', () => {
     const hp = parseComponentConfig({ component: { host: 'xmpp.example.org', port: 5275, domain: 'call.example.org', secret: 's',
       media: { portMin: 40000, portMax: 40099, publicAddress: '203.0.113.5' }, maxParticipants: 6 } }, 'c.json');
     assert.equal(hp.service, 'xmpp://xmpp.example.org:5275');
-    assert.deepEqual(hp.media, { portMin: 40000, portMax: 40099, publicAddress: '203.0.113.5', bindAddress: undefined });
+    assert.deepEqual(hp.media, { portMin: 40000, portMax: 40099, publicAddress: '203.0.113.5', bindAddress: undefined, inactivityTimeoutMs: undefined });
     assert.equal(hp.maxParticipants, 6);
   });
 
