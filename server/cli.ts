@@ -9,6 +9,7 @@ import { deriveCredentials } from './sasl/credentials.js';
 import { Jid, JidError } from './xmpp/jid.js';
 import { StanzaError } from './xmpp/errors.js';
 import { VERSION } from './version.js';
+import { runComponentCommand } from '../component/cli.js';
 
 const USAGE = `Carillon ${VERSION} — web calling and messaging for the XMPP federation
 
@@ -149,6 +150,7 @@ async function start(args: string[]): Promise<number> {
   if (p.c2sDirectTls !== null) log.info(`clients:      ${host}:${p.c2sDirectTls} (XMPP, direct TLS)`);
   if (p.s2s !== null) log.info(`servers:      ${host}:${p.s2s} (federation)`);
   if (p.components !== null) log.info(`components:   ${host}:${p.components} (XEP-0114)`);
+  if (config.call.enabled && p.components !== null) log.info(`calls:        ${config.call.domain} (rooms and group calls; media on UDP ${config.call.media.portMin}-${config.call.media.portMax})`);
   const users = carillon.server.storage.users.count();
   log.info(`ready: ${users} account${users === 1 ? '' : 's'}${users === 0 ? ` — add one with: carillon adduser you@${config.domain}` : ''}`);
   let stopping = false;
@@ -180,8 +182,7 @@ export async function main(args: string[]): Promise<void> {
         code = await accounts(command, rest);
         break;
       case 'component': {
-        const mod = (await import(new URL('../component/cli.js', import.meta.url).href)) as { runComponentCommand(a: string[]): Promise<number> };
-        code = await mod.runComponentCommand(rest);
+        code = await runComponentCommand(rest);
         break;
       }
       case '--version':

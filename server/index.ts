@@ -13,6 +13,9 @@ import { createAccount } from './modules/register.js';
 import { StanzaError, StreamError } from './xmpp/errors.js';
 import { Jid } from './xmpp/jid.js';
 import { deriveCredentials } from './sasl/credentials.js';
+import { startCallComponent } from '../component/index.js';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { startFederation } from '../federation/index.js';
 
 export type { CarillonConfig, ConfigInput } from './config.js';
@@ -49,6 +52,11 @@ export type Extension = (c: Carillon) => Promise<void>;
 export async function startCarillon(input: ConfigInput | CarillonConfig = {}, opts: { logger?: Logger; extensions?: Extension[] } = {}): Promise<Carillon> {
   const config = resolveConfig({ log: { level: 'warn' }, ...input });
   const log = opts.logger ?? createLogger(config.log.level);
+  // The call component attaches over the component port like any external one, with a secret made for this run.
+  const runCall = config.call.enabled && config.components.port !== null;
+  if (runCall && !config.components.secrets[config.call.domain]) {
+    config.components.secrets = { ...config.components.secrets, [config.call.domain]: randomBytes(18).toString('base64url') };
+  }
   const storage = openSqliteStorage(config.dataDir);
   const server = new XmppServer(config, storage, log);
   registerModules(server);
@@ -138,6 +146,28 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
       await handle.close();
       throw err;
     });
+  }
+  if (runCall) {
+    try {
+      const call = await startCallComponent({
+        service: `xmpp://127.0.0.1:${ports.components}`,
+        domain: config.call.domain,
+        secret: config.components.secrets[config.call.domain]!,
+        dataDir: join(config.dataDir, 'call'),
+        media: {
+          portMin: config.call.media.portMin,
+          portMax: config.call.media.portMax,
+          publicAddress: config.call.media.publicAddress ?? undefined,
+          bindAddress: config.listen === '0.0.0.0' ? undefined : config.listen,
+        },
+        maxParticipants: config.call.maxParticipants,
+        log: log.child({ component: config.call.domain }),
+      });
+      closers.push(() => call.stop());
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
   }
   for (const ext of opts.extensions ?? []) await ext(handle);
   return handle;
