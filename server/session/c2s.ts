@@ -13,6 +13,8 @@ import { randomBytes } from 'node:crypto';
 
 type State = 'tls' | 'sasl' | 'bind' | 'bound' | 'closed';
 
+const NEGOTIATION_TIMEOUT_MS = 60_000;
+
 /** A registration handler for XEP-0077 before authentication (set by modules/register.ts). */
 export type PreAuthIqHandler = (session: C2sSession, stanza: Element) => void;
 export const preAuthIq = new Map<string, PreAuthIqHandler>();
@@ -36,6 +38,7 @@ export class C2sSession {
   /** Full or bare JIDs that got directed presence, to be sent unavailable at the end (RFC 6121 §4.6). */
   readonly directed = new Set<string>();
   readonly startedAt = Date.now();
+  private negotiationTimer: NodeJS.Timeout;
 
   constructor(
     readonly server: XmppServer,
@@ -46,6 +49,11 @@ export class C2sSession {
     // STARTTLS is required on plain TCP; WebSocket security is decided by its HTTP layer.
     this.state = transport.secure || transport.framing === 'frames' ? 'sasl' : 'tls';
     this.sasl = new SaslSession(server, transport);
+    // A connection that does not get as far as a bound resource in time is dropped (RFC 6120 §4.6.2).
+    this.negotiationTimer = setTimeout(() => {
+      if (this.state !== 'bound') this.close(new StreamError('connection-timeout', 'stream negotiation took too long'));
+    }, NEGOTIATION_TIMEOUT_MS);
+    this.negotiationTimer.unref();
     this.stream.start({
       open: (attrs) => this.onOpen(attrs),
       element: (el) => this.onElement(el),
@@ -172,6 +180,7 @@ export class C2sSession {
     this.jid = jid;
     this.server.sessions.add(this);
     this.state = 'bound';
+    clearTimeout(this.negotiationTimer);
     this.send(x('iq', { type: 'result', id: el.attrs.id }, x('bind', { xmlns: NS.BIND }, x('jid', null, jid.full))));
     this.server.log.debug({ jid: jid.full, ip: this.remoteAddress }, 'session bound');
   }
@@ -214,6 +223,7 @@ export class C2sSession {
     if (this.state === 'closed') return;
     const wasBound = this.state === 'bound';
     this.state = 'closed';
+    clearTimeout(this.negotiationTimer);
     if (err) this.server.log.debug({ ip: this.remoteAddress, jid: this.jid?.full, err: err.message }, 'stream closed with error');
     if (wasBound) {
       this.server.sessions.remove(this);

@@ -7,6 +7,9 @@ import { StreamParser } from '../xmpp/parser.js';
 import { escapeXml, type Element } from '../xmpp/xml.js';
 import type { Transport } from '../transport/transport.js';
 
+/** Bytes we queue for a peer before we give up on it. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
 export interface StreamHandlers {
   /** The peer opened (or restarted) the stream; attrs of <stream:stream> or <open/>. */
   open(attrs: Record<string, string>): void;
@@ -122,6 +125,10 @@ export class XmppStream {
       }
     }
     this.transport.send(xml);
+    // A peer that stops reading must not make us buffer without bound.
+    if (this.transport.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.close(new StreamError('policy-violation', 'the connection is not reading what it is sent'));
+    }
   }
 
   get isClosing(): boolean {
