@@ -85,10 +85,27 @@ export function transportCandidates(content: JingleContent): JingleIceCandidate[
   return t?.candidates ?? [];
 }
 
-/** Advertise a public address instead of the bound one (1:1 NAT). */
-export function rewriteCandidates(contents: JingleContent[], publicAddress: string | undefined): void {
-  if (!publicAddress) return;
-  for (const c of contents) for (const cand of transportCandidates(c)) cand.ip = publicAddress;
+/**
+ * Advertise only what peers can reach: candidates of the bound address when one is set, and the
+ * public address instead of the bound one behind a 1:1 NAT (duplicates dropped).
+ */
+export function rewriteCandidates(contents: JingleContent[], media: { bindAddress?: string; publicAddress?: string }): void {
+  for (const c of contents) {
+    const t = c.transport as JingleIce | undefined;
+    if (!t?.candidates) continue;
+    let cands = t.candidates;
+    if (media.bindAddress && media.bindAddress !== '0.0.0.0') cands = cands.filter((k) => k.ip === media.bindAddress);
+    if (media.publicAddress) {
+      const seen = new Set<string>();
+      cands = cands.map((k) => ({ ...k, ip: media.publicAddress! })).filter((k) => {
+        const key = `${k.protocol} ${k.port} ${k.component}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+    }
+    t.candidates = cands;
+  }
 }
 
 /** Label each source of the given contents with its owner's occupant JID (Jitsi's ssrc-info element). */
@@ -97,10 +114,14 @@ export function labelSources(jingle: Element, owners: Map<string, string>): void
     const owner = owners.get(content.attrs.name as string);
     if (!owner) continue;
     const desc = content.getChild('description', NS.jingleRtp);
+    const stream = desc?.getChild('stream', 'urn:xmpp:jingle:apps:rtp:msid:0');
     for (const src of desc?.getChildren('source', NS.ssma) ?? []) {
-      const info = x('ssrc-info', { xmlns: 'http://jitsi.org/jitmeet', owner });
-      info.parent = src;
-      src.children.push(info);
+      const added = [x('ssrc-info', { xmlns: 'http://jitsi.org/jitmeet', owner })];
+      // XEP-0339 §3.2: the msid as a source parameter too, for clients that read it there.
+      if (stream && !src.getChildren('parameter').some((p) => p.attrs.name === 'msid')) {
+        added.unshift(x('parameter', { name: 'msid', value: `${stream.attrs.id as string} ${stream.attrs.track as string}` }));
+      }
+      for (const el of added) { el.parent = src; src.children.push(el); }
     }
   }
 }

@@ -3,6 +3,7 @@
 import type { JingleContent, Jingle } from './jingle-sdp.js';
 import type { IncomingSource, MediaPeer } from './media-peer.js';
 import type { RTCRtpTransceiver } from 'werift';
+import { randomBytes } from 'node:crypto';
 
 export interface Subscription {
   owner: Participant;
@@ -31,6 +32,8 @@ export class Participant {
   negotiating = false;
   dirty = false;
   pending?: PendingAdd;
+  /** The media stream id (msid) its forwarded audio and video share, so receivers pair them. */
+  readonly streamId = randomBytes(8).toString('hex');
 
   constructor(readonly jid: string, public nick: string, readonly sid: string, readonly peer: MediaPeer) {}
 

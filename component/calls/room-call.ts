@@ -98,7 +98,7 @@ export class RoomCall {
     try {
       const answer = await peer.answer(offerSdp);
       const { contents, groups } = sdpToJingle(answer, 'responder');
-      rewriteCandidates(contents, this.media.publicAddress);
+      rewriteCandidates(contents, this.media);
       const accept = jingleElement({ action: 'session-accept', sid: j.sid, responder: this.room.jid as never, contents, groups } as Jingle);
       await this.ctx.request(this.iq(from, accept));
       p.active = true;
@@ -128,11 +128,12 @@ export class RoomCall {
     q.dirty = false;
     try {
       const transceivers = q.peer.addSenders(wanted.map((w) => w.source.kind));
+      transceivers.forEach((t, i) => { t.sender.streamId = wanted[i].owner.streamId; });
       const { contents, groups } = sdpToJingle(await q.peer.offer(), 'responder');
-      rewriteCandidates(contents, this.media.publicAddress);
+      rewriteCandidates(contents, this.media);
       const names = transceivers.map((t) => t.mid!);
       const owners = new Map(wanted.map((w, i) => [names[i], this.ownerJid(w.owner)]));
-      const added = contents.filter((c) => names.includes(c.name));
+      const added = contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: 'responder' as const }));
       const settled = new Promise<JingleContent[] | 'rejected'>((resolve) => {
         q.pending = {
           names, offered: { contents, groups },
