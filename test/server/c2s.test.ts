@@ -39,11 +39,7 @@ describe('client connections', function () {
 
   it('offers SCRAM-SHA-256, SCRAM-SHA-1 and PLAIN after STARTTLS, and signs in with PLAIN', async () => {
     const raw = await RawConnection.open(srv.ports.c2s!);
-    raw.header();
-    await raw.waitFor(/<\/stream:features>/);
-    await raw.startTls();
-    raw.header();
-    await raw.waitFor(/<\/stream:features>/);
+    await raw.secure();
     for (const m of ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN']) assert.match(raw.received, new RegExp(`<mechanism>${m}</mechanism>`));
     raw.received = '';
     raw.header();
@@ -55,11 +51,7 @@ describe('client connections', function () {
 
   it('refuses stanzas before authentication with not-authorized', async () => {
     const raw = await RawConnection.open(srv.ports.c2s!);
-    raw.header();
-    await raw.waitFor(/<\/stream:features>/);
-    await raw.startTls();
-    raw.header();
-    await raw.waitFor(/<\/stream:features>/);
+    await raw.secure();
     raw.send(`<message to='alice@localhost'><body>hi</body></message>`);
     await raw.waitFor(/<not-authorized xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>/);
     await raw.waitClosed();

@@ -69,13 +69,18 @@ export class RawConnection {
     this.send(`<?xml version='1.0'?><stream:stream to='${domain}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`);
   }
 
-  /** Opens a stream, negotiates TLS and authenticates with PLAIN; resolves with the bound JID. */
-  async login(user: string, password: string, resource = 'raw'): Promise<string> {
+  /** Opens a stream and negotiates TLS; `received` then holds the post-TLS features. */
+  async secure(): Promise<void> {
     this.header();
     await this.waitFor(/<\/stream:features>/);
     await this.startTls();
     this.header();
     await this.waitFor(/<\/stream:features>/);
+  }
+
+  /** Opens a stream, negotiates TLS and authenticates with PLAIN; resolves with the bound JID. */
+  async login(user: string, password: string, resource = 'raw'): Promise<string> {
+    await this.secure();
     this.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\u0000${user}\u0000${password}`).toString('base64')}</auth>`);
     await this.waitFor(/<success/);
     this.received = '';

@@ -6,11 +6,7 @@ import { RawConnection } from './raw.js';
 
 async function preAuth(port: number): Promise<RawConnection> {
   const raw = await RawConnection.open(port);
-  raw.header();
-  await raw.waitFor(/<\/stream:features>/);
-  await raw.startTls();
-  raw.header();
-  await raw.waitFor(/<\/stream:features>/);
+  await raw.secure();
   return raw;
 }
 
