@@ -106,8 +106,9 @@ export class Federation implements StanzaSink {
   }
 
   /** Streams currently open (for tests and monitoring). */
-  get stats(): { incoming: number; outgoing: string[] } {
-    return { incoming: this.incoming.size, outgoing: [...this.outgoing.entries()].filter(([, o]) => o.isReady).map(([k]) => k) };
+  get stats(): { incoming: number; outgoing: { from: string; to: string; auth: 'sasl-external' | 'dialback' }[] } {
+    const outgoing = [...this.outgoing.values()].filter((o) => o.isReady).map((o) => ({ from: o.from, to: o.to, auth: o.authenticatedBy! }));
+    return { incoming: this.incoming.size, outgoing };
   }
 
   async close(): Promise<void> {

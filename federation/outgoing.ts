@@ -53,6 +53,11 @@ export class OutgoingStream {
     return this.state === 'ready';
   }
 
+  /** How the stream authenticated: SASL EXTERNAL with our certificate, or dialback. */
+  get authenticatedBy(): 'sasl-external' | 'dialback' | undefined {
+    return this.state === 'ready' ? (this.saslDone ? 'sasl-external' : 'dialback') : undefined;
+  }
+
   get isClosed(): boolean {
     return this.state === 'closed';
   }
@@ -319,7 +324,7 @@ export class OutgoingStream {
     const queued = this.queue;
     this.queue = [];
     for (const s of queued) this.bounce(s);
-    for (const p of [...this.verifies.values()]) p.done('unreachable');
+    for (const p of [...this.verifies.values()]) p.done(this.failure === 'remote-server-timeout' ? 'timeout' : 'unreachable');
     for (const fn of this.onClosedFns) fn();
   }
 

@@ -51,5 +51,4 @@ describe('s2s endpoint resolution', () => {
       assert.deepEqual(orderSrv(t.records, () => t.random).map((e) => e.host), t.want);
     });
   }
-
 });
