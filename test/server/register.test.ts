@@ -50,6 +50,7 @@ describe('in-band registration (XEP-0077)', function () {
     const raw = await preAuth(srv.ports.c2s!);
     for (const [i, name] of ['one', 'two', 'three'].entries()) register(raw, `r${i}`, name, 'pw');
     await raw.waitFor(/<resource-constraint/);
+    await raw.waitFor(/<iq type="result" id="r0"\/>[\s\S]*<iq type="result" id="r1"\/>|<iq type="result" id="r1"\/>[\s\S]*<iq type="result" id="r0"\/>/);
     assert.equal(srv.server.storage.users.count(), 2);
     raw.end();
   });
