@@ -25,7 +25,7 @@ export async function listenTcp(
     accept(new TcpTransport(socket, secure));
   };
   const server = opts.tls
-    ? tls.createServer({ secureContext: opts.tls.context, ALPNProtocols: ['xmpp-client'] }, (s) => onSocket(s, true))
+    ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, ALPNProtocols: ['xmpp-client'] }, (s) => onSocket(s, true))
     : net.createServer((s) => onSocket(s, false));
   server.on('error', (err) => opts.log.error({ err }, `${opts.name} listener error`));
   // A TLS handshake that fails only concerns that connection.

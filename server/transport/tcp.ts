@@ -94,9 +94,14 @@ export class TcpTransport implements Transport {
     });
   }
 
-  /** Whether the peer's certificate chains to a trusted root (after TLS). */
+  /** Whether the peer presented a certificate that chains to a root of our secure context (after TLS). */
   get peerAuthorized(): boolean {
-    return (this.socket as tls.TLSSocket).authorized === true;
+    const s = this.socket as tls.TLSSocket;
+    if (s.authorized === true) return true;
+    // A TLSSocket made by hand (STARTTLS, server side) never sets `authorized`; OpenSSL's own
+    // verdict on the chain is on the handle (null when it verified).
+    const handle = (s as unknown as { _handle?: { verifyError?(): Error | null } })._handle;
+    return this.peerCertificate() !== undefined && typeof handle?.verifyError === 'function' && handle.verifyError() === null;
   }
 
   peerCertificate(): tls.PeerCertificate | undefined {

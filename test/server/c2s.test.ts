@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { connect, startTestServer, stopAll, xml, type TestServer } from './helpers.js';
 import { RawConnection } from './raw.js';
+import { client as xmppClient } from '@xmpp/client';
 
 describe('client connections', function () {
   let srv: TestServer;
@@ -71,6 +72,20 @@ describe('client connections', function () {
     assert.equal(await conflict, 'conflict');
     assert.equal(second.jid?.toString(), 'alice@localhost/phone');
     await stopAll(first, second);
+  });
+
+  it('accepts direct TLS connections (XEP-0368) when c2s.directTlsPort is set', async () => {
+    const tlsSrv = await startTestServer({ c2s: { port: 0, directTlsPort: 0 } });
+    try {
+      await tlsSrv.users.add('alice@localhost', 'wonderland');
+      const c = xmppClient({ service: `xmpps://127.0.0.1:${tlsSrv.ports.c2sDirectTls}`, domain: 'localhost', username: 'alice', password: 'wonderland' });
+      c.on('error', () => {});
+      await c.start();
+      assert.match(c.jid?.toString() ?? '', /^alice@localhost\//);
+      await c.stop();
+    } finally {
+      await tlsSrv.stop();
+    }
   });
 
   it('serves XEP-0156 host-meta pointing at the WebSocket endpoint', async () => {
