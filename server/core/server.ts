@@ -100,7 +100,8 @@ export class XmppServer {
 
   private routeLocal(stanza: Element, to: Jid, session?: C2sSession): void {
     if (to.local === '') return this.routeToHost(stanza, to, session);
-    if (!this.storage.users.exists(to.local)) {
+    // An account with a session exists; only offline accounts cost a storage lookup.
+    if (!this.sessions.resources(to.bare) && !this.storage.users.exists(to.local)) {
       // RFC 6121 §8.5.1: no such account.
       if (stanza.name === 'presence') return;
       if (stanza.name === 'iq' && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) return;
