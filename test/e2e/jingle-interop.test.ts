@@ -47,7 +47,7 @@ function ackJingle(c: XmppClient): void {
   });
 }
 
-describe('call interop with a Conversations-style peer (chromium ↔ @xmpp/client)', function () {
+describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function () {
   this.timeout(60_000);
   let srv: Carillon;
   let dataDir: string;

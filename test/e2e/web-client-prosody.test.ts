@@ -9,6 +9,7 @@ webClientScenario('Prosody', async () => {
   const web = await serveClient(prosody.websocketUrl);
   return {
     pageUrl: web.url,
+    websocketUrl: prosody.websocketUrl,
     domain: prosody.domain,
     addUser: async (local, password) => prosody.addUser(local, password),
     restart: () => prosody.restart(),

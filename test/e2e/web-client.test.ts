@@ -21,6 +21,7 @@ webClientScenario('Carillon', async () => {
   const port = srv.ports.http!;
   return {
     pageUrl: `http://127.0.0.1:${port}/`,
+    websocketUrl: `ws://127.0.0.1:${port}/xmpp-websocket`,
     domain: 'localhost',
     addUser: (local, password) => srv.users.add(`${local}@localhost`, password),
     restart: async () => {

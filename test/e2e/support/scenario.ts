@@ -6,11 +6,18 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { client as xmppClient, xml } from '@xmpp/client';
+import { WebSocket } from 'ws';
 import { launchChromium } from './chromium.js';
+
+// @xmpp/client (a second, independent client of alice's account) expects a global WebSocket.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
 export interface ServerUnderTest {
   /** Page URL of the web client. */
   pageUrl: string;
+  /** The server's XMPP-over-WebSocket endpoint, for a second client of the same account. */
+  websocketUrl: string;
   domain: string;
   addUser(local: string, password: string): Promise<void>;
   /** Stops and starts the server again on the same address, keeping its data. */
@@ -88,6 +95,8 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       browser = await launchChromium();
       ctxA = await browser.newContext({ viewport: { width: 1200, height: 760 } });
       ctxB = await browser.newContext({ viewport: { width: 360, height: 720 }, isMobile: true, hasTouch: true });
+      // fail within the mocha timeout, with playwright's message rather than mocha's
+      for (const c of [ctxA, ctxB]) c.setDefaultTimeout(15_000);
       alice = await ctxA.newPage();
       bob = await ctxB.newPage();
       for (const [who, p] of [['alice', alice], ['bob', bob]] as const) {
@@ -105,9 +114,15 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       assert.deepEqual(errors.splice(0), [], 'no uncaught errors in the pages');
     });
 
-    it('signs in, with a clear message for a wrong password', async () => {
+    it('signs in, with clear messages for an unreachable server and a wrong password', async () => {
       await alice.goto(server.pageUrl);
       await alice.getByLabel('Address').fill(aliceJid);
+      await alice.getByLabel('Password').fill('alice-pass-1');
+      await alice.getByText('Connection settings').click();
+      await alice.getByLabel('WebSocket URL').fill('ws://127.0.0.1:9/xmpp-websocket');
+      await alice.getByRole('button', { name: 'Sign in' }).click();
+      await alice.getByRole('alert').filter({ hasText: 'Cannot reach the server at ws://127.0.0.1:9/xmpp-websocket.' }).waitFor();
+      await alice.getByLabel('WebSocket URL').fill(''); // back to discovery
       await alice.getByLabel('Password').fill('wrong password');
       await alice.getByRole('button', { name: 'Sign in' }).click();
       await alice.getByRole('alert').filter({ hasText: 'Wrong address or password.' }).waitFor();
@@ -154,6 +169,30 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       await alice.getByRole('log', { name: 'Messages' }).getByLabel('Delivered').first().waitFor();
       await shot(alice, 'chat');
       await shot(bob, 'chat-mobile');
+    });
+
+    it("shows what the account's other clients send and receive (XEP-0280 carbons)", async () => {
+      const phone = xmppClient({ service: server.websocketUrl, domain: server.domain, username: 'alice', password: 'alice-pass-1', resource: 'phone' });
+      phone.on('error', () => undefined);
+      phone.reconnect.stop();
+      await phone.start();
+      try {
+        await phone.iqCaller.request(xml('iq', { type: 'set' }, xml('enable', { xmlns: 'urn:xmpp:carbons:2' })));
+        await phone.send(xml('presence', {}, xml('priority', {}, '-1')));
+        const log = alice.getByRole('log', { name: 'Messages' });
+        // sent from the phone: a "sent" carbon shows it in the browser as ours
+        await phone.send(xml('message', { to: bobJid, type: 'chat', id: 'from-phone-1' }, xml('body', {}, 'Sent from my phone')));
+        await log.locator('.bubble.out').getByText('Sent from my phone').waitFor();
+        await bob.getByRole('log', { name: 'Messages' }).getByText('Sent from my phone').waitFor();
+        // sent by bob to the phone only: a "received" carbon shows it in the browser too
+        await bob.evaluate((to) => {
+          const app = (globalThis as unknown as { carillon: { messages: { send(to: string, body: string): void } } }).carillon;
+          app.messages.send(to, 'Only to your phone');
+        }, `${aliceJid}/phone`);
+        await log.locator('.bubble.in').getByText('Only to your phone').waitFor();
+      } finally {
+        await phone.stop().catch(() => undefined);
+      }
     });
 
     it('holds a video call: both sides play the other\'s video, hang-up ends both', async () => {
