@@ -74,6 +74,31 @@ describe('group call through the component on Carillon', function () {
     assert.equal(ping.attrs.type, 'result');
   });
 
+  it('survives hostile Jingle: every malformed request gets an error or is ignored, and the service keeps answering', async () => {
+    const J = 'urn:xmpp:jingle:1';
+    const bad = [
+      xml('jingle', { xmlns: J, action: 'session-initiate', sid: 'f1' }, xml('content', {})),
+      xml('jingle', { xmlns: J, action: 'session-initiate', sid: 'f2' }, xml('content', { creator: 'initiator', name: 'a' },
+        xml('description', { xmlns: 'urn:xmpp:jingle:apps:rtp:1', media: 'audio' }),
+        xml('transport', { xmlns: 'urn:xmpp:jingle:transports:ice-udp:1', ufrag: 'u', pwd: 'p' },
+          xml('fingerprint', { xmlns: 'urn:xmpp:jingle:apps:dtls:0', hash: 'sha-256', setup: 'actpass' }, 'zz')))),
+      xml('jingle', { xmlns: J, action: 'no-such-action', sid: 'f3' }),
+      xml('jingle', { xmlns: J, action: 'content-accept', sid: 'f4' }, xml('content', { name: '9', creator: 'responder' })),
+      xml('jingle', { xmlns: J, action: 'session-initiate', sid: 'f5' }, xml('content', { creator: 'initiator', name: 'v' },
+        xml('description', { xmlns: 'urn:xmpp:jingle:apps:rtp:1', media: 'video', ssrc: 'abc' }, xml('payload-type', { id: '96', name: 'VP8', clockrate: 'x' })),
+        xml('transport', { xmlns: 'urn:xmpp:jingle:transports:ice-udp:1' }, xml('candidate', { port: '-1', ip: '::::', component: 'z' }),
+          xml('fingerprint', { xmlns: 'urn:xmpp:jingle:apps:dtls:0', hash: 'md5' }, 'AA')))),
+      xml('jingle', { xmlns: J }),
+    ];
+    for (const payload of bad) {
+      const res = await users.alice.iq('set', room, payload);
+      assert.ok(res.attrs.type === 'error' || res.attrs.type === 'result', res.toString());
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const ping = await users.alice.iq('get', 'call.localhost', xml('ping', { xmlns: 'urn:xmpp:ping' }));
+    assert.equal(ping.attrs.type, 'result');
+  });
+
   it('three participants each receive the other two\'s audio and video, labelled with their occupant JIDs', async () => {
     await joinRoom(users.bob, room, 'Bob');
     await joinRoom(users.carol, room, 'Carol');

@@ -211,6 +211,17 @@ describe('rooms (XEP-0045) on Prosody', function () {
     assert.equal(m.getChild('x', MUC_USER)!.getChild('invite')!.attrs.from, 'alice@localhost');
   });
 
+  it('an invitation to the room\'s call carries a XEP-0482 call invite pointing at the room', async () => {
+    const got = users.bob.waitFor((el) => el.name === 'message' && !!el.getChild('invite', 'urn:xmpp:call-invites:0'));
+    await users.alice.send(xml('message', { to: room },
+      xml('x', { xmlns: MUC_USER }, xml('invite', { to: 'bob@localhost' })),
+      xml('invite', { xmlns: 'urn:xmpp:call-invites:0', video: 'true', id: 'inv1' })));
+    const m = await got;
+    const inv = m.getChild('invite', 'urn:xmpp:call-invites:0')!;
+    assert.deepEqual([inv.attrs.video, inv.attrs.id, inv.getChild('jingle')?.attrs.jid], ['true', 'inv1', room]);
+    assert.equal(m.getChild('x', 'jabber:x:conference')!.attrs.jid, room);
+  });
+
   it('lists public rooms in disco#items and keeps persistent rooms across a restart', async () => {
     const items = await users.bob.iq('get', call, xml('query', { xmlns: DISCO_ITEMS }));
     assert.ok(items.getChild('query')!.getChildren('item').some((i) => i.attrs.jid === room && i.attrs.name === 'Lobby'));
