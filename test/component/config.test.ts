@@ -95,3 +95,26 @@ describe('carillon component --config FILE', function () {
     }
   });
 });
+
+describe('in-process start with Carillon (call.enabled)', function () {
+  this.timeout(20000);
+  it('attaches the call domain to the server\'s component port and stops with it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carillon-inproc-'));
+    const srv = await startCarillon({
+      domain: 'localhost', dataDir: dir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null },
+      c2s: { port: 0 }, s2s: { port: null }, components: { port: 0 },
+      call: { enabled: true, media: { portMin: 21800, portMax: 21899 } }, log: { level: 'silent' },
+    });
+    try {
+      await srv.users.add('alice@localhost', 'pw');
+      const alice = await User.connect(`ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, 'localhost', 'alice', 'pw');
+      const info = await alice.iq('get', 'call.localhost', xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }));
+      assert.equal(info.attrs.type, 'result');
+      assert.equal(info.getChild('query')!.getChild('identity')!.attrs.category, 'conference');
+      await alice.stop();
+    } finally {
+      await srv.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
