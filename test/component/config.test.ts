@@ -103,7 +103,7 @@ describe('in-process start with Carillon (call.enabled)', function () {
     const srv = await startCarillon({
       domain: 'localhost', dataDir: dir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null },
       c2s: { port: 0 }, s2s: { port: null }, components: { port: 0 },
-      call: { enabled: true, media: { portMin: 21800, portMax: 21899 } }, log: { level: 'silent' },
+      call: { enabled: true, media: { portMin: 21800, portMax: 21899, publicAddress: null } }, log: { level: 'silent' },
     });
     try {
       await srv.users.add('alice@localhost', 'pw');
