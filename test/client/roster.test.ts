@@ -36,6 +36,12 @@ describe('roster reducers', () => {
     it(`availability: ${name}`, () => assert.equal(availability(fn(withBob).contacts['bob@example.org']), expected));
   }
 
+  it('a push that ends our subscription to them forgets their presence (§3.3)', () => {
+    const online = applyPresence(withBob, 'bob@example.org/a', 'available');
+    const s = applyRosterItems(online, [{ jid: 'bob@example.org', subscription: 'from' }], false);
+    assert.equal(availability(s.contacts['bob@example.org']), 'offline');
+  });
+
   it('ignores presence from strangers', () => {
     assert.equal(applyPresence(withBob, 'mallory@evil.example/x', 'available'), withBob);
   });

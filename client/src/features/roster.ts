@@ -52,7 +52,8 @@ export function applyRosterItems(s: RosterState, items: readonly RosterItem[], r
       ...(item.name ? { name: item.name } : {}),
       subscription: item.subscription,
       pending: item.pending === 'subscribe' || !!item.ask,
-      resources: prev?.resources ?? {},
+      // without a subscription to them (RFC 6121 §3) we no longer learn their presence
+      resources: item.subscription === 'to' || item.subscription === 'both' ? prev?.resources ?? {} : {},
     };
   }
   return { ...s, contacts };

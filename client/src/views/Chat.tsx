@@ -13,6 +13,7 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
   const chat = useStore(app.chat);
   const call = useStore(app.call);
   const [draft, setDraft] = useState('');
+  const [confirming, setConfirming] = useState(false);
   const log = useRef<HTMLOListElement>(null);
   const conv = chat.conversations[peer];
   const contact = roster.contacts[peer];
@@ -43,7 +44,20 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
           onClick={() => void app.calls?.call(peer, 'audio')}><Icon name="phone" /></button>
         <button type="button" class="icon-button call" aria-label="Video call" title="Video call" disabled={inCall}
           onClick={() => void app.calls?.call(peer, 'video')}><Icon name="video" /></button>
+        <button type="button" class="icon-button" aria-label="Remove contact" title="Remove contact" aria-expanded={confirming}
+          onClick={() => setConfirming(!confirming)}><Icon name="trash" /></button>
       </header>
+      {confirming && (
+        <div class="confirm" role="group" aria-label="Remove contact">
+          <span class="grow">Remove {name} from your contacts? You will no longer see each other's presence.</span>
+          <button type="button" class="small danger" onClick={() => {
+            setConfirming(false);
+            app.messages?.open(undefined);
+            void app.contacts?.remove(peer);
+          }}>Remove</button>
+          <button type="button" class="small" onClick={() => setConfirming(false)}>Cancel</button>
+        </div>
+      )}
       <ol class="messages" ref={log} role="log" aria-label="Messages" aria-live="polite">
         {(conv?.messages ?? []).length === 0 && <li class="empty muted">Say hello to {name}.</li>}
         {(conv?.messages ?? []).map((m) => (

@@ -14,6 +14,7 @@ const paths: Record<string, string> = {
   send: 'M22 2L11 13 M22 2l-7 20-4-9-9-4 20-7z',
   x: 'M18 6L6 18 M6 6l12 12',
   check: 'M20 6L9 17l-5-5',
+ trash: 'M3 6h18 M8 6V4h8v2 M19 6l-1 14H6L5 6 M10 11v6 M14 11v6',
   bell: 'M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9 M13.7 21a2 2 0 0 1-3.4 0',
 };
 

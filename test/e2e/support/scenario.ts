@@ -255,5 +255,13 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       await bob.getByRole('button', { name: 'Send' }).click();
       await alice.getByRole('log', { name: 'Messages' }).getByText('Back again').waitFor();
     });
+
+    it('removes a contact', async () => {
+      await bob.getByRole('button', { name: 'Remove contact' }).click();
+      await bob.getByRole('group', { name: 'Remove contact' }).getByRole('button', { name: 'Remove' }).click();
+      await bob.getByRole('region', { name: 'Contacts' }).getByText('No contacts yet.').waitFor();
+      // RFC 6121 §2.5.2: removal cancels both subscriptions, so alice sees bob go offline
+      await alice.getByRole('button', { name: /^bob, Offline/ }).waitFor();
+    });
   });
 }
