@@ -62,24 +62,27 @@ function makeServer(name: ServerName, o: ServerOptions): BenchServer {
 
 async function benchOne(name: ServerName, args: Args, root: string): Promise<ServerResult> {
   const scale = args.scale;
-  const profileDir = join(HERE, 'results/profiles');
-  if (args.profile) mkdirSync(profileDir, { recursive: true });
-  const server = makeServer(name, {
-    workDir: join(root, name), domain: 'bench.test', ports: PORTS[name], log,
-    nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--heapsnapshot-signal=SIGUSR2'] : [],
-  });
+  const profileDir = args.profile && name === 'carillon' ? join(HERE, 'results/profiles') : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const server = makeServer(name, { workDir: join(root, name), domain: 'bench.test', ports: PORTS[name], log, profileDir });
   mkdirSync(join(root, name), { recursive: true });
   const result: ServerResult = { name, version: name, notes: server.notes };
   const pool = new WorkerPool(args.workers);
   running = { server, pool };
   try {
-    log(`${name}: starting`);
+    log(`${name}: starting (machine load average ${os.loadavg()[0].toFixed(2)})`);
     await server.start();
     result.version = server.version;
     log(`${name}: ${server.version} up, pid ${server.pid}`);
     await pool.setTarget(server.target);
     const accounts = Math.max(scale.idle[scale.idle.length - 1], scale.logins, 2 * scale.pairs, scale.fanContacts);
     const ctx: Context = { pool, server, scale, password: 'bench-secret', user: (i) => `u${i}`, owner: 'owner', log };
+    if (profileDir && server instanceof CarillonServer) {
+      ctx.checkpoint = async (label) => {
+        const file = await server.heapSnapshot(label);
+        log(`${name}: heap snapshot ${file ?? 'not written'}`);
+      };
+    }
 
     // Accounts by in-band registration (XEP-0077), all servers alike.
     const names = [...Array.from({ length: accounts }, (_, i) => ctx.user(i)), ctx.owner];
@@ -109,7 +112,7 @@ async function benchOne(name: ServerName, args: Args, root: string): Promise<Ser
       ['loginScramWs', 'SCRAM-SHA-1', 'ws'],
     ] as const) {
       log(`${name}: ${scale.logins} logins, ${mech} over ${transport}`);
-      const r = await loginRate(ctx, mech, transport);
+      const r = await loginRate(ctx, mech, transport, scale.logins > scale.idle[scale.idle.length - 1]);
       result[key] = r;
       report(name, key, r, (d) => `${d.perSec.toFixed(0)}/s`);
     }
@@ -120,7 +123,7 @@ async function benchOne(name: ServerName, args: Args, root: string): Promise<Ser
       result.throughput = failed(`pair login: ${pairErr}`);
     } else {
       result.throughput = await throughput(ctx);
-      report(name, 'throughput', result.throughput, (d) => `${d.msgPerSec.toFixed(0)} msg/s at window ${d.window}`);
+      report(name, 'throughput', result.throughput, (d) => `${d.msgPerSec.toFixed(0)} msg/s sustained`);
       if (result.throughput.status === 'ok') {
         const half = result.throughput.data.msgPerSec / 2;
         result.latencyHalf = await latency(ctx, half);
@@ -160,6 +163,8 @@ function machine(): Record<string, string | number> {
     kernel: os.release(),
     os: distro,
     node: process.versions.node,
+    /** other work on the machine during the run skews absolute figures; ratios within a run hold better */
+    loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
   };
 }
 

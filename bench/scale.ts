@@ -8,10 +8,10 @@ export interface Scale {
   loginConcurrency: number;
   /** sender→receiver pairs for throughput and latency */
   pairs: number;
-  /** in-flight messages per pair, tried in turn until throughput stops growing */
-  windows: number[];
+  /** first offered rate of the throughput ramp (doubles each step) and its ceiling, msg/s */
+  startRate: number;
+  maxRate: number;
   stepMs: number;
-  warmupMs: number;
   latencyMs: number;
   /** contacts in the fan-out roster, and how many presences are timed */
   fanContacts: number;
@@ -27,9 +27,9 @@ export const FULL: Scale = {
   logins: 2000,
   loginConcurrency: 50,
   pairs: 200,
-  windows: [1, 2, 4, 8, 16, 32, 64],
+  startRate: 1000,
+  maxRate: 128000,
   stepMs: 5000,
-  warmupMs: 1500,
   latencyMs: 10000,
   fanContacts: 1000,
   fanRounds: 5,
@@ -39,15 +39,15 @@ export const FULL: Scale = {
 
 export const QUICK: Scale = {
   name: 'quick',
-  idle: [250, 500, 1000],
-  logins: 300,
+  idle: [100, 200, 400],
+  logins: 200,
   loginConcurrency: 25,
   pairs: 50,
-  windows: [2, 8, 32],
+  startRate: 1000,
+  maxRate: 128000,
   stepMs: 2000,
-  warmupMs: 700,
   latencyMs: 3000,
-  fanContacts: 500,
+  fanContacts: 200,
   fanRounds: 3,
   refRate: 2000,
   settleMs: 1000,

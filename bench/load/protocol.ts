@@ -18,7 +18,6 @@ export type Command =
   | { op: 'ping'; group: string; concurrency: number }
   | { op: 'close'; group: string }
   | { op: 'pairs'; group: string; pairs: Array<[string, string]> }
-  | { op: 'throughput'; window: number; warmupMs: number; durationMs: number; drainMs: number }
   | { op: 'paced'; rate: number; durationMs: number; drainMs: number }
   | { op: 'fanOwner'; group: string; owner: string }
   | { op: 'fanSubscribe'; group: string; users: string[]; owner: string; concurrency: number; timeoutMs: number }
@@ -36,7 +35,7 @@ export interface BatchResult {
 export interface FlowResult {
   sent: number;
   received: number;
-  /** messages sent and received inside the measurement window */
+  /** messages received while sending went on, and how long that was */
   windowReceived: number;
   windowMs: number;
   lost: number;

@@ -10,11 +10,14 @@ function hmac(key: Buffer, data: string): Buffer {
 }
 
 export class ScramSha1Client {
-  private readonly clientNonce = randomBytes(12).toString('base64');
   private readonly clientFirstBare: string;
   private serverSignature: Buffer | null = null;
 
-  constructor(private readonly user: string, private readonly password: string) {
+  constructor(
+    private readonly user: string,
+    private readonly password: string,
+    private readonly clientNonce = randomBytes(12).toString('base64'),
+  ) {
     this.clientFirstBare = `n=${user.replace(/=/g, '=3D').replace(/,/g, '=2C')},r=${this.clientNonce}`;
   }
 

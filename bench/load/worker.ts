@@ -53,7 +53,7 @@ async function batch<T>(items: T[], concurrency: number, fn: (item: T) => Promis
   return { ok, errors, ms: performance.now() - t0 };
 }
 
-// ---- chat flow between pairs (throughput and latency) ----
+// ---- chat flow between pairs: paced messages, each carrying its send time ----
 
 interface Pair {
   from: Session;
@@ -84,61 +84,6 @@ async function drain(pending: () => boolean, progress: () => number, idleMs: num
       return;
     }
   }
-}
-
-async function throughput(c: Extract<Command, { op: 'throughput' }>): Promise<FlowResult> {
-  const errors: string[] = [];
-  let sent = 0;
-  let received = 0;
-  let running = true;
-  let windowStart = 0;
-  let windowEnd = 0;
-  let atStart = 0;
-  let atEnd = 0;
-  for (const p of pairs) {
-    watchErrors(p.from, errors);
-    watchErrors(p.to, errors);
-    p.from.onStanza = (xml) => {
-      if (xml.startsWith('<message') && attr(xml, 'type') === 'error' && errors.length < 20) errors.push(`bounce: ${xml.slice(0, 300)}`);
-    };
-    p.to.onStanza = (xml) => {
-      if (!xml.startsWith('<message')) return;
-      if (xml.indexOf(MARK) < 0) return;
-      if (attr(xml, 'type') === 'error') {
-        if (errors.length < 20) errors.push(`error: ${xml.slice(0, 300)}`);
-        return;
-      }
-      received++;
-      if (running) {
-        sent++;
-        p.from.send(p.stanza);
-      }
-    };
-  }
-  const t0 = performance.now();
-  for (const p of pairs) {
-    for (let k = 0; k < c.window; k++) {
-      sent++;
-      p.from.send(p.stanza);
-    }
-  }
-  await sleep(c.warmupMs);
-  windowStart = performance.now();
-  atStart = received;
-  await sleep(c.durationMs);
-  windowEnd = performance.now();
-  atEnd = received;
-  running = false;
-  await drain(() => received < sent, () => received, c.drainMs, errors);
-  void t0;
-  return {
-    sent,
-    received,
-    windowReceived: atEnd - atStart,
-    windowMs: windowEnd - windowStart,
-    lost: sent - received,
-    errors,
-  };
 }
 
 async function paced(c: Extract<Command, { op: 'paced' }>): Promise<FlowResult> {
@@ -182,8 +127,9 @@ async function paced(c: Extract<Command, { op: 'paced' }>): Promise<FlowResult> 
     }, 2);
   });
   const windowMs = performance.now() - start;
+  const windowReceived = received;
   await drain(() => received < sent, () => received, c.drainMs, errors);
-  return { sent, received, windowReceived: received, windowMs, lost: sent - received, errors, latencies };
+  return { sent, received, windowReceived, windowMs, lost: sent - received, errors, latencies };
 }
 
 // ---- presence fan-out ----
@@ -254,8 +200,6 @@ async function handle(c: Command): Promise<unknown> {
       });
       return pairs.length;
     }
-    case 'throughput':
-      return throughput(c);
     case 'paced':
       return paced(c);
     case 'fanOwner': {

@@ -26,47 +26,53 @@ export class XmlScanner {
   }
 
   push(chunk: string): void {
-    this.buf = this.pos === 0 ? this.buf + chunk : this.buf.slice(this.pos) + chunk;
-    if (this.start >= 0) this.start -= this.pos;
-    this.pos = 0;
+    // Keep the unfinished element (from `start`) or the unscanned tail (from `pos`).
+    const cut = this.start >= 0 ? this.start : this.pos;
+    this.buf = cut === 0 ? this.buf + chunk : this.buf.slice(cut) + chunk;
+    this.pos -= cut;
+    if (this.start >= 0) this.start -= cut;
     const buf = this.buf;
     const len = buf.length;
     const epoch = this.epoch;
-    let i = 0;
+    let i = this.pos;
     for (;;) {
       const lt = buf.indexOf('<', i);
       if (lt < 0 || lt + 1 >= len) {
-        // Text between elements (whitespace keepalives) is dropped unless inside an element.
-        this.pos = this.start >= 0 ? this.start : lt < 0 ? len : lt;
+        // Text between elements (whitespace keepalives) is dropped; inside an element it stays.
+        this.pos = lt < 0 ? len : lt;
         return;
       }
       const c = buf.charCodeAt(lt + 1);
-      if (c === 63 /* ? */) {
-        const end = buf.indexOf('?>', lt);
-        if (end < 0) return this.keep(lt);
-        i = end + 2;
-        continue;
-      }
-      if (c === 33 /* ! */) {
-        const cdata = buf.startsWith('<![CDATA[', lt);
-        const end = buf.indexOf(cdata ? ']]>' : '-->', lt);
-        if (end < 0) return this.keep(lt);
-        i = end + 3;
+      if (c === 63 /* ? */ || c === 33 /* ! */) {
+        const cdata = c === 33 && buf.startsWith('<![CDATA[', lt);
+        const closer = c === 63 ? '?>' : cdata ? ']]>' : '-->';
+        if (c === 33 && !cdata && len - lt < 9 && '<![CDATA['.startsWith(buf.slice(lt, lt + 9))) {
+          this.pos = lt; // not yet known whether a comment or CDATA starts here
+          return;
+        }
+        const end = buf.indexOf(closer, lt + 2);
+        if (end < 0) {
+          this.pos = lt;
+          return;
+        }
+        i = end + closer.length;
         continue;
       }
       const gt = tagEnd(buf, lt);
-      if (gt < 0) return this.keep(lt);
+      if (gt < 0) {
+        this.pos = lt;
+        return;
+      }
       i = gt + 1;
+      this.pos = i;
       if (c === 47 /* / */) {
         this.depth--;
         if (this.depth === 1) {
           const xml = buf.slice(this.start, i);
           this.start = -1;
-          this.pos = i;
           this.emit({ kind: 'element', xml });
         } else if (this.depth <= 0) {
           this.depth = 0;
-          this.pos = i;
           this.emit({ kind: 'close' });
         }
         if (this.epoch !== epoch) return;
@@ -74,31 +80,23 @@ export class XmlScanner {
       }
       const selfClosing = buf.charCodeAt(gt - 1) === 47;
       if (this.depth === 0) {
+        // Nothing but the stream header is expected outside the stream.
         if (buf.startsWith('<stream:stream', lt)) {
           this.depth = 1;
-          this.pos = i;
           this.emit({ kind: 'open', header: buf.slice(lt, i) });
           if (this.epoch !== epoch) return;
-          continue;
         }
-        continue; // nothing but the stream header is expected outside the stream
+        continue;
       }
       if (this.depth === 1) this.start = lt;
-      if (selfClosing) {
-        if (this.depth === 1) {
-          this.start = -1;
-          this.pos = i;
-          this.emit({ kind: 'element', xml: buf.slice(lt, i) });
-          if (this.epoch !== epoch) return;
-        }
-      } else {
+      if (!selfClosing) {
         this.depth++;
+      } else if (this.depth === 1) {
+        this.start = -1;
+        this.emit({ kind: 'element', xml: buf.slice(lt, i) });
+        if (this.epoch !== epoch) return;
       }
     }
-  }
-
-  private keep(at: number): void {
-    this.pos = this.start >= 0 ? this.start : at;
   }
 }
 

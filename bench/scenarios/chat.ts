@@ -1,8 +1,8 @@
 // Scenarios 3 and 4: chat messages between online pairs.
-// Throughput: each sender keeps `window` messages in flight to its partner (a new one leaves as
-// one arrives); the window grows until the delivered rate stops growing — the server is then
-// saturated. Every message is counted on arrival; after each step the flow drains and any
-// message not delivered fails the scenario.
+// Throughput: senders offer a fixed total rate, spread round-robin over the pairs (open loop, as
+// many independent users would); the rate doubles until the server no longer keeps up, then is
+// narrowed by bisection. Every message is counted on arrival; after each step the flow drains and
+// any message not delivered fails the scenario.
 // Latency: messages at a fixed rate (half the measured throughput, and a reference rate equal for
 // every server), each carrying its send time; p50/p99 of send→receive over all of them.
 import type { BatchResult, FlowResult } from '../load/protocol.js';
@@ -11,10 +11,9 @@ import { failed, firstErrors, percentile, type Context, type Outcome } from './c
 
 export interface Throughput {
   msgPerSec: number;
-  window: number;
   serverCores: number;
   generatorCores: number;
-  steps: Array<{ window: number; msgPerSec: number; serverCores: number }>;
+  steps: Array<{ offered: number; delivered: number; p50: number; p99: number; serverCores: number; kept: boolean }>;
   delivered: number;
 }
 
@@ -51,42 +50,87 @@ async function workerCpu(ctx: Context): Promise<number> {
   return s.reduce((a, x) => a + x.cpuSeconds, 0);
 }
 
+interface Step {
+  offered: number;
+  delivered: number;
+  p50: number;
+  p99: number;
+  serverCores: number;
+  generatorCores: number;
+  kept: boolean;
+  received: number;
+  error: string | null;
+}
+
+/** One paced step at `rate` msg/s; kept when ≥ 95% of the messages arrived while sending went on. */
+async function step(ctx: Context, rate: number): Promise<Step> {
+  const cpu0 = cpuSeconds(ctx.server.pid);
+  const gen0 = await workerCpu(ctx);
+  const t0 = performance.now();
+  const res = await ctx.pool.all<FlowResult>({ op: 'paced', rate: rate / ctx.pool.size, durationMs: ctx.scale.stepMs, drainMs: 10_000 });
+  const wall = (performance.now() - t0) / 1000;
+  const serverCores = (cpuSeconds(ctx.server.pid) - cpu0) / wall;
+  const generatorCores = ((await workerCpu(ctx)) - gen0) / wall;
+  const err = firstErrors(res.map((r) => r.errors));
+  const lost = res.reduce((a, r) => a + r.lost, 0);
+  const sent = res.reduce((a, r) => a + r.sent, 0);
+  const inWindow = res.reduce((a, r) => a + r.windowReceived, 0);
+  const windowS = Math.max(...res.map((r) => r.windowMs)) / 1000;
+  const lat = res.flatMap((r) => r.latencies ?? []).sort((a, b) => a - b);
+  const s: Step = {
+    offered: sent / windowS, delivered: inWindow / windowS, p50: percentile(lat, 50), p99: percentile(lat, 99),
+    serverCores, generatorCores, kept: inWindow >= 0.95 * sent, received: res.reduce((a, r) => a + r.received, 0),
+    error: err || lost > 0 ? `${lost} of ${sent} messages not delivered${err ? `; ${err}` : ''}` : null,
+  };
+  ctx.log(`  offered ${s.offered.toFixed(0)} msg/s: delivered ${s.delivered.toFixed(0)}/s while sending, p50 ${s.p50.toFixed(1)} ms, ` +
+    `p99 ${s.p99.toFixed(1)} ms, server ${serverCores.toFixed(2)} cores, generator ${generatorCores.toFixed(2)} cores${s.kept ? '' : ' — saturated'}`);
+  return s;
+}
+
+/**
+ * Open-loop ramp: the offered rate doubles until the server no longer keeps up (fewer than 95% of
+ * the messages arrive while sending goes on), then two bisection steps narrow the gap. Every
+ * message must arrive in the end, saturated or not; a loss fails the scenario.
+ */
 export async function throughput(ctx: Context): Promise<Outcome<Throughput>> {
-  const steps: Throughput['steps'] = [];
-  let best: Throughput | null = null;
-  let stalls = 0;
+  const steps: Step[] = [];
   let delivered = 0;
-  for (const window of ctx.scale.windows) {
-    const cpu0 = cpuSeconds(ctx.server.pid);
-    const gen0 = await workerCpu(ctx);
-    const t0 = performance.now();
-    const res = await ctx.pool.all<FlowResult>({
-      op: 'throughput', window, warmupMs: ctx.scale.warmupMs, durationMs: ctx.scale.stepMs, drainMs: 10_000,
-    });
-    const wall = (ctx.scale.warmupMs + ctx.scale.stepMs) / 1000;
-    const serverCores = (cpuSeconds(ctx.server.pid) - cpu0) / wall;
-    const generatorCores = ((await workerCpu(ctx)) - gen0) / ((performance.now() - t0) / 1000);
-    const err = firstErrors(res.map((r) => r.errors));
-    const lost = res.reduce((a, r) => a + r.lost, 0);
-    const sent = res.reduce((a, r) => a + r.sent, 0);
-    delivered += res.reduce((a, r) => a + r.received, 0);
-    const rate = res.reduce((a, r) => a + r.windowReceived, 0) / (Math.max(...res.map((r) => r.windowMs)) / 1000);
-    steps.push({ window, msgPerSec: rate, serverCores });
-    ctx.log(`  window ${window}/pair: ${rate.toFixed(0)} msg/s, server ${serverCores.toFixed(2)} cores, generator ${generatorCores.toFixed(2)} cores`);
-    if (err || lost > 0) {
-      return failed<Throughput>(`window ${window}: ${lost} of ${sent} messages not delivered${err ? `; ${err}` : ''}`, { steps, delivered });
+  let lo = 0;
+  let hi = 0;
+  let rate = ctx.scale.startRate;
+  const run = async (r: number): Promise<Step | string> => {
+    const s = await step(ctx, r);
+    steps.push(s);
+    delivered += s.received;
+    return s.error ?? s;
+  };
+  for (;;) {
+    const s = await run(rate);
+    if (typeof s === 'string') break;
+    if (s.kept) lo = rate;
+    else {
+      hi = rate;
+      break;
     }
-    if (!best || rate > best.msgPerSec * 1.05) {
-      stalls = 0;
-    } else {
-      stalls++;
-    }
-    if (!best || rate > best.msgPerSec) best = { msgPerSec: rate, window, serverCores, generatorCores, steps, delivered };
-    if (stalls >= 2) break;
+    if (rate >= ctx.scale.maxRate) break;
+    rate *= 2;
   }
-  if (!best) return failed('no step ran');
-  best.delivered = delivered;
-  return { status: 'ok', data: best };
+  for (let k = 0; k < 2 && hi > 0 && !steps.some((x) => x.error); k++) {
+    const mid = lo > 0 ? (lo + hi) / 2 : hi / 2;
+    const s = await run(mid);
+    if (typeof s === 'string') break;
+    if (s.kept) lo = mid;
+    else hi = mid;
+  }
+  const summary = steps.map(({ offered, delivered: d, p50, p99, serverCores, kept }) => ({ offered, delivered: d, p50, p99, serverCores, kept }));
+  const bad = steps.find((x) => x.error);
+  if (bad) return failed<Throughput>(`at ${bad.offered.toFixed(0)} msg/s: ${bad.error}`, { steps: summary, delivered });
+  const kept = steps.filter((x) => x.kept).sort((a, b) => b.delivered - a.delivered)[0];
+  if (!kept) return failed<Throughput>(`not even ${ctx.scale.startRate} msg/s sustained`, { steps: summary, delivered });
+  return {
+    status: 'ok',
+    data: { msgPerSec: kept.delivered, serverCores: kept.serverCores, generatorCores: kept.generatorCores, steps: summary, delivered },
+  };
 }
 
 export async function latency(ctx: Context, rate: number): Promise<Outcome<Latency>> {

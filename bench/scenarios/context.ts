@@ -12,6 +12,8 @@ export interface Context {
   user: (i: number) => string;
   owner: string;
   log: (s: string) => void;
+  /** called with no sessions open and again at the largest idle count (heap snapshots when profiling) */
+  checkpoint?: (label: string) => Promise<void>;
 }
 
 export type Outcome<T> = { status: 'ok'; data: T } | { status: 'failed'; error: string; data?: Partial<T> };

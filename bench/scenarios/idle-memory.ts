@@ -1,4 +1,4 @@
-// Scenario 1: memory per idle authenticated session. Sessions (STARTTLS, PLAIN, bind, initial
+// Scenario 1: memory per idle authenticated session. Sessions (STARTTLS, SCRAM, bind, initial
 // presence) are added in steps; the server's RSS is read from /proc after each step settles. The
 // figure is the growth per session between the first and the last step, not one point. At the
 // end every session answers a ping (XEP-0199), which proves they are all still held.
@@ -33,6 +33,7 @@ async function sampleRss(pid: number, settleMs: number): Promise<number> {
 export async function idleMemory(ctx: Context): Promise<Outcome<IdleMemory>> {
   const pid = ctx.server.pid;
   const baseline = await sampleRss(pid, ctx.scale.settleMs);
+  await ctx.checkpoint?.('0-sessions');
   const points: IdleMemory['points'] = [];
   let prev = 0;
   let loginMs = 0;
@@ -40,7 +41,7 @@ export async function idleMemory(ctx: Context): Promise<Outcome<IdleMemory>> {
     const parts = byWorker(ctx, prev, n);
     const t0 = performance.now();
     const res = await ctx.pool.all<BatchResult>((w) => ({
-      op: 'login', group: 'idle', users: parts[w], password: ctx.password, mechanism: 'PLAIN', transport: 'tcp',
+      op: 'login', group: 'idle', users: parts[w], password: ctx.password, mechanism: 'SCRAM-SHA-1', transport: 'tcp',
       presence: true, keep: true, concurrency: ctx.scale.loginConcurrency,
     }));
     loginMs += performance.now() - t0;
@@ -54,6 +55,7 @@ export async function idleMemory(ctx: Context): Promise<Outcome<IdleMemory>> {
   }
   const pings = await ctx.pool.all<BatchResult>({ op: 'ping', group: 'idle', concurrency: 200 });
   const held = pings.reduce((a, r) => a + r.ok, 0);
+  await ctx.checkpoint?.(`${prev}-sessions`);
   const first = points[0];
   const last = points[points.length - 1];
   const data: IdleMemory = {

@@ -1,10 +1,10 @@
 // Carillon itself, started as a user would: `node bin/carillon.js start --config FILE`, from the
 // compiled dist/ (built here when the sources are newer). Same certificate type as the anchors.
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { killAndWait, makeCert, spawnWithLimit, waitPort, writeText } from './proc.js';
+import { killAndWait, makeCert, sleep, spawnWithLimit, waitPort, writeText } from './proc.js';
 import type { BenchServer, ServerOptions } from './types.js';
 import type { Target } from '../load/session.js';
 
@@ -70,11 +70,36 @@ export class CarillonServer implements BenchServer {
       log: { level: 'warn' },
     };
     writeText(`${dir}/carillon.json`, JSON.stringify(config, null, 2));
-    const args = [...(this.o.nodeFlags ?? []), join(ROOT, 'bin/carillon.js'), 'start', '--config', `${dir}/carillon.json`];
-    this.proc = spawnWithLimit(process.execPath, args, { cwd: dir, log: `${dir}/console.log` });
+    const pd = this.o.profileDir;
+    const flags = pd ? ['--cpu-prof', `--cpu-prof-dir=${pd}`, `--diagnostic-dir=${pd}`, '--heapsnapshot-signal=SIGUSR2'] : [];
+    const args = [...flags, join(ROOT, 'bin/carillon.js'), 'start', '--config', `${dir}/carillon.json`];
+    // Heap snapshots taken on SIGUSR2 land in the working directory.
+    this.proc = spawnWithLimit(process.execPath, args, { cwd: pd ?? dir, log: `${dir}/console.log` });
     this.pid = this.proc.pid ?? 0;
     const proc = this.proc;
     await waitPort(p.c2s, 30_000, () => proc.exitCode === null);
+  }
+
+  /** Writes a heap snapshot (profiling runs only) and waits until the file is complete. */
+  async heapSnapshot(label: string): Promise<string | null> {
+    const pd = this.o.profileDir;
+    if (!pd || !this.pid) return null;
+    const before = new Set(readdirSync(pd));
+    process.kill(this.pid, 'SIGUSR2');
+    for (let i = 0; i < 1200; i++) {
+      await sleep(250);
+      const fresh = readdirSync(pd).filter((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+      if (fresh.length === 0) continue;
+      const file = join(pd, fresh[0]);
+      const size = statSync(file).size;
+      await sleep(1000);
+      if (statSync(file).size === size && size > 0) {
+        const named = join(pd, `carillon-${label}.heapsnapshot`);
+        renameSync(file, named);
+        return named;
+      }
+    }
+    return null;
   }
 
   async stop(): Promise<void> {

@@ -13,7 +13,7 @@ export class ProsodyServer implements BenchServer {
   target: Target;
   notes = [
     'authentication = internal_hashed (SCRAM-SHA-1 stored keys)',
-    'network_backend = epoll (0.12 default), no mod_mam, no mod_limits',
+    'network_backend = epoll (0.12 default), nagle = false (TCP_NODELAY like the others), no mod_mam, no mod_limits',
     'registration_whitelist = 127.0.0.1 (no throttle)',
   ];
   private proc: ChildProcess | null = null;
@@ -56,6 +56,7 @@ http_interfaces = { "127.0.0.1" }
 https_ports = { }
 http_default_host = "${this.o.domain}"
 network_backend = "epoll"
+network_settings = { nagle = false }  -- TCP_NODELAY, as ejabberd and Carillon do
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "dialback"; "disco"; "ping"; "register"; "websocket";
   "carbons"; "pep"; "blocklist"; "vcard_legacy"; "private"; "smacks"; "csi_simple"; "offline";

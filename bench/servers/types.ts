@@ -28,6 +28,6 @@ export interface ServerOptions {
   domain: string;
   ports: Ports;
   log: (s: string) => void;
-  /** extra node flags for Carillon (profiling) */
-  nodeFlags?: string[];
+  /** when set, Carillon runs with --cpu-prof and writes profiles and heap snapshots here */
+  profileDir?: string;
 }
