@@ -121,8 +121,8 @@ describe('group call through the component on Carillon', function () {
 
   it('a fourth participant is refused while the call is full', async () => {
     await joinRoom(users.dave, room, 'Dave');
-    const { CallParticipant } = await import('./helpers/call-participant.js');
-    const p = new CallParticipant(users.dave, room, 4);
+    const { CallParticipant, WrtcPeer } = await import('./helpers/call-participant.js');
+    const p = new CallParticipant(users.dave, room, new WrtcPeer(4));
     parts.dave = p;
     const res = await p.start();
     assert.equal(res.attrs.type, 'error');
@@ -147,8 +147,8 @@ describe('group call through the component on Carillon', function () {
 
   it('a newcomer after a departure is added to the remaining sessions', async () => {
     parts.dave.close();
-    const { CallParticipant } = await import('./helpers/call-participant.js');
-    parts.dave = new CallParticipant(users.dave, room, 4);
+    const { CallParticipant, WrtcPeer } = await import('./helpers/call-participant.js');
+    parts.dave = new CallParticipant(users.dave, room, new WrtcPeer(4));
     const res = await parts.dave.start();
     assert.equal(res.attrs.type, 'result');
     await Promise.all([
@@ -159,7 +159,7 @@ describe('group call through the component on Carillon', function () {
   });
 
   it('mute/unmute (XEP-0167 §7) is relayed to those receiving the source, named by their own content', async () => {
-    const audioMid = parts.alice.pc.getTransceivers().find((t) => t.receiver.track.kind === 'audio')!.mid!;
+    const audioMid = parts.alice.peer.audioMid()!;
     const seen = users.bob.waitFor((el) => !!el.getChild('jingle')?.getChild('mute', 'urn:xmpp:jingle:apps:rtp:info:1'));
     const res = await users.alice.iq('set', room, xml('jingle', { xmlns: 'urn:xmpp:jingle:1', action: 'session-info', sid: parts.alice.sid },
       xml('mute', { xmlns: 'urn:xmpp:jingle:apps:rtp:info:1', creator: 'initiator', name: audioMid })));

@@ -1,6 +1,7 @@
-// A call participant built on libwebrtc (@roamhq/wrtc), independent of the room's werift media
-// stack: it sends synthetic audio and video, negotiates with the room over Jingle, and counts the
-// RTP packets it receives per forwarded source (owner occupant JID + kind).
+// A call participant: a WebRTC stack independent of the room's werift media (libwebrtc through
+// @roamhq/wrtc in Node, or a headless Chromium page) that sends audio and video, negotiates with
+// the room over Jingle, and counts the RTP packets it receives per forwarded source
+// (owner occupant JID + kind).
 import wrtc from '@roamhq/wrtc';
 import type { Element } from 'ltx';
 import { jingleElement, jingleToSdp, parseJingle, sdpToJingle, type Jingle, type JingleContent } from '../../../component/calls/jingle-sdp.js';
@@ -9,75 +10,26 @@ import { User, xml } from './user.js';
 const { RTCPeerConnection, MediaStream, nonstandard } = wrtc;
 const JINGLE = 'urn:xmpp:jingle:1';
 
-export interface ReceivedSource { mid: string; owner: string; kind: string; ssrc: number; removed: boolean }
+/** The WebRTC side of a participant, whatever runs it. */
+export interface PeerAdapter {
+  /** Add local audio+video, create the offer, wait for ICE gathering; the local SDP. */
+  offer(): Promise<string>;
+  setAnswer(sdp: string): Promise<void>;
+  /** Apply a remote offer and return the local answer SDP. */
+  answerOffer(sdp: string): Promise<string>;
+  inbound(): Promise<Array<{ ssrc: number; packetsReceived: number }>>;
+  /** Content name (mid) of the local audio track. */
+  audioMid(): string | undefined;
+  close(): void;
+}
 
-export class CallParticipant {
+/** libwebrtc in Node (@roamhq/wrtc), sending synthetic audio and video distinct per seed. */
+export class WrtcPeer implements PeerAdapter {
   readonly pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
-  readonly sid = `s${Math.random().toString(36).slice(2)}`;
-  remote: JingleContent[] = [];
-  groups: Jingle['groups'] = [];
-  readonly received = new Map<string, ReceivedSource>(); // by mid
-  readonly events: string[] = [];
-  terminated?: string;
   private timers: NodeJS.Timeout[] = [];
-  private queue: Promise<void> = Promise.resolve();
+  constructor(readonly seed: number) {}
 
-  constructor(readonly user: User, readonly room: string, readonly seed: number) {
-    const prev = user.onStanza;
-    user.onStanza = (el) => { prev?.(el); this.onStanza(el); };
-  }
-
-  private onStanza(el: Element): void {
-    if (el.name !== 'iq' || el.attrs.type !== 'set' || el.attrs.from !== this.room) return;
-    const jingle = el.getChild('jingle', JINGLE);
-    if (!jingle || jingle.attrs.sid !== this.sid) return;
-    void this.user.send(xml('iq', { type: 'result', to: el.attrs.from, id: el.attrs.id }));
-    const j = parseJingle(el);
-    this.events.push(j.action!);
-    this.queue = this.queue.then(() => this.apply(j, jingle)).catch((e: Error) => { this.events.push(`error:${e.message}`); });
-  }
-
-  private async apply(j: Jingle, raw: Element): Promise<void> {
-    switch (j.action) {
-      case 'session-accept':
-        this.remote = j.contents ?? [];
-        this.groups = j.groups ?? [];
-        await this.pc.setRemoteDescription({ type: 'answer', sdp: jingleToSdp(this.remote, this.groups, 'responder') });
-        break;
-      case 'content-add': {
-        const added = j.contents ?? [];
-        for (const c of raw.getChildren('content')) {
-          const source = c.getChild('description')?.getChild('source');
-          const owner = source?.getChild('ssrc-info')?.attrs.owner as string;
-          const kind = c.getChild('description')?.attrs.media as string;
-          this.received.set(c.attrs.name as string, { mid: c.attrs.name as string, owner, kind, ssrc: Number(source?.attrs.ssrc), removed: false });
-        }
-        this.remote.push(...added);
-        if (j.groups?.length) this.groups = j.groups;
-        await this.pc.setRemoteDescription({ type: 'offer', sdp: jingleToSdp(this.remote, this.groups, 'responder') });
-        await this.pc.setLocalDescription(await this.pc.createAnswer());
-        const local = sdpToJingle(this.pc.localDescription!.sdp, 'initiator');
-        const names = added.map((c) => c.name);
-        const accepted = local.contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: 'responder' as const }));
-        await this.user.iq('set', this.room, jingleElement({ action: 'content-accept', sid: this.sid, contents: accepted } as Jingle));
-        break;
-      }
-      case 'content-remove':
-        for (const c of j.contents ?? []) {
-          const r = this.received.get(c.name);
-          if (r) r.removed = true;
-        }
-        break;
-      case 'session-terminate':
-        this.terminated = j.reason?.condition ?? 'unknown';
-        break;
-      default:
-        break;
-    }
-  }
-
-  /** Start sending synthetic audio and video, and initiate the session with the room. */
-  async start(): Promise<Element> {
+  async offer(): Promise<string> {
     const video = new nonstandard.RTCVideoSource();
     const audio = new nonstandard.RTCAudioSource();
     const vt = video.createTrack();
@@ -99,7 +51,105 @@ export class CallParticipant {
       if (this.pc.iceGatheringState === 'complete') return resolve();
       this.pc.onicegatheringstatechange = () => { if (this.pc.iceGatheringState === 'complete') resolve(); };
     });
-    const { contents, groups } = sdpToJingle(this.pc.localDescription!.sdp, 'initiator');
+    return this.pc.localDescription!.sdp;
+  }
+
+  async setAnswer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  async answerOffer(sdp: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    return this.pc.localDescription!.sdp;
+  }
+
+  async inbound(): Promise<Array<{ ssrc: number; packetsReceived: number }>> {
+    const out: Array<{ ssrc: number; packetsReceived: number }> = [];
+    const stats = await this.pc.getStats();
+    stats.forEach((s: { type: string; ssrc?: number; packetsReceived?: number }) => {
+      if (s.type === 'inbound-rtp' && s.ssrc !== undefined) out.push({ ssrc: s.ssrc, packetsReceived: s.packetsReceived ?? 0 });
+    });
+    return out;
+  }
+
+  audioMid(): string | undefined {
+    return this.pc.getTransceivers().find((t) => t.receiver.track.kind === 'audio')?.mid ?? undefined;
+  }
+
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.pc.close();
+  }
+}
+
+export interface ReceivedSource { mid: string; owner: string; kind: string; ssrc: number; removed: boolean }
+
+export class CallParticipant {
+  readonly sid = `s${Math.random().toString(36).slice(2)}`;
+  remote: JingleContent[] = [];
+  groups: Jingle['groups'] = [];
+  readonly received = new Map<string, ReceivedSource>(); // by mid
+  readonly events: string[] = [];
+  terminated?: string;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(readonly user: User, readonly room: string, readonly peer: PeerAdapter) {
+    const prev = user.onStanza;
+    user.onStanza = (el) => { prev?.(el); this.onStanza(el); };
+  }
+
+  private onStanza(el: Element): void {
+    if (el.name !== 'iq' || el.attrs.type !== 'set' || el.attrs.from !== this.room) return;
+    const jingle = el.getChild('jingle', JINGLE);
+    if (!jingle || jingle.attrs.sid !== this.sid) return;
+    void this.user.send(xml('iq', { type: 'result', to: el.attrs.from, id: el.attrs.id }));
+    const j = parseJingle(el);
+    this.events.push(j.action!);
+    this.queue = this.queue.then(() => this.apply(j, jingle)).catch((e: Error) => { this.events.push(`error:${e.message}`); });
+  }
+
+  private async apply(j: Jingle, raw: Element): Promise<void> {
+    switch (j.action) {
+      case 'session-accept':
+        this.remote = j.contents ?? [];
+        this.groups = j.groups ?? [];
+        await this.peer.setAnswer(jingleToSdp(this.remote, this.groups, 'responder'));
+        break;
+      case 'content-add': {
+        const added = j.contents ?? [];
+        for (const c of raw.getChildren('content')) {
+          const source = c.getChild('description')?.getChild('source');
+          const owner = source?.getChild('ssrc-info')?.attrs.owner as string;
+          const kind = c.getChild('description')?.attrs.media as string;
+          this.received.set(c.attrs.name as string, { mid: c.attrs.name as string, owner, kind, ssrc: Number(source?.attrs.ssrc), removed: false });
+        }
+        this.remote.push(...added);
+        if (j.groups?.length) this.groups = j.groups;
+        const local = sdpToJingle(await this.peer.answerOffer(jingleToSdp(this.remote, this.groups, 'responder')), 'initiator');
+        const names = added.map((c) => c.name);
+        const accepted = local.contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: 'responder' as const }));
+        await this.user.iq('set', this.room, jingleElement({ action: 'content-accept', sid: this.sid, contents: accepted } as Jingle));
+        break;
+      }
+      case 'content-remove':
+        for (const c of j.contents ?? []) {
+          const r = this.received.get(c.name);
+          if (r) r.removed = true;
+        }
+        break;
+      case 'session-terminate':
+        this.terminated = j.reason?.condition ?? 'unknown';
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Start sending audio and video, and initiate the session with the room. */
+  async start(): Promise<Element> {
+    const offer = await this.peer.offer();
+    const { contents, groups } = sdpToJingle(offer, 'initiator');
     // Keep the test on loopback: drop host candidates of other interfaces.
     for (const c of contents) {
       const t = c.transport as { candidates?: Array<{ ip: string }> };
@@ -113,15 +163,13 @@ export class CallParticipant {
   /** Inbound RTP packets per forwarded source, keyed "owner kind" (matched by the SSRC the room announced). */
   async packetsBySource(): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    const stats = await this.pc.getStats();
-    stats.forEach((s: { type: string; ssrc?: number; packetsReceived?: number }) => {
-      if (s.type !== 'inbound-rtp') return;
+    for (const s of await this.peer.inbound()) {
       for (const src of this.received.values()) {
         if (src.ssrc !== s.ssrc) continue;
         const key = `${src.owner} ${src.kind}`;
-        out.set(key, (out.get(key) ?? 0) + (s.packetsReceived ?? 0));
+        out.set(key, (out.get(key) ?? 0) + s.packetsReceived);
       }
-    });
+    }
     return out;
   }
 
@@ -131,7 +179,6 @@ export class CallParticipant {
   }
 
   close(): void {
-    for (const t of this.timers) clearInterval(t);
-    this.pc.close();
+    this.peer.close();
   }
 }

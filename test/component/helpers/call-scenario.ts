@@ -1,7 +1,7 @@
 // Shared steps of the group call tests: users join a room, then its call, then media is counted.
 import assert from 'node:assert/strict';
 import type { Element } from 'ltx';
-import { CallParticipant } from './call-participant.js';
+import { CallParticipant, WrtcPeer, type PeerAdapter } from './call-participant.js';
 import { User, statusCodes, xml } from './user.js';
 
 export async function joinRoom(u: User, room: string, nick: string): Promise<void> {
@@ -10,8 +10,8 @@ export async function joinRoom(u: User, room: string, nick: string): Promise<voi
   await self;
 }
 
-export async function joinCall(u: User, room: string, seed: number): Promise<CallParticipant> {
-  const p = new CallParticipant(u, room, seed);
+export async function joinCall(u: User, room: string, seed: number | PeerAdapter): Promise<CallParticipant> {
+  const p = new CallParticipant(u, room, typeof seed === 'number' ? new WrtcPeer(seed) : seed);
   const res: Element = await p.start();
   assert.equal(res.attrs.type, 'result', `session-initiate refused: ${res.toString()}`);
   return p;

@@ -1,0 +1,76 @@
+// Browsers through the room's forwarding unit: two headless Chromium participants (fake camera and
+// microphone) and one libwebrtc participant in one call on Carillon; every browser decodes the
+// video of the two others.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCarillon, type Carillon } from '../../server/index.js';
+import { startCallComponent } from '../../component/index.js';
+import { User } from './helpers/user.js';
+import type { CallParticipant } from './helpers/call-participant.js';
+import { ChromiumPeer, launchChromium, type ChromiumHost } from './helpers/chromium-peer.js';
+import { joinCall, joinRoom, receivesFrom, until } from './helpers/call-scenario.js';
+
+describe('group call with Chromium participants', function () {
+  this.timeout(60000);
+  let srv: Carillon;
+  let dataDir: string;
+  let component: { stop(): Promise<void> };
+  let chrome: ChromiumHost;
+  const users: Record<string, User> = {};
+  const parts: Record<string, CallParticipant> = {};
+  const room = 'browsers@call.localhost';
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'carillon-chromium-'));
+    srv = await startCarillon({
+      domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: 0 },
+      s2s: { port: null }, components: { port: 0, secrets: { 'call.localhost': 'secret' } }, call: { enabled: false },
+      log: { level: 'silent' },
+    });
+    component = await startCallComponent({
+      service: `xmpp://127.0.0.1:${srv.ports.components}`, domain: 'call.localhost', secret: 'secret',
+      media: { bindAddress: '127.0.0.1', portMin: 21900, portMax: 21999 },
+    });
+    chrome = await launchChromium();
+    for (const name of ['alice', 'bob', 'carol']) {
+      await srv.users.add(`${name}@localhost`, 'pw');
+      users[name] = await User.connect(`ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, 'localhost', name, 'pw');
+    }
+  });
+  after(async () => {
+    for (const p of Object.values(parts)) p.close();
+    await chrome?.close();
+    for (const u of Object.values(users)) await u.stop();
+    await component?.stop();
+    await srv?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('two browsers and a libwebrtc client: everyone receives the two others, browsers decode their video', async () => {
+    const t0 = Date.now();
+    await joinRoom(users.alice, room, 'Alice');
+    await joinRoom(users.bob, room, 'Bob');
+    await joinRoom(users.carol, room, 'Carol');
+    parts.alice = await joinCall(users.alice, room, await ChromiumPeer.open(chrome));
+    parts.bob = await joinCall(users.bob, room, await ChromiumPeer.open(chrome));
+    parts.carol = await joinCall(users.carol, room, 3);
+    const j = (n: string) => `${room}/${n}`;
+    await Promise.all([
+      receivesFrom(parts.alice, [j('Bob'), j('Carol')]),
+      receivesFrom(parts.bob, [j('Alice'), j('Carol')]),
+      receivesFrom(parts.carol, [j('Alice'), j('Bob')]),
+    ]);
+    for (const p of [parts.alice, parts.bob]) {
+      const peer = p.peer as ChromiumPeer;
+      const videoSsrcs = [...p.received.values()].filter((r) => r.kind === 'video').map((r) => r.ssrc);
+      assert.equal(videoSsrcs.length, 2);
+      await until('frames decoded from both others', async () => {
+        const frames = await peer.framesDecoded();
+        return videoSsrcs.every((s) => (frames[s] ?? 0) > 10);
+      });
+    }
+    console.log(`      three-way call with two browsers up in ${Date.now() - t0} ms`);
+  });
+});
