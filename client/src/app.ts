@@ -6,6 +6,8 @@ import { bindRoster, EMPTY_ROSTER, type RosterActions, type RosterState } from '
 import { bindChat, EMPTY_CHAT, type ChatActions, type ChatState } from './features/chat.js';
 import { bindCalls, NO_CALL, type CallActions, type CallView } from './features/calls.js';
 import { unlockAudio } from './features/tones.js';
+import { callSummary } from './features/call-log.js';
+import { addMessage } from './features/chat.js';
 
 export interface SignInForm {
   jid: string;
@@ -20,6 +22,18 @@ export class App {
   readonly call = new Store<CallView>(NO_CALL);
   /** Bare JID once signed in. */
   readonly me = new Store<string | undefined>(undefined);
+
+  constructor() {
+    // each finished call leaves a line in its conversation
+    let prev = this.call.value;
+    this.call.subscribe((c) => {
+      if (c.phase === 'ended' && prev.phase !== 'ended' && c.peer) {
+        const line = callSummary(c, Date.now());
+        this.chat.set((s) => addMessage(s, c.peer!, line, document.visibilityState === 'visible'));
+      }
+      prev = c;
+    });
+  }
 
   contacts?: RosterActions;
   messages?: ChatActions;

@@ -12,6 +12,8 @@ export interface ChatMessage {
   at: number;
   /** Outgoing only: 'delivered' once the peer's client sent a XEP-0184 receipt. */
   status?: 'sent' | 'delivered';
+  /** A call summary line rather than a message. */
+  kind?: 'call';
 }
 
 export interface Conversation {

@@ -60,7 +60,9 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
       )}
       <ol class="messages" ref={log} role="log" aria-label="Messages" aria-live="polite">
         {(conv?.messages ?? []).length === 0 && <li class="empty muted">Say hello to {name}.</li>}
-        {(conv?.messages ?? []).map((m) => (
+        {(conv?.messages ?? []).map((m) => m.kind === 'call' ? (
+          <li key={`${m.id}${m.at}`} class={`call-line ${m.dir}`}><Icon name={m.body.startsWith('Video') || m.body.includes('video') ? 'video' : 'phone'} size={14} /> {m.body} · {time(m.at)}</li>
+        ) : (
           <li key={`${m.dir}${m.id}${m.at}`} class={`bubble ${m.dir}`}>
             <span class="body">{m.body}</span>
             <span class="meta">

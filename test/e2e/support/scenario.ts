@@ -221,6 +221,7 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       await shot(bob, 'call-ended-mobile');
       for (const p of [alice, bob]) await p.getByRole('button', { name: 'Close' }).click();
       assert.equal(await alice.locator('video').count(), 0, 'no video element left after the call');
+      await alice.getByRole('log', { name: 'Messages' }).getByText(/Video call · \d+:\d\d/).waitFor();
     });
 
     it('declining a call tells the caller', async () => {
@@ -243,6 +244,8 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       await bob.getByRole('status').filter({ hasText: `Missed call from alice` }).waitFor();
       await shot(bob, 'missed-call-mobile');
       for (const p of [alice, bob]) await p.getByRole('button', { name: 'Close' }).click();
+      await bob.getByRole('log', { name: 'Messages' }).getByText('Missed video call').waitFor();
+      await shot(bob, 'chat-call-log-mobile');
     });
 
     it('says when the connection drops, reconnects by itself, and carries on', async () => {
