@@ -10,6 +10,10 @@ declare module '@xmpp/client' {
     iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
     reconnect: { stop(): void };
   }
-  export function client(opts: { service: string; domain: string; username: string; password: string; resource?: string }): XmppClient;
+  export type Authenticate = (credentials: { username: string; password: string }, mechanism: string) => Promise<void>;
+  export function client(opts: {
+    service: string; domain: string; resource?: string; username?: string; password?: string;
+    credentials?: (authenticate: Authenticate, mechanisms: string[]) => Promise<void>;
+  }): XmppClient;
   export function xml(name: string, attrs?: Record<string, string | undefined> | null, ...children: Array<Element | string>): Element;
 }
