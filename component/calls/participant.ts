@@ -25,6 +25,8 @@ export class Participant {
   own: JingleContent[] = [];
   /** Its answers for contents the room added (content-accept), by name. */
   accepted = new Map<string, JingleContent>();
+  /** Sources it refused (content-reject): not offered again. */
+  declined = new Set<IncomingSource>();
   /** What it receives, by the content name (mid) on its session. */
   subscriptions = new Map<string, Subscription>();
   active = false;
@@ -39,6 +41,7 @@ export class Participant {
 
   /** Does it already receive (or is about to receive) this source? */
   receives(source: IncomingSource): boolean {
+    if (this.declined.has(source)) return true;
     for (const s of this.subscriptions.values()) if (s.source === source && !s.removed) return true;
     return !!this.pending?.entries.some((e) => e.source === source);
   }

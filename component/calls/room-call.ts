@@ -178,7 +178,10 @@ export class RoomCall {
       return { ...offered, creator: 'responder', senders: 'none', transport: fixSetup(answerTransport) };
     });
     await q.peer.applyAnswer(jingleToSdp(contents, pending.offered.groups, 'initiator'));
-    if (answer === 'rejected') return;
+    if (answer === 'rejected') {
+      for (const e of pending.entries) q.declined.add(e.source);
+      return;
+    }
     for (const e of pending.entries) {
       const name = e.transceiver.mid!;
       if (!q.accepted.has(name)) continue;

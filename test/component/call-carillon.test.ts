@@ -176,4 +176,21 @@ describe('group call through the component on Carillon', function () {
     await until('content-remove for Dave', () => [parts.alice, parts.bob].every((p) => daveSources(p).length === 2 && daveSources(p).every((r) => r.removed)), 20000);
     console.log(`      removed ${Date.now() - t0} ms after its connection closed`);
   });
+
+  it('a participant that refuses added content (content-reject) keeps its session and is not offered it again', async () => {
+    const { CallParticipant, WrtcPeer } = await import('./helpers/call-participant.js');
+    parts.dave = new CallParticipant(users.dave, room, new WrtcPeer(5));
+    parts.dave.rejectAdds = true;
+    assert.equal((await parts.dave.start()).attrs.type, 'result');
+    await Promise.all([
+      receivesFrom(parts.alice, [jidOf('Bob'), jidOf('Dave')]),
+      receivesFrom(parts.bob, [jidOf('Alice'), jidOf('Dave')]),
+    ]);
+    await new Promise((r) => setTimeout(r, 1500));
+    const adds = parts.dave.events.filter((e) => e === 'content-add').length;
+    assert.ok(adds >= 1, 'offered once');
+    assert.ok(adds <= 2, `not offered again and again (${adds} content-adds)`);
+    assert.equal(parts.dave.terminated, undefined);
+    assert.ok(!parts.dave.events.some((e) => e.startsWith('error')), parts.dave.events.join(','));
+  });
 });

@@ -92,6 +92,8 @@ export class CallParticipant {
   readonly received = new Map<string, ReceivedSource>(); // by mid
   readonly events: string[] = [];
   terminated?: string;
+  /** Refuse what the room adds (content-reject) instead of accepting it. */
+  rejectAdds = false;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(readonly user: User, readonly room: string, readonly peer: PeerAdapter) {
@@ -123,6 +125,11 @@ export class CallParticipant {
           const owner = source?.getChild('ssrc-info')?.attrs.owner as string;
           const kind = c.getChild('description')?.attrs.media as string;
           this.received.set(c.attrs.name as string, { mid: c.attrs.name as string, owner, kind, ssrc: Number(source?.attrs.ssrc), removed: false });
+        }
+        if (this.rejectAdds) {
+          await this.user.iq('set', this.room, jingleElement({ action: 'content-reject', sid: this.sid,
+            contents: added.map((c) => ({ creator: 'responder', name: c.name })) } as Jingle));
+          break;
         }
         this.remote.push(...added);
         if (j.groups?.length) this.groups = j.groups;
