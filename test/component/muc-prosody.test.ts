@@ -187,6 +187,22 @@ describe('rooms (XEP-0045) on Prosody', function () {
     assert.deepEqual(members.getChild('query')!.getChildren('item').map((i) => i.attrs.jid).sort(), ['bob@localhost', 'carol@localhost', 'dave@localhost']);
   });
 
+  it('a room at its max users refuses one more occupant with service-unavailable', async () => {
+    const field = (v: string, value: string) => xml('field', { var: v }, xml('value', {}, value));
+    const setMax = (n: string) => users.alice.iq('set', room, xml('query', { xmlns: MUC_OWNER }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+      field('FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig'), field('muc#roomconfig_maxusers', n))));
+    assert.equal((await setMax('2')).attrs.type, 'result');
+    // Alice, Robert, Carol and Dave are in: a member at the limit is refused (owners and admins are not).
+    await users.dave.send(xml('presence', { to: `${room}/Dave`, type: 'unavailable' }));
+    await users.dave.waitFor((el) => mucPresence(el, `${room}/Dave`) && el.attrs.type === 'unavailable');
+    const full = await enter(users.dave, 'Dave');
+    assert.equal(errorCondition(full), 'service-unavailable');
+    assert.equal(full.getChild('error')!.attrs.type, 'wait');
+    assert.equal((await setMax('0')).attrs.type, 'result');
+    const ok = await enter(users.dave, 'Dave');
+    assert.equal(ok.attrs.type, undefined);
+  });
+
   it('kick (307) and ban (301); a participant may not kick', async () => {
     const refused = await users.bob.iq('set', room, xml('query', { xmlns: MUC_ADMIN }, xml('item', { nick: 'Alice', role: 'none' })));
     assert.equal(errorCondition(refused), 'forbidden');
