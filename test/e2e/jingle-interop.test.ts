@@ -150,6 +150,14 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
     }
     await page.getByText('Connecting…').waitFor();
 
+    // a second call while this one goes on is refused as busy
+    const busy = waitFor(romeo, 'reject', (el) => jmi(el, 'reject'));
+    await romeo.send(xml('message', { to: 'alice@localhost', type: 'chat' },
+      xml('propose', { xmlns: NS_JMI, id: 'second-call' }, xml('description', { xmlns: NS_RTP, media: 'audio' })), xml('store', { xmlns: 'urn:xmpp:hints' })));
+    const rej = (await busy).getChild('reject', NS_JMI)!;
+    assert.equal(rej.attrs.id, 'second-call');
+    assert.ok(rej.getChild('reason', NS_JINGLE)?.getChild('busy'), 'reason <busy/>');
+
     // Conversations hangs up: session-terminate; the browser shows the end and sends finish.
     const finish = waitFor(romeo, 'finish', (el) => jmi(el, 'finish'));
     await romeo.iqCaller.request(xml('iq', { type: 'set', to: aliceFull },

@@ -195,7 +195,7 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       }
     });
 
-    it('holds a video call: both sides play the other\'s video, hang-up ends both', async () => {
+    it('holds a video call: both sides play the other\'s video, mute and screen sharing work, hang-up ends both', async () => {
       await alice.getByRole('button', { name: 'Video call' }).click();
       const incoming = bob.getByRole('dialog', { name: 'Incoming call' });
       await incoming.waitFor();
@@ -214,6 +214,15 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       await bob.getByRole('button', { name: 'Mute' }).click();
       await bob.getByRole('button', { name: 'Unmute', pressed: true }).waitFor();
       await bob.getByRole('button', { name: 'Unmute' }).click();
+
+      // screen sharing replaces the camera on the same sender: bob's picture changes size
+      const camera = await remoteVideo(bob);
+      await alice.getByRole('button', { name: 'Share screen' }).click();
+      await alice.getByRole('button', { name: 'Stop sharing', pressed: true }).waitFor();
+      const shared = await until('the shared screen at bob', () => remoteVideo(bob), (v) => v.width !== camera.width && v.width > 0);
+      await alice.getByRole('button', { name: 'Stop sharing' }).click();
+      await until('the camera back at bob', () => remoteVideo(bob), (v) => v.width === camera.width);
+      assert.notEqual(shared.width, camera.width);
 
       await alice.getByRole('button', { name: 'Hang up' }).click();
       await alice.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
