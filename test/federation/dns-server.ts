@@ -31,6 +31,7 @@ export async function startDns(port: number, zones: Record<string, Zone>): Promi
     handle: (request, send) => {
       const res = Packet.createResponseFromRequest(request);
       const q = request.questions[0]!;
+      if (process.env.DNS_DEBUG) console.log('dns query', JSON.stringify(request.header), JSON.stringify(request.questions), request.additionals?.length);
       const name = q.name.replace(/\.$/, '').toLowerCase();
       const found = zoneFor(name);
       if (!found) {
