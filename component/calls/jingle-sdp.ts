@@ -108,7 +108,7 @@ export function rewriteCandidates(contents: JingleContent[], media: { bindAddres
   }
 }
 
-/** Label each source of the given contents with its owner's occupant JID (Jitsi's ssrc-info element). */
+/** Label each source of the given contents with its owner's occupant JID. */
 export function labelSources(jingle: Element, owners: Map<string, string>): void {
   for (const content of jingle.getChildren('content')) {
     const owner = owners.get(content.attrs.name as string);
@@ -116,7 +116,9 @@ export function labelSources(jingle: Element, owners: Map<string, string>): void
     const desc = content.getChild('description', NS.jingleRtp);
     const stream = desc?.getChild('stream', 'urn:xmpp:jingle:apps:rtp:msid:0');
     for (const src of desc?.getChildren('source', NS.ssma) ?? []) {
-      const added = [x('ssrc-info', { xmlns: 'http://jitsi.org/jitmeet', owner })];
+      // Jitsi's element, and the same as a XEP-0339 parameter so that clients which only keep the
+      // parsed <parameter/>s (StanzaJS's JXT) see it too; browsers ignore unknown a=ssrc attributes.
+      const added = [x('parameter', { name: 'owner', value: owner }), x('ssrc-info', { xmlns: 'http://jitsi.org/jitmeet', owner })];
       // XEP-0339 §3.2: the msid as a source parameter too, for clients that read it there.
       if (stream && !src.getChildren('parameter').some((p) => p.attrs.name === 'msid')) {
         added.unshift(x('parameter', { name: 'msid', value: `${stream.attrs.id as string} ${stream.attrs.track as string}` }));

@@ -93,9 +93,12 @@ describe('SDP to Jingle (component/calls/jingle-sdp.ts)', () => {
     assert.equal(source.attrs.ssrc, '42');
     assert.equal(source.getChild('ssrc-info', 'http://jitsi.org/jitmeet')!.attrs.owner, 'room@call.example/Bob');
     assert.equal(source.getChildren('parameter').find((p) => p.attrs.name === 'msid')!.attrs.value, 'stream1 track1');
+    assert.equal(source.getChildren('parameter').find((p) => p.attrs.name === 'owner')!.attrs.value, 'room@call.example/Bob');
     // and it parses back to the same contents
     const back = parseJingle(parseXml(`<iq type='set' id='1' from='r@c' to='a@b/c'>${el.toString()}</iq>`));
     assert.equal(back.action, 'content-add');
     assert.deepEqual(back.contents!.map((c) => [c.name, c.creator, c.senders]), [['2', 'responder', 'responder']]);
+    const app = back.contents![0].application as { sources?: Array<{ parameters?: Record<string, string> }> };
+    assert.equal(app.sources![0].parameters!.owner, 'room@call.example/Bob', 'visible to StanzaJS clients');
   });
 });
