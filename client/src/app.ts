@@ -72,7 +72,12 @@ export class App {
     this.#conn = conn;
     this.contacts = bindRoster(conn.client, this.roster);
     this.messages = bindChat(conn.client, this.chat, () => document.visibilityState === 'visible');
-    this.calls = bindCalls(conn.client, this.call);
+    this.calls = bindCalls(conn.client, this.call, {
+      onMissedWhileAway: (peer, media, at) => {
+        const line = callSummary({ phase: 'ended', endReason: 'missed', peer, media, sid: `away-${at}` }, at);
+        this.chat.set((s) => addMessage(s, peer, line, false));
+      },
+    });
   }
 
   async signOut(): Promise<void> {

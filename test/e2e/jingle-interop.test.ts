@@ -169,6 +169,22 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
     await page.getByRole('button', { name: 'Close' }).click();
   });
 
+  it('does not ring for a proposal that waited in offline storage, and lists it as missed', async () => {
+    const stamp = new Date(Date.now() - 10 * 60_000).toISOString();
+    let rang = false;
+    const onRinging = (el: El) => { if (jmi(el, 'ringing')) rang = true; };
+    romeo.on('stanza', onRinging);
+    await romeo.send(ltx.parse(`<message xmlns='jabber:client' to='alice@localhost' type='chat'>
+      <propose xmlns='${NS_JMI}' id='old-call'><description xmlns='${NS_RTP}' media='video'/></propose>
+      <store xmlns='urn:xmpp:hints'/><delay xmlns='urn:xmpp:delay' from='localhost' stamp='${stamp}'/></message>`) as El);
+    await page.getByRole('button', { name: /^romeo, .*1 unread/ }).waitFor();
+    romeo.off('stanza', onRinging);
+    assert.equal(rang, false, 'no ringing for a stale proposal');
+    assert.equal(await page.getByRole('dialog', { name: 'Incoming call' }).count(), 0);
+    await page.getByRole('button', { name: /^romeo, / }).click();
+    await page.getByRole('log', { name: 'Messages' }).getByText('Missed video call').waitFor();
+  });
+
   it('calls a Conversations peer: propose to the bare JID, then a session-initiate it can read', async () => {
     await page.getByRole('button', { name: /^romeo, / }).click();
     const propose = waitFor(romeo, 'propose', (el) => jmi(el, 'propose'));

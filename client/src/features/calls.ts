@@ -5,7 +5,7 @@ import type { Agent } from 'stanza';
 import type { MediaSession } from 'stanza/jingle/index.js';
 import type { ReceivedMessage, Message } from 'stanza/protocol/index.js';
 import {
-  transition, bare, IDLE, type CallEffect, type CallEvent, type CallState, type Media,
+  transition, bare, isStaleProposal, IDLE, type CallEffect, type CallEvent, type CallState, type Media,
 } from '../protocol/call-machine.js';
 import { jmiMessage, newSessionId, type JingleMessage } from '../protocol/xep0353-jmi.js';
 import { Store } from '../state/store.js';
@@ -39,7 +39,12 @@ function mediaOf(jm: JingleMessage): Media {
   return jm.descriptions?.some((d) => d.media === 'video') ? 'video' : 'audio';
 }
 
-export function bindCalls(client: Agent, store: Store<CallView>): CallActions {
+export interface CallHooks {
+  /** A proposal that arrived too late to ring (offline storage, archive). */
+  onMissedWhileAway?: (peer: string, media: Media, at: number) => void;
+}
+
+export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHooks = {}): CallActions {
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   let screen: MediaStreamTrack | undefined;
   let camera: MediaStreamTrack | undefined;
@@ -122,6 +127,11 @@ export function bindCalls(client: Agent, store: Store<CallView>): CallActions {
   function onJmi(msg: Message & { from?: string }, self: boolean): void {
     const jm = msg.jingleMessage;
     if (!jm?.id || !msg.from) return;
+    const sentAt = msg.delay?.timestamp?.getTime();
+    if (jm.type === 'propose' && isStaleProposal(sentAt, Date.now())) {
+      if (!self) hooks.onMissedWhileAway?.(bare(msg.from), mediaOf(jm), sentAt!);
+      return;
+    }
     const base = { sid: jm.id, from: msg.from, self };
     switch (jm.type) {
       case 'propose': dispatch({ type: 'propose', ...base, media: mediaOf(jm) }); break;

@@ -75,6 +75,14 @@ export interface Transition {
   effects: CallEffect[];
 }
 
+/**
+ * A proposal that waited in offline storage or an archive (it carries a XEP-0203 delay) rings
+ * only while the caller could still be waiting; older ones are shown as missed calls instead.
+ */
+export function isStaleProposal(sentAt: number | undefined, now: number): boolean {
+  return sentAt !== undefined && now - sentAt > RING_TIMEOUT_MS;
+}
+
 export function bare(jid: string): string {
   const slash = jid.indexOf('/');
   return slash < 0 ? jid : jid.slice(0, slash);
