@@ -112,6 +112,9 @@ describe('group call through the component on Carillon', function () {
       receivesFrom(parts.carol, [jidOf('Alice'), jidOf('Bob')]),
     ]);
     console.log(`      all media flowing after ${Date.now() - t0} ms:`, counts.map((c) => Object.fromEntries(c)));
+    const ports = Object.values(parts).flatMap((p) => p.remote.flatMap((c) => (c.transport as { candidates?: Array<{ port: number; ip: string }> }).candidates ?? []));
+    assert.ok(ports.length > 0);
+    assert.ok(ports.every((c) => c.port >= 21700 && c.port <= 21799 && c.ip === '127.0.0.1'), `media ports in the configured range: ${JSON.stringify(ports)}`);
     for (const [nick, p] of [['Alice', parts.alice], ['Bob', parts.bob], ['Carol', parts.carol]] as const) {
       const owners = new Set([...p.received.values()].map((r) => r.owner));
       assert.ok(!owners.has(jidOf(nick)), `${nick} does not get its own media back`);
