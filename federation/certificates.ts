@@ -3,14 +3,6 @@
 import { rootCertificates, checkServerIdentity, createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
 import type { TlsMaterial } from '../server/tls.js';
 
-export function certificateNames(cert: PeerCertificate | undefined): string[] {
-  if (!cert?.subjectaltname) return [];
-  return cert.subjectaltname
-    .split(/,\s*/)
-    .filter((n) => n.startsWith('DNS:'))
-    .map((n) => n.slice(4).toLowerCase());
-}
-
 /** Whether a (chain-verified) certificate is valid for `domain`. */
 export function certificateMatches(cert: PeerCertificate | undefined, domain: string): boolean {
   if (!cert || !cert.subject) return false;

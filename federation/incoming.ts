@@ -138,6 +138,8 @@ export class IncomingStream {
     const remote = Jid.tryParse(db.from);
     if (!remote || remote.local || remote.resource || !db.key) return this.close(new StreamError('improper-addressing', 'db:result needs a domain `from` and a key'));
     if (!this.ctx.isOurDomain(db.to)) return this.stream.send(resultAnswer(db.to, db.from, 'error', 'item-not-found'));
+    // Nobody else speaks for our own domains; do not dial ourselves to find that out.
+    if (this.ctx.isOurDomain(remote.domain)) return this.stream.send(resultAnswer(db.to, db.from, 'invalid'));
     const pair = `${remote.domain} ${db.to}`;
     if (this.verified.has(pair) || this.pending.has(pair)) return;
     // XEP-0344 §2.4: a certificate valid for the domain is proof enough, no need to dial back.

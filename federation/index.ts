@@ -6,6 +6,7 @@ import type { Element } from '../server/xmpp/xml.js';
 import type { StanzaSink } from '../server/core/server.js';
 import { listenTcp, type Listener } from '../server/transport/listeners.js';
 import type { Carillon } from '../server/index.js';
+import type { Transport } from '../server/transport/transport.js';
 import { s2sContext } from './certificates.js';
 import type { FederationContext, VerifyOutcome } from './context.js';
 import { DialbackKeys } from './dialback.js';
@@ -15,6 +16,8 @@ import { OutgoingStream } from './outgoing.js';
 export interface FederationOptions {
   /** Listening port; `config.s2s.port` when absent (0 = ephemeral, null = outgoing only). */
   port?: number | null;
+  /** XEP-0368: also listen for streams that start with TLS (published as _xmpps-server._tcp); off when absent. */
+  directTlsPort?: number | null;
   /** More trusted roots for peer certificates, besides the system's (PEM). */
   extraCa?: string[];
   /** DNS servers for SRV/A lookups ("127.0.0.1:5300"); the system's when absent. */
@@ -30,6 +33,7 @@ export class Federation implements StanzaSink {
   private readonly outgoing = new Map<string, OutgoingStream>();
   private readonly incoming = new Set<IncomingStream>();
   private listener?: Listener;
+  private directTlsListener?: Listener;
   readonly ctx: FederationContext;
 
   constructor(
@@ -58,12 +62,30 @@ export class Federation implements StanzaSink {
     return this.listener?.port ?? null;
   }
 
-  async listen(port: number | null): Promise<void> {
-    if (port === null) return;
-    this.listener = await listenTcp(this.carillon.config.listen, port, (t) => this.accept(t), { log: this.carillon.log, name: 's2s' });
+  get directTlsPort(): number | null {
+    return this.directTlsListener?.port ?? null;
   }
 
-  private accept(transport: Parameters<Parameters<typeof listenTcp>[2]>[0]): void {
+  async listen(port: number | null, directTlsPort: number | null = null): Promise<void> {
+    const { listen } = this.carillon.config;
+    const { log } = this.carillon;
+    if (port !== null) this.listener = await listenTcp(listen, port, (t) => this.accept(t), { log, name: 's2s' });
+    if (directTlsPort === null) return;
+    // TLS from the first byte; asking for the peer's certificate as on STARTTLS (for SASL EXTERNAL).
+    this.directTlsListener = await listenTcp(
+      listen,
+      directTlsPort,
+      (t) => {
+        t.startTls!(this.ctx.tls.context, { requestCert: true }).then(
+          () => this.accept(t),
+          () => t.end(),
+        );
+      },
+      { log, name: 's2s-tls' },
+    );
+  }
+
+  private accept(transport: Transport): void {
     const s = new IncomingStream(transport, this.ctx);
     this.incoming.add(s);
     s.onClosed(() => this.incoming.delete(s));
@@ -106,8 +128,10 @@ export class Federation implements StanzaSink {
   }
 
   /** Streams currently open (for tests and monitoring). */
-  get stats(): { incoming: number; outgoing: { from: string; to: string; auth: 'sasl-external' | 'dialback' }[] } {
-    const outgoing = [...this.outgoing.values()].filter((o) => o.isReady).map((o) => ({ from: o.from, to: o.to, auth: o.authenticatedBy! }));
+  get stats(): { incoming: number; outgoing: { from: string; to: string; auth: 'sasl-external' | 'dialback'; tls: 'direct' | 'starttls' }[] } {
+    const outgoing = [...this.outgoing.values()]
+      .filter((o) => o.isReady)
+      .map((o) => ({ from: o.from, to: o.to, auth: o.authenticatedBy!, tls: o.directTls ? ('direct' as const) : ('starttls' as const) }));
     return { incoming: this.incoming.size, outgoing };
   }
 
@@ -115,13 +139,19 @@ export class Federation implements StanzaSink {
     for (const o of [...this.outgoing.values()]) o.close();
     for (const i of [...this.incoming]) i.close();
     await this.listener?.close();
+    await this.directTlsListener?.close();
   }
 }
 
 /** Starts federation for a running server: listens for peers and becomes its route to remote domains. */
 export async function startFederation(carillon: Carillon, opts: FederationOptions = {}): Promise<Federation> {
   const fed = new Federation(carillon, opts);
-  await fed.listen(opts.port !== undefined ? opts.port : carillon.config.s2s.port);
+  try {
+    await fed.listen(opts.port !== undefined ? opts.port : carillon.config.s2s.port, opts.directTlsPort ?? null);
+  } catch (err) {
+    await fed.close();
+    throw err;
+  }
   carillon.ports.s2s = fed.port;
   carillon.server.remote = fed;
   carillon.onClose(async () => {

@@ -30,6 +30,8 @@ export class OutgoingStream {
   private queue: Element[] = [];
   private verifies = new Map<string, PendingVerify>();
   private triedExternal = false;
+  /** XEP-0368: whether the connection started with TLS instead of STARTTLS. */
+  directTls = false;
   private saslDone = false;
   private certValid = false;
   /** Why the stream failed; decides how queued stanzas bounce (RFC 6120 §8.3.3.15, §8.3.3.16). */
@@ -159,6 +161,7 @@ export class OutgoingStream {
   }
 
   private begin(socket: net.Socket, directTls: boolean): void {
+    this.directTls = directTls;
     const transport = new TcpTransport(socket, directTls);
     this.stream = new XmppStream(transport, NS.SERVER, this.ctx.maxStanzaBytes);
     this.stream.start({

@@ -68,8 +68,8 @@ describe('federation: certificates, SASL EXTERNAL and requireValidCertificates',
     await bob.waitFor(isMessageBody('signed hello'));
     await bob.send(xml('message', { to: 'alice@one.test', type: 'chat' }, xml('body', {}, 'signed reply')));
     await alice.waitFor(isMessageBody('signed reply'));
-    assert.deepEqual(fedOne.stats.outgoing, [{ from: 'one.test', to: 'two.test', auth: 'sasl-external' }]);
-    assert.deepEqual(fedTwo.stats.outgoing, [{ from: 'two.test', to: 'one.test', auth: 'sasl-external' }]);
+    assert.deepEqual(fedOne.stats.outgoing, [{ from: 'one.test', to: 'two.test', auth: 'sasl-external', tls: 'starttls' }]);
+    assert.deepEqual(fedTwo.stats.outgoing, [{ from: 'two.test', to: 'one.test', auth: 'sasl-external', tls: 'starttls' }]);
   });
 
   it('refuses to send to a peer whose certificate is not valid for it', async () => {
