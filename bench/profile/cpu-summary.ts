@@ -1,5 +1,5 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time per function and total time per
-// file, top entries first. Usage: node --import tsx bench/profile/cpu-summary.ts FILE [N]
+// file, top entries first, optionally within a time range; or the busy share per second.
 import { readFileSync } from 'node:fs';
 
 interface Node {
@@ -15,10 +15,31 @@ interface Profile {
   endTime: number;
 }
 
-export function summarize(p: Profile, top = 25): string {
+/** Busy share per second of the profile, to find the phases of a run (idle = waiting for I/O). */
+export function timeline(p: Profile): string {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const busy: number[] = [];
+  const all: number[] = [];
+  let t = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i] ?? 0;
+    const sec = Math.floor(t / 1e6);
+    const idle = byId.get(p.samples[i])?.callFrame.functionName === '(idle)';
+    all[sec] = (all[sec] ?? 0) + (p.timeDeltas[i] ?? 0);
+    if (!idle) busy[sec] = (busy[sec] ?? 0) + (p.timeDeltas[i] ?? 0);
+  }
+  return all.map((a, s) => `${String(s).padStart(4)}s ${'#'.repeat(Math.round((20 * (busy[s] ?? 0)) / (a || 1)))}`).join('\n');
+}
+
+export function summarize(p: Profile, top = 25, from = 0, to = Infinity): string {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+  let t = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i] ?? 0;
+    if (t < from * 1e6 || t > to * 1e6) continue;
+    self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+  }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const fn = new Map<string, number>();
   const file = new Map<string, number>();
@@ -39,7 +60,10 @@ export function summarize(p: Profile, top = 25): string {
   return lines.join('\n');
 }
 
+// Usage: cpu-summary.ts FILE [TOP] [FROM_S TO_S] | cpu-summary.ts FILE timeline
 if (process.argv[1]?.endsWith('cpu-summary.ts')) {
-  const [file, n] = process.argv.slice(2);
-  console.log(summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, Number(n ?? 25)));
+  const [file, n, from, to] = process.argv.slice(2);
+  const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  if (n === 'timeline') console.log(timeline(p));
+  else console.log(summarize(p, Number(n ?? 25), Number(from ?? 0), to === undefined ? Infinity : Number(to)));
 }
