@@ -224,6 +224,7 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
       const display = await navigator.mediaDevices.getDisplayMedia({ video: true });
       const track = display.getVideoTracks()[0];
       if (!track) return;
+      track.contentHint = 'detail'; // keep text legible: lower the frame rate before the resolution
       camera = sender.track ?? undefined;
       screen = track;
       await sender.replaceTrack(track);
