@@ -109,6 +109,24 @@ describe('federation: two Carillon servers', function () {
     assert.equal((err as { condition?: string }).condition, 'service-unavailable');
   });
 
+  it('carries call signalling: an XEP-0353 proposal and a Jingle IQ to a remote full JID', async () => {
+    await alice.send(
+      xml('message', { to: 'bob@two.test', type: 'chat', id: 'jmi1' },
+        xml('propose', { xmlns: 'urn:xmpp:jingle-message:0', id: 'call-1' }, xml('description', { xmlns: 'urn:xmpp:jingle:apps:rtp:1', media: 'audio' })),
+        xml('store', { xmlns: 'urn:xmpp:hints' })),
+    );
+    const propose = await bob.waitFor((el) => el.is('message') && el.getChild('propose', 'urn:xmpp:jingle-message:0') !== undefined);
+    assert.equal(propose.getChild('propose', 'urn:xmpp:jingle-message:0')?.attrs.id, 'call-1');
+    const callee = (bob.xmpp as unknown as { iqCallee: { set(ns: string, name: string, fn: () => unknown): void } }).iqCallee;
+    callee.set('urn:xmpp:jingle:1', 'jingle', () => true);
+    const reply = await alice.iq(
+      xml('iq', { type: 'set', to: 'bob@two.test/phone' },
+        xml('jingle', { xmlns: 'urn:xmpp:jingle:1', action: 'session-initiate', sid: 'call-1', initiator: 'alice@one.test/laptop' })),
+    );
+    assert.equal(reply.attrs.type, 'result');
+    assert.equal(reply.attrs.from, 'bob@two.test/phone');
+  });
+
   it('reaches a component of one.test from two.test and back', async () => {
     const comp = component({ service: `xmpp://127.0.0.1:${one.ports.components}`, domain: 'call.one.test', password: 'secret' });
     comp.on('error', () => {});
