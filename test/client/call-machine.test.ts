@@ -117,6 +117,21 @@ const rows: Row[] = [
     effects: [{ kind: 'tone', tone: 'off' }, { kind: 'send', to: ROMEO, jm: { type: 'proceed', id: SID } }, { kind: 'timer', sid: SID, ms: CONNECT_TIMEOUT_MS }],
   },
   { name: 'the session-initiate of the accepted call is accepted', from: inConnecting, ev: { type: 'session-initiate', sid: SID, from: ROMEO_PHONE, media: 'audio' }, phase: 'connecting', effects: [{ kind: 'accept-session', sid: SID }] },
+  {
+    name: 'a session-initiate that comes before our answer waits for it',
+    from: inRinging, ev: { type: 'session-initiate', sid: SID, from: ROMEO_PHONE, media: 'audio' }, phase: 'ringing', effects: [],
+    check: (s) => assert.equal(s.earlySession, true),
+  },
+  {
+    name: 'answering then proceeds and accepts that session',
+    from: { ...inRinging, earlySession: true }, ev: { type: 'accept' }, phase: 'connecting',
+    effects: [
+      { kind: 'tone', tone: 'off' },
+      { kind: 'send', to: ROMEO, jm: { type: 'proceed', id: SID } },
+      { kind: 'accept-session', sid: SID },
+      { kind: 'timer', sid: SID, ms: CONNECT_TIMEOUT_MS },
+    ],
+  },
   { name: 'a session-initiate from a stranger with our sid is not accepted', from: inConnecting, ev: { type: 'session-initiate', sid: SID, from: 'mallory@evil.example/x', media: 'audio' }, phase: 'connecting', has: [{ kind: 'decline-session', sid: SID, reason: 'busy' }] },
   {
     name: 'declining rejects to the caller\'s bare JID',

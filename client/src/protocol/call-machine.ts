@@ -28,6 +28,8 @@ export interface CallState {
   media?: Media;
   /** True when the call arrived as a bare Jingle session-initiate, without JMI. */
   viaJingle?: boolean;
+  /** The caller's session-initiate came before our proceed (it is accepted with the call). */
+  earlySession?: boolean;
   startedAt?: number;
   endReason?: EndReason;
 }
@@ -198,9 +200,8 @@ export function transition(s: CallState, ev: CallEvent): Transition {
         effects: [
           { kind: 'tone', tone: 'off' },
           // §3.3: proceed goes to the initiator's bare JID, so all its devices and ours learn of it
-          s.viaJingle
-            ? { kind: 'accept-session', sid: s.sid! }
-            : { kind: 'send', to: s.peer!, jm: { type: 'proceed', id: s.sid! } },
+          ...(s.viaJingle ? [] : [{ kind: 'send', to: s.peer!, jm: { type: 'proceed', id: s.sid! } } as CallEffect]),
+          ...(s.viaJingle || s.earlySession ? [{ kind: 'accept-session', sid: s.sid! } as CallEffect] : []),
           { kind: 'timer', sid: s.sid!, ms: CONNECT_TIMEOUT_MS },
         ],
       };
@@ -217,8 +218,8 @@ export function transition(s: CallState, ev: CallEvent): Transition {
       if (ev.sid === s.sid && s.direction === 'incoming' && s.phase === 'connecting' && bare(ev.from) === s.peer) {
         return { state: { ...s, peerFull: ev.from }, effects: [{ kind: 'accept-session', sid: ev.sid }] };
       }
-      if (ev.sid === s.sid && s.direction === 'incoming' && s.phase === 'ringing') {
-        return same(s); // early initiate; it is accepted once the user answers
+      if (ev.sid === s.sid && s.direction === 'incoming' && s.phase === 'ringing' && bare(ev.from) === s.peer) {
+        return same({ ...s, peerFull: ev.from, earlySession: true }); // accepted once the user answers
       }
       if (!live) return incoming(ev, true);
       return { state: s, effects: [{ kind: 'decline-session', sid: ev.sid, reason: 'busy' }] };
