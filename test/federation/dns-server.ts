@@ -12,6 +12,8 @@ export interface Zone {
   s2sPort: number;
   /** XEP-0368 direct TLS port, published as _xmpps-server._tcp. */
   s2sTlsPort?: number;
+  /** The SRV target host; the queried domain itself when absent. */
+  srvTarget?: string;
 }
 
 export interface TestDns {
@@ -39,7 +41,7 @@ export async function startDns(port: number, zones: Record<string, Zone>): Promi
         return send(res);
       }
       const [, z] = found;
-      const target = name.replace(/^_xmpps?-server\._tcp\./, '');
+      const target = z.srvTarget ?? name.replace(/^_xmpps?-server\._tcp\./, '');
       res.header.aa = 1;
       if (q.type === Packet.TYPE.A && !name.startsWith('_')) res.answers.push({ name: q.name, type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 5, address: z.ip } as Answer);
       if (q.type === Packet.TYPE.SRV && name.startsWith('_xmpp-server._tcp.')) {
