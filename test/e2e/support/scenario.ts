@@ -239,6 +239,7 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       const incoming = bob.getByRole('dialog', { name: 'Incoming call' });
       await incoming.getByText('Incoming audio call').waitFor();
       await alice.getByText('Ringing…').waitFor();
+      await shot(alice, 'outgoing-audio-ringing');
       await incoming.getByRole('button', { name: 'Decline' }).click();
       await alice.getByRole('status').filter({ hasText: 'Call declined' }).waitFor();
       await bob.getByRole('status').filter({ hasText: 'Call declined' }).waitFor();
