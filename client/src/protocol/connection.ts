@@ -71,7 +71,12 @@ export function connect(opts: ConnectOptions): Connection {
   };
   const signal = manager.signal.bind(manager);
   manager.signal = (session, data) => {
-    if (data.jingle) normalizeLocalJingle(data.jingle);
+    if (data.jingle) {
+      normalizeLocalJingle(data.jingle);
+      // XEP-0166 §7.1: initiator SHOULD be on session-initiate, responder on session-accept
+      if (data.jingle.action === 'session-initiate') data.jingle.initiator ??= client.jid;
+      if (data.jingle.action === 'session-accept') data.jingle.responder ??= client.jid;
+    }
     signal(session, data);
   };
 
