@@ -1,5 +1,5 @@
-// XEP-0045 messages: groupchat with stanza-ids (XEP-0359) and history (§7.2.15), subject (§8.1),
-// private messages (§7.5), and invitations (§7.8.2 mediated, delivered with a XEP-0249 direct invite too).
+// XEP-0045 messages: groupchat with stanza-ids (XEP-0359) and history and subject ("Entering a Room"),
+// private messages ("Sending a Private Message"), and invitations (mediated, delivered with a XEP-0249 direct invite too).
 import { NS, StanzaError, clone, errorReply, parseXml, x, type Element } from '../xml.js';
 import { bare } from '../jid.js';
 import type { MucContext } from './context.js';
@@ -64,7 +64,7 @@ function privateMessage(ctx: MucContext, room: Room, stanza: Element, nick: stri
     const m = clone(stanza);
     m.attrs.from = room.occupantJid(o.nick);
     m.attrs.to = jid;
-    // §7.5: mark it as coming through the room so clients do not mistake it for a direct chat.
+    // XEP-0045 private messages: mark it as coming through the room so clients do not mistake it for a direct chat.
     m.children.push(x('x', { xmlns: NS.mucUser }));
     ctx.send(m);
   }
@@ -85,7 +85,7 @@ export function sendHistory(ctx: MucContext, room: Room, to: string, history: El
   }
 }
 
-/** §7.2.15: the subject is always sent, empty if none, after the history. */
+/** XEP-0045 "Room Subject" on entering: always sent, empty if none, after the history. */
 export function sendSubject(ctx: MucContext, room: Room, to: string): void {
   const from = room.subject.nick ? room.occupantJid(room.subject.nick) : room.jid;
   ctx.send(x('message', { from, to, type: 'groupchat', id: ctx.nextId() }, x('subject', {}, room.subject.text)));

@@ -24,7 +24,7 @@ export const defaultConfig = (): RoomConfig => ({
 
 export interface Occupant {
   nick: string;
-  /** Real full JIDs joined under this nick (XEP-0045 §7.2.19: multiple sessions share a nick). */
+  /** Real full JIDs joined under this nick (several clients of one user may share a nick, as Prosody and ejabberd allow). */
   jids: string[];
   bareJid: string;
   role: Role;
@@ -70,7 +70,7 @@ export class Room {
     else this.affiliations.set(bareJid, a);
   }
 
-  /** Default role for an affiliation (XEP-0045 §5.1.2 table). */
+  /** Default role for an affiliation (XEP-0045 "Roles" and "Affiliations" tables). */
   static defaultRole(a: Affiliation): Role {
     if (a === 'owner' || a === 'admin') return 'moderator';
     if (a === 'outcast') return 'none';
@@ -111,7 +111,7 @@ export class Room {
   }
 }
 
-/** Rank used for "may X act on Y" checks (XEP-0045 §5.2 privileges). */
+/** Rank used for "may X act on Y" checks (XEP-0045 affiliation privileges). */
 export function affiliationRank(a: Affiliation): number {
   return { outcast: -1, none: 0, member: 1, admin: 2, owner: 3 }[a];
 }
