@@ -119,7 +119,7 @@ export function labelSources(jingle: Element, owners: Map<string, string>): void
       // Jitsi's element, and the same as a XEP-0339 parameter so that clients which only keep the
       // parsed <parameter/>s (StanzaJS's JXT) see it too; browsers ignore unknown a=ssrc attributes.
       const added = [x('parameter', { name: 'owner', value: owner }), x('ssrc-info', { xmlns: 'http://jitsi.org/jitmeet', owner })];
-      // XEP-0339 §3.2: the msid as a source parameter too, for clients that read it there.
+      // XEP-0339: the msid as a source parameter too, for clients that read it there.
       if (stream && !src.getChildren('parameter').some((p) => p.attrs.name === 'msid')) {
         added.unshift(x('parameter', { name: 'msid', value: `${stream.attrs.id as string} ${stream.attrs.track as string}` }));
       }

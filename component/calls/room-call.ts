@@ -79,7 +79,7 @@ export class RoomCall {
     }
     if (existing) this.remove(existing, 'success');
     setImmediate(() => {
-      // XEP-0166 §6.3.2: acknowledge first, then refuse what cannot be used with a session-terminate.
+      // XEP-0166 responder rules: acknowledge first, then refuse what cannot be used with a session-terminate.
       if (bad) return this.terminate(from, j.sid, 'unsupported-applications');
       if (badTransport) return this.terminate(from, j.sid, 'unsupported-transports');
       if (noDtls) return this.terminate(from, j.sid, 'security-error', 'DTLS-SRTP (XEP-0320) is required');

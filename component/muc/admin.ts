@@ -1,5 +1,5 @@
-// XEP-0045 muc#admin: kick (§8.2), voice (§8.3/8.4), ban (§9.1), member/admin/owner lists
-// (§9.3-9.8, §10.3-10.7), moderator grants (§9.6). One item per request is processed atomically per item.
+// XEP-0045 muc#admin: kicking, granting and revoking voice, banning, member/admin/owner lists
+// and moderator grants (the moderator, admin and owner use cases).
 import { NS, StanzaError, iqResult, x, type Element } from '../xml.js';
 import { bare } from '../jid.js';
 import type { MucContext } from './context.js';
@@ -49,7 +49,7 @@ function setRole(ctx: MucContext, room: Room, actorJid: string, nick: string, ro
   const target = nick ? room.occupants.get(nick) : undefined;
   if (!target) throw new StanzaError('cancel', 'item-not-found', 'No such occupant');
   const targetAff = room.affiliationOf(target.bareJid);
-  // §8.2: a moderator cannot kick or silence someone of higher affiliation; granting moderator needs admin (§9.6).
+  // A moderator cannot kick or silence someone of higher affiliation; granting moderator needs an admin.
   if ((role === 'none' || role === 'visitor') && affiliationRank(targetAff) > affiliationRank(actorAff)) {
     throw new StanzaError('cancel', 'not-allowed', 'You cannot do that to someone with a higher affiliation');
   }
@@ -74,7 +74,7 @@ function setAffiliation(ctx: MucContext, room: Room, actorJid: string, jid: stri
   const targetBare = bare(jid);
   const targetAff = room.affiliationOf(targetBare);
   if (actorAff !== 'owner' && actorAff !== 'admin') throw new StanzaError('auth', 'forbidden', 'Only admins and owners may change affiliations');
-  // §10: only owners grant or revoke owner/admin; §9: admins manage members and outcasts below them.
+  // Only owners grant or revoke owner/admin; admins manage members and outcasts below them.
   if (actorAff === 'admin' && (affiliationRank(targetAff) >= 2 || aff === 'owner' || aff === 'admin')) {
     throw new StanzaError('cancel', 'not-allowed', 'Only owners may change admins and owners');
   }

@@ -23,7 +23,7 @@ export function handleOwner(ctx: MucContext, room: Room, iq: Element): Element {
   const before = room.config;
   room.config = applyConfigForm(room.config, form);
   ctx.save();
-  // §10.2.1: tell occupants the configuration changed (104), and about logging/anonymity changes.
+  // Tell occupants the configuration changed (104), and about logging/anonymity changes.
   const codes = [104];
   if (before.whois !== room.config.whois) codes.push(room.config.whois === 'anyone' ? 172 : 173);
   for (const o of room.occupants.values()) for (const jid of o.jids) {

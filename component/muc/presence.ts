@@ -1,12 +1,11 @@
-// XEP-0045 occupant presence: entering (§7.2), nickname change (§7.6), presence updates (§7.7),
-// exiting (§7.14), and the presence broadcasts that carry roles, affiliations and status codes.
+// XEP-0045 occupant presence: entering, changing nickname, changing availability status, exiting, and the presence broadcasts that carry roles, affiliations and status codes.
 import { NS, StanzaError, clone, errorReply, x, type Element } from '../xml.js';
 import { bare } from '../jid.js';
 import type { MucContext } from './context.js';
 import { Room, type Occupant } from './room.js';
 import { sendHistory, sendSubject } from './message.js';
 
-/** The occupant's presence as one recipient sees it (real JID shown per §7.2.3/§7.2.4). */
+/** The occupant's presence as one recipient sees it (real JIDs to moderators, or to all in non-anonymous rooms). */
 export function occupantPresence(room: Room, o: Occupant, to: string, opts: {
   type?: 'unavailable'; codes?: number[]; newNick?: string; self?: boolean; actor?: string; reason?: string;
 } = {}): Element {
@@ -63,7 +62,7 @@ export function handlePresence(ctx: MucContext, room: Room, stanza: Element, nic
     if (!(e instanceof StanzaError)) throw e;
     const reply = errorReply(stanza, e);
     reply.attrs.from = room.occupantJid(nick);
-    // §7.2.6 etc.: the error presence echoes the MUC element of the request.
+    // Presence errors on entering echo the MUC element of the request.
     const mucX = stanza.getChild('x', NS.muc);
     if (mucX) reply.children.unshift(x('x', { xmlns: NS.muc }));
     ctx.send(reply);
@@ -74,7 +73,7 @@ export function handlePresence(ctx: MucContext, room: Room, stanza: Element, nic
 function join(ctx: MucContext, room: Room, stanza: Element, nick: string, created: boolean): void {
   const from = stanza.attrs.from as string;
   const bareJid = bare(from);
-  if (created) room.setAffiliation(bareJid, 'owner'); // §10.1.1: the creator is the owner
+  if (created) room.setAffiliation(bareJid, 'owner'); // the creator of a room is its owner
   const aff = room.affiliationOf(bareJid);
   const mucX = stanza.getChild('x', NS.muc);
   const privileged = aff === 'owner' || aff === 'admin';
@@ -94,13 +93,13 @@ function join(ctx: MucContext, room: Room, stanza: Element, nick: string, create
     throw new StanzaError('wait', 'service-unavailable', 'The room is full');
   }
   if (existing) {
-    // Another session of the same user under the same nick (§7.2.19 / multi-session nicks).
+    // Another session of the same user under the same nick (multi-session nicks).
     existing.jids.push(from);
     for (const o of room.occupants.values()) if (o !== existing) ctx.send(occupantPresence(room, o, from));
     ctx.send(occupantPresence(room, existing, from, { self: true }));
   } else {
     const o: Occupant = { nick, jids: [from], bareJid, role: Room.defaultRole(aff), presence: stanza };
-    // §7.2.3: existing occupants first, then the new occupant's own presence last.
+    // Presence broadcast on entering: existing occupants first, then the new occupant's own presence last.
     for (const other of room.occupants.values()) ctx.send(occupantPresence(room, other, from));
     room.occupants.set(nick, o);
     const codes = [
@@ -120,7 +119,7 @@ function changeNick(ctx: MucContext, room: Room, o: Occupant, stanza: Element, n
   const taken = room.occupants.get(nick);
   if (taken && taken.bareJid !== o.bareJid) throw new StanzaError('cancel', 'conflict', 'That nickname is already in use');
   if (taken) throw new StanzaError('cancel', 'not-acceptable', 'You already use that nickname in another session');
-  // §7.6.3: unavailable with 303 and the new nick, then available under the new nick.
+  // Changing nickname: unavailable with 303 and the new nick, then available under the new nick.
   broadcastPresence(ctx, room, o, { type: 'unavailable', codes: [303], newNick: nick });
   room.occupants.delete(o.nick);
   const oldNick = o.nick;
@@ -131,7 +130,7 @@ function changeNick(ctx: MucContext, room: Room, o: Occupant, stanza: Element, n
   ctx.log.debug({ room: room.jid, from: oldNick, to: nick }, 'nick change');
 }
 
-/** An occupant session leaves (or is removed): §7.14 exit, or §8.2 kick / §9.1 ban with codes. */
+/** An occupant session leaves (or is removed): exit, or kick (307) / ban (301) with codes. */
 export function leave(ctx: MucContext, room: Room, o: Occupant, realJid: string | 'all', codes: number[] = [], actor?: { nick?: string; reason?: string }): void {
   const gone = realJid === 'all' ? o.jids.slice() : [realJid];
   const remaining = o.jids.filter((j) => !gone.includes(j));
