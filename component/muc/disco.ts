@@ -1,4 +1,4 @@
-// Disco#info of a room (XEP-0045 §6.4) with the muc#roominfo extended form (XEP-0128).
+// Disco#info of a room (XEP-0045 "Querying for Room Information") with the muc#roominfo extended form (XEP-0128).
 import { NS, x, type Element } from '../xml.js';
 import type { Room } from './room.js';
 

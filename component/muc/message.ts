@@ -35,7 +35,7 @@ function groupchat(ctx: MucContext, room: Room, stanza: Element): void {
     room.subject = { text: subject.getText(), nick: o.nick };
     ctx.save();
   }
-  // Payload: everything the sender put in, minus ids that only the room may assign (XEP-0359 §3).
+  // Payload: everything the sender put in, minus ids that only the room may assign (XEP-0359: a stanza-id "by" the room is the room's alone).
   const payload = stanza.children.filter((c): c is Element => typeof c !== 'string'
     && !(c.name === 'stanza-id' && c.attrs.xmlns === NS.sid && c.attrs.by === room.jid));
   const stanzaId = ctx.nextId();
