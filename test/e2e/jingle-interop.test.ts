@@ -115,7 +115,9 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
     const dialog = page.getByRole('dialog', { name: 'Incoming call' });
     await dialog.getByText('Incoming video call').waitFor();
     const proceed = waitFor(romeo, 'proceed', (el) => jmi(el, 'proceed'));
-    await dialog.getByRole('button', { name: 'Accept' }).click();
+    // the incoming-call dialog takes the focus: Enter answers, no mouse needed
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Accept');
+    await page.keyboard.press('Enter');
     const p = await proceed;
     assert.equal(p.attrs.type, 'chat');
     assert.equal(p.getChild('proceed', NS_JMI)!.attrs.id, sid);
@@ -168,6 +170,24 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
     assert.equal(f.getChild('finish', NS_JMI)!.attrs.id, sid);
     assert.ok(f.getChild('finish', NS_JMI)!.getChild('reason', NS_JINGLE)?.getChild('success'));
     await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('denies a contact request: the requester is told (RFC 6121 §3.2)', async () => {
+    await srv.users.add('mallory@localhost', 'mallory-pass');
+    const mallory = xmppClient({ service: `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, domain: 'localhost', username: 'mallory', password: 'mallory-pass' });
+    mallory.on('error', () => undefined);
+    mallory.reconnect.stop();
+    await mallory.start();
+    await mallory.send(xml('presence')); // an available resource: subscription answers go to those (RFC 6121 §3.2.3)
+    try {
+      const answer = waitFor(mallory, 'unsubscribed', (el) => el.is('presence') && el.attrs.type === 'unsubscribed');
+      await mallory.send(xml('presence', { to: 'alice@localhost', type: 'subscribe' }));
+      await page.getByRole('button', { name: 'Deny mallory@localhost' }).click();
+      assert.equal((await answer).attrs.from, 'alice@localhost');
+      await page.getByRole('list', { name: 'Contact requests' }).waitFor({ state: 'detached' });
+    } finally {
+      await mallory.stop().catch(() => undefined);
+    }
   });
 
   it('does not ring for a proposal that waited in offline storage, and lists it as missed', async () => {
