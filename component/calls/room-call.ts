@@ -12,6 +12,7 @@ import {
 } from './jingle-sdp.js';
 import { MediaPeer, type IncomingSource } from './media-peer.js';
 import { Participant } from './participant.js';
+import { completeAnswer } from './answer.js';
 
 const RTP_INFO = 'urn:xmpp:jingle:apps:rtp:info:1';
 
@@ -164,19 +165,7 @@ export class RoomCall {
     q.pending = undefined;
     if (answer !== 'rejected') for (const c of answer) q.accepted.set(c.name, c);
     const transport = (answer !== 'rejected' ? answer[0]?.transport : undefined) ?? [...q.accepted.values()][0]?.transport ?? q.own[0]?.transport;
-    const answerTransport = transport ? { ...transport, candidates: [] } : undefined;
-    const fixSetup = (t: typeof answerTransport): typeof answerTransport => {
-      const fps = (t as { fingerprints?: Array<{ setup?: string }> } | undefined)?.fingerprints;
-      // An answer cannot keep "actpass"; the participant is the DTLS server of this association.
-      return fps ? { ...t!, fingerprints: fps.map((f) => ({ ...f, setup: f.setup === 'actpass' ? 'passive' : f.setup })) } as typeof t : t;
-    };
-    const contents: JingleContent[] = pending.offered.contents.map((offered) => {
-      const own = q.own.find((c) => c.name === offered.name);
-      if (own) return { ...own, senders: own.senders === 'responder' ? 'none' : 'initiator', transport: fixSetup(answerTransport) };
-      const acc = q.accepted.get(offered.name);
-      if (acc) return { ...acc, transport: fixSetup(answerTransport) };
-      return { ...offered, creator: 'responder', senders: 'none', transport: fixSetup(answerTransport) };
-    });
+    const contents = completeAnswer({ offered: pending.offered.contents, own: q.own, accepted: q.accepted, transport });
     await q.peer.applyAnswer(jingleToSdp(contents, pending.offered.groups, 'initiator'));
     if (answer === 'rejected') {
       for (const e of pending.entries) q.declined.add(e.source);
