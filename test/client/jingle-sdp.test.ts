@@ -86,6 +86,11 @@ describe('Jingle to SDP', () => {
       assert.ok(ssrcLines.some((x) => x.startsWith('a=ssrc:1150393410 cname:')));
     });
 
+    it('takes the stream and track ids from the XEP-0339 msid parameter', () => {
+      assert.ok(l.includes('a=msid:my-media-stream my-audio-track'), sdp);
+      assert.ok(l.includes('a=msid:my-media-stream my-video-track'));
+    });
+
     it('keeps the audio SSRC and the DTLS role', () => {
       assert.ok(l.includes('a=ssrc:2930542233 cname:sE1L8cBB3bSp5a6k'), sdp);
       assert.ok(l.includes('a=setup:actpass'));
@@ -123,6 +128,8 @@ describe('SDP to Jingle (a real Chromium offer)', () => {
     assert.deepEqual(app.sourceGroups[0], { semantics: 'FID', sources: [primary[1], primary[2]] });
     assert.deepEqual(app.sources.map((s) => s.ssrc), [primary[1], primary[2]]);
     assert.ok(app.sources[1]!.parameters.cname, 'the RTX source carries the cname');
+    const msid = /a=ssrc:\d+ msid:(\S+ \S+)/.exec(sdp.slice(sdp.indexOf('m=video')))![1];
+    for (const src of app.sources) assert.equal(src.parameters.msid, msid, 'XEP-0339 msid parameter on every source');
   });
 
   it('survives the trip back to SDP with the same primary/RTX pairing', () => {

@@ -39,6 +39,11 @@ export function normalizeRemoteJingle(jingle: Jingle): Jingle {
     for (const codec of app.codecs ?? []) {
       if (!codec.clockRate) codec.clockRate = STATIC_CLOCK[codec.id] ?? (app.media === 'video' ? 90000 : 8000);
     }
+    // XEP-0339 §3.2 msid parameter → the SDP a=msid StanzaJS writes from <stream/>
+    if (!app.streams?.length) {
+      const msid = app.sources?.find((src) => src.parameters?.msid)?.parameters.msid?.split(' ');
+      if (msid?.[0]) app.streams = [{ id: msid[0], ...(msid[1] ? { track: msid[1] } : {}) }];
+    }
     if (app.ssrc || !app.sources?.length) continue;
     const fid = app.sourceGroups?.find((g) => g.semantics === 'FID' && g.sources.length >= 2);
     const primary = fid ? fid.sources[0]! : app.sources[0]!.ssrc;
@@ -51,11 +56,18 @@ export function normalizeRemoteJingle(jingle: Jingle): Jingle {
   return jingle;
 }
 
-/** Declares every SSRC named in a group as a <source/> (outgoing), primary first. */
+/**
+ * Declares every SSRC named in a group as a <source/> (outgoing), primary first, and gives each
+ * source the msid parameter (XEP-0339 §3.2) that clients without StanzaJS's <stream/> read.
+ */
 export function normalizeLocalJingle(jingle: Jingle): Jingle {
   for (const content of jingle.contents ?? []) {
     const app = rtp(content);
-    if (!app?.sourceGroups?.length) continue;
+    if (!app) continue;
+    const stream = app.streams?.[0];
+    const msid = stream ? `${stream.id}${stream.track ? ` ${stream.track}` : ''}` : undefined;
+    if (msid) for (const src of app.sources ?? []) src.parameters = { ...src.parameters, msid: src.parameters?.msid ?? msid };
+    if (!app.sourceGroups?.length) continue;
     app.sources = app.sources ?? [];
     const template = app.sources[0];
     for (const group of app.sourceGroups) {
