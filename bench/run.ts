@@ -188,10 +188,20 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    for (const name of args.servers) results.push(await benchOne(name, args, root));
+    for (const name of args.servers) {
+      results.push(await benchOne(name, args, root));
+      save(args, results); // a later crash keeps what was measured
+    }
   } finally {
     if (!args.keep) rmSync(root, { recursive: true, force: true });
   }
+  const { t, out } = save(args, results);
+  process.stdout.write(`\n${renderTerminal(t)}\n\n`);
+  for (const f of out.failures) process.stdout.write(`FAILED ${f}\n`);
+  process.stdout.write(`${args.scale.name} run in ${out.seconds.toFixed(0)} s on ${out.machine.cores} × ${out.machine.cpu}; bench/results/latest.json\n`);
+}
+
+function save(args: Args, results: ServerResult[]) {
   const sessionsTarget = args.scale.idle[args.scale.idle.length - 1];
   const t = table(results, sessionsTarget);
   const out = {
@@ -210,9 +220,7 @@ async function main(): Promise<void> {
   writeFileSync(join(HERE, 'results/latest.json'), json);
   writeFileSync(join(HERE, `results/${args.scale.name}.json`), json);
   writeFileSync(join(HERE, `results/${args.scale.name}.md`), `${renderMarkdown(t)}\n`);
-  process.stdout.write(`\n${renderTerminal(t)}\n\n`);
-  for (const f of out.failures) process.stdout.write(`FAILED ${f}\n`);
-  process.stdout.write(`${args.scale.name} run in ${out.seconds.toFixed(0)} s on ${out.machine.cores} × ${out.machine.cpu}; bench/results/latest.json\n`);
+  return { t, out };
 }
 
 main().catch((e) => {
