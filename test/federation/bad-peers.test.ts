@@ -12,7 +12,7 @@ const DNS_PORT = 23055;
 const STREAM_ERR = 'urn:ietf:params:xml:ns:xmpp-streams';
 
 describe('federation: bad peers', function () {
-  this.timeout(30000);
+  this.timeout(60000);
   let one: TestServer;
   let two: TestServer;
   let fed: Federation;

@@ -16,7 +16,7 @@ const { component } = require('@xmpp/component') as {
 };
 
 describe('federation: two Carillon servers', function () {
-  this.timeout(30000);
+  this.timeout(60000);
   let one: TestServer;
   let two: TestServer;
   let alice: User;

@@ -28,7 +28,7 @@ function makeCa(dir: string, domains: string[]): { ca: string; files: Record<str
 }
 
 describe('federation: certificates, SASL EXTERNAL and requireValidCertificates', function () {
-  this.timeout(30000);
+  this.timeout(60000);
   let dir: string;
   let one: TestServer;
   let two: TestServer;

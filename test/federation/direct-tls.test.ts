@@ -8,7 +8,7 @@ import { startDns, type TestDns } from './dns-server.js';
 const DNS_PORT = 23057;
 
 describe('federation: direct TLS found by SRV (XEP-0368)', function () {
-  this.timeout(20000);
+  this.timeout(60000);
   let dns: TestDns;
   let one: TestServer;
   let two: TestServer;

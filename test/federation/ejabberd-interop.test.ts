@@ -9,7 +9,7 @@ const BASE = 23400;
 const DNS_PORT = 23056;
 
 describe('federation interop: Carillon and ejabberd 23.01', function () {
-  this.timeout(40000);
+  this.timeout(60000);
   let ejabberd: Ejabberd;
   let dns: TestDns;
   let carillon: TestServer;

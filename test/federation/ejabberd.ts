@@ -113,11 +113,24 @@ modules:
   execFileSync('chown', ['-R', 'ejabberd:ejabberd', dir]);
   const epmdWasRunning = await portOpen(4369);
   const ctl = (...args: string[]) => run('ejabberdctl', ['--config-dir', dir, '--logs', join(dir, 'logs'), '--spool', join(dir, 'spool'), ...args], { timeout: 30000 });
-  const t0 = Date.now();
-  await ctl('start');
-  await ctl('started');
-  if (process.env.FED_TIMING) console.log('ejabberd started in', Date.now() - t0, 'ms');
-  const beam = Number(readFileSync(join(dir, 'ejabberd.pid'), 'utf8').trim()) || pidListening(c2sPort);
+  const beamPid = () => {
+    try {
+      return Number(readFileSync(join(dir, 'ejabberd.pid'), 'utf8').trim()) || undefined;
+    } catch {
+      return pidListening(c2sPort);
+    }
+  };
+  try {
+    await ctl('start');
+    await ctl('started');
+  } catch (e) {
+    // Whatever came up must not outlive the failed start.
+    const pid = beamPid();
+    if (pid) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const beam = beamPid();
   const epmd = epmdWasRunning ? undefined : pidListening(4369);
   return {
     domain,

@@ -4,7 +4,7 @@ import { startFederation, type Federation } from '../../federation/index.js';
 import { startServer, pinEachOther, User, xml, isMessageBody, type TestServer } from './helpers.js';
 
 describe('federation: idle streams', function () {
-  this.timeout(20000);
+  this.timeout(60000);
   let one: TestServer;
   let two: TestServer;
   let fed: Federation;

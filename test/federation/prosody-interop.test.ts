@@ -10,7 +10,7 @@ const BASE = 23000;
 const DNS_PORT = 23053;
 
 describe('federation interop: Carillon and Prosody 0.12', function () {
-  this.timeout(30000);
+  this.timeout(60000);
   let dns: TestDns;
   let prosody: Prosody;
   let carillon: TestServer;
