@@ -106,6 +106,8 @@ export class MediaPeer {
   /** Answer the participant's offer; our transceivers only receive until sources are added. */
   async answer(offerSdp: string): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    this.remoteSet = true;
+    for (const c of this.earlyCandidates.splice(0)) await this.pc.addIceCandidate(c).catch(() => undefined);
     for (const t of this.pc.getTransceivers()) t.setDirection('recvonly');
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     await this.gathered();
@@ -127,8 +129,12 @@ export class MediaPeer {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
   }
 
-  /** A trickled candidate (XEP-0176 transport-info). */
+  private remoteSet = false;
+  private earlyCandidates: Array<{ candidate: string; sdpMid: string }> = [];
+
+  /** A trickled candidate (XEP-0176 transport-info); kept until the offer is applied if it came first. */
   async addCandidate(candidate: string, mid: string): Promise<void> {
+    if (!this.remoteSet) { this.earlyCandidates.push({ candidate, sdpMid: mid }); return; }
     await this.pc.addIceCandidate({ candidate, sdpMid: mid });
   }
 

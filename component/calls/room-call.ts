@@ -79,25 +79,32 @@ export class RoomCall {
       }
     }
     if (existing) this.remove(existing, 'success');
-    setImmediate(() => {
-      // XEP-0166 responder rules: acknowledge first, then refuse what cannot be used with a session-terminate.
-      if (bad) return this.terminate(from, j.sid, 'unsupported-applications');
-      if (badTransport) return this.terminate(from, j.sid, 'unsupported-transports');
-      if (noDtls) return this.terminate(from, j.sid, 'security-error', 'DTLS-SRTP (XEP-0320) is required');
-      void this.accept(from, nick, j, offerSdp);
-    });
-    return iqResult(iq);
-  }
-
-  private async accept(from: string, nick: string, j: Jingle, offerSdp: string): Promise<void> {
+    if (bad || badTransport || noDtls) {
+      setImmediate(() => {
+        // XEP-0166 responder rules: acknowledge first, then refuse what cannot be used with a session-terminate.
+        if (bad) return this.terminate(from, j.sid, 'unsupported-applications');
+        if (badTransport) return this.terminate(from, j.sid, 'unsupported-transports');
+        return this.terminate(from, j.sid, 'security-error', 'DTLS-SRTP (XEP-0320) is required');
+      });
+      return iqResult(iq);
+    }
+    // Known from now on, so that trickled candidates (transport-info) right behind are not refused.
     const peer = new MediaPeer(this.media);
     const p = new Participant(from, nick, j.sid, peer);
-    p.own = j.contents ?? [];
+    p.own = contents;
     this.participants.set(from, p);
     peer.onSource = (s) => this.sourceAdded(p, s);
     peer.onGone = (why) => { this.ctx.log.info({ room: this.room.jid, nick: p.nick, why }, 'call participant vanished'); this.remove(p, 'connectivity-error'); };
+    setImmediate(() => void this.accept(p, j, offerSdp));
+    return iqResult(iq);
+  }
+
+  private async accept(p: Participant, j: Jingle, offerSdp: string): Promise<void> {
+    const { peer, jid: from } = p;
+    if (p.closed) return;
     try {
       const answer = await peer.answer(offerSdp);
+      if (p.closed) return;
       const { contents, groups } = sdpToJingle(answer, 'responder');
       rewriteCandidates(contents, this.media);
       const accept = jingleElement({ action: 'session-accept', sid: j.sid, responder: this.room.jid as never, contents, groups } as Jingle);

@@ -94,6 +94,8 @@ export class CallParticipant {
   terminated?: string;
   /** Refuse what the room adds (content-reject) instead of accepting it. */
   rejectAdds = false;
+  /** Send candidates in transport-info right behind session-initiate (XEP-0176 trickle) instead of inside it. */
+  trickle = false;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(readonly user: User, readonly room: string, readonly peer: PeerAdapter) {
@@ -162,9 +164,25 @@ export class CallParticipant {
       const t = c.transport as { candidates?: Array<{ ip: string }> };
       if (t.candidates) t.candidates = t.candidates.filter((cand) => cand.ip === '127.0.0.1');
     }
-    return this.user.iq('set', this.room, jingleElement({
+    const trickled = this.trickle ? contents.map((c) => {
+      const t = c.transport as { candidates?: unknown[] };
+      const cands = t.candidates ?? [];
+      t.candidates = [];
+      return { name: c.name, cands };
+    }) : [];
+    const initiated = this.user.iq('set', this.room, jingleElement({
       action: 'session-initiate', sid: this.sid, initiator: this.user.jid as never, contents, groups,
     } as Jingle));
+    // Like a browser client: candidates follow at once, without waiting for the acknowledgement.
+    const infos = trickled.filter((t) => t.cands.length > 0).map((t) => {
+      const content = contents.find((c) => c.name === t.name)!;
+      return this.user.iq('set', this.room, jingleElement({ action: 'transport-info', sid: this.sid, contents: [{
+        creator: 'initiator', name: t.name, transport: { ...(content.transport as object), candidates: t.cands } as never,
+      }] } as Jingle));
+    });
+    const res = await initiated;
+    for (const r of await Promise.all(infos)) if (r.attrs.type !== 'result') this.events.push(`transport-info refused: ${r.toString()}`);
+    return res;
   }
 
   /** Inbound RTP packets per forwarded source, keyed "owner kind" (matched by the SSRC the room announced). */
