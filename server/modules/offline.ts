@@ -2,8 +2,18 @@
 // available presence with a XEP-0203 delay stamp.
 import { StanzaError } from '../xmpp/errors.js';
 import { NS } from '../xmpp/namespaces.js';
-import { childNs, parseXml, withAttrs, x } from '../xmpp/xml.js';
+import { childNs, parseXml, withAttrs, x, type Element } from '../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
+
+function onlyChatStates(stanza: Element): boolean {
+  let any = false;
+  for (const c of stanza.children) {
+    if (typeof c === 'string') continue;
+    if (c.attrs.xmlns !== NS.CHATSTATES) return false;
+    any = true;
+  }
+  return any;
+}
 
 export function registerOffline(server: XmppServer): void {
   const max = server.config.limits.offlineMessages;
@@ -13,6 +23,8 @@ export function registerOffline(server: XmppServer): void {
     const type = stanza.attrs.type ?? 'normal';
     if (type !== 'normal' && type !== 'chat') return;
     if (childNs(stanza, NS.HINTS, 'no-store')) return; // XEP-0334
+    // XEP-0085 §5.5: a bare chat state notification is not worth keeping for later.
+    if (!childNs(stanza, NS.HINTS, 'store') && onlyChatStates(stanza)) return;
     const stamped = withAttrs(stanza, {});
     stamped.children = [...stanza.children, x('delay', { xmlns: NS.DELAY, from: server.domain, stamp: new Date().toISOString() }, 'Offline storage')];
     if (max === 0 || !server.storage.offline.push(to.local, stamped.toString(), max)) {

@@ -23,6 +23,7 @@ export const NS = {
   CARBONS: 'urn:xmpp:carbons:2',
   FORWARD: 'urn:xmpp:forward:0',
   HINTS: 'urn:xmpp:hints',
+  CHATSTATES: 'http://jabber.org/protocol/chatstates',
   DATA: 'jabber:x:data',
   PRIVATE: 'jabber:iq:private',
   DIALBACK: 'jabber:server:dialback',

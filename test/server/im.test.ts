@@ -149,6 +149,7 @@ describe('IM and presence (RFC 6121)', function () {
   it('stores messages for offline users and delivers them with a XEP-0203 delay at next presence', async () => {
     const romeo = await login('romeo');
     await romeo.send(xml('message', { to: 'nurse@example.com', type: 'chat' }, xml('body', {}, 'Commend me to thy lady')));
+    await romeo.send(xml('message', { to: 'nurse@example.com', type: 'chat' }, xml('composing', { xmlns: 'http://jabber.org/protocol/chatstates' })));
     await romeo.send(xml('message', { to: 'nurse@example.com/gone', type: 'normal' }, xml('body', {}, 'second')));
     await new Promise((r) => setTimeout(r, 200));
     const nurse = await login('nurse', { sendPresence: false });
