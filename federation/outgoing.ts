@@ -27,6 +27,7 @@ export class OutgoingStream {
   private stream?: XmppStream;
   private streamId = '';
   private headerAttrs: Record<string, string> = {};
+  private lastFeatures?: Element;
   private queue: Element[] = [];
   private verifies = new Map<string, PendingVerify>();
   private triedExternal = false;
@@ -220,6 +221,7 @@ export class OutgoingStream {
       return;
     }
     if (this.state !== 'auth') return;
+    this.lastFeatures = features;
     if (!this.certValid && this.ctx.requireValidCertificates) {
       return this.fail('remote-server-not-found', `the certificate of ${this.to} is not valid for it`);
     }
@@ -253,7 +255,7 @@ export class OutgoingStream {
     if (el.name === 'failure') {
       this.ctx.log.debug({ from: this.from, to: this.to }, 's2s SASL EXTERNAL refused, trying dialback');
       // Still within the features we were offered: dialback if they listed it.
-      this.startDialback();
+      this.startDialback(this.lastFeatures);
     }
   }
 
