@@ -106,6 +106,7 @@ function InCall({ app, call, name }: { app: App; call: CallView; name: string })
           <div class="call-who">
             <Avatar name={name} />
             <h2>{name}</h2>
+            <small>{video ? 'Video call' : 'Audio call'}</small>
             {status}
             {call.remote && <Video stream={call.remote} label="Remote video" class="remote hidden-media" />}
           </div>

@@ -58,6 +58,17 @@ async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolea
   return last;
 }
 
+async function inboundAudioBytes(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const app = (globalThis as unknown as { carillon: { calls?: { stats(): Promise<RTCStatsReport | undefined> } } }).carillon;
+    let bytes = 0;
+    (await app.calls?.stats())?.forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') bytes += r.bytesReceived ?? 0;
+    });
+    return bytes;
+  });
+}
+
 /** Frames decoding and flowing: the check the call test makes on both sides. */
 async function assertRemoteVideoPlays(page: Page, who: string): Promise<void> {
   const first = await until(`${who}'s remote video`, () => remoteVideo(page), (v) => v.width > 0 && v.frames > 0 && v.time > 0);
@@ -232,6 +243,22 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       for (const p of [alice, bob]) await p.getByRole('button', { name: 'Close' }).click();
       assert.equal(await alice.locator('video').count(), 0, 'no video element left after the call');
       await alice.getByRole('log', { name: 'Messages' }).getByText(/Video call · \d+:\d\d/).waitFor();
+    });
+
+    it('holds an audio call: sound flows both ways, the callee hangs up', async () => {
+      await alice.getByRole('button', { name: 'Audio call' }).click();
+      await bob.getByRole('dialog', { name: 'Incoming call' }).getByRole('button', { name: 'Accept' }).click();
+      for (const [who, p] of [['alice', alice], ['bob', bob]] as const) {
+        await p.getByRole('timer', { name: 'Call duration' }).waitFor();
+        const first = await until(`${who}'s incoming audio`, () => inboundAudioBytes(p), (b) => b > 0);
+        await until(`${who}'s audio to keep flowing`, () => inboundAudioBytes(p), (b) => b > first);
+      }
+      assert.equal(await alice.getByRole('button', { name: 'Camera off' }).count(), 0, 'no camera control in an audio call');
+      await shot(alice, 'in-call-audio');
+      await bob.getByRole('button', { name: 'Hang up' }).click();
+      for (const p of [alice, bob]) await p.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
+      for (const p of [alice, bob]) await p.getByRole('button', { name: 'Close' }).click();
+      await alice.getByRole('log', { name: 'Messages' }).getByText(/Audio call · \d+:\d\d/).waitFor();
     });
 
     it('declining a call tells the caller', async () => {
