@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline';
 import { loadConfig, ConfigError, type CarillonConfig } from './config.js';
 import { createLogger } from './log.js';
-import { startCarillon, type Extension } from './index.js';
+import { startCarillon } from './index.js';
 import { openSqliteStorage } from './storage/sqlite.js';
 import { createAccount } from './modules/register.js';
 import { deriveCredentials } from './sasl/credentials.js';
@@ -140,8 +140,7 @@ async function start(args: string[]): Promise<number> {
   const config = loadConfig(file);
   const log = createLogger(config.log.level);
   log.info({ domain: config.domain, data: config.dataDir }, `Carillon ${VERSION} starting`);
-  const extensions: Extension[] = [];
-  const carillon = await startCarillon(config, { logger: log, extensions });
+  const carillon = await startCarillon(config, { logger: log });
   const p = carillon.ports;
   const host = config.listen === '0.0.0.0' || config.listen === '::' ? 'localhost' : config.listen;
   if (p.http !== null) log.info(`web client:   http://${host}:${p.http}/  (WebSocket ws://${host}:${p.http}/xmpp-websocket)`);

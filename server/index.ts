@@ -46,10 +46,7 @@ export interface Carillon {
   close(): Promise<void>;
 }
 
-/** An optional part started with the server (federation/, component/), given the running server. */
-export type Extension = (c: Carillon) => Promise<void>;
-
-export async function startCarillon(input: ConfigInput | CarillonConfig = {}, opts: { logger?: Logger; extensions?: Extension[] } = {}): Promise<Carillon> {
+export async function startCarillon(input: ConfigInput | CarillonConfig = {}, opts: { logger?: Logger } = {}): Promise<Carillon> {
   const config = resolveConfig({ log: { level: 'warn' }, ...input });
   const log = opts.logger ?? createLogger(config.log.level);
   // The call component attaches over the component port like any external one, with a secret made for this run.
@@ -169,6 +166,5 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
       throw err;
     }
   }
-  for (const ext of opts.extensions ?? []) await ext(handle);
   return handle;
 }
