@@ -118,3 +118,36 @@ describe('in-process start with Carillon (call.enabled)', function () {
     }
   });
 });
+
+describe('reattaching after the server restarts', function () {
+  this.timeout(30000);
+  it('reconnects to the component port and serves again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carillon-reattach-'));
+    const start = () => startCarillon({
+      domain: 'localhost', dataDir: dir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null },
+      c2s: { port: 0 }, s2s: { port: null }, components: { port: 21050, secrets: { 'call.localhost': 'secret' } },
+      call: { enabled: false }, log: { level: 'silent' },
+    });
+    const { startCallComponent } = await import('../../component/index.js');
+    let srv = await start();
+    const component = await startCallComponent({ service: 'xmpp://127.0.0.1:21050', domain: 'call.localhost', secret: 'secret' });
+    try {
+      await srv.users.add('alice@localhost', 'pw');
+      await srv.close();
+      srv = await start();
+      const alice = await User.connect(`ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, 'localhost', 'alice', 'pw');
+      let pong;
+      for (let i = 0; i < 100; i++) {
+        pong = await alice.iq('get', 'call.localhost', xml('ping', { xmlns: 'urn:xmpp:ping' }));
+        if (pong.attrs.type === 'result') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(pong!.attrs.type, 'result');
+      await alice.stop();
+    } finally {
+      await component.stop();
+      await srv.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
