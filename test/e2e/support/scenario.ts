@@ -106,7 +106,8 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       await server.addUser('bob', 'bob-pass-2');
       browser = await launchChromium();
       ctxA = await browser.newContext({ viewport: { width: 1200, height: 760 } });
-      ctxB = await browser.newContext({ viewport: { width: 360, height: 720 }, isMobile: true, hasTouch: true });
+      // bob: a 360 px phone in dark mode, so the screenshots cover both layouts and both themes
+      ctxB = await browser.newContext({ viewport: { width: 360, height: 720 }, isMobile: true, hasTouch: true, colorScheme: 'dark' });
       // fail within the mocha timeout, with playwright's message rather than mocha's
       for (const c of [ctxA, ctxB]) c.setDefaultTimeout(15_000);
       alice = await ctxA.newPage();
