@@ -76,6 +76,8 @@ export class User {
     const u = new User(xmpp);
     xmpp.on('error', () => {});
     xmpp.reconnect.stop();
+    // The library waits 2 s per step by default; a loaded test machine can take longer to negotiate TLS.
+    (xmpp as unknown as { timeout: number }).timeout = 15000;
     xmpp.on('stanza', (el: Element) => {
       const i = u.waiters.findIndex((w) => w.pred(el));
       if (i >= 0) u.waiters.splice(i, 1)[0]!.resolve(el);
