@@ -92,6 +92,18 @@ describe('federation: two Carillon servers', function () {
     assert.equal(p.getChildText('status'), 'lunch');
   });
 
+  it("answers a probe across: a new session of alice learns bob's presence (RFC 6121 §4.3)", async () => {
+    const tablet = await User.connect(one.ports.c2s!, 'one.test', 'alice', 'pw-alice', 'tablet');
+    try {
+      await tablet.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })));
+      await tablet.send(xml('presence'));
+      const p = await tablet.waitFor(isPresence('bob@two.test/phone', undefined), 8000, "bob's presence after the probe");
+      assert.equal(p.getChildText('show'), 'away');
+    } finally {
+      await tablet.stop();
+    }
+  });
+
   it('answers IQs across: ping the remote server, a remote vCard, disco of a remote account', async () => {
     const pong = await alice.iq(xml('iq', { type: 'get', to: 'two.test' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
     assert.equal(pong.attrs.type, 'result');
