@@ -13,6 +13,8 @@ import { certificateMatches } from './certificates.js';
 import { readDialback, resultAnswer, verifyAnswer, type DialbackElement } from './dialback.js';
 import type { FederationContext } from './context.js';
 
+const MAX_PENDING_CHECKS = 16;
+
 export class IncomingStream {
   readonly stream: XmppStream;
   private secure: boolean;
@@ -145,6 +147,8 @@ export class IncomingStream {
     // XEP-0344 §2.4: a certificate valid for the domain is proof enough, no need to dial back.
     if (this.peerCertValidFor(remote.domain)) return this.accept(pair, db, 'certificate');
     if (this.ctx.requireValidCertificates) return this.stream.send(resultAnswer(db.to, db.from, 'error', 'not-authorized'));
+    // Each check makes us connect somewhere: a peer does not get to make us dial without limit.
+    if (this.pending.size >= MAX_PENDING_CHECKS) return this.close(new StreamError('policy-violation', 'too many dialback requests at once'));
     this.pending.add(pair);
     const outcome = await this.ctx.verify(db.to, remote.domain, this.stream.id, db.key);
     this.pending.delete(pair);

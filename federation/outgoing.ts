@@ -14,6 +14,9 @@ import { readDialback, resultRequest, verifyRequest } from './dialback.js';
 import type { FederationContext, VerifyOutcome } from './context.js';
 import { addressesOf, NoSuchServiceError, resolveServer, type Endpoint } from './resolve.js';
 
+/** Stanzas held while a stream comes up; more bounce rather than grow memory without bound. */
+const MAX_QUEUE = 10000;
+
 type State = 'connecting' | 'tls' | 'auth' | 'dialback' | 'ready' | 'closed';
 
 interface PendingVerify {
@@ -73,6 +76,7 @@ export class OutgoingStream {
   send(stanza: Element): void {
     if (this.state === 'closed') return this.bounce(stanza);
     if (this.state !== 'ready') {
+      if (this.queue.length >= MAX_QUEUE) return this.ctx.server.bounce(stanza, new StanzaError('resource-constraint', `too many stanzas waiting for ${this.to}`));
       this.queue.push(stanza);
       return;
     }

@@ -117,6 +117,16 @@ describe('federation: bad peers', function () {
     peer.destroy();
   });
 
+  it('closes a stream that asks for too many dialback checks at once', async () => {
+    const names = Array.from({ length: 17 }, (_, i) => `flood${i}.test`);
+    for (const d of names) one.config.s2s.hosts[d] = `127.0.0.1:${silent.port}`;
+    const peer = await RawPeer.open(one.ports.s2s!, 'flood0.test', 'one.test');
+    for (const d of names) peer.send(`<db:result from='${d}' to='one.test'>${'2'.repeat(64)}</db:result>`);
+    const err = await peer.waitFor((el) => el.name === 'stream:error');
+    assert.ok(err.getChild('policy-violation', STREAM_ERR), err.toString());
+    await goodStreamWorks();
+  });
+
   it('bounces stanzas for a peer that accepts connections but never speaks (remote-server-timeout)', async () => {
     await alice.send(xml('message', { to: 'nobody@silent.test', type: 'chat', id: 's1' }, xml('body', {}, 'one')));
     await alice.send(xml('iq', { to: 'nobody@silent.test', type: 'get', id: 's2' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
