@@ -18,11 +18,14 @@ function Banner({ app }: { app: AppModel }): JSX.Element | null {
 export function App({ app }: { app: AppModel }): JSX.Element {
   const me = useStore(app.me);
   const chat = useStore(app.chat);
+  const call = useStore(app.call);
+  // behind a call screen nothing can be focused or read (the dialog is modal)
+  const covered = call.phase !== 'idle';
   if (!me) return <SignIn app={app} />;
   const open = chat.open;
   return (
     <div class={`shell ${open ? 'has-open' : ''}`}>
-      <aside class="sidebar">
+      <aside class="sidebar" inert={covered}>
         <header class="me">
           <Avatar name={me.split('@')[0] ?? me} presence="available" />
           <div class="grow">
@@ -33,7 +36,7 @@ export function App({ app }: { app: AppModel }): JSX.Element {
         </header>
         <Contacts app={app} onOpen={(jid) => app.messages?.open(jid)} />
       </aside>
-      <main class="main">
+      <main class="main" inert={covered}>
         {open
           ? <Chat app={app} peer={open} onBack={() => app.messages?.open(undefined)} />
           : <div class="placeholder muted"><p>Choose a contact to chat or call.</p></div>}
