@@ -29,16 +29,19 @@ describe('web client over HTTPS from another machine', function () {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('is a secure context with media devices, and signs in over wss://', async () => {
+  it('is a secure context with media devices, and signs in over wss:// (keyboard only)', async () => {
     const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
     const sockets: string[] = [];
     page.on('websocket', (ws) => sockets.push(ws.url()));
     await page.goto(`https://carillon.test:${srv.ports.https}/`);
     assert.equal(await page.evaluate(() => window.isSecureContext), true);
     assert.equal(await page.evaluate(async () => (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks().length), 1);
-    await page.getByLabel('Address').fill('alice@carillon.test');
-    await page.getByLabel('Password').fill('alice-pass');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // keyboard only: the address field, Tab to the password, Enter submits
+    await page.getByLabel('Address').focus();
+    await page.keyboard.type('alice@carillon.test');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('alice-pass');
+    await page.keyboard.press('Enter');
     await page.getByRole('region', { name: 'Contacts' }).waitFor({ timeout: 15_000 });
     assert.deepEqual(sockets, [`wss://carillon.test:${srv.ports.https}/xmpp-websocket`]);
   });
