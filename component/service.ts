@@ -2,7 +2,7 @@
 // addresses — the service domain, a room, or an occupant — and answers unknown requests with
 // service-unavailable in one place (RFC 6120 §8.4).
 import { randomBytes } from 'node:crypto';
-import { NS, StanzaError, errorReply, iqResult, x, type Element } from './xml.js';
+import { NS, StanzaError, clone, errorReply, iqResult, x, type Element } from './xml.js';
 import { parseJid } from './jid.js';
 import type { Logger, MucContext } from './muc/context.js';
 import { Room, type Occupant } from './muc/room.js';
@@ -30,18 +30,25 @@ export interface ServiceOptions {
   log: Logger;
 }
 
+/** An IQ relayed from one occupant to another: the original id and addresses, and who must answer. */
+interface Relay { id: string; from: string; to: string; target: string; timer: NodeJS.Timeout }
+
 const SERVICE_FEATURES = [NS.discoInfo, NS.discoItems, NS.muc, NS.ping, NS.sid];
 
 export class CallService {
   /** Reject outstanding requests (on stop). */
   cancelRequests(): void {
     for (const [id, w] of this.pending) { clearTimeout(w.timer); w.reject(new Error('stopped')); this.pending.delete(id); }
+    for (const r of this.relayed.values()) clearTimeout(r.timer);
+    this.relayed.clear();
   }
 
   readonly rooms = new Map<string, Room>();
   readonly ctx: MucContext;
   calls?: CallHandler;
   private readonly pending = new Map<string, { resolve(el: Element): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  /** IQs relayed between occupants, by the id the room gave them. */
+  private readonly relayed = new Map<string, Relay>();
 
   constructor(private readonly opts: ServiceOptions) {
     for (const p of opts.store.load()) this.rooms.set(p.local.toLowerCase(), Room.fromPersisted(p, opts.domain));
@@ -89,6 +96,8 @@ export class CallService {
     if (!to || !from) return;
     const isIq = stanza.name === 'iq';
     if (isIq && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) {
+      const relay = this.relayed.get(stanza.attrs.id as string);
+      if (relay) return this.relayReply(stanza, relay);
       const waiter = this.pending.get(stanza.attrs.id as string);
       if (!waiter) return;
       this.pending.delete(stanza.attrs.id as string);
@@ -143,15 +152,31 @@ export class CallService {
 
   private toOccupant(room: Room, iq: Element, nick: string): void {
     const sender = room.occupantByJid(iq.attrs.from as string);
+    if (!sender) throw new StanzaError('modify', 'not-acceptable', 'Not joined under that nickname');
     // XEP-0410 self-ping: a joined client pinging its own occupant JID gets a result.
-    if (iq.getChild('ping', NS.ping) && iq.attrs.type === 'get') {
-      if (!sender || sender.nick !== nick) throw new StanzaError('modify', 'not-acceptable', 'Not joined under that nickname');
+    if (iq.getChild('ping', NS.ping) && iq.attrs.type === 'get' && sender.nick === nick) {
       this.ctx.send(iqResult(iq));
       return;
     }
-    if (!sender) throw new StanzaError('modify', 'not-acceptable', 'Not an occupant');
-    if (!room.occupants.has(nick)) throw new StanzaError('cancel', 'item-not-found', 'No such occupant');
-    throw new StanzaError('cancel', 'service-unavailable');
+    const target = room.occupants.get(nick);
+    if (!target) throw new StanzaError('cancel', 'item-not-found', 'No such occupant');
+    // XEP-0045: IQs to an occupant JID are relayed to one of its clients, replies come back the same way.
+    const id = this.ctx.nextId();
+    const timer = setTimeout(() => this.relayed.delete(id), 60000);
+    timer.unref();
+    this.relayed.set(id, { id: iq.attrs.id as string, from: iq.attrs.from as string, to: iq.attrs.to as string, target: target.jids[0], timer });
+    const copy = clone(iq);
+    Object.assign(copy.attrs, { from: room.occupantJid(sender.nick), to: target.jids[0], id });
+    this.ctx.send(copy);
+  }
+
+  private relayReply(reply: Element, relay: Relay): void {
+    if (reply.attrs.from !== relay.target) return;
+    this.relayed.delete(reply.attrs.id as string);
+    clearTimeout(relay.timer);
+    const copy = clone(reply);
+    Object.assign(copy.attrs, { from: relay.to, to: relay.from, id: relay.id });
+    this.ctx.send(copy);
   }
 
   private toService(stanza: Element): void {

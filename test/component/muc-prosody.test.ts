@@ -161,6 +161,17 @@ describe('rooms (XEP-0045) on Prosody', function () {
     assert.ok(features.includes(MUC) && features.includes('muc_temporary') && features.includes('muc_open'));
   });
 
+  it('relays IQs between occupants under their occupant JIDs, and the reply back', async () => {
+    const seen = users.alice.waitFor((el) => el.name === 'iq' && el.attrs.from === `${room}/Robert` && !!el.getChild('query', 'jabber:iq:version'));
+    const reply = await users.bob.iq('get', `${room}/Alice`, xml('query', { xmlns: 'jabber:iq:version' }));
+    const relayed = await seen;
+    assert.equal(relayed.attrs.to, users.alice.jid);
+    assert.equal(reply.attrs.from, `${room}/Alice`, 'the answer comes from the occupant JID, not the real JID');
+    assert.ok(reply.attrs.type === 'result' || reply.attrs.type === 'error');
+    const none = await users.bob.iq('get', `${room}/Nobody`, xml('query', { xmlns: 'jabber:iq:version' }));
+    assert.equal(errorCondition(none), 'item-not-found');
+  });
+
   it('the owner configures the room with a XEP-0004 form: persistent, members-only, max users', async () => {
     const form = await users.alice.iq('get', room, xml('query', { xmlns: MUC_OWNER }));
     const fields = form.getChild('query')!.getChild('x', 'jabber:x:data')!.getChildren('field').map((f) => f.attrs.var);
