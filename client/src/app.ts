@@ -73,6 +73,10 @@ export class App {
     this.contacts = bindRoster(conn.client, this.roster);
     this.messages = bindChat(conn.client, this.chat, () => document.visibilityState === 'visible');
     this.calls = bindCalls(conn.client, this.call, {
+      sharesPresence: (peer) => {
+        const sub = this.roster.value.contacts[peer]?.subscription;
+        return sub === 'from' || sub === 'both';
+      },
       onMissedWhileAway: (peer, media, at) => {
         const line = callSummary({ phase: 'ended', endReason: 'missed', peer, media, sid: `away-${at}` }, at);
         this.chat.set((s) => addMessage(s, peer, line, false));

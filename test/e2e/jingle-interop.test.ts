@@ -190,6 +190,32 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
     }
   });
 
+  it('answers a caller who does not see our presence with directed presence (XEP-0353 §3.3)', async () => {
+    await srv.users.add('tybalt@localhost', 'tybalt-pass');
+    const tybalt = xmppClient({ service: `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, domain: 'localhost', username: 'tybalt', password: 'tybalt-pass' });
+    tybalt.on('error', () => undefined);
+    tybalt.reconnect.stop();
+    await tybalt.start();
+    await tybalt.send(xml('presence'));
+    try {
+      await tybalt.send(xml('message', { to: 'alice@localhost', type: 'chat' },
+        xml('propose', { xmlns: NS_JMI, id: 'from-a-stranger' }, xml('description', { xmlns: NS_RTP, media: 'audio' })), xml('store', { xmlns: 'urn:xmpp:hints' })));
+      const presence = waitFor(tybalt, 'directed presence', (el) => el.is('presence') && !el.attrs.type && el.attrs.from === aliceFull);
+      const proceed = waitFor(tybalt, 'proceed', (el) => jmi(el, 'proceed'));
+      await page.getByRole('dialog', { name: 'Incoming call' }).getByRole('button', { name: 'Accept' }).click();
+      const p = await presence;
+      assert.ok(p.getChild('c', 'http://jabber.org/protocol/caps'), 'with caps');
+      await proceed;
+      // the caller gives up before starting the session
+      await tybalt.send(xml('message', { to: aliceFull, type: 'chat' },
+        xml('finish', { xmlns: NS_JMI, id: 'from-a-stranger' }, xml('reason', { xmlns: NS_JINGLE }, xml('cancel'))), xml('store', { xmlns: 'urn:xmpp:hints' })));
+      await page.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
+      await page.getByRole('button', { name: 'Close' }).click();
+    } finally {
+      await tybalt.stop().catch(() => undefined);
+    }
+  });
+
   it('does not ring for a proposal that waited in offline storage, and lists it as missed', async () => {
     const stamp = new Date(Date.now() - 10 * 60_000).toISOString();
     let rang = false;

@@ -42,6 +42,8 @@ function mediaOf(jm: JingleMessage): Media {
 export interface CallHooks {
   /** A proposal that arrived too late to ring (offline storage, archive). */
   onMissedWhileAway?: (peer: string, media: Media, at: number) => void;
+  /** Whether the peer already receives our presence (a roster subscription 'from' or 'both'). */
+  sharesPresence?: (peer: string) => boolean;
 }
 
 export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHooks = {}): CallActions {
@@ -85,6 +87,12 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
     try {
       switch (e.kind) {
         case 'send':
+          // XEP-0353 §3.1/§3.3: without a presence subscription, directed presence first, so
+          // the other side's server and client know this device before Jingle IQs reach it
+          if ((e.jm.type === 'propose' || e.jm.type === 'proceed') && !hooks.sharesPresence?.(bare(e.to))) {
+            const caps = client.disco.getCaps();
+            client.sendPresence({ to: e.to, ...(caps ? { legacyCapabilities: caps } : {}) });
+          }
           client.sendMessage(jmiMessage(e.to, e.jm));
           return;
         case 'tone':
