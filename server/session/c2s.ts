@@ -10,8 +10,12 @@ import type { Transport } from '../transport/transport.js';
 import { XmppStream } from './stream.js';
 import { SaslSession } from './sasl.js';
 import { randomBytes } from 'node:crypto';
+import { MAX_RESUME_SECONDS, MAX_UNACKED, NS_SM, ResumableSessions, StreamManagement, failed } from './stream-management.js';
+import type { StreamHandlers } from './stream.js';
+import { parseXml } from '../xmpp/xml.js';
 
-type State = 'tls' | 'sasl' | 'bind' | 'bound' | 'closed';
+/** 'hibernating': the connection dropped and the session waits to be resumed (XEP-0198). */
+type State = 'tls' | 'sasl' | 'bind' | 'bound' | 'hibernating' | 'closed';
 
 const NEGOTIATION_TIMEOUT_MS = 60_000;
 
@@ -19,8 +23,13 @@ const NEGOTIATION_TIMEOUT_MS = 60_000;
 export type PreAuthIqHandler = (session: C2sSession, stanza: Element) => void;
 export const preAuthIq = new Map<string, PreAuthIqHandler>();
 
+const resumable = new ResumableSessions<C2sSession>();
+
 export class C2sSession {
-  readonly stream: XmppStream;
+  stream: XmppStream;
+  /** XEP-0198 state, once the client enabled it. */
+  private sm?: StreamManagement;
+  private hibernation?: NodeJS.Timeout;
   private state: State;
   private sasl: SaslSession;
   /** The bound full JID. */
@@ -54,11 +63,15 @@ export class C2sSession {
       if (this.state !== 'bound') this.close(new StreamError('connection-timeout', 'stream negotiation took too long'));
     }, NEGOTIATION_TIMEOUT_MS);
     this.negotiationTimer.unref();
-    this.stream.start({
+    this.stream.start(this.handlers());
+  }
+
+  private handlers(): StreamHandlers {
+    return {
       open: (attrs) => this.onOpen(attrs),
       element: (el) => this.onElement(el),
-      closed: (err) => this.onClosed(err),
-    });
+      closed: (err, how) => this.onClosed(err, how),
+    };
   }
 
   get remoteAddress(): string {
@@ -66,15 +79,23 @@ export class C2sSession {
   }
 
   send(el: Element): void {
+    if (this.sm) return this.sendXml(el.toString());
     this.stream.send(el);
   }
 
   /** Sends an already serialized stanza (serialize once, fan out to many). */
   sendXml(xml: string): void {
+    const sm = this.sm;
+    if (!sm) return this.stream.sendRaw(xml, true);
+    const ask = sm.sent(xml);
+    if (sm.queue.length > MAX_UNACKED) return this.close(new StreamError('resource-constraint', 'too many unacknowledged stanzas'));
+    if (this.state !== 'bound') return; // hibernating: kept for resumption
     this.stream.sendRaw(xml, true);
+    if (ask) this.stream.send(sm.request());
   }
 
   close(error?: StreamError): void {
+    if (this.state === 'hibernating') return this.terminate();
     this.stream.close(error);
   }
 
@@ -104,6 +125,7 @@ export class C2sSession {
         break;
       case 'bind':
         f.cnode(x('bind', { xmlns: NS.BIND }));
+        f.cnode(x('sm', { xmlns: NS_SM }));
         // RFC 3921 session establishment, optional per draft-cridland-xmpp-session-01.
         f.cnode(x('session', { xmlns: NS.SESSION }, x('optional')));
         break;
@@ -159,6 +181,10 @@ export class C2sSession {
   }
 
   private negotiateBind(el: Element): void {
+    if (el.name === 'resume' && el.attrs.xmlns === NS_SM) return this.resume(el);
+    if (el.name === 'enable' && el.attrs.xmlns === NS_SM) {
+      return this.stream.send(failed('unexpected-request')); // §3: enable comes after binding
+    }
     const bind = el.name === 'iq' && el.attrs.type === 'set' ? childNs(el, NS.BIND, 'bind') : undefined;
     if (!bind) {
       if (el.name === 'iq' && (el.attrs.type === 'get' || el.attrs.type === 'set')) {
@@ -186,6 +212,8 @@ export class C2sSession {
   }
 
   private onStanza(el: Element): void {
+    if (el.attrs.xmlns === NS_SM) return this.onSmElement(el);
+    if (this.sm) this.sm.inbound++;
     if (el.name !== 'message' && el.name !== 'presence' && el.name !== 'iq') {
       return this.close(new StreamError('unsupported-stanza-type', `<${el.name}/> is not a stanza`));
     }
@@ -219,15 +247,93 @@ export class C2sSession {
     else if (stanza.attrs.type === undefined) this.directed.add(to);
   }
 
-  private onClosed(err?: StreamError): void {
-    if (this.state === 'closed') return;
-    const wasBound = this.state === 'bound';
+  /** XEP-0198 elements on a bound stream: enable (§3), ack requests and answers (§4). */
+  private onSmElement(el: Element): void {
+    switch (el.name) {
+      case 'enable': {
+        if (this.sm) return this.stream.send(failed('unexpected-request'));
+        const resume = el.attrs.resume === 'true' || el.attrs.resume === '1';
+        this.sm = new StreamManagement(resume);
+        if (resume) resumable.add(this.sm.id, this);
+        return this.stream.send(x('enabled', { xmlns: NS_SM, id: this.sm.id, resume: resume ? 'true' : undefined, max: resume ? MAX_RESUME_SECONDS : undefined }));
+      }
+      case 'r':
+        if (this.sm) this.stream.send(this.sm.answer());
+        return;
+      case 'a':
+        if (this.sm && !this.sm.ack(Number(el.attrs.h))) {
+          this.close(new StreamError('undefined-condition', 'acknowledged more stanzas than were sent'));
+        }
+        return;
+      default:
+        return this.close(new StreamError('unsupported-stanza-type', `<${el.name}/> is not a stanza`));
+    }
+  }
+
+  /** §5: a new stream takes over a hibernating (or not yet noticed dropped) session of the same account. */
+  private resume(el: Element): void {
+    const old = resumable.get(el.attrs.previd ?? '');
+    if (!old || old.user !== this.user || !old.sm || (old.state !== 'bound' && old.state !== 'hibernating')) {
+      return this.stream.send(failed('item-not-found'));
+    }
+    const h = Number(el.attrs.h);
+    if (!old.sm.ack(h)) return this.stream.send(failed('unexpected-request'));
+    clearTimeout(old.hibernation);
+    if (old.state === 'bound') old.stream.abandon();
+    // This session object gives its stream to the resumed one and ends here, unregistered.
+    clearTimeout(this.negotiationTimer);
+    this.state = 'closed';
+    old.stream = this.stream;
+    old.stream.rebind(old.handlers());
+    old.state = 'bound';
+    old.stream.send(x('resumed', { xmlns: NS_SM, h: old.sm.inbound, previd: old.sm.id }));
+    for (const xml of old.sm.queue) old.stream.sendRaw(xml, true);
+    if (old.sm.queue.length) old.stream.send(old.sm.request());
+    this.server.log.debug({ jid: old.jid?.full }, 'session resumed');
+  }
+
+  private onClosed(err: StreamError | undefined, how: 'closed' | 'dropped'): void {
+    if (this.state === 'closed' || this.state === 'hibernating') return;
+    if (err) this.server.log.debug({ ip: this.remoteAddress, jid: this.jid?.full, err: err.message }, 'stream closed with error');
+    if (this.state === 'bound' && how === 'dropped' && this.sm?.resumable) {
+      // §5: keep the session (and its presence) for a while; stanzas queue up for the resumed stream.
+      this.state = 'hibernating';
+      this.hibernation = setTimeout(() => this.terminate(true), MAX_RESUME_SECONDS * 1000);
+      this.hibernation.unref();
+      return;
+    }
+    this.terminate(how === 'dropped');
+  }
+
+  /**
+   * The session is over: unregister and tell the modules. When the connection was lost (not closed),
+   * messages the client never acknowledged are delivered again elsewhere. A client that closes its
+   * stream has read what we wrote before its close; some clients close without a final <a/>, and
+   * re-delivering then would only duplicate messages.
+   */
+  private terminate(lost = false): void {
+    const wasBound = this.state === 'bound' || this.state === 'hibernating';
     this.state = 'closed';
     clearTimeout(this.negotiationTimer);
-    if (err) this.server.log.debug({ ip: this.remoteAddress, jid: this.jid?.full, err: err.message }, 'stream closed with error');
-    if (wasBound) {
-      this.server.sessions.remove(this);
-      this.server.hooks.emit('session-closed', { session: this });
-    }
+    clearTimeout(this.hibernation);
+    if (this.sm) resumable.delete(this.sm.id);
+    if (!wasBound) return;
+    this.server.sessions.remove(this);
+    this.server.hooks.emit('session-closed', { session: this });
+    if (lost && this.sm?.queue.length) redeliver(this.server, this.jid!, this.sm.queue);
+  }
+}
+
+/**
+ * XEP-0198 §5: messages the client never acknowledged go to the account's other resources or to
+ * offline storage, as if they had been sent to the bare JID; carbons and errors are not repeated.
+ */
+function redeliver(server: XmppServer, jid: Jid, queue: string[]): void {
+  for (const xml of queue) {
+    const el = parseXml(xml);
+    const type = el.attrs.type ?? 'normal';
+    if (el.name !== 'message' || (type !== 'chat' && type !== 'normal')) continue;
+    if (childNs(el, NS.CARBONS)) continue;
+    server.deliverMessage(el, jid.toBare());
   }
 }

@@ -15,8 +15,11 @@ export interface StreamHandlers {
   open(attrs: Record<string, string>): void;
   /** A top-level element; stanzas arrive without their content namespace (see below). */
   element(el: Element): void;
-  /** The stream is gone (closed by either side, or the connection dropped). */
-  closed(error?: StreamError): void;
+  /**
+   * The stream is gone: 'closed' when either side ended it (with or without a stream error),
+   * 'dropped' when the connection went away without that (XEP-0198 may then resume the session).
+   */
+  closed(error: StreamError | undefined, how: 'closed' | 'dropped'): void;
 }
 
 export class XmppStream {
@@ -56,8 +59,13 @@ export class XmppStream {
     });
     this.transport.onClose(() => {
       this.closing = true;
-      this.fireClosed();
+      this.fireClosed(undefined, 'dropped');
     });
+  }
+
+  /** Hands the stream to other handlers (XEP-0198 resumption moves a stream to the resumed session). */
+  rebind(handlers: StreamHandlers): void {
+    this.handlers = handlers;
   }
 
   /** Expect a new stream header (after STARTTLS or SASL success). */
@@ -143,13 +151,20 @@ export class XmppStream {
     this.transport.send(this.transport.framing === 'frames' ? `<close xmlns="${NS.FRAMING}"/>` : '</stream:stream>');
     this.closing = true;
     this.transport.end();
-    this.fireClosed(error);
+    this.fireClosed(error, 'closed');
+  }
+
+  /** Ends the connection without a word and without telling the handlers (a resumed session's old stream). */
+  abandon(): void {
+    this.closing = true;
+    this.closedFired = true;
+    this.transport.end();
   }
 
   private closedFired = false;
-  private fireClosed(error?: StreamError): void {
+  private fireClosed(error: StreamError | undefined, how: 'closed' | 'dropped'): void {
     if (this.closedFired) return;
     this.closedFired = true;
-    this.handlers?.closed(error);
+    this.handlers?.closed(error, how);
   }
 }

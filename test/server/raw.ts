@@ -78,14 +78,19 @@ export class RawConnection {
     await this.waitFor(/<\/stream:features>/);
   }
 
-  /** Opens a stream, negotiates TLS and authenticates with PLAIN; resolves with the bound JID. */
-  async login(user: string, password: string, resource = 'raw'): Promise<string> {
+  /** Opens a stream, negotiates TLS and authenticates with PLAIN; `received` then holds the post-auth features. */
+  async authenticate(user: string, password: string): Promise<void> {
     await this.secure();
     this.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\u0000${user}\u0000${password}`).toString('base64')}</auth>`);
     await this.waitFor(/<success/);
     this.received = '';
     this.header();
     await this.waitFor(/<\/stream:features>/);
+  }
+
+  /** Opens a stream, negotiates TLS and authenticates with PLAIN; resolves with the bound JID. */
+  async login(user: string, password: string, resource = 'raw'): Promise<string> {
+    await this.authenticate(user, password);
     this.send(`<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`);
     const m = await this.waitFor(/<jid>([^<]+)<\/jid>/);
     this.received = '';
