@@ -116,6 +116,12 @@ describe('SDP to Jingle (a real Chromium offer)', () => {
     assert.match(xml, /<rtcp-mux\/>/);
   });
 
+  it('writes no codec parameter without a value (Conversations refuses those)', () => {
+    assert.ok(/a=fmtp:\d+ \d+\/\d+/.test(sdp), 'the fixture has a RED fmtp without key=value');
+    assert.doesNotMatch(xml, /<parameter name="[^"]*"\/>/);
+    assert.match(xml, /<parameter name="apt" value="96"\/>/);
+  });
+
   it('writes every namespace as a default xmlns, never as a prefix', () => {
     assert.doesNotMatch(xml, /xmlns:|<[a-z]+:/);
     assert.match(xml, /<rtcp-fb xmlns="urn:xmpp:jingle:apps:rtp:rtcp-fb:0" type="nack" subtype="pli"\/>/);

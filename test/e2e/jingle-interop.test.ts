@@ -252,6 +252,7 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
     const j = si.getChild('jingle', NS_JINGLE)!;
     assert.equal(j.attrs.sid, sid, 'the Jingle sid is the JMI id');
     assert.equal(j.attrs.initiator, pr.attrs.from, 'XEP-0166 §7.1 initiator');
+    assert.doesNotMatch(j.toString(), /<parameter name="[^"]*"\/>/, 'every codec parameter has a value (Conversations requires it)');
     assert.doesNotMatch(j.toString(), /xmlns:[a-z]+=|<[a-z]+:[a-z-]+/, 'no namespace prefixes');
     assert.deepEqual(j.getChild('group', 'urn:xmpp:jingle:apps:grouping:0')?.getChildren('content').map((c: El) => c.attrs.name), ['0', '1']);
     const video = j.getChildren('content').map((c: El) => c.getChild('description', NS_RTP)!).find((d: El) => d.attrs.media === 'video')!;

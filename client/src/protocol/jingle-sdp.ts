@@ -8,6 +8,9 @@
 //   on <description/>. StanzaJS builds `a=ssrc`/`a=ssrc-group` only from that attribute, so the
 //   primary SSRC is taken from the FID group (first listed is the primary, RFC 5576 §4.2), else
 //   from the first source.
+// - An fmtp without key=value pairs (Chromium's RED: `a=fmtp:63 111/111`) becomes a <parameter/>
+//   without a value, which Conversations' SDP writer rejects (the whole call fails); such
+//   parameters are left out, as Conversations itself does.
 // - In the other direction StanzaJS announces the RTX SSRC only inside the FID group; a group that
 //   names an SSRC without its own <source/> is refused by some libwebrtc-based parsers, so the RTX
 //   source is added with the primary's parameters. The primary always stays first: the order of
@@ -64,6 +67,11 @@ export function normalizeLocalJingle(jingle: Jingle): Jingle {
   for (const content of jingle.contents ?? []) {
     const app = rtp(content);
     if (!app) continue;
+    for (const codec of app.codecs ?? []) {
+      for (const [name, value] of Object.entries(codec.parameters ?? {})) {
+        if (value === undefined || value === '') delete codec.parameters![name];
+      }
+    }
     const stream = app.streams?.[0];
     const msid = stream ? `${stream.id}${stream.track ? ` ${stream.track}` : ''}` : undefined;
     if (msid) for (const src of app.sources ?? []) src.parameters = { ...src.parameters, msid: src.parameters?.msid ?? msid };
