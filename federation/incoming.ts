@@ -8,7 +8,6 @@ import { NS } from '../server/xmpp/namespaces.js';
 import { x, type Element } from '../server/xmpp/xml.js';
 import { XmppStream } from '../server/session/stream.js';
 import type { Transport } from '../server/transport/transport.js';
-import type { TcpTransport } from '../server/transport/tcp.js';
 import { certificateMatches } from './certificates.js';
 import { readDialback, resultAnswer, verifyAnswer, type DialbackElement } from './dialback.js';
 import type { FederationContext } from './context.js';
@@ -72,7 +71,7 @@ export class IncomingStream {
   }
 
   private peerCertValidFor(domain: string): boolean {
-    const t = this.stream.transport as TcpTransport;
+    const t = this.stream.transport;
     return this.secure && t.peerAuthorized === true && certificateMatches(t.peerCertificate?.(), domain);
   }
 

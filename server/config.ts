@@ -13,7 +13,7 @@ export interface CarillonConfig {
   https: { port: number | null };
   tls: { cert: string | null; key: string | null };
   c2s: { port: number | null; directTlsPort: number | null };
-  s2s: { port: number | null; hosts: Record<string, string>; requireValidCertificates: boolean; idleTimeout: number };
+  s2s: { port: number | null; directTlsPort: number | null; hosts: Record<string, string>; requireValidCertificates: boolean; idleTimeout: number };
   components: { port: number | null; secrets: Record<string, string> };
   registration: { open: boolean; throttle: number };
   limits: { maxStanzaBytes: number; offlineMessages: number };
@@ -134,6 +134,7 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
     c2s: { port: port('c2s.port', c2s.port, 5222), directTlsPort: c2s.directTlsPort === undefined ? null : port('c2s.directTlsPort', c2s.directTlsPort, 5223) },
     s2s: {
       port: port('s2s.port', s2s.port, 5269),
+      directTlsPort: s2s.directTlsPort === undefined ? null : port('s2s.directTlsPort', s2s.directTlsPort, 5270),
       hosts,
       requireValidCertificates: bool('s2s.requireValidCertificates', s2s.requireValidCertificates, false),
       idleTimeout: int('s2s.idleTimeout', s2s.idleTimeout, 600, 1, 86400),

@@ -139,7 +139,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
   };
   if (config.s2s.port !== null) {
     // Federation (federation/): the s2s listener sets ports.s2s and becomes server.remote.
-    await startFederation(handle).catch(async (err: unknown) => {
+    await startFederation(handle, { directTlsPort: config.s2s.directTlsPort }).catch(async (err: unknown) => {
       await handle.close();
       throw err;
     });

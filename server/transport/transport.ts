@@ -15,6 +15,8 @@ export interface Transport {
   startTls?(context: tls.SecureContext, options?: { requestCert?: boolean }): Promise<void>;
   /** The peer certificate after TLS, if any (for SASL EXTERNAL on s2s). */
   peerCertificate?(): tls.PeerCertificate | undefined;
+  /** Whether that certificate chains to a trusted root (after TLS). */
+  readonly peerAuthorized?: boolean;
   onData(handler: (chunk: Buffer | string) => void): void;
   onClose(handler: () => void): void;
   /** Backpressure: bytes queued in user space. */
