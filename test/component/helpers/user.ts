@@ -26,6 +26,9 @@ export class User {
     xmpp.reconnect?.stop();
     const u = new User(xmpp);
     xmpp.on('error', () => {});
+    // Jingle requests are answered by the call participant under test, not by the library's
+    // default service-unavailable: the library's reply is withheld.
+    xmpp.iqCallee.set('urn:xmpp:jingle:1', 'jingle', () => new Promise(() => undefined));
     xmpp.on('stanza', (el: Element) => {
       u.onStanza?.(el);
       const i = u.waiters.findIndex((w) => w.pred(el));

@@ -8,6 +8,7 @@ declare module '@xmpp/client' {
     send(el: Element): Promise<void>;
     jid: { toString(): string } | null;
     iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
+    iqCallee: { set(ns: string, name: string, handler: (ctx: { stanza: Element }) => unknown): void; get(ns: string, name: string, handler: (ctx: { stanza: Element }) => unknown): void };
     reconnect: { stop(): void };
   }
   export type Authenticate = (credentials: { username: string; password: string }, mechanism: string) => Promise<void>;

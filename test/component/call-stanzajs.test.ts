@@ -1,0 +1,79 @@
+// A participant built on StanzaJS's Jingle stack (what the web client uses), with content-add and
+// content-remove added by a MediaSession subclass, in a call with a libwebrtc participant; and a
+// vanilla StanzaJS MediaSession (which refuses content-add) in the same call does no harm.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCarillon, type Carillon } from '../../server/index.js';
+import { startCallComponent } from '../../component/index.js';
+import { User, xml } from './helpers/user.js';
+import type { CallParticipant } from './helpers/call-participant.js';
+import { StanzaParticipant } from './helpers/stanza-participant.js';
+import { joinCall, joinRoom, receivesFrom, until } from './helpers/call-scenario.js';
+
+describe('group call with a StanzaJS Jingle client', function () {
+  this.timeout(60000);
+  let srv: Carillon;
+  let dataDir: string;
+  let component: { stop(): Promise<void> };
+  const users: Record<string, User> = {};
+  let wrtcPart: CallParticipant | undefined;
+  const stanzaParts: StanzaParticipant[] = [];
+  const room = 'stanza@call.localhost';
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'carillon-stanzajs-'));
+    srv = await startCarillon({
+      domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: 0 },
+      s2s: { port: null }, components: { port: 0, secrets: { 'call.localhost': 'secret' } }, call: { enabled: false },
+      log: { level: 'silent' },
+    });
+    component = await startCallComponent({
+      service: `xmpp://127.0.0.1:${srv.ports.components}`, domain: 'call.localhost', secret: 'secret',
+      media: { bindAddress: '127.0.0.1', portMin: 21400, portMax: 21499 }, log: process.env.CALL_DEBUG ? { debug: console.log, info: console.log, warn: console.log, error: console.log } : undefined,
+    });
+    for (const name of ['alice', 'bob', 'carol']) {
+      await srv.users.add(`${name}@localhost`, 'pw');
+      users[name] = await User.connect(`ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, 'localhost', name, 'pw');
+    }
+  });
+  after(async () => {
+    wrtcPart?.close();
+    for (const p of stanzaParts) p.close();
+    for (const u of Object.values(users)) await u.stop();
+    await component?.stop();
+    await srv?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('StanzaJS (trickling candidates) and libwebrtc participants receive each other, labels read from source parameters', async () => {
+    await joinRoom(users.alice, room, 'Alice');
+    await joinRoom(users.bob, room, 'Bob');
+    const alice = new StanzaParticipant(users.alice, room);
+    stanzaParts.push(alice);
+    await alice.start();
+    wrtcPart = await joinCall(users.bob, room, 2);
+    await receivesFrom(wrtcPart, [`${room}/Alice`]);
+    let counts = new Map<string, number>();
+    await until('alice (StanzaJS) receiving Bob', async () => {
+      counts = await alice.packetsBySource();
+      return (counts.get(`${room}/Bob audio`) ?? 0) > 20 && (counts.get(`${room}/Bob video`) ?? 0) > 20;
+    }).catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify([...counts])} ${alice.errors.join(' ')}`); });
+  });
+
+  it('a vanilla StanzaJS MediaSession refuses content-add; its own media still reaches the others and nothing loops', async () => {
+    await joinRoom(users.carol, room, 'Carol');
+    const carol = new StanzaParticipant(users.carol, room, { vanilla: true });
+    stanzaParts.push(carol);
+    let contentAdds = 0;
+    const prev = users.carol.onStanza;
+    users.carol.onStanza = (el) => { prev?.(el); if (el.getChild('jingle')?.attrs.action === 'content-add') contentAdds++; };
+    await carol.start();
+    await receivesFrom(wrtcPart!, [`${room}/Alice`, `${room}/Carol`]);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(contentAdds >= 1 && contentAdds <= 2, `content-add offered ${contentAdds} times`);
+    const ping = await users.carol.iq('get', 'call.localhost', xml('ping', { xmlns: 'urn:xmpp:ping' }));
+    assert.equal(ping.attrs.type, 'result');
+  });
+});
