@@ -10,6 +10,7 @@ webClientScenario('Prosody', async () => {
   return {
     pageUrl: web.url,
     websocketUrl: prosody.websocketUrl,
+    iceServers: [prosody.stunUrl],
     domain: prosody.domain,
     addUser: async (local, password) => prosody.addUser(local, password),
     restart: () => prosody.restart(),

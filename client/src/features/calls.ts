@@ -33,6 +33,8 @@ export interface CallActions {
   toggleScreenShare(): Promise<void>;
   /** WebRTC statistics of the current call (getStats), for diagnostics. */
   stats(): Promise<RTCStatsReport | undefined>;
+  /** The current call's peer connection configuration (ICE servers in use), for diagnostics. */
+  configuration(): RTCConfiguration | undefined;
 }
 
 function mediaOf(jm: JingleMessage): Media {
@@ -218,6 +220,9 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
     },
     async stats() {
       return session()?.pc.getStats();
+    },
+    configuration() {
+      return session()?.pc.getConfiguration();
     },
     async toggleScreenShare() {
       const sender = session()?.pc.getSenders().find((x) => x.track?.kind === 'video');

@@ -8,6 +8,8 @@ import net from 'node:net';
 
 export interface Prosody {
   domain: string;
+  /** The ICE server the client should learn through XEP-0215. */
+  stunUrl: string;
   websocketUrl: string;
   addUser(local: string, password: string): void;
   /** Stops and starts the same instance (same ports and data). */
@@ -48,7 +50,7 @@ component_ports = { }
 http_ports = { ${httpPort} }
 http_interfaces = { "127.0.0.1" }
 https_ports = { }
-modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "register"; "websocket"; "carbons"; "smacks"; "presence"; "offline" }
+modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "register"; "websocket"; "carbons"; "smacks"; "presence"; "offline"; "external_services" }
 modules_disabled = { "s2s"; "tls" }
 authentication = "internal_hashed"
 c2s_require_encryption = false
@@ -56,6 +58,9 @@ allow_unencrypted_plain_auth = true
 consider_websocket_secure = true
 cross_domain_websocket = true
 limits = { c2s = { rate = "10mb/s" } }
+-- XEP-0215: a STUN server for the client to find (nothing needs to answer on it: host
+-- candidates connect on loopback either way)
+external_services = { { type = "stun", transport = "udp", host = "127.0.0.1", port = ${base + 478} } }
 VirtualHost "${domain}"
 `);
   const launch = async (): Promise<ChildProcess> => {
@@ -87,6 +92,7 @@ VirtualHost "${domain}"
   }
   return {
     domain,
+    stunUrl: `stun:127.0.0.1:${base + 478}`,
     websocketUrl: `ws://127.0.0.1:${httpPort}/xmpp-websocket`,
     addUser(local, password) {
       execFileSync('prosodyctl', ['--config', cfg, 'register', local, domain, password], { stdio: 'pipe' });

@@ -20,6 +20,8 @@ export interface ServerUnderTest {
   websocketUrl: string;
   domain: string;
   addUser(local: string, password: string): Promise<void>;
+  /** ICE server URLs the server announces by XEP-0215, when the test knows them. */
+  iceServers?: string[];
   /** Stops and starts the server again on the same address, keeping its data. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -220,6 +222,16 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       await assertRemoteVideoPlays(bob, 'bob');
       await alice.getByRole('timer', { name: 'Call duration' }).waitFor();
       await bob.getByRole('timer', { name: 'Call duration' }).waitFor();
+      if (server.iceServers) {
+        // XEP-0215: the peer connections use what the server announced
+        for (const p of [alice, bob]) {
+          const urls = await p.evaluate(() => {
+            const app = (globalThis as unknown as { carillon: { calls: { configuration(): RTCConfiguration | undefined } } }).carillon;
+            return (app.calls.configuration()?.iceServers ?? []).flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]));
+          });
+          assert.deepEqual(urls, server.iceServers);
+        }
+      }
       await shot(alice, 'in-call');
       await shot(bob, 'in-call-mobile');
 
