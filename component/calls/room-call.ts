@@ -178,13 +178,17 @@ export class RoomCall {
       for (const e of pending.entries) q.declined.add(e.source);
       return;
     }
+    const departed: string[] = [];
     for (const e of pending.entries) {
       const name = e.transceiver.mid!;
       if (!q.accepted.has(name)) continue;
+      // Its owner left while this content-add was under way: remove it again at once.
+      if (e.owner.closed) { departed.push(name); continue; }
       const stop = q.peer.forward(e.source, e.transceiver);
       q.subscriptions.set(name, { owner: e.owner, source: e.source, transceiver: e.transceiver, stop, removed: false });
       requestKeyframes(e.source);
     }
+    if (departed.length > 0) this.contentRemove(q, departed, 'a participant left the call');
   }
 
   /** XEP-0167 §7 informational messages (mute/unmute) are relayed to those who receive the source. */
@@ -222,11 +226,15 @@ export class RoomCall {
         names.push(name);
       }
       if (names.length === 0 || !q.active) continue;
-      const el = x('jingle', { xmlns: NS.jingle, action: 'content-remove', sid: q.sid },
-        ...names.map((name) => x('content', { creator: 'responder', name })),
-        x('reason', {}, x('gone'), x('text', {}, `${this.ownerJid(p)} left the call`)));
-      this.ctx.request(this.iq(q.jid, el)).catch(() => undefined);
+      this.contentRemove(q, names, `${this.ownerJid(p)} left the call`);
     }
+  }
+
+  private contentRemove(q: Participant, names: string[], text: string): void {
+    const el = x('jingle', { xmlns: NS.jingle, action: 'content-remove', sid: q.sid },
+      ...names.map((name) => x('content', { creator: 'responder', name })),
+      x('reason', {}, x('gone'), x('text', {}, text)));
+    this.ctx.request(this.iq(q.jid, el)).catch(() => undefined);
   }
 
   private terminate(to: string, sid: string, reason: string, text?: string): void {
