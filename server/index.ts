@@ -155,7 +155,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
           portMin: config.call.media.portMin,
           portMax: config.call.media.portMax,
           publicAddress: config.call.media.publicAddress ?? undefined,
-          bindAddress: config.listen === '0.0.0.0' ? undefined : config.listen,
+          bindAddress: config.listen === '0.0.0.0' || config.listen === '::' ? undefined : config.listen,
         },
         maxParticipants: config.call.maxParticipants,
         log: log.child({ component: config.call.domain }),
