@@ -86,8 +86,11 @@ export class App {
 
   async signOut(): Promise<void> {
     this.calls?.hangup();
-    await this.#conn?.close();
+    const conn = this.#conn;
     this.#conn = undefined;
+    // back to the sign-in form at once; the stream closes in the background (RFC 7395 §3.6)
     this.me.set(undefined);
+    this.status.set({ kind: 'offline' });
+    await conn?.close();
   }
 }

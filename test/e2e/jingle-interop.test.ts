@@ -271,5 +271,15 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
     await romeo.iqCaller.request(xml('iq', { type: 'set', to: si.attrs.from },
       xml('jingle', { xmlns: NS_JINGLE, action: 'session-terminate', sid }, xml('reason', {}, xml('decline')))));
     await page.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('signs out: contacts see the device go offline, the sign-in form returns', async () => {
+    const gone = waitFor(romeo, 'unavailable', (el) => el.is('presence') && el.attrs.type === 'unavailable' && el.attrs.from === aliceFull);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await gone;
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.equal(await page.getByLabel('Address').inputValue(), 'alice@localhost', 'the address is remembered, not the password');
+    assert.equal(await page.getByLabel('Password').inputValue(), '');
   });
 });
