@@ -3,6 +3,7 @@ import type { XmppServer } from '../core/server.js';
 import { registerCarbons } from './carbons.js';
 import { registerDisco } from './disco.js';
 import { registerOffline } from './offline.js';
+import { registerPep } from './pep/index.js';
 import { registerPing } from './ping.js';
 import { registerPresence } from './presence.js';
 import { registerInBandRegistration } from './register.js';
@@ -20,4 +21,5 @@ export function registerModules(server: XmppServer): void {
   registerVcard(server);
   registerCarbons(server);
   registerInBandRegistration(server);
+  registerPep(server); // after disco: it extends the account's disco#info and disco#items
 }

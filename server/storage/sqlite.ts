@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Credentials } from '../sasl/credentials.js';
-import type { RosterItem, Storage, Subscription } from './storage.js';
+import type { PepItem, PepNode, RosterItem, Storage, Subscription } from './storage.js';
 
 /** Each entry moves the schema one version up; never edit a released entry, append a new one. */
 const MIGRATIONS: string[] = [
@@ -38,6 +38,21 @@ const MIGRATIONS: string[] = [
      xml TEXT NOT NULL,
      PRIMARY KEY (username, key)
    );`,
+  `CREATE TABLE pep_nodes (
+     username TEXT NOT NULL,
+     node TEXT NOT NULL,
+     config TEXT NOT NULL,
+     PRIMARY KEY (username, node)
+   );
+   CREATE TABLE pep_items (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     username TEXT NOT NULL,
+     node TEXT NOT NULL,
+     id TEXT NOT NULL,
+     xml TEXT NOT NULL,
+     UNIQUE (username, node, id)
+   );
+   CREATE INDEX pep_items_node ON pep_items(username, node, seq);`,
 ];
 
 interface RosterRow {
@@ -102,11 +117,35 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
       'INSERT INTO documents (username, key, xml) VALUES (?, ?, ?) ON CONFLICT (username, key) DO UPDATE SET xml = excluded.xml',
     ),
     docDel: db.prepare('DELETE FROM documents WHERE username = ? AND key = ?'),
+    pepNodes: db.prepare('SELECT node, config FROM pep_nodes WHERE username = ? ORDER BY node'),
+    pepNode: db.prepare('SELECT node, config FROM pep_nodes WHERE username = ? AND node = ?'),
+    pepPutNode: db.prepare(
+      'INSERT INTO pep_nodes (username, node, config) VALUES (?, ?, ?) ON CONFLICT (username, node) DO UPDATE SET config = excluded.config',
+    ),
+    pepDelNode: db.prepare('DELETE FROM pep_nodes WHERE username = ? AND node = ?'),
+    pepDelItems: db.prepare('DELETE FROM pep_items WHERE username = ? AND node = ?'),
+    pepItems: db.prepare('SELECT id, xml FROM (SELECT seq, id, xml FROM pep_items WHERE username = ? AND node = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
+    pepDelItem: db.prepare('DELETE FROM pep_items WHERE username = ? AND node = ? AND id = ?'),
+    pepAddItem: db.prepare('INSERT INTO pep_items (username, node, id, xml) VALUES (?, ?, ?, ?)'),
+    pepTrim: db.prepare(
+      `DELETE FROM pep_items WHERE username = ?1 AND node = ?2 AND seq NOT IN
+         (SELECT seq FROM pep_items WHERE username = ?1 AND node = ?2 ORDER BY seq DESC LIMIT ?3)`,
+    ),
   };
+  const toNode = (r: { node: string; config: string }): PepNode => ({ node: r.node, config: JSON.parse(r.config) as Record<string, string> });
+  const deleteNode = db.transaction((user: string, node: string) => {
+    q.pepDelItems.run(user, node);
+    return q.pepDelNode.run(user, node).changes > 0;
+  });
+  const publishItem = db.transaction((user: string, node: string, item: PepItem, max: number) => {
+    q.pepDelItem.run(user, node, item.id);
+    q.pepAddItem.run(user, node, item.id, item.xml);
+    q.pepTrim.run(user, node, max);
+  });
 
   const deleteUser = db.transaction((user: string) => {
     const n = db.prepare('DELETE FROM users WHERE username = ?').run(user).changes;
-    for (const t of ['roster', 'roster_version', 'offline', 'documents']) db.prepare(`DELETE FROM ${t} WHERE username = ?`).run(user);
+    for (const t of ['roster', 'roster_version', 'offline', 'documents', 'pep_nodes', 'pep_items']) db.prepare(`DELETE FROM ${t} WHERE username = ?`).run(user);
     return n > 0;
   });
   const takeOffline = db.transaction((user: string) => {
@@ -167,6 +206,19 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
         if (xml === undefined) q.docDel.run(user, key);
         else q.docSet.run(user, key, xml);
       },
+    },
+    pep: {
+      nodes: (user) => (q.pepNodes.all(user) as { node: string; config: string }[]).map(toNode),
+      node: (user, node) => {
+        const r = q.pepNode.get(user, node) as { node: string; config: string } | undefined;
+        return r ? toNode(r) : undefined;
+      },
+      putNode: (user, n) => void q.pepPutNode.run(user, n.node, JSON.stringify(n.config)),
+      deleteNode: (user, node) => deleteNode(user, node),
+      items: (user, node, max) => q.pepItems.all(user, node, max ?? -1) as PepItem[],
+      publish: (user, node, item, maxItems) => publishItem(user, node, item, maxItems),
+      retract: (user, node, id) => q.pepDelItem.run(user, node, id).changes > 0,
+      trim: (user, node, maxItems) => void q.pepTrim.run(user, node, maxItems),
     },
     close: () => db.close(),
   };

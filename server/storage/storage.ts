@@ -20,6 +20,18 @@ export interface RosterItem {
   inRoster: boolean;
 }
 
+/** A personal eventing (XEP-0163) node of an account; `config` holds pubsub#* option values. */
+export interface PepNode {
+  node: string;
+  config: Record<string, string>;
+}
+
+/** A published item: its id and the serialized `<item/>` payload element. */
+export interface PepItem {
+  id: string;
+  xml: string;
+}
+
 export interface Storage {
   readonly users: {
     exists(user: string): boolean;
@@ -44,6 +56,20 @@ export interface Storage {
   readonly documents: {
     get(user: string, key: string): string | undefined;
     set(user: string, key: string, xml: string | undefined): void;
+  };
+  /** XEP-0163 nodes and items of each account's PEP service. */
+  readonly pep: {
+    nodes(user: string): PepNode[];
+    node(user: string, node: string): PepNode | undefined;
+    putNode(user: string, node: PepNode): void;
+    deleteNode(user: string, node: string): boolean;
+    /** Items oldest first; with `max`, only the newest `max` of them. */
+    items(user: string, node: string, max?: number): PepItem[];
+    /** Stores an item as the newest (replacing one with the same id), then keeps only the newest `maxItems`. */
+    publish(user: string, node: string, item: PepItem, maxItems: number): void;
+    retract(user: string, node: string, id: string): boolean;
+    /** Keeps only the newest `maxItems` items of a node. */
+    trim(user: string, node: string, maxItems: number): void;
   };
   close(): void;
 }

@@ -1,0 +1,205 @@
+// The PEP service of one server: every account is a pubsub service at its bare JID (XEP-0163 §2.1)
+// offering the XEP-0060 subset personal eventing uses — publish with auto-create and
+// publish-options, retract, items retrieval, node deletion and configuration.
+import { randomUUID } from 'node:crypto';
+import { StanzaError } from '../../xmpp/errors.js';
+import { parseXml, x, type Element } from '../../xmpp/xml.js';
+import { Jid } from '../../xmpp/jid.js';
+import type { XmppServer } from '../../core/server.js';
+import type { PepItem } from '../../storage/storage.js';
+import {
+  DEFAULT_CONFIG, PUBSUB, PUBSUB_ERRORS, PUBSUB_EVENT, PUBSUB_OWNER,
+  accessModel, applyConfigureForm, applyPublishOptions, configForm, maxItems, pubsubError, sendsLastOnPresence, type NodeConfig,
+} from './config.js';
+import { InterestTracker } from './interest.js';
+
+/** Nodes per account: personal eventing needs a few dozen (one per OMEMO device bundle). */
+const MAX_NODES = 1000;
+
+function unsupported(feature: string): StanzaError {
+  return new StanzaError('feature-not-implemented', undefined, undefined, [x('unsupported', { xmlns: PUBSUB_ERRORS, feature })]);
+}
+
+function elements(el: Element): Element[] {
+  return el.children.filter((c): c is Element => typeof c !== 'string');
+}
+
+export class PepService {
+  readonly interest: InterestTracker;
+
+  constructor(private server: XmppServer) {
+    this.interest = new InterestTracker(server, (owner, jid, nodes) => this.sendLast(owner, jid, nodes));
+  }
+
+  /** XEP-0060 §4.5 access models as PEP uses them (XEP-0163 §4): may `who` see `owner`'s node? */
+  canAccess(owner: Jid, who: string, config: NodeConfig): boolean {
+    const bare = who.split('/')[0]!;
+    if (bare === owner.bare) return true;
+    switch (accessModel(config)) {
+      case 'open':
+        return true;
+      case 'presence': {
+        const s = this.server.storage.roster.item(owner.local, bare)?.subscription;
+        return s === 'from' || s === 'both';
+      }
+      default:
+        return false; // whitelist: the owner alone (no whitelist management)
+    }
+  }
+
+  private node(owner: Jid, node: string | undefined, who: string): NodeConfig {
+    if (!node) throw pubsubError('bad-request', 'nodeid-required');
+    const n = this.server.storage.pep.node(owner.local, node);
+    if (!n) throw new StanzaError('item-not-found');
+    if (!this.canAccess(owner, who, n.config)) {
+      // XEP-0060 §6.5.9.3 (presence) and §6.5.9.5 (whitelist).
+      throw accessModel(n.config) === 'presence'
+        ? pubsubError('not-authorized', 'presence-subscription-required')
+        : pubsubError('not-allowed', 'closed-node');
+    }
+    return n.config;
+  }
+
+  private requireOwner(owner: Jid, from: Jid): void {
+    if (from.bare !== owner.bare) throw new StanzaError('forbidden', 'only the account owner publishes and manages its nodes');
+  }
+
+  /** <pubsub xmlns='…pubsub'/> get: items retrieval (XEP-0060 §6.5). */
+  get(owner: Jid, from: Jid, pubsub: Element): Element {
+    const items = pubsub.getChild('items');
+    if (!items) throw unsupported(elements(pubsub)[0]?.name ?? 'retrieve-items');
+    const node = items.attrs.node;
+    this.node(owner, node, from.full);
+    const wanted = items.getChildren('item').map((i) => i.attrs.id).filter((id): id is string => !!id);
+    const max = items.attrs.max_items !== undefined ? Number.parseInt(items.attrs.max_items, 10) : undefined;
+    if (max !== undefined && !(max >= 0)) throw new StanzaError('bad-request', 'max_items must be a number');
+    let stored = this.server.storage.pep.items(owner.local, node!, wanted.length ? undefined : max);
+    if (wanted.length) stored = stored.filter((i) => wanted.includes(i.id));
+    return x('pubsub', { xmlns: PUBSUB }, x('items', { node }, stored.map((i) => this.itemElement(i))));
+  }
+
+  /** <pubsub xmlns='…pubsub'/> set: publish (§7.1), retract (§7.2), create (§8.1). */
+  set(owner: Jid, from: Jid, pubsub: Element): Element | undefined {
+    this.requireOwner(owner, from);
+    const publish = pubsub.getChild('publish');
+    if (publish) return this.publish(owner, from, publish, pubsub.getChild('publish-options')?.getChild('x'));
+    const retract = pubsub.getChild('retract');
+    if (retract) return this.retract(owner, retract);
+    const create = pubsub.getChild('create');
+    if (create) return this.create(owner, create, pubsub.getChild('configure')?.getChild('x'));
+    const first = elements(pubsub)[0]?.name ?? 'unknown';
+    // XEP-0163 subscriptions are implied by presence (§4.1); explicit ones are not offered.
+    throw unsupported(first === 'unsubscribe' ? 'subscribe' : first);
+  }
+
+  private publish(owner: Jid, from: Jid, publish: Element, options: Element | undefined): Element {
+    const node = publish.attrs.node;
+    if (!node) throw pubsubError('bad-request', 'nodeid-required');
+    const items = publish.getChildren('item');
+    if (items.length !== 1) throw pubsubError('bad-request', items.length ? 'invalid-payload' : 'item-required');
+    const payload = elements(items[0]!);
+    if (payload.length !== 1) throw pubsubError('bad-request', payload.length ? 'invalid-payload' : 'payload-required');
+    const { pep } = this.server.storage;
+    const existing = pep.node(owner.local, node);
+    const config = applyPublishOptions(existing?.config, options);
+    if (!existing) {
+      if (pep.nodes(owner.local).length >= MAX_NODES) throw new StanzaError('resource-constraint', 'too many nodes');
+      pep.putNode(owner.local, { node, config });
+    }
+    const id = items[0]!.attrs.id || randomUUID();
+    const item: PepItem = { id, xml: x('item', { id }, payload[0]).toString() };
+    pep.publish(owner.local, node, item, maxItems(config));
+    this.notify(owner, node, config, x('items', { node }, this.itemElement(item)));
+    return x('pubsub', { xmlns: PUBSUB }, x('publish', { node }, x('item', { id })));
+  }
+
+  private retract(owner: Jid, retract: Element): undefined {
+    const node = retract.attrs.node;
+    const config = this.node(owner, node, owner.bare);
+    const ids = retract.getChildren('item').map((i) => i.attrs.id);
+    if (ids.length === 0 || ids.some((id) => !id)) throw pubsubError('bad-request', 'item-required');
+    for (const id of ids) if (!this.server.storage.pep.retract(owner.local, node!, id!)) throw new StanzaError('item-not-found');
+    // §7.2.2.1: notify of the retraction when asked to.
+    if (retract.attrs.notify === 'true' || retract.attrs.notify === '1') {
+      this.notify(owner, node!, config, x('items', { node }, ids.map((id) => x('retract', { id }))));
+    }
+    return undefined;
+  }
+
+  private create(owner: Jid, create: Element, form: Element | undefined): Element | undefined {
+    const node = create.attrs.node;
+    if (!node) throw pubsubError('not-acceptable', 'nodeid-required');
+    const { pep } = this.server.storage;
+    if (pep.node(owner.local, node)) throw new StanzaError('conflict', 'the node exists');
+    if (pep.nodes(owner.local).length >= MAX_NODES) throw new StanzaError('resource-constraint', 'too many nodes');
+    pep.putNode(owner.local, { node, config: form ? applyConfigureForm({ ...DEFAULT_CONFIG }, form) : { ...DEFAULT_CONFIG } });
+    return undefined;
+  }
+
+  /** <pubsub xmlns='…pubsub#owner'/> get: the configuration form (§8.2.1). */
+  ownerGet(owner: Jid, from: Jid, pubsub: Element): Element {
+    this.requireOwner(owner, from);
+    const configure = pubsub.getChild('configure');
+    if (!configure) throw unsupported(elements(pubsub)[0]?.name ?? 'config-node');
+    const config = this.node(owner, configure.attrs.node, from.full);
+    return x('pubsub', { xmlns: PUBSUB_OWNER }, x('configure', { node: configure.attrs.node }, configForm(config)));
+  }
+
+  /** <pubsub xmlns='…pubsub#owner'/> set: configure (§8.2.4) or delete (§8.4). */
+  ownerSet(owner: Jid, from: Jid, pubsub: Element): undefined {
+    this.requireOwner(owner, from);
+    const { pep } = this.server.storage;
+    const configure = pubsub.getChild('configure');
+    if (configure) {
+      const node = configure.attrs.node;
+      const current = this.node(owner, node, from.full);
+      const form = configure.getChild('x');
+      if (!form) throw new StanzaError('bad-request', 'a configuration form is required');
+      if (form.attrs.type === 'cancel') return undefined;
+      const config = applyConfigureForm(current, form);
+      pep.putNode(owner.local, { node: node!, config });
+      pep.trim(owner.local, node!, maxItems(config));
+      return undefined;
+    }
+    const del = pubsub.getChild('delete');
+    if (del) {
+      const node = del.attrs.node;
+      const config = this.node(owner, node, from.full);
+      // §8.4.2: subscribers learn of the deletion.
+      this.notify(owner, node!, config, x('delete', { node }));
+      pep.deleteNode(owner.local, node!);
+      return undefined;
+    }
+    throw unsupported(elements(pubsub)[0]?.name ?? 'config-node');
+  }
+
+  /** Nodes `who` may see, for disco#items on the account (XEP-0060 §5.2). */
+  visibleNodes(owner: Jid, who: string): string[] {
+    return this.server.storage.pep.nodes(owner.local).filter((n) => this.canAccess(owner, who, n.config)).map((n) => n.node);
+  }
+
+  private itemElement(item: PepItem): Element {
+    return parseXml(item.xml);
+  }
+
+  /** XEP-0163 §4.3: an event to each interested, authorised resource, from the owner's bare JID. */
+  private notify(owner: Jid, node: string, config: NodeConfig, body: Element): void {
+    for (const { jid } of this.interest.interested(owner.bare, node)) {
+      if (!this.canAccess(owner, jid, config)) continue;
+      this.server.route(x('message', { from: owner.bare, to: jid, type: 'headline', id: randomUUID() }, x('event', { xmlns: PUBSUB_EVENT }, body)));
+    }
+  }
+
+  /** XEP-0163 §4.3.4: the last published item of each node a resource just became interested in. */
+  private sendLast(ownerBare: string, jid: string, nodes: Set<string>): void {
+    const owner = Jid.parse(ownerBare);
+    for (const node of nodes) {
+      const n = this.server.storage.pep.node(owner.local, node);
+      if (!n || !sendsLastOnPresence(n.config) || !this.canAccess(owner, jid, n.config)) continue;
+      const last = this.server.storage.pep.items(owner.local, node, 1)[0];
+      if (!last) continue;
+      const event = x('event', { xmlns: PUBSUB_EVENT }, x('items', { node }, this.itemElement(last)));
+      this.server.route(x('message', { from: owner.bare, to: jid, type: 'headline', id: randomUUID() }, event));
+    }
+  }
+}
