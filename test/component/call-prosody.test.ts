@@ -2,7 +2,9 @@
 // libwebrtc participants whose media goes through the room's forwarding unit.
 import assert from 'node:assert/strict';
 import { startCallComponent } from '../../component/index.js';
-import { startProsody, type Prosody } from './helpers/prosody.js';
+import { startProsody, type Prosody } from '../support/prosody.js';
+
+const CALL = { domain: 'call.localhost', secret: 'secret' };
 import { User } from './helpers/user.js';
 import type { CallParticipant } from './helpers/call-participant.js';
 import { joinCall, joinRoom, receivesFrom } from './helpers/call-scenario.js';
@@ -15,11 +17,11 @@ describe('group call through the component on Prosody', function () {
   const parts: CallParticipant[] = [];
 
   before(async () => {
-    prosody = await startProsody(21100);
+    prosody = await startProsody({ base: 21100, component: CALL });
     prosody.register('alice', 'pw');
     prosody.register('bob', 'pw');
     component = await startCallComponent({
-      service: `xmpp://127.0.0.1:${prosody.componentPort}`, domain: prosody.componentDomain, secret: prosody.secret,
+      service: `xmpp://127.0.0.1:${prosody.componentPort}`, domain: CALL.domain, secret: CALL.secret,
       media: { bindAddress: '127.0.0.1', portMin: 21600, portMax: 21699 }, log: process.env.CALL_DEBUG ? { debug: console.log, info: console.log, warn: console.log, error: console.log } : undefined,
     });
     users.push(await User.connect(prosody.c2sPort, prosody.domain, 'alice', 'pw'));
@@ -33,7 +35,7 @@ describe('group call through the component on Prosody', function () {
   });
 
   it('two participants join the room and its call, and each receives the other\'s audio and video', async () => {
-    const room = `standup@${prosody.componentDomain}`;
+    const room = `standup@${CALL.domain}`;
     await joinRoom(users[0], room, 'Alice');
     await joinRoom(users[1], room, 'Bob');
     parts.push(await joinCall(users[0], room, 1));

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Element } from 'ltx';
 import { startCallComponent } from '../../component/index.js';
-import { startProsody, type Prosody } from './helpers/prosody.js';
+import { startProsody, type Prosody } from '../support/prosody.js';
+
+const CALL = { domain: 'call.localhost', secret: 'secret' };
 import { User, mucPresence, statusCodes, xml } from './helpers/user.js';
 
 const MUC = 'http://jabber.org/protocol/muc';
@@ -31,16 +33,16 @@ describe('rooms (XEP-0045) on Prosody', function () {
   let room: string;
 
   const start = () => startCallComponent({
-    service: `xmpp://127.0.0.1:${prosody.componentPort}`, domain: prosody.componentDomain, secret: prosody.secret,
+    service: `xmpp://127.0.0.1:${prosody.componentPort}`, domain: CALL.domain, secret: CALL.secret,
     dataDir, maxParticipants: 10, media: { portMin: 21500, portMax: 21599 },
   });
 
   before(async () => {
-    prosody = await startProsody(21000);
+    prosody = await startProsody({ base: 21000, component: CALL });
     for (const u of ['alice', 'bob', 'carol', 'dave']) prosody.register(u, 'pw');
     dataDir = mkdtempSync(join(tmpdir(), 'carillon-rooms-'));
     component = await start();
-    call = prosody.componentDomain;
+    call = CALL.domain;
     room = `lobby@${call}`;
     for (const u of ['alice', 'bob', 'carol', 'dave']) users[u] = await User.connect(prosody.c2sPort, prosody.domain, u, 'pw');
   });

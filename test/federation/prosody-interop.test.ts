@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { startServer, User, xml, isMessageBody, isPresence, type TestServer } from './helpers.js';
 import { startDns, type TestDns } from './dns-server.js';
-import { startProsody, type Prosody } from './prosody.js';
+import { startProsody, type Prosody } from '../support/prosody.js';
 
 const BASE = 23000;
 const DNS_PORT = 23053;
@@ -21,7 +21,7 @@ describe('federation interop: Carillon and Prosody 0.12', function () {
     carillon = await startServer('carillon.test');
     carillon.config.s2s.hosts['prosody.test'] = `127.0.0.1:${BASE + 269}`;
     dns = await startDns(DNS_PORT, { 'carillon.test': { ip: '127.0.0.1', s2sPort: carillon.ports.s2s! } });
-    prosody = await startProsody('prosody.test', BASE, DNS_PORT);
+    prosody = await startProsody({ domain: 'prosody.test', base: BASE, federation: { dnsPort: DNS_PORT }, logLevel: 'debug' });
     prosody.register('romeo', 'pw-romeo');
     await carillon.users.add('alice@carillon.test', 'pw-alice');
     alice = await User.connect(carillon.ports.c2s!, 'carillon.test', 'alice', 'pw-alice', 'web');
