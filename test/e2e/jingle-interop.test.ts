@@ -270,7 +270,7 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
     // Conversations declines the session: the browser ends the call on its side too
     await romeo.iqCaller.request(xml('iq', { type: 'set', to: si.attrs.from },
       xml('jingle', { xmlns: NS_JINGLE, action: 'session-terminate', sid }, xml('reason', {}, xml('decline')))));
-    await page.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Call declined' }).waitFor();
     await page.getByRole('button', { name: 'Close' }).click();
   });
 

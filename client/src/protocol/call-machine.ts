@@ -97,6 +97,19 @@ export function octetLess(a: string, b: string): boolean {
 
 const LIVE: readonly Phase[] = ['proposing', 'ringing', 'connecting', 'active'];
 
+/** What a session-terminate reason (XEP-0166 §7.4) means to the user. */
+function terminationReason(reason: string | undefined): EndReason {
+  switch (reason) {
+    case 'decline': return 'declined';
+    case 'busy': return 'busy';
+    case 'connectivity-error': case 'failed-application': case 'failed-transport':
+    case 'media-error': case 'security-error': case 'incompatible-parameters':
+    case 'unsupported-applications': case 'unsupported-transports': case 'general-error':
+      return 'failed';
+    default: return 'remote-hangup';
+  }
+}
+
 function end(s: CallState, endReason: EndReason, effects: CallEffect[]): Transition {
   return { state: { ...s, phase: 'ended', endReason }, effects: [...effects, { kind: 'tone', tone: 'off' }] };
 }
@@ -247,7 +260,7 @@ export function transition(s: CallState, ev: CallEvent): Transition {
         const effects: CallEffect[] = [{ kind: 'end-session', sid: s.sid!, reason: 'success' }];
         // §3.5: both sides send finish, so archives hold the end of the call
         if (!s.viaJingle) effects.push({ kind: 'send', to: s.peer!, jm: { type: 'finish', id: s.sid!, reason: { condition: 'success' } } });
-        return end(s, 'remote-hangup', effects);
+        return end(s, ev.type === 'terminated' ? terminationReason(ev.reason) : 'remote-hangup', effects);
       }
       if (ev.type === 'terminated' && s.phase === 'ringing' && s.direction === 'incoming') return end(s, 'missed', []);
       return same(s);
