@@ -78,7 +78,9 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
     const before = store.value;
     const { state, effects } = transition(before, ev);
     if (state !== before) {
-      store.set((v) => ({ ...v, ...state }));
+      // a new call arriving on the ended screen starts from nothing of the previous one
+      const fresh = before.phase === 'ended' && state.sid !== before.sid;
+      store.set((v) => ({ ...(fresh ? NO_CALL : v), ...state }));
       if (state.phase === 'ended' && before.phase !== 'ended') stopMedia();
       if (state.phase === 'idle') store.set({ ...NO_CALL });
     }

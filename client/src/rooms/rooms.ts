@@ -60,7 +60,7 @@ export class Rooms {
     client.on('muc:available', presence);
     client.on('muc:unavailable', presence);
     client.on('muc:error', (pres) => {
-      if (!mine(pres.from)) return;
+      if (!pres.from || !mine(pres.from)) return;
       const room = bareOf(pres.from);
       if (this.state.value.rooms[room]?.phase !== 'joining') return;
       this.state.set((s) => joinFailed(s, room, pres.error?.condition, pres.error?.text));
@@ -76,16 +76,16 @@ export class Rooms {
       }));
     });
     client.on('muc:topic', (t) => {
-      if (mine(t.room)) this.state.set((s) => subject(s, bareOf(t.room), t.topic));
+      if (t.room && mine(t.room)) this.state.set((s) => subject(s, bareOf(t.room!), t.topic ?? ''));
     });
     client.on('muc:invite', (inv) => {
       this.state.set((s) => s.rooms[bareOf(inv.room)]?.phase === 'joined' ? s
-        : invited(s, { room: bareOf(inv.room), from: bareOf(inv.from), ...(inv.reason ? { reason: inv.reason } : {}) }));
+        : invited(s, { room: bareOf(inv.room), from: bareOf(inv.from ?? ''), ...(inv.reason ? { reason: inv.reason } : {}) }));
     });
     client.on('message', (msg: ReceivedMessage) => {
       const jingle = msg.callInvite?.jingle;
       if (!jingle || msg.type === 'error' || msg.type === 'groupchat') return;
-      this.state.set((s) => invited(s, { room: bareOf(jingle), from: bareOf(msg.muc?.invite?.[0]?.from ?? msg.from), call: true }));
+      this.state.set((s) => invited(s, { room: bareOf(jingle), from: bareOf((msg.muc && 'invite' in msg.muc ? msg.muc.invite?.[0]?.from : undefined) ?? msg.from), call: true }));
     });
     client.on('jingle:mute', (session, info) => {
       if (session === this.#session) this.call.set((c) => muteChanged(c, (info as { name?: string }).name, true));
