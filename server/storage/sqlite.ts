@@ -128,8 +128,8 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
     pepDelItem: db.prepare('DELETE FROM pep_items WHERE username = ? AND node = ? AND id = ?'),
     pepAddItem: db.prepare('INSERT INTO pep_items (username, node, id, xml) VALUES (?, ?, ?, ?)'),
     pepTrim: db.prepare(
-      `DELETE FROM pep_items WHERE username = ?1 AND node = ?2 AND seq NOT IN
-         (SELECT seq FROM pep_items WHERE username = ?1 AND node = ?2 ORDER BY seq DESC LIMIT ?3)`,
+      `DELETE FROM pep_items WHERE username = @user AND node = @node AND seq NOT IN
+         (SELECT seq FROM pep_items WHERE username = @user AND node = @node ORDER BY seq DESC LIMIT @max)`,
     ),
   };
   const toNode = (r: { node: string; config: string }): PepNode => ({ node: r.node, config: JSON.parse(r.config) as Record<string, string> });
@@ -140,7 +140,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
   const publishItem = db.transaction((user: string, node: string, item: PepItem, max: number) => {
     q.pepDelItem.run(user, node, item.id);
     q.pepAddItem.run(user, node, item.id, item.xml);
-    q.pepTrim.run(user, node, max);
+    q.pepTrim.run({ user, node, max });
   });
 
   const deleteUser = db.transaction((user: string) => {
@@ -218,7 +218,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
       items: (user, node, max) => q.pepItems.all(user, node, max ?? -1) as PepItem[],
       publish: (user, node, item, maxItems) => publishItem(user, node, item, maxItems),
       retract: (user, node, id) => q.pepDelItem.run(user, node, id).changes > 0,
-      trim: (user, node, maxItems) => void q.pepTrim.run(user, node, maxItems),
+      trim: (user, node, maxItems) => void q.pepTrim.run({ user, node, max: maxItems }),
     },
     close: () => db.close(),
   };
