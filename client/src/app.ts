@@ -8,6 +8,7 @@ import { bindCalls, NO_CALL, type CallActions, type CallView } from './features/
 import { unlockAudio } from './features/tones.js';
 import { callSummary } from './features/call-log.js';
 import { addMessage } from './features/chat.js';
+import { Rooms } from './rooms/rooms.js';
 
 export interface SignInForm {
   jid: string;
@@ -22,6 +23,8 @@ export class App {
   readonly call = new Store<CallView>(NO_CALL);
   /** Bare JID once signed in. */
   readonly me = new Store<string | undefined>(undefined);
+  /** Rooms (XEP-0045) and their group calls (client/src/rooms/). */
+  readonly rooms = new Rooms();
 
   constructor() {
     // each finished call leaves a line in its conversation
@@ -72,6 +75,7 @@ export class App {
     this.#conn = conn;
     this.contacts = bindRoster(conn.client, this.roster);
     this.messages = bindChat(conn.client, this.chat, () => document.visibilityState === 'visible');
+    this.rooms.attach(conn.client);
     this.calls = bindCalls(conn.client, this.call, {
       sharesPresence: (peer) => {
         const sub = this.roster.value.contacts[peer]?.subscription;

@@ -5,6 +5,7 @@ import { SignIn } from './SignIn.js';
 import { Contacts, Avatar } from './Contacts.js';
 import { Chat } from './Chat.js';
 import { CallScreen } from './CallScreen.js';
+import { RoomsButton, RoomsView } from '../rooms/RoomsView.js';
 
 function Banner({ app }: { app: AppModel }): JSX.Element | null {
   const status = useStore(app.status);
@@ -32,6 +33,7 @@ export function App({ app }: { app: AppModel }): JSX.Element {
             <strong>{me.split('@')[0]}</strong>
             <small class="muted">{me}</small>
           </div>
+          <RoomsButton app={app} />
           <button type="button" class="small" onClick={() => void app.signOut()}>Sign out</button>
         </header>
         <Contacts app={app} onOpen={(jid) => app.messages?.open(jid)} />
@@ -43,6 +45,7 @@ export function App({ app }: { app: AppModel }): JSX.Element {
       </main>
       <Banner app={app} />
       <CallScreen app={app} />
+      <RoomsView app={app} />
     </div>
   );
 }

@@ -1,0 +1,143 @@
+// The group call: a tile per participant (the name from the owner label of their sources, their
+// mute state), our own camera, and the controls: Mute, Camera, Invite, Leave call.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import { useStore } from '../state/use-store.js';
+import { Avatar, displayName } from '../views/Contacts.js';
+import { Icon } from '../views/icons.js';
+import type { Tile } from './group-call.js';
+import type { AppWithRooms } from './RoomsView.js';
+import { useInert } from './RoomsView.js';
+
+function Media({ stream, muted, label, mirror }: { stream?: MediaStream; muted?: boolean; label: string; mirror?: boolean }): JSX.Element {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const v = ref.current;
+    if (!v) return;
+    if (v.srcObject !== (stream ?? null)) v.srcObject = stream ?? null;
+    if (stream) void v.play().catch(() => undefined);
+  });
+  return <video ref={ref} class={mirror ? 'mirror' : ''} autoplay playsInline muted={muted} aria-label={label} />;
+}
+
+function RemoteTile({ tile, stream }: { tile: Tile; stream?: MediaStream }): JSX.Element {
+  const hasVideo = Object.values(tile.contents).includes('video') && !tile.muted.video;
+  const micOff = tile.muted.audio || !Object.values(tile.contents).includes('audio');
+  return (
+    <figure class={`tile ${hasVideo ? '' : 'no-video'}`} aria-label={`${tile.nick}${micOff ? ', muted' : ''}${tile.muted.video ? ', camera off' : ''}`}>
+      <Media stream={stream} label={`Video of ${tile.nick}`} />
+      {!hasVideo && <Avatar name={tile.nick} />}
+      <figcaption>
+        {micOff && <span class="muted-icon" title="Muted"><Icon name="micOff" size={14} /></span>}
+        {tile.muted.video && <span class="muted-icon" title="Camera off"><Icon name="videoOff" size={14} /></span>}
+        <span>{tile.nick}</span>
+      </figcaption>
+    </figure>
+  );
+}
+
+function InvitePanel({ app, room, onClose }: { app: AppWithRooms; room: string; onClose: () => void }): JSX.Element {
+  const roster = useStore(app.roster);
+  const [address, setAddress] = useState('');
+  const [sent, setSent] = useState<string[]>([]);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.querySelector<HTMLElement>('input')?.focus();
+    const esc = (e: KeyboardEvent) => { if (e.key === 'Escape') { e.stopPropagation(); onClose(); } };
+    addEventListener('keydown', esc, true);
+    return () => removeEventListener('keydown', esc, true);
+  }, []);
+  const invite = (jid: string) => {
+    const to = jid.trim().toLowerCase();
+    if (!/^[^@\s/]+@[^@\s/]+$/.test(to)) return;
+    app.rooms.invite(room, to);
+    setSent((s) => [...s, to]);
+  };
+  const contacts = Object.values(roster.contacts);
+  return (
+    <div class="invite-panel" role="dialog" aria-label="Invite to the call" ref={ref}>
+      <h3>Invite to this call</h3>
+      <form onSubmit={(e) => { e.preventDefault(); invite(address); setAddress(''); }}>
+        <label class="grow"><span>Address</span>
+          <input type="email" value={address} placeholder="name@example.org" autocomplete="off" onInput={(e) => setAddress(e.currentTarget.value)} />
+        </label>
+        <button type="submit" class="primary" disabled={!address.includes('@')}>Send invite</button>
+      </form>
+      {contacts.length > 0 && <ul class="room-list-items" aria-label="Contacts">
+        {contacts.map((c) => (
+          <li class="contact-row" key={c.jid}>
+            <Avatar name={displayName(c, c.jid)} />
+            <span class="grow"><strong>{displayName(c, c.jid)}</strong><small class="muted">{c.jid}</small></span>
+            {sent.includes(c.jid)
+              ? <span class="sent" role="status">Invited</span>
+              : <button type="button" class="small" onClick={() => invite(c.jid)}>Invite {displayName(c, c.jid)}</button>}
+          </li>
+        ))}
+      </ul>}
+      {sent.filter((j) => !roster.contacts[j]).map((j) => <p class="sent" role="status" key={j}>Invitation sent to {j}</p>)}
+      <button type="button" class="small" onClick={onClose}>Done</button>
+    </div>
+  );
+}
+
+export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | null {
+  const call = useStore(app.rooms.call);
+  const media = useStore(app.rooms.media);
+  const rooms = useStore(app.rooms.state);
+  const [inviting, setInviting] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  const live = call.phase !== 'idle' && !!call.room;
+  useInert(live, '.shell > .sidebar, .shell > .main, .shell > .rooms-view');
+  useEffect(() => {
+    if (live) ref.current?.querySelector<HTMLElement>('.call-controls button')?.focus();
+    else setInviting(false);
+  }, [live]);
+  if (!live) return null;
+  const room = call.room!;
+  const nick = rooms.rooms[room]?.nick ?? 'You';
+  const tiles = Object.values(call.tiles).sort((a, b) => a.nick.localeCompare(b.nick));
+  const n = tiles.length + 1;
+  const hasCamera = !!media.local?.getVideoTracks().length;
+  const style = { '--cols-wide': String(n <= 1 ? 1 : n <= 4 ? 2 : 3), '--cols-narrow': String(n <= 3 ? 1 : 2) } as unknown as JSX.CSSProperties;
+  return (
+    <div class="call-screen group-call" role="dialog" aria-modal="true" aria-label={`Call in ${room.split('@')[0]}`} ref={ref}>
+      <div class="group-top">
+        <span class="grow">
+          <h2>{room.split('@')[0]}</h2>
+          <small role="status">{call.phase === 'connecting' ? 'Connecting…' : `${n} in the call`}</small>
+        </span>
+      </div>
+      <div class="tiles" style={style}>
+        {tiles.map((t) => <RemoteTile key={t.owner} tile={t} stream={media.remote[t.owner]} />)}
+        <figure class={`tile ${hasCamera && !call.cameraOff ? '' : 'no-video'}`} aria-label={`${nick} (you)${call.muted ? ', muted' : ''}`}>
+          <Media stream={media.local} muted mirror label="Your camera" />
+          {(!hasCamera || call.cameraOff) && <Avatar name={nick} />}
+          <figcaption>
+            {call.muted && <span class="muted-icon" title="Muted"><Icon name="micOff" size={14} /></span>}
+            <span>{nick} (you)</span>
+          </figcaption>
+        </figure>
+        {tiles.length === 0 && call.phase === 'active' && (
+          <div class="tile waiting"><p>Waiting for others to join.<br />Invite someone with the button below.</p></div>
+        )}
+      </div>
+      {inviting && <InvitePanel app={app} room={room} onClose={() => setInviting(false)} />}
+      <div class="call-controls" role="toolbar" aria-label="Call controls">
+        <button type="button" class="round" aria-pressed={call.muted} onClick={() => app.rooms.toggleMute()} disabled={!media.local}>
+          <Icon name={call.muted ? 'micOff' : 'mic'} /><span>{call.muted ? 'Unmute' : 'Mute'}</span>
+        </button>
+        {hasCamera && (
+          <button type="button" class="round" aria-pressed={call.cameraOff} onClick={() => app.rooms.toggleCamera()}>
+            <Icon name={call.cameraOff ? 'videoOff' : 'video'} /><span>{call.cameraOff ? 'Camera on' : 'Camera off'}</span>
+          </button>
+        )}
+        <button type="button" class="round" aria-expanded={inviting} onClick={() => setInviting(!inviting)}>
+          <Icon name="plus" /><span>Invite</span>
+        </button>
+        <button type="button" class="round hangup" onClick={() => app.rooms.leaveCall()}>
+          <Icon name="hangup" /><span>Leave call</span>
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,257 @@
+// The rooms view: join a room by address, the rooms joined, and one room's chat and occupants
+// with "Join call". The group call itself is GroupCallScreen.tsx.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import type { App } from '../app.js';
+import { useStore } from '../state/use-store.js';
+import { Avatar } from '../views/Contacts.js';
+import { Icon } from '../views/icons.js';
+import type { Room } from './room-state.js';
+import type { Rooms } from './rooms.js';
+import { GroupCallScreen } from './GroupCallScreen.js';
+import { useRoomStyles } from './styles.js';
+
+/** The app model with its rooms (client/src/app.ts). */
+export type AppWithRooms = App & { rooms: Rooms };
+
+const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const roomName = (jid: string) => jid.split('@')[0] ?? jid;
+
+export function UsersIcon({ size = 20 }: { size?: number }): JSX.Element {
+  return (
+    <svg width={size} height={size} viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2"
+      stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false">
+      <path d="M17 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2 M9 7a4 4 0 1 0 0 .01 M23 21v-2a4 4 0 0 0-3-3.9 M16 3.1a4 4 0 0 1 0 7.8" />
+    </svg>
+  );
+}
+
+/** The "Rooms" control of the app's header. */
+export function RoomsButton({ app }: { app: AppWithRooms }): JSX.Element {
+  useRoomStyles();
+  const shown = useStore(app.rooms.shown);
+  const state = useStore(app.rooms.state);
+  const pending = state.invites.length;
+  return (
+    <button type="button" class="small rooms-toggle" aria-label="Rooms" aria-pressed={shown}
+      title={pending ? `Rooms: ${pending} invitation${pending > 1 ? 's' : ''}` : 'Rooms'}
+      onClick={() => app.rooms.show(!shown)}>
+      <UsersIcon size={16} /><span aria-hidden="true">Rooms</span>
+      {pending > 0 && <span class="badge" aria-hidden="true">{pending}</span>}
+    </button>
+  );
+}
+
+/** While `on`, the given elements cannot be focused or read (the view in front is modal for them). */
+export function useInert(on: boolean, selector: string): void {
+  useEffect(() => {
+    if (!on) return;
+    const els = [...document.querySelectorAll<HTMLElement>(selector)].filter((e) => !e.inert);
+    for (const e of els) e.inert = true;
+    return () => { for (const e of els) e.inert = false; };
+  }, [on, selector]);
+}
+
+function JoinForm({ app }: { app: AppWithRooms }): JSX.Element {
+  const [address, setAddress] = useState('');
+  const [nick, setNick] = useState('');
+  const [error, setError] = useState('');
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const err = app.rooms.join(address, nick);
+    setError(err ?? '');
+    if (!err) setAddress('');
+  };
+  return (
+    <form class="join-room" onSubmit={submit} aria-label="Join a room">
+      <h3>Join or create a room</h3>
+      <label><span>Room</span>
+        <input type="text" value={address} placeholder={`team@${app.rooms.defaultService}`} autocomplete="off" required
+          aria-describedby="room-hint" onInput={(e) => setAddress(e.currentTarget.value)} />
+      </label>
+      <p class="hint" id="room-hint">A room address, or just a name for a room on your server. New rooms are created for you.</p>
+      <label><span>Nickname</span>
+        <input type="text" value={nick} placeholder={app.me.value?.split('@')[0] ?? ''} autocomplete="nickname"
+          onInput={(e) => setNick(e.currentTarget.value)} />
+      </label>
+      {error && <p class="error" role="alert">{error}</p>}
+      <button type="submit" class="primary">Join</button>
+    </form>
+  );
+}
+
+function RoomList({ app }: { app: AppWithRooms }): JSX.Element {
+  const state = useStore(app.rooms.state);
+  const call = useStore(app.rooms.call);
+  const rooms = Object.values(state.rooms).sort((a, b) => a.jid.localeCompare(b.jid));
+  return (
+    <nav class="rooms-list" aria-label="Your rooms">
+      {state.invites.length > 0 && (
+        <section aria-label="Invitations" class="room-list-items">
+          <h3>Invitations</h3>
+          {state.invites.map((inv) => (
+            <div class="invite-card" key={inv.room}>
+              <p><strong>{inv.from.split('@')[0]}</strong> invites you to {inv.call ? 'a call in ' : ''}<strong>{roomName(inv.room)}</strong>
+                {inv.reason ? `: “${inv.reason}”` : ''}<small class="muted">{inv.room}</small></p>
+              <button type="button" class="small primary" onClick={() => {
+                app.rooms.join(inv.room, '');
+                if (inv.call) {
+                  const stop = app.rooms.state.subscribe((s) => {
+                    const r = s.rooms[inv.room];
+                    if (r?.phase === 'joined') { stop(); void app.rooms.joinCall(inv.room); }
+                    else if (!r || r.phase !== 'joining') stop();
+                  });
+                }
+              }}>{inv.call ? `Join call in ${roomName(inv.room)}` : `Join ${roomName(inv.room)}`}</button>
+              <button type="button" class="small" onClick={() => app.rooms.dismissInvite(inv.room)}>Dismiss</button>
+            </div>
+          ))}
+        </section>
+      )}
+      <JoinForm app={app} />
+      {rooms.length > 0 && (
+        <section class="room-list-items" aria-label="Joined rooms">
+          <h3>Your rooms</h3>
+          <ul class="room-list-items">
+            {rooms.map((r) => {
+              const n = Object.keys(r.occupants).length;
+              const live = call.room === r.jid && call.phase !== 'idle';
+              return (
+                <li key={r.jid}>
+                  <button type="button" class={`room-entry ${state.open === r.jid ? 'active' : ''}`}
+                    aria-current={state.open === r.jid ? 'true' : undefined} onClick={() => app.rooms.open(r.jid)}>
+                    <span class="room-avatar" aria-hidden="true">#</span>
+                    <span class="grow">
+                      <strong>{roomName(r.jid)}</strong>
+                      <small>{r.phase === 'joining' ? 'Joining…' : r.phase === 'failed' ? 'Could not join' : `${n} ${n === 1 ? 'person' : 'people'}${live ? ' · in call' : ''}`}</small>
+                    </span>
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      )}
+    </nav>
+  );
+}
+
+function Occupants({ room, inCall }: { room: Room; inCall: Set<string> }): JSX.Element {
+  const list = Object.values(room.occupants).sort((a, b) => a.nick.localeCompare(b.nick));
+  return (
+    <aside class="occupants" aria-label="Occupants">
+      <h3>People · {list.length}</h3>
+      <ul class="occupants-list" style={{ display: 'contents' }}>
+        {list.map((o) => (
+          <li class="occupant" key={o.nick}>
+            <Avatar name={o.nick} presence={o.show === 'available' || o.show === 'chat' ? 'available' : o.show === 'dnd' ? 'busy' : 'away'} />
+            <span>{o.nick}{o.nick === room.nick ? ' (you)' : ''}</span>
+            {o.role === 'moderator' && <span class="role">mod</span>}
+            {inCall.has(o.nick) && <span class="in-call" title="In the call" aria-label="in the call"><Icon name="video" size={14} /></span>}
+          </li>
+        ))}
+      </ul>
+    </aside>
+  );
+}
+
+function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element {
+  const call = useStore(app.rooms.call);
+  const [draft, setDraft] = useState('');
+  const log = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    log.current?.lastElementChild?.scrollIntoView({ block: 'end' });
+  }, [room.messages.length, room.jid]);
+  const inThisCall = call.room === room.jid && call.phase !== 'idle';
+  const inCall = new Set(inThisCall ? [room.nick, ...Object.values(call.tiles).map((t) => t.nick)] : []);
+  const send = (e: Event) => {
+    e.preventDefault();
+    app.rooms.send(room.jid, draft);
+    setDraft('');
+  };
+  return (
+    <section class="room" aria-label={`Room ${roomName(room.jid)}`}>
+      <header class="room-head">
+        <button type="button" class="icon-button room-back" aria-label="All rooms" onClick={() => app.rooms.open(undefined)}><Icon name="back" /></button>
+        <span class="room-avatar" aria-hidden="true">#</span>
+        <div class="grow">
+          <h2>{roomName(room.jid)}</h2>
+          <small class="muted">{room.subject ? <span class="subject">{room.subject}</span> : room.jid}</small>
+        </div>
+        <div class="actions">
+          <button type="button" class="primary" disabled={room.phase !== 'joined' || (call.phase !== 'idle' && !inThisCall)}
+            onClick={() => void app.rooms.joinCall(room.jid)}>
+            <Icon name="video" size={18} /><span>{inThisCall ? 'In call' : 'Join call'}</span>
+          </button>
+          <button type="button" class="small" onClick={() => app.rooms.leave(room.jid)}>Leave room</button>
+        </div>
+      </header>
+      {room.phase === 'joining' && <p class="room-status muted" role="status">Joining {room.jid} as {room.nick}…</p>}
+      {room.error && <p class="room-status error" role="alert">{room.error}</p>}
+      {call.error && !inThisCall && <p class="room-status error" role="alert">{call.error}</p>}
+      <div class="room-main">
+        <div class="room-chat">
+          <ol class="messages" ref={log} role="log" aria-label="Room messages" aria-live="polite">
+            {room.messages.length === 0 && <li class="empty muted">{room.phase === 'joined' ? 'No messages yet. Say hello.' : ''}</li>}
+            {room.messages.map((m) => (
+              <li key={`${m.nick}${m.id}`} class={`bubble ${m.self ? 'out' : 'in'} ${m.history ? 'history' : ''}`}>
+                {!m.self && <span class="who">{m.nick}</span>}
+                <span class="body">{m.body}</span>
+                <span class="meta">{m.history ? new Date(m.at).toLocaleDateString() + ' ' : ''}{time(m.at)}</span>
+              </li>
+            ))}
+          </ol>
+          <form class="composer" onSubmit={send}>
+            <label class="grow">
+              <span class="sr-only">Message to the room</span>
+              <input type="text" placeholder={`Message #${roomName(room.jid)}`} value={draft} autocomplete="off"
+                disabled={room.phase !== 'joined'} onInput={(e) => setDraft(e.currentTarget.value)} />
+            </label>
+            <button type="submit" class="icon-button primary" aria-label="Send to room" disabled={!draft.trim() || room.phase !== 'joined'}><Icon name="send" /></button>
+          </form>
+        </div>
+        <Occupants room={room} inCall={inCall} />
+      </div>
+    </section>
+  );
+}
+
+/** The rooms view (when shown) and the group call (when in one). */
+export function RoomsView({ app }: { app: AppWithRooms }): JSX.Element | null {
+  useRoomStyles();
+  const shown = useStore(app.rooms.shown);
+  const state = useStore(app.rooms.state);
+  const call = useStore(app.rooms.call);
+  const ref = useRef<HTMLElement>(null);
+  const room = state.open ? state.rooms[state.open] : undefined;
+  const wide = typeof matchMedia === 'function' && matchMedia('(min-width: 760px)').matches;
+  useInert(shown && call.phase === 'idle', wide ? '.shell > .main' : '.shell > .main, .shell > .sidebar');
+  useEffect(() => {
+    if (shown) ref.current?.querySelector<HTMLElement>('input, button:not(.room-back)')?.focus();
+  }, [shown]);
+  useEffect(() => {
+    const esc = (e: KeyboardEvent) => { if (e.key === 'Escape' && call.phase === 'idle') app.rooms.show(false); };
+    if (shown) addEventListener('keydown', esc);
+    return () => removeEventListener('keydown', esc);
+  }, [shown, call.phase]);
+  return (
+    <>
+      {shown && (
+        <section ref={ref} class={`rooms-view ${room ? 'has-room' : ''}`} aria-label="Rooms view" role="region">
+          <header class="rooms-head">
+            <span class="room-avatar" aria-hidden="true"><UsersIcon /></span>
+            <h2 class="grow">Rooms</h2>
+            <button type="button" class="icon-button" aria-label="Close rooms" title="Close rooms" onClick={() => app.rooms.show(false)}><Icon name="x" /></button>
+          </header>
+          <div class="rooms-body">
+            <RoomList app={app} />
+            {room
+              ? <RoomPane app={app} room={room} key={room.jid} />
+              : <div class="rooms-empty muted"><p>Join a room to chat and call with several people at once.</p></div>}
+          </div>
+        </section>
+      )}
+      <GroupCallScreen app={app} />
+    </>
+  );
+}

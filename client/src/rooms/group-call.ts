@@ -1,0 +1,60 @@
+// The group call's view state: one tile per remote participant, made from the sources the room
+// labelled with their owner's occupant JID (docs/calls.md, steps 5–7). Pure functions.
+import type { RemoteSource } from './room-call-session.js';
+
+export interface Tile {
+  /** Occupant JID, room@service/Nick. */
+  owner: string;
+  nick: string;
+  /** Content name → kind, for the contents the room added for this owner. */
+  contents: Record<string, 'audio' | 'video'>;
+  /** Muted by their session-info (XEP-0167 §7), per kind. */
+  muted: { audio: boolean; video: boolean };
+}
+
+export interface GroupCall {
+  phase: 'idle' | 'connecting' | 'active';
+  room?: string;
+  sid?: string;
+  muted: boolean;
+  cameraOff: boolean;
+  tiles: Record<string, Tile>;
+  error?: string;
+}
+
+export const NO_GROUP_CALL: GroupCall = { phase: 'idle', muted: false, cameraOff: false, tiles: {} };
+
+const nick = (owner: string) => owner.slice(owner.indexOf('/') + 1) || owner;
+
+export function sourcesAdded(s: GroupCall, sources: RemoteSource[]): GroupCall {
+  const tiles = { ...s.tiles };
+  for (const src of sources) {
+    const owner = src.owner || `unknown/${src.name}`;
+    const t = tiles[owner] ?? { owner, nick: nick(owner), contents: {}, muted: { audio: false, video: false } };
+    tiles[owner] = { ...t, contents: { ...t.contents, [src.name]: src.kind } };
+  }
+  return { ...s, tiles };
+}
+
+export function sourcesRemoved(s: GroupCall, names: string[]): GroupCall {
+  const tiles: Record<string, Tile> = {};
+  for (const [owner, t] of Object.entries(s.tiles)) {
+    const contents = Object.fromEntries(Object.entries(t.contents).filter(([n]) => !names.includes(n)));
+    if (Object.keys(contents).length) tiles[owner] = { ...t, contents };
+  }
+  return { ...s, tiles };
+}
+
+/** A `<mute/>`/`<unmute/>` naming one of the room's contents marks that owner's medium. */
+export function muteChanged(s: GroupCall, name: string | undefined, muted: boolean): GroupCall {
+  for (const [owner, t] of Object.entries(s.tiles)) {
+    const kind = name ? t.contents[name] : undefined;
+    if (kind) return { ...s, tiles: { ...s.tiles, [owner]: { ...t, muted: { ...t.muted, [kind]: muted } } } };
+  }
+  return s;
+}
+
+/** The owner of a content name, to put its track into that owner's stream. */
+export function ownerOf(s: GroupCall, name: string): string | undefined {
+  return Object.values(s.tiles).find((t) => name in t.contents)?.owner;
+}

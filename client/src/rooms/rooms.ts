@@ -1,0 +1,258 @@
+// Rooms and their group calls for a signed-in session: XEP-0045 through StanzaJS's MUC plugin,
+// the call as one Jingle session with the room (room-call-session.ts), invitations by XEP-0249
+// and XEP-0482. This file binds the protocol to stores; all decisions on state are in
+// room-state.ts and group-call.ts.
+import type { Agent } from 'stanza';
+import type { ReceivedMessage, ReceivedPresence } from 'stanza/protocol/index.js';
+import { Store } from '../state/store.js';
+import {
+  NO_ROOMS, bareOf, nickOf, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
+  roomMessage, subject, type RoomsState,
+} from './room-state.js';
+import { NO_GROUP_CALL, muteChanged, ownerOf, sourcesAdded, sourcesRemoved, type GroupCall } from './group-call.js';
+import { CallInviteProtocol, NS_CALL_INVITES } from './xep0482-call-invites.js';
+import { RoomCallSession } from './room-call-session.js';
+
+export interface CallMedia {
+  local?: MediaStream;
+  /** One stream per remote owner (occupant JID). */
+  remote: Record<string, MediaStream>;
+}
+
+function randomId(): string {
+  const b = new Uint8Array(10);
+  globalThis.crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+export class Rooms {
+  readonly state = new Store<RoomsState>(NO_ROOMS);
+  /** Whether the rooms view is shown. */
+  readonly shown = new Store<boolean>(false);
+  readonly call = new Store<GroupCall>(NO_GROUP_CALL);
+  readonly media = new Store<CallMedia>({ remote: {} });
+  #client?: Agent;
+  #session?: RoomCallSession;
+
+  /** Binds to the client of a new sign-in; what belonged to a previous one is dropped. */
+  attach(client: Agent): void {
+    this.#endCall();
+    this.#client = client;
+    this.state.set(NO_ROOMS);
+    this.shown.set(false);
+    client.stanzas.define(CallInviteProtocol);
+    client.disco.addFeature(NS_CALL_INVITES);
+
+    const mine = (jid?: string) => !!jid && this.#client === client && !!this.state.value.rooms[bareOf(jid)];
+    const presence = (pres: ReceivedPresence & { muc?: { statusCodes?: string[]; role?: string; affiliation?: string; nick?: string } }) => {
+      if (!mine(pres.from)) return;
+      const m = pres.muc;
+      this.state.set((s) => occupantPresence(s, {
+        from: pres.from, ...(pres.type ? { type: pres.type } : {}), ...(pres.show ? { show: pres.show } : {}),
+        ...(pres.status ? { status: pres.status } : {}), ...(m?.role ? { role: m.role } : {}),
+        ...(m?.affiliation ? { affiliation: m.affiliation } : {}), ...(m?.statusCodes ? { statusCodes: m.statusCodes.map(String) } : {}),
+        ...(m?.nick ? { newNick: m.nick } : {}),
+      }));
+      // leaving the room ends its call (the room does the same on its side)
+      const room = bareOf(pres.from);
+      if (this.state.value.rooms[room]?.phase === 'left' && this.call.value.room === room) this.leaveCall();
+    };
+    client.on('muc:available', presence);
+    client.on('muc:unavailable', presence);
+    client.on('muc:error', (pres) => {
+      if (!pres.from || !mine(pres.from)) return;
+      const room = bareOf(pres.from);
+      if (this.state.value.rooms[room]?.phase !== 'joining') return;
+      this.state.set((s) => joinFailed(s, room, pres.error?.condition, pres.error?.text));
+    });
+    client.on('groupchat', (msg: ReceivedMessage) => {
+      if (!msg.body || !mine(msg.from)) return;
+      const room = bareOf(msg.from);
+      const nick = nickOf(msg.from);
+      const at = msg.delay?.timestamp ? new Date(msg.delay.timestamp).getTime() : Date.now();
+      const id = msg.id ?? msg.stanzaIds?.[0]?.id ?? `${nick}-${at}`;
+      this.state.set((s) => roomMessage(s, room, {
+        id, nick, body: msg.body!, at, ...(msg.delay ? { history: true } : {}), ...(nick === s.rooms[room]?.nick ? { self: true } : {}),
+      }));
+    });
+    client.on('muc:topic', (t) => {
+      if (t.room && mine(t.room)) this.state.set((s) => subject(s, bareOf(t.room!), t.topic ?? ''));
+    });
+    client.on('muc:invite', (inv) => {
+      this.state.set((s) => s.rooms[bareOf(inv.room)]?.phase === 'joined' ? s
+        : invited(s, { room: bareOf(inv.room), from: bareOf(inv.from ?? ''), ...(inv.reason ? { reason: inv.reason } : {}) }));
+    });
+    client.on('message', (msg: ReceivedMessage) => {
+      const jingle = msg.callInvite?.jingle;
+      if (!jingle || msg.type === 'error' || msg.type === 'groupchat') return;
+      this.state.set((s) => invited(s, { room: bareOf(jingle), from: bareOf((msg.muc && 'invite' in msg.muc ? msg.muc.invite?.[0]?.from : undefined) ?? msg.from), call: true }));
+    });
+    client.on('jingle:mute', (session, info) => {
+      if (session === this.#session) this.call.set((c) => muteChanged(c, (info as { name?: string }).name, true));
+    });
+    client.on('jingle:unmute', (session, info) => {
+      if (session === this.#session) this.call.set((c) => muteChanged(c, (info as { name?: string }).name, false));
+    });
+    client.on('jingle:terminated', (session) => {
+      if (session === this.#session) this.#endCall();
+    });
+    client.jingle.on('connectionState', (session: unknown, state: string) => {
+      if (session !== this.#session) return;
+      if (state === 'connected') this.call.set((c) => ({ ...c, phase: 'active' }));
+      if (state === 'failed') {
+        this.#endCall();
+        this.call.set((c) => ({ ...c, error: 'The call\'s media connection failed.' }));
+      }
+    });
+  }
+
+  /** The room service of our own server, for addresses typed without a domain. */
+  get defaultService(): string {
+    const domain = this.#client?.jid.split('@')[1]?.split('/')[0] ?? 'localhost';
+    return `call.${domain}`;
+  }
+
+  show(shown: boolean): void {
+    this.shown.set(shown);
+  }
+
+  open(room: string | undefined): void {
+    this.state.set((s) => {
+      const next = { ...s };
+      if (room) next.open = room;
+      else delete next.open;
+      return next;
+    });
+  }
+
+  /** Joins a room (XEP-0045 §7.2); returns an error text for an unusable address. */
+  join(address: string, nick: string): string | undefined {
+    const client = this.#client;
+    if (!client) return 'Not signed in.';
+    const room = roomAddress(address, this.defaultService);
+    if (!room) return 'Enter a room address like team@call.example.org.';
+    const name = nick.trim() || client.jid.split('@')[0]!;
+    this.state.set((s) => joining(s, room, name));
+    this.shown.set(true);
+    client.joinRoom(room, name).catch(() => undefined); // failures arrive as muc:error
+    return undefined;
+  }
+
+  leave(room: string): void {
+    if (this.call.value.room === room) this.leaveCall();
+    const r = this.state.value.rooms[room];
+    if (r && r.phase !== 'failed') this.#client?.leaveRoom(room, r.nick).catch(() => undefined);
+    this.state.set((s) => left(s, room));
+  }
+
+  send(room: string, body: string): void {
+    const text = body.trim();
+    if (text) this.#client?.sendMessage({ to: room, type: 'groupchat', body: text });
+  }
+
+  dismissInvite(room: string): void {
+    this.state.set((s) => dismissInvite(s, room));
+  }
+
+  /** Joins the room's call: one Jingle session with the room's bare JID (docs/calls.md, step 3). */
+  async joinCall(room: string): Promise<void> {
+    const client = this.#client;
+    if (!client || this.call.value.phase !== 'idle') return;
+    this.call.set({ ...NO_GROUP_CALL, phase: 'connecting', room });
+    let local: MediaStream;
+    try {
+      local = await navigator.mediaDevices.getUserMedia({ audio: true, video: true })
+        .catch(() => navigator.mediaDevices.getUserMedia({ audio: true }));
+    } catch {
+      this.call.set({ ...NO_GROUP_CALL, error: 'Camera or microphone access was refused.' });
+      return;
+    }
+    if (this.call.value.room !== room || this.#client !== client) {
+      for (const t of local.getTracks()) t.stop();
+      return;
+    }
+    this.media.set({ local, remote: {} });
+    const manager = client.jingle;
+    const session = new RoomCallSession({
+      config: { ...manager.config.peerConnectionConfig, bundlePolicy: 'max-bundle' },
+      constraints: manager.config.peerConnectionConstraints,
+      iceServers: manager.iceServers,
+      initiator: true,
+      parent: manager,
+      peerID: room,
+      sid: randomId(),
+      stream: local,
+    } as ConstructorParameters<typeof RoomCallSession>[0]);
+    session.events = {
+      added: (sources) => this.call.set((c) => sourcesAdded(c, sources)),
+      removed: (names) => {
+        this.call.set((c) => sourcesRemoved(c, names));
+        this.media.set((m) => ({ ...m, remote: Object.fromEntries(Object.entries(m.remote).filter(([o]) => o in this.call.value.tiles)) }));
+      },
+      track: (name, track) => {
+        const owner = ownerOf(this.call.value, name);
+        if (!owner) return;
+        this.media.set((m) => {
+          const stream = m.remote[owner] ?? new MediaStream();
+          if (!stream.getTracks().includes(track)) stream.addTrack(track);
+          return { ...m, remote: { ...m.remote, [owner]: stream } };
+        });
+      },
+    };
+    this.#session = session;
+    this.call.set((c) => ({ ...c, sid: session.sid }));
+    manager.addSession(session);
+    await session.start();
+  }
+
+  /** session-terminate with success (step 8). */
+  leaveCall(): void {
+    this.#session?.end('success');
+    this.#endCall();
+  }
+
+  toggleMute(): void {
+    const muted = !this.call.value.muted;
+    for (const t of this.media.value.local?.getAudioTracks() ?? []) t.enabled = !muted;
+    this.call.set((c) => ({ ...c, muted }));
+    this.#announce('audio', muted);
+  }
+
+  toggleCamera(): void {
+    const cameraOff = !this.call.value.cameraOff;
+    for (const t of this.media.value.local?.getVideoTracks() ?? []) t.enabled = !cameraOff;
+    this.call.set((c) => ({ ...c, cameraOff }));
+    this.#announce('video', cameraOff);
+  }
+
+  /**
+   * Invites a contact to the room and its call: a XEP-0249 direct invitation with a XEP-0482
+   * call invite naming the room as the Jingle endpoint, in one message (docs/calls.md).
+   */
+  invite(room: string, contact: string, reason?: string): void {
+    this.#client?.sendMessage({
+      to: contact,
+      muc: { type: 'direct-invite', jid: room, ...(reason ? { reason } : {}) },
+      callInvite: { id: randomId(), audio: true, video: !!this.media.value.local?.getVideoTracks().length, jingle: room },
+    });
+  }
+
+  /** WebRTC statistics of the group call, for diagnostics. */
+  async stats(): Promise<RTCStatsReport | undefined> {
+    return this.#session?.pc.getStats();
+  }
+
+  #announce(kind: 'audio' | 'video', muted: boolean): void {
+    const s = this.#session;
+    const name = s?.localContent(kind);
+    if (!s || !name) return;
+    void (muted ? s.mute('initiator', name) : s.unmute('initiator', name)).catch(() => undefined);
+  }
+
+  #endCall(): void {
+    for (const t of this.media.value.local?.getTracks() ?? []) t.stop();
+    this.#session = undefined;
+    this.media.set({ remote: {} });
+    this.call.set((c) => ({ ...NO_GROUP_CALL, ...(c.error ? { error: c.error } : {}) }));
+  }
+}
