@@ -410,6 +410,13 @@ describe('Personal Eventing Protocol (XEP-0163)', function () {
       assert.ok(romeoSees.includes(TUNE));
       assert.ok(!romeoSees.includes(BOOKMARKS));
       assert.ok((await listed(juliet.client)).includes(BOOKMARKS));
+
+      // XEP-0060 §5.3, §5.5: a node's own disco#info and disco#items.
+      const nodeInfo = (await romeo.client.iqCaller.request(xml('iq', { type: 'get', to: JULIET }, xml('query', { xmlns: DISCO_INFO, node: TUNE })))).getChild('query', DISCO_INFO)!;
+      assert.equal(nodeInfo.getChild('identity')!.attrs.type, 'leaf');
+      const nodeItems = (await romeo.client.iqCaller.request(xml('iq', { type: 'get', to: JULIET }, xml('query', { xmlns: DISCO_ITEMS, node: TUNE })))).getChild('query', DISCO_ITEMS)!;
+      assert.deepEqual(nodeItems.getChildren('item').map((i) => i.attrs.name), ['visible']);
+      await assert.rejects(romeo.client.iqCaller.request(xml('iq', { type: 'get', to: JULIET }, xml('query', { xmlns: DISCO_INFO, node: BOOKMARKS }))), { condition: 'not-allowed' });
     });
   });
 });

@@ -6,7 +6,7 @@ import { NS } from '../../xmpp/namespaces.js';
 import { Jid } from '../../xmpp/jid.js';
 import { x, type Element } from '../../xmpp/xml.js';
 import type { XmppServer } from '../../core/server.js';
-import type { IqHandler } from '../../core/iq.js';
+import type { IqRequest } from '../../core/iq.js';
 import { PUBSUB, PUBSUB_OWNER } from './config.js';
 import { PepService } from './service.js';
 
@@ -16,24 +16,43 @@ const FEATURES = [
   'retract-items', 'retrieve-items', 'delete-nodes', 'config-node', 'last-published', 'persistent-items', 'filtered-notifications',
 ].map((f) => `${PUBSUB}#${f}`);
 
-/** Extends the account's disco#info (identity pubsub/pep, XEP-0163 §6.1) and disco#items (its nodes). */
+/**
+ * Extends the account's disco#info (identity pubsub/pep, XEP-0163 §6.1) and disco#items (its
+ * nodes, XEP-0060 §5.2), and answers both for a node (§5.3, §5.5).
+ */
 function extendDisco(server: XmppServer, pep: PepService): void {
-  const info = server.iq.find('get', 'account', NS.DISCO_INFO);
-  const items = server.iq.find('get', 'account', NS.DISCO_ITEMS);
-  const wrap = (base: IqHandler | undefined, add: (q: Element, req: Parameters<IqHandler>[0]) => void): IqHandler => async (req) => {
-    if (!base) throw new StanzaError('service-unavailable');
-    const q = await base(req);
-    if (q) add(q, req);
-    return q;
+  const wrap = (ns: string, forNode: (req: IqRequest, node: string) => Element, add: (q: Element, req: IqRequest) => void): void => {
+    const base = server.iq.find('get', 'account', ns);
+    server.iq.on('get', 'account', ns, async (req) => {
+      if (req.payload.attrs.node) return forNode(req, req.payload.attrs.node);
+      if (!base) throw new StanzaError('service-unavailable');
+      const q = await base(req);
+      if (q) add(q, req);
+      return q;
+    });
   };
-  server.iq.on('get', 'account', NS.DISCO_INFO, wrap(info, (q) => {
-    const identity = q.getChild('identity');
-    const at = identity ? q.children.indexOf(identity) + 1 : 0;
-    q.children.splice(at, 0, x('identity', { category: 'pubsub', type: 'pep' }));
-  }));
-  server.iq.on('get', 'account', NS.DISCO_ITEMS, wrap(items, (q, { to, from }) => {
-    for (const node of pep.visibleNodes(to, from.full)) q.cnode(x('item', { jid: to.bare, node }));
-  }));
+  wrap(
+    NS.DISCO_INFO,
+    ({ to, from }, node) => {
+      pep.visibleNode(to, from.full, node);
+      return x('query', { xmlns: NS.DISCO_INFO, node }, x('identity', { category: 'pubsub', type: 'leaf' }), x('feature', { var: PUBSUB }));
+    },
+    (q) => {
+      const identity = q.getChild('identity');
+      const at = identity ? q.children.indexOf(identity) + 1 : 0;
+      q.children.splice(at, 0, x('identity', { category: 'pubsub', type: 'pep' }));
+    },
+  );
+  wrap(
+    NS.DISCO_ITEMS,
+    ({ to, from }, node) => {
+      pep.visibleNode(to, from.full, node);
+      return x('query', { xmlns: NS.DISCO_ITEMS, node }, server.storage.pep.items(to.local, node).map((i) => x('item', { jid: to.bare, name: i.id })));
+    },
+    (q, { to, from }) => {
+      for (const node of pep.visibleNodes(to, from.full)) q.cnode(x('item', { jid: to.bare, node }));
+    },
+  );
 }
 
 export function registerPep(server: XmppServer): void {

@@ -173,6 +173,11 @@ export class PepService {
     throw unsupported(elements(pubsub)[0]?.name ?? 'config-node');
   }
 
+  /** Throws unless `node` exists and `who` may see it. */
+  visibleNode(owner: Jid, who: string, node: string): void {
+    this.node(owner, node, who);
+  }
+
   /** Nodes `who` may see, for disco#items on the account (XEP-0060 §5.2). */
   visibleNodes(owner: Jid, who: string): string[] {
     return this.server.storage.pep.nodes(owner.local).filter((n) => this.canAccess(owner, who, n.config)).map((n) => n.node);
