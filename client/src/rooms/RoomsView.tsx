@@ -15,6 +15,8 @@ import { useRoomStyles } from './styles.js';
 export type AppWithRooms = App & { rooms: Rooms };
 
 const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+/** The time, with the date for a message of another day. */
+const when = (t: number) => (new Date(t).toDateString() === new Date().toDateString() ? '' : `${new Date(t).toLocaleDateString()} `) + time(t);
 const roomName = (jid: string) => jid.split('@')[0] ?? jid;
 
 export function UsersIcon({ size = 20 }: { size?: number }): JSX.Element {
@@ -197,7 +199,7 @@ function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element
               <li key={`${m.nick}${m.id}`} class={`bubble ${m.self ? 'out' : 'in'} ${m.history ? 'history' : ''}`}>
                 {!m.self && <span class="who">{m.nick}</span>}
                 <span class="body">{m.body}</span>
-                <span class="meta">{m.history ? new Date(m.at).toLocaleDateString() + ' ' : ''}{time(m.at)}</span>
+                <span class="meta">{when(m.at)}</span>
               </li>
             ))}
           </ol>

@@ -19,15 +19,28 @@ declare module 'stanza/protocol/index.js' {
   }
 }
 
-const { attribute, booleanAttribute, childAttribute } = JXT;
+const { attribute, childAttribute } = JXT;
+
+/** An xs:boolean attribute written as `true`, as the XEP's examples do (StanzaJS writes `1`). */
+function flag(name: string): JXT.FieldDefinition<boolean> {
+  return {
+    importer: (xml) => {
+      const v = xml.getAttribute(name);
+      return v === undefined ? undefined : v === 'true' || v === '1';
+    },
+    exporter: (xml, value) => {
+      if (value !== undefined) xml.setAttribute(name, value ? 'true' : 'false');
+    },
+  };
+}
 
 export const CallInviteProtocol: JXT.DefinitionOptions[] = [{
   element: 'invite',
   fields: {
-    audio: booleanAttribute('audio'),
+    audio: flag('audio'),
     id: attribute('id'),
     jingle: childAttribute(null, 'jingle', 'jid'),
-    video: booleanAttribute('video'),
+    video: flag('video'),
   },
   namespace: NS_CALL_INVITES,
   path: 'message.callInvite',

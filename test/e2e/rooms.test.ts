@@ -1,0 +1,189 @@
+// Rooms and group calls in the web client, end to end: three people in three Chromium contexts
+// (desktop, a 360 px phone in dark mode, a tablet-sized window) sign in to Carillon, which runs
+// the call component in-process, join one room, chat, and hold a group call through the room's
+// forwarding unit. Each browser must decode and play the two others' video; then one leaves the
+// call and the others drop to one remote tile. A fourth user, on an independent XMPP stack,
+// receives the invitation the call screen sends (XEP-0249 + XEP-0482).
+import { strict as assert } from 'node:assert';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { client as xmppClient, xml } from '@xmpp/client';
+import type { Element } from 'ltx';
+import { WebSocket } from 'ws';
+import { startCarillon, type Carillon } from '../../server/index.js';
+import { launchChromium } from './support/chromium.js';
+import { remoteTiles, until } from './support/rooms-browser.js';
+
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+
+const SHOTS = fileURLToPath(new URL('../../.tmp/e2e-screenshots/rooms', import.meta.url));
+const ROOM = 'standup@call.localhost';
+const PEOPLE = ['alice', 'bob', 'carol'] as const;
+type Who = typeof PEOPLE[number];
+
+describe('web client: rooms and a group call (Carillon + call component)', function () {
+  this.timeout(90_000);
+  let srv: Carillon;
+  let dataDir: string;
+  let browser: Browser;
+  const ctx = {} as Record<Who, BrowserContext>;
+  const page = {} as Record<Who, Page>;
+  const errors: string[] = [];
+  const shot = (who: Who, name: string) => page[who].screenshot({ path: join(SHOTS, `${name}.png`) });
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'carillon-e2e-rooms-'));
+    srv = await startCarillon({
+      domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: 0 },
+      s2s: { port: null }, components: { port: 0 }, call: { media: { portMin: 41000, portMax: 41999, publicAddress: null } },
+      log: { level: 'silent' },
+    });
+    for (const who of [...PEOPLE, 'dave']) await srv.users.add(`${who}@localhost`, `${who}-pass`);
+    browser = await launchChromium();
+    ctx.alice = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    ctx.bob = await browser.newContext({ viewport: { width: 360, height: 720 }, isMobile: true, hasTouch: true, colorScheme: 'dark' });
+    ctx.carol = await browser.newContext({ viewport: { width: 900, height: 700 } });
+    for (const who of PEOPLE) {
+      ctx[who].setDefaultTimeout(20_000);
+      page[who] = await ctx[who].newPage();
+      page[who].on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
+      page[who].on('console', (m) => { if (m.text().startsWith('DEBUG')) console.log(new Date().toISOString().slice(11, 23), who, m.text()); });
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    await srv?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    console.log(`      screenshots: ${SHOTS}`);
+  });
+
+  afterEach(() => {
+    assert.deepEqual(errors.splice(0), [], 'no uncaught errors in the pages');
+  });
+
+  it('three people sign in and join one room by its address, with chat history and occupants', async () => {
+    for (const who of PEOPLE) {
+      const p = page[who];
+      await p.goto(`http://127.0.0.1:${srv.ports.http}/`);
+      await p.getByLabel('Address').fill(`${who}@localhost`);
+      await p.getByLabel('Password').fill(`${who}-pass`);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('region', { name: 'Contacts' }).waitFor();
+    }
+    // alice creates the room with a name alone (her server's room service), by keyboard
+    const a = page.alice;
+    await a.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await a.getByLabel('Room', { exact: true }).fill('standup');
+    await a.getByLabel('Room', { exact: true }).press('Enter');
+    const aliceRoom = a.getByRole('region', { name: 'Room standup' });
+    await aliceRoom.getByRole('complementary', { name: 'Occupants' }).getByText('alice (you)').waitFor();
+    await a.getByRole('textbox', { name: 'Message to the room' }).fill('Stand-up in five');
+    await a.getByRole('button', { name: 'Send to room' }).click();
+    await aliceRoom.getByRole('log').getByText('Stand-up in five').waitFor();
+
+    for (const who of ['bob', 'carol'] as const) {
+      const p = page[who];
+      await p.getByRole('button', { name: 'Rooms', exact: true }).click();
+      await p.getByLabel('Room', { exact: true }).fill(ROOM);
+      await p.getByRole('button', { name: 'Join', exact: true }).click();
+      const room = p.getByRole('region', { name: 'Room standup' });
+      // the history (XEP-0045 §7.2.15), with the sender's nickname
+      await room.getByRole('log').getByText('Stand-up in five').waitFor();
+      await room.getByRole('complementary', { name: 'Occupants' }).getByText(`${who} (you)`).waitFor();
+    }
+    const occupants = aliceRoom.getByRole('complementary', { name: 'Occupants' });
+    for (const who of ['bob', 'carol']) await occupants.getByText(who, { exact: true }).waitFor();
+    await page.bob.getByRole('textbox', { name: 'Message to the room' }).fill('On my way');
+    await page.bob.getByRole('textbox', { name: 'Message to the room' }).press('Enter');
+    await aliceRoom.getByRole('log').getByText('On my way').waitFor();
+    await page.carol.getByRole('region', { name: 'Room standup' }).getByRole('log').getByText('On my way').waitFor();
+    await shot('alice', 'rooms-desktop');
+    await shot('bob', 'rooms-mobile');
+    await shot('carol', 'rooms-tablet');
+  });
+
+  it('all three join the call and each plays the two others\' video', async () => {
+    for (const who of PEOPLE) {
+      await page[who].getByRole('button', { name: 'Join call' }).click();
+      await page[who].getByRole('dialog', { name: 'Call in standup' }).waitFor();
+    }
+    const others = (who: Who) => PEOPLE.filter((x) => x !== who).map((x) => `Video of ${x}`);
+    const first = {} as Record<Who, Awaited<ReturnType<typeof remoteTiles>>>;
+    for (const who of PEOPLE) {
+      first[who] = await until(`${who}'s two remote videos`, () => remoteTiles(page[who]),
+        (t) => t.videos.length === 2 && t.videos.every((v) => v.width > 0 && v.time > 0), 30_000);
+      assert.deepEqual(first[who].videos.map((v) => v.label), others(who), `${who}: tiles named after the owners`);
+    }
+    await page.alice.waitForTimeout(1500);
+    for (const who of PEOPLE) {
+      const later = await remoteTiles(page[who]);
+      for (const [i, v] of later.videos.entries()) {
+        assert.ok(v.width > 0, `${who}: ${v.label} has videoWidth > 0`);
+        assert.ok(v.time > first[who].videos[i]!.time, `${who}: ${v.label} currentTime advances`);
+      }
+      assert.ok(later.bytes.video > first[who].bytes.video, `${who}: inbound video bytes grow`);
+      assert.ok(later.bytes.audio > first[who].bytes.audio, `${who}: inbound audio bytes grow`);
+    }
+  });
+
+  it('mute shows on the others\' tiles; an invitation carries XEP-0249 and XEP-0482', async () => {
+    await page.bob.getByRole('button', { name: 'Mute' }).click();
+    for (const who of ['alice', 'carol'] as const) {
+      await page[who].getByRole('figure', { name: 'bob, muted' }).waitFor();
+    }
+    // dave, on an independent client, receives alice's invitation
+    const dave = xmppClient({ service: `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, domain: 'localhost', username: 'dave', password: 'dave-pass', resource: 'x' });
+    const invite = new Promise<Element>((resolve) => dave.on('stanza', (el: Element) => {
+      if (el.is('message') && el.getChild('invite', 'urn:xmpp:call-invites:0')) resolve(el);
+    }));
+    dave.on('error', () => undefined);
+    await dave.start();
+    await dave.send(xml('presence'));
+    try {
+      const a = page.alice;
+      await a.getByRole('button', { name: 'Invite', exact: true }).click();
+      await a.getByRole('dialog', { name: 'Invite to the call' }).getByLabel('Address').fill('dave@localhost');
+      await a.getByRole('button', { name: 'Send invite' }).click();
+      await a.getByText('Invitation sent to dave@localhost').waitFor();
+      await shot('alice', 'group-call-invite');
+      const msg = await invite;
+      assert.equal(msg.getChild('x', 'jabber:x:conference')?.attrs.jid, ROOM);
+      const ci = msg.getChild('invite', 'urn:xmpp:call-invites:0')!;
+      assert.equal(ci.getChild('jingle')?.attrs.jid, ROOM);
+      assert.equal(ci.attrs.video, 'true');
+      await a.getByRole('button', { name: 'Done' }).click();
+    } finally {
+      await dave.stop().catch(() => undefined);
+    }
+    await page.bob.getByRole('button', { name: 'Unmute' }).click();
+    await page.alice.getByRole('figure', { name: 'bob' , exact: true }).waitFor();
+    await shot('alice', 'group-call-desktop');
+    await shot('bob', 'group-call-mobile');
+    await shot('carol', 'group-call-tablet');
+  });
+
+  it('one leaves the call and the others drop to one remote tile', async () => {
+    await page.carol.getByRole('button', { name: 'Leave call' }).click();
+    await page.carol.getByRole('dialog', { name: 'Call in standup' }).waitFor({ state: 'detached' });
+    for (const who of ['alice', 'bob'] as const) {
+      const t = await until(`${who} down to one tile`, () => remoteTiles(page[who]), (x) => x.videos.length === 1);
+      assert.deepEqual(t.videos.map((v) => v.label), [`Video of ${who === 'alice' ? 'bob' : 'alice'}`]);
+    }
+    // the call goes on between the two
+    const before = await remoteTiles(page.alice);
+    await page.alice.waitForTimeout(1000);
+    const after = await remoteTiles(page.alice);
+    assert.ok(after.videos[0]!.time > before.videos[0]!.time, 'alice still plays bob');
+    await shot('alice', 'group-call-two');
+    // leaving the room ends the room for carol and updates the occupants of the others
+    await page.carol.getByRole('button', { name: 'Leave room' }).click();
+    await page.alice.getByRole('complementary', { name: 'Occupants' }).getByText('carol', { exact: true }).waitFor({ state: 'detached' });
+    await page.alice.getByRole('button', { name: 'Leave call' }).click();
+    await page.bob.getByText('Waiting for others to join.', { exact: false }).waitFor();
+  });
+});
