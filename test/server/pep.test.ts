@@ -159,6 +159,9 @@ describe('Personal Eventing Protocol (XEP-0163)', function () {
       ['an unknown access model', undefined, { 'pubsub#access_model': 'roster' }, 'precondition-not-met'],
       ['an option not supported', undefined, { 'pubsub#title': 'x' }, 'precondition-not-met'],
       ['a negative item count', undefined, { 'pubsub#max_items': '-1' }, 'precondition-not-met'],
+      ['options fixed here, stated as they are', undefined, { 'pubsub#deliver_payloads': '1', 'pubsub#notification_type': 'headline' }, { ...DEFAULT_CONFIG }],
+      ['options fixed here, asked otherwise', undefined, { 'pubsub#deliver_payloads': 'false' }, 'precondition-not-met'],
+      ['no retraction notices', undefined, { 'pubsub#notify_retract': '0' }, { ...DEFAULT_CONFIG, 'pubsub#notify_retract': 'false' }],
     ];
     for (const [name, existing, fields, expected] of table) {
       it(name, () => {
@@ -354,6 +357,15 @@ describe('Personal Eventing Protocol (XEP-0163)', function () {
         juliet.client.iqCaller.request(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB }, xml('retract', { node: MICROBLOG }, xml('item', { id: 'c' }))))),
         { condition: 'item-not-found' },
       );
+      // pubsub#notify_retract (default true) speaks when the request does not; notify='false' silences it.
+      const retractNotice = (el: XmlElement) => el.is('message') && !!el.getChild('event', EVENT)?.getChild('items')?.getChild('retract');
+      const byDefault = next(juliet.client, retractNotice);
+      await juliet.client.iqCaller.request(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB }, xml('retract', { node: MICROBLOG }, xml('item', { id: 'b' })))));
+      assert.equal((await byDefault).getChild('event', EVENT)!.getChild('items')!.getChild('retract')!.attrs.id, 'b');
+      const silent = collect(juliet.client, retractNotice, 500);
+      await juliet.client.iqCaller.request(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB }, xml('retract', { node: MICROBLOG, notify: 'false' }, xml('item', { id: 'd' })))));
+      assert.deepEqual(await silent, []);
+      assert.deepEqual(await items(juliet.client, JULIET, MICROBLOG), []);
 
       const deleted = next(juliet.client, (el) => el.is('message') && el.getChild('event', EVENT)?.getChild('delete')?.attrs.node === MICROBLOG);
       await juliet.client.iqCaller.request(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: OWNER }, xml('delete', { node: MICROBLOG }))));

@@ -24,7 +24,12 @@ export const DEFAULT_CONFIG: Readonly<NodeConfig> = {
   'pubsub#max_items': '1',
   'pubsub#persist_items': 'true',
   'pubsub#send_last_published_item': 'on_sub_and_presence',
+  'pubsub#notify_retract': 'true',
 };
+
+const bool = (v: string): string | undefined => (v === 'true' || v === '1' ? 'true' : v === 'false' || v === '0' ? 'false' : undefined);
+/** An option whose value here is fixed: clients may state it as a precondition, not change it. */
+const fixed = (value: string, normal: (v: string) => string | undefined = (v) => v) => (v: string) => (normal(v) === value ? value : undefined);
 
 /** Each supported option with its normal form of a submitted value (undefined: not acceptable). */
 const OPTIONS: Record<string, (v: string) => string | undefined> = {
@@ -34,8 +39,13 @@ const OPTIONS: Record<string, (v: string) => string | undefined> = {
     const n = /^\d+$/.test(v) ? Number(v) : NaN;
     return n >= 1 && n <= MAX_ITEMS_LIMIT ? String(n) : undefined;
   },
-  'pubsub#persist_items': (v) => (v === 'true' || v === '1' ? 'true' : v === 'false' || v === '0' ? 'false' : undefined),
+  'pubsub#persist_items': bool,
   'pubsub#send_last_published_item': (v) => (v === 'never' || v === 'on_sub' || v === 'on_sub_and_presence' ? v : undefined),
+  'pubsub#notify_retract': bool,
+  'pubsub#deliver_notifications': fixed('true', bool),
+  'pubsub#deliver_payloads': fixed('true', bool),
+  'pubsub#notification_type': fixed('headline'),
+  'pubsub#publish_model': fixed('publishers'),
 };
 
 export function accessModel(config: NodeConfig): AccessModel {
@@ -45,6 +55,10 @@ export function accessModel(config: NodeConfig): AccessModel {
 export function maxItems(config: NodeConfig): number {
   const v = config['pubsub#max_items'] ?? '1';
   return v === 'max' ? MAX_ITEMS_LIMIT : Number(v);
+}
+
+export function notifiesRetract(config: NodeConfig): boolean {
+  return (config['pubsub#notify_retract'] ?? 'true') === 'true';
 }
 
 export function sendsLastOnPresence(config: NodeConfig): boolean {
@@ -81,6 +95,7 @@ export function applyPublishOptions(existing: NodeConfig | undefined, form: Elem
   for (const [name, raw] of fields) {
     const value = OPTIONS[name]?.(raw);
     if (value === undefined) throw pubsubError('conflict', 'precondition-not-met', `unsupported ${name}=${raw}`);
+    if (!(name in DEFAULT_CONFIG)) continue; // a fixed option, and it matches
     if (existing && (existing[name] ?? DEFAULT_CONFIG[name]) !== value) {
       throw pubsubError('conflict', 'precondition-not-met', `node has ${name}=${existing[name] ?? DEFAULT_CONFIG[name]}`);
     }
@@ -99,7 +114,7 @@ export function applyConfigureForm(current: NodeConfig, form: Element): NodeConf
     if (!normal) continue;
     const value = normal(raw);
     if (value === undefined) throw new StanzaError('not-acceptable', `unsupported ${name}=${raw}`);
-    config[name] = value;
+    if (name in DEFAULT_CONFIG) config[name] = value;
   }
   return config;
 }
@@ -117,5 +132,6 @@ export function configForm(config: NodeConfig): Element {
     x('field', { var: 'pubsub#max_items', type: 'text-single', label: 'Maximum number of items to keep' }, x('value', {}, v('pubsub#max_items'))),
     x('field', { var: 'pubsub#persist_items', type: 'boolean', label: 'Keep items' }, x('value', {}, v('pubsub#persist_items') === 'true' ? '1' : '0')),
     list('pubsub#send_last_published_item', 'When to send the last published item', ['never', 'on_sub', 'on_sub_and_presence']),
+    x('field', { var: 'pubsub#notify_retract', type: 'boolean', label: 'Notify of retracted items' }, x('value', {}, v('pubsub#notify_retract') === 'true' ? '1' : '0')),
   );
 }

@@ -9,7 +9,7 @@ import type { XmppServer } from '../../core/server.js';
 import type { PepItem } from '../../storage/storage.js';
 import {
   DEFAULT_CONFIG, PUBSUB, PUBSUB_ERRORS, PUBSUB_EVENT, PUBSUB_OWNER,
-  accessModel, applyConfigureForm, applyPublishOptions, configForm, maxItems, pubsubError, sendsLastOnPresence, type NodeConfig,
+  accessModel, applyConfigureForm, notifiesRetract, applyPublishOptions, configForm, maxItems, pubsubError, sendsLastOnPresence, type NodeConfig,
 } from './config.js';
 import { InterestTracker } from './interest.js';
 
@@ -119,8 +119,9 @@ export class PepService {
     const ids = retract.getChildren('item').map((i) => i.attrs.id);
     if (ids.length === 0 || ids.some((id) => !id)) throw pubsubError('bad-request', 'item-required');
     for (const id of ids) if (!this.server.storage.pep.retract(owner.local, node!, id!)) throw new StanzaError('item-not-found');
-    // §7.2.2.1: notify of the retraction when asked to.
-    if (retract.attrs.notify === 'true' || retract.attrs.notify === '1') {
+    // §7.2.2.1: notify of the retraction when asked to or when the node says so (XEP-0402 §3.5 relies on it).
+    const asked = retract.attrs.notify;
+    if (asked !== undefined ? asked === 'true' || asked === '1' : notifiesRetract(config)) {
       this.notify(owner, node!, config, x('items', { node }, ids.map((id) => x('retract', { id }))));
     }
     return undefined;
