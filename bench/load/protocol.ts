@@ -38,6 +38,8 @@ export interface FlowResult {
   /** messages received while sending went on, and how long that was */
   windowReceived: number;
   windowMs: number;
+  /** from the first send to the last receipt */
+  spanMs: number;
   lost: number;
   errors: string[];
   latencies?: number[];

@@ -91,6 +91,7 @@ async function paced(c: Extract<Command, { op: 'paced' }>): Promise<FlowResult> 
   const latencies: number[] = [];
   let sent = 0;
   let received = 0;
+  let lastAt = 0;
   for (const p of pairs) {
     watchErrors(p.from, errors);
     watchErrors(p.to, errors);
@@ -104,8 +105,10 @@ async function paced(c: Extract<Command, { op: 'paced' }>): Promise<FlowResult> 
         return;
       }
       received++;
+      const now = performance.now();
+      lastAt = now;
       const ts = Number(xml.slice(at + MARK.length, xml.indexOf('<', at + MARK.length)));
-      latencies.push(performance.now() - ts);
+      latencies.push(now - ts);
     };
   }
   const start = performance.now();
@@ -129,7 +132,7 @@ async function paced(c: Extract<Command, { op: 'paced' }>): Promise<FlowResult> 
   const windowMs = performance.now() - start;
   const windowReceived = received;
   await drain(() => received < sent, () => received, c.drainMs, errors);
-  return { sent, received, windowReceived, windowMs, lost: sent - received, errors, latencies };
+  return { sent, received, windowReceived, windowMs, spanMs: lastAt - start, lost: sent - received, errors, latencies };
 }
 
 // ---- presence fan-out ----
