@@ -6,6 +6,9 @@ import { x, type Element } from '../../xmpp/xml.js';
 import type { XmppServer } from '../../core/server.js';
 import { notifyNodes, readCaps, verifyCaps, type Caps } from './caps.js';
 
+/** Distinct client capabilities remembered; the oldest is forgotten first. */
+const MAX_CACHED = 4096;
+
 export interface Interested {
   jid: string; // full JID
   nodes: Set<string>;
@@ -18,8 +21,6 @@ export class InterestTracker {
   private cache = new Map<string, Set<string>>();
   private pending = new Map<string, Promise<Set<string>>>();
   private tokens = 0;
-  /** Disco#info queries sent; the cache keeps this from growing with every presence. */
-  queries = 0;
 
   constructor(
     private server: XmppServer,
@@ -75,14 +76,17 @@ export class InterestTracker {
     const key = `${caps.hash} ${caps.ver}`;
     const running = this.pending.get(key);
     if (running) return running;
-    this.queries++;
     const p = this.server
       .request(x('iq', { type: 'get', to: jid }, x('query', { xmlns: NS.DISCO_INFO, node: `${caps.node}#${caps.ver}` })), 10000)
       .then((reply) => {
-        const query = reply.attrs.type === 'result' ? reply.getChild('query', NS.DISCO_INFO) : undefined;
+        // Replies are matched by id alone in the core; this one must come from the entity asked.
+        const query = reply.attrs.type === 'result' && reply.attrs.from === jid ? reply.getChild('query', NS.DISCO_INFO) : undefined;
         if (!query) return new Set<string>();
         const nodes = notifyNodes(query);
-        if (verifyCaps(caps, query)) this.cache.set(key, nodes);
+        if (verifyCaps(caps, query)) {
+          if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+          this.cache.set(key, nodes);
+        }
         return nodes;
       })
       .finally(() => this.pending.delete(key));
