@@ -1,7 +1,7 @@
 // XEP-0280: Message Carbons — copies of chat messages to the user's other resources.
 import { NS } from '../xmpp/namespaces.js';
 import { StanzaError } from '../xmpp/errors.js';
-import { childNs, x, type Element } from '../xmpp/xml.js';
+import { childNs, withAttrs, x, type Element } from '../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
 import type { C2sSession } from '../session/c2s.js';
 
@@ -17,7 +17,9 @@ function eligible(stanza: Element): boolean {
 }
 
 function wrap(kind: 'sent' | 'received', bare: string, to: C2sSession, stanza: Element): Element {
-  return x('message', { from: bare, to: to.jid!.full, type: 'chat' }, x(kind, { xmlns: NS.CARBONS }, x('forwarded', { xmlns: NS.FORWARD }, stanza)));
+  // XEP-0297 §3: the forwarded stanza keeps its own namespace, written out inside <forwarded/>.
+  const inner = withAttrs(stanza, { xmlns: NS.CLIENT });
+  return x('message', { from: bare, to: to.jid!.full, type: 'chat' }, x(kind, { xmlns: NS.CARBONS }, x('forwarded', { xmlns: NS.FORWARD }, inner)));
 }
 
 export function registerCarbons(server: XmppServer): void {

@@ -25,7 +25,8 @@ function sendCurrentPresence(server: XmppServer, user: Jid, to: string): void {
   }
 }
 
-function sendUnavailableFromAll(server: XmppServer, user: Jid, to: string): void {
+/** Unavailable presence from each available resource of `user` to `to` (RFC 6121 §2.5.2, §3.2.2). */
+export function sendUnavailableFromAll(server: XmppServer, user: Jid, to: string): void {
   const sessions = server.sessions.available(user.bare);
   for (const s of sessions) server.route(x('presence', { from: s.jid!.full, to, type: 'unavailable' }));
 }

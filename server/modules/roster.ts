@@ -5,7 +5,7 @@ import { NS } from '../xmpp/namespaces.js';
 import { x, type Element } from '../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
 import type { RosterItem } from '../storage/storage.js';
-import { sendSubscription } from './presence.js';
+import { sendSubscription, sendUnavailableFromAll } from './presence.js';
 
 export function rosterItemElement(item: RosterItem, removed = false): Element {
   return x(
@@ -68,6 +68,7 @@ export function registerRoster(server: XmppServer): void {
       if (existing.subscription === 'from' || existing.subscription === 'both' || existing.pendingIn) {
         sendSubscription(server, to.toBare(), contact, 'unsubscribed', false);
       }
+      if (existing.subscription === 'from' || existing.subscription === 'both') sendUnavailableFromAll(server, to.toBare(), contact.bare);
       storage.roster.remove(user, contact.bare);
       pushRosterItem(server, user, existing, true);
       return;

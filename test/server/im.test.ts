@@ -210,10 +210,11 @@ describe('IM and presence (RFC 6121)', function () {
     const romeo = await login('romeo');
     const sentCopy = next(laptop, (el) => !!el.getChild('sent', 'urn:xmpp:carbons:2'));
     await phone.send(xml('message', { to: 'romeo@example.com', type: 'chat' }, xml('body', {}, 'from my phone')));
-    const copy = (await sentCopy).getChild('sent')!.getChild('forwarded', 'urn:xmpp:forward:0')!.getChild('message')!;
+    // XEP-0297 §3: the forwarded message is in the jabber:client namespace, written out.
+    const copy = (await sentCopy).getChild('sent')!.getChild('forwarded', 'urn:xmpp:forward:0')!.getChild('message', 'jabber:client')!;
     assert.equal(copy.getChildText('body'), 'from my phone');
     const receivedCopy = next(laptop, (el) => !!el.getChild('received', 'urn:xmpp:carbons:2'));
     await romeo.send(xml('message', { to: 'juliet@example.com/phone', type: 'chat' }, xml('body', {}, 'to your phone')));
-    assert.equal((await receivedCopy).getChild('received')!.getChild('forwarded')!.getChild('message')!.getChildText('body'), 'to your phone');
+    assert.equal((await receivedCopy).getChild('received')!.getChild('forwarded')!.getChild('message', 'jabber:client')!.getChildText('body'), 'to your phone');
   });
 });
