@@ -32,6 +32,8 @@ describe('web client: rooms and a group call (Carillon + call component)', funct
   const ctx = {} as Record<Who, BrowserContext>;
   const page = {} as Record<Who, Page>;
   const errors: string[] = [];
+  let dave: ReturnType<typeof xmppClient>;
+  const daveInvites: Element[] = [];
   const shot = (who: Who, name: string) => page[who].screenshot({ path: join(SHOTS, `${name}.png`) });
 
   before(async () => {
@@ -43,7 +45,13 @@ describe('web client: rooms and a group call (Carillon + call component)', funct
       log: { level: 'silent' },
     });
     for (const who of [...PEOPLE, 'dave']) await srv.users.add(`${who}@localhost`, `${who}-pass`);
+    // dave, on an independent XMPP stack, is the contact invited from the call screen
+    dave = xmppClient({ service: `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, domain: 'localhost', username: 'dave', password: 'dave-pass', resource: 'x' });
+    dave.on('error', () => undefined);
+    dave.on('stanza', (el: Element) => { if (el.is('message')) daveInvites.push(el); });
+    const daveOnline = dave.start().then(() => dave.send(xml('presence')));
     browser = await launchChromium();
+    await daveOnline;
     ctx.alice = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     ctx.bob = await browser.newContext({ viewport: { width: 360, height: 720 }, isMobile: true, hasTouch: true, colorScheme: 'dark' });
     ctx.carol = await browser.newContext({ viewport: { width: 900, height: 700 } });
@@ -51,11 +59,11 @@ describe('web client: rooms and a group call (Carillon + call component)', funct
       ctx[who].setDefaultTimeout(20_000);
       page[who] = await ctx[who].newPage();
       page[who].on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
-      page[who].on('console', (m) => { if (m.text().startsWith('DEBUG')) console.log(new Date().toISOString().slice(11, 23), who, m.text()); });
     }
   });
 
   after(async () => {
+    await dave?.stop().catch(() => undefined);
     await browser?.close();
     await srv?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -108,10 +116,10 @@ describe('web client: rooms and a group call (Carillon + call component)', funct
   });
 
   it('all three join the call and each plays the two others\' video', async () => {
-    for (const who of PEOPLE) {
+    await Promise.all(PEOPLE.map(async (who) => {
       await page[who].getByRole('button', { name: 'Join call' }).click();
       await page[who].getByRole('dialog', { name: 'Call in standup' }).waitFor();
-    }
+    }));
     const others = (who: Who) => PEOPLE.filter((x) => x !== who).map((x) => `Video of ${x}`);
     const first = {} as Record<Who, Awaited<ReturnType<typeof remoteTiles>>>;
     for (const who of PEOPLE) {
@@ -136,30 +144,18 @@ describe('web client: rooms and a group call (Carillon + call component)', funct
     for (const who of ['alice', 'carol'] as const) {
       await page[who].getByRole('figure', { name: 'bob, muted' }).waitFor();
     }
-    // dave, on an independent client, receives alice's invitation
-    const dave = xmppClient({ service: `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, domain: 'localhost', username: 'dave', password: 'dave-pass', resource: 'x' });
-    const invite = new Promise<Element>((resolve) => dave.on('stanza', (el: Element) => {
-      if (el.is('message') && el.getChild('invite', 'urn:xmpp:call-invites:0')) resolve(el);
-    }));
-    dave.on('error', () => undefined);
-    await dave.start();
-    await dave.send(xml('presence'));
-    try {
-      const a = page.alice;
-      await a.getByRole('button', { name: 'Invite', exact: true }).click();
-      await a.getByRole('dialog', { name: 'Invite to the call' }).getByLabel('Address').fill('dave@localhost');
-      await a.getByRole('button', { name: 'Send invite' }).click();
-      await a.getByText('Invitation sent to dave@localhost').waitFor();
-      await shot('alice', 'group-call-invite');
-      const msg = await invite;
-      assert.equal(msg.getChild('x', 'jabber:x:conference')?.attrs.jid, ROOM);
-      const ci = msg.getChild('invite', 'urn:xmpp:call-invites:0')!;
-      assert.equal(ci.getChild('jingle')?.attrs.jid, ROOM);
-      assert.equal(ci.attrs.video, 'true');
-      await a.getByRole('button', { name: 'Done' }).click();
-    } finally {
-      await dave.stop().catch(() => undefined);
-    }
+    const a = page.alice;
+    await a.getByRole('button', { name: 'Invite', exact: true }).click();
+    await a.getByRole('dialog', { name: 'Invite to the call' }).getByLabel('Address').fill('dave@localhost');
+    await a.getByRole('button', { name: 'Send invite' }).click();
+    await a.getByText('Invitation sent to dave@localhost').waitFor();
+    await shot('alice', 'group-call-invite');
+    const msg = await until('dave\'s invitation', async () => daveInvites.find((m) => m.getChild('invite', 'urn:xmpp:call-invites:0')), (m) => !!m);
+    assert.equal(msg!.getChild('x', 'jabber:x:conference')?.attrs.jid, ROOM, 'XEP-0249 direct invitation to the room');
+    const ci = msg!.getChild('invite', 'urn:xmpp:call-invites:0')!;
+    assert.equal(ci.getChild('jingle')?.attrs.jid, ROOM, 'XEP-0482 invite names the room as the Jingle endpoint');
+    assert.equal(ci.attrs.video, 'true');
+    await a.getByRole('button', { name: 'Done' }).click();
     await page.bob.getByRole('button', { name: 'Unmute' }).click();
     await page.alice.getByRole('figure', { name: 'bob' , exact: true }).waitFor();
     await shot('alice', 'group-call-desktop');

@@ -95,13 +95,11 @@ export class Rooms {
     });
     client.on('jingle:terminated', (session, reason) => {
       if (session !== this.#session) return;
-      console.log('DEBUG terminated', JSON.stringify(reason));
       this.#endCall();
     });
-    client.jingle.on('log', (level: string, msg: string, ...a: unknown[]) => { if (level !== 'debug') console.log('DEBUG jingle', level, msg, JSON.stringify(a).slice(0, 300)); });
+
     client.jingle.on('connectionState', (session: unknown, state: string) => {
       if (session !== this.#session) return;
-      console.log('DEBUG connectionState', state);
       if (state === 'connected') this.call.set((c) => ({ ...c, phase: 'active' }));
       if (state === 'failed') {
         this.#endCall();

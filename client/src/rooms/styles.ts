@@ -69,6 +69,7 @@ const CSS = `
 .tile figcaption .muted-icon { color: #ff8787; display: inline-flex; }
 .tile.waiting { border: 2px dashed rgba(255, 255, 255, .2); background: transparent; color: rgba(255, 255, 255, .7); text-align: center; padding: 1rem; }
 .group-call .call-controls { flex: none; }
+@media (max-width: 420px) { .group-call .call-controls { gap: .4rem; padding: .5rem; } .group-call .round { min-width: 0; flex: 1; padding: .6rem .35rem; } }
 .invite-panel { position: absolute; z-index: 3; left: 50%; bottom: 6.5rem; transform: translateX(-50%); width: min(380px, calc(100% - 1.5rem)); max-height: 60vh; overflow-y: auto;
   display: grid; gap: .6rem; padding: 1rem; border-radius: var(--radius); background: var(--panel); color: var(--text); box-shadow: 0 10px 40px rgba(0, 0, 0, .45); }
 .invite-panel h3 { margin: 0; font-size: 1rem; }
