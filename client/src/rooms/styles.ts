@@ -40,9 +40,9 @@ const CSS = `
 @media (min-width: 1100px) { .room-main { flex-direction: row; } }
 .room-main .messages { flex: 1; min-height: 0; }
 .room-chat { flex: 1; min-width: 0; min-height: 0; display: flex; flex-direction: column; }
-.occupants { order: -1; display: flex; gap: .4rem; overflow-x: auto; padding: .5rem .75rem; border-bottom: 1px solid var(--line); background: var(--panel); }
-@media (min-width: 1100px) { .occupants { order: 0; flex-direction: column; width: 220px; overflow-y: auto; border-bottom: 0; border-left: 1px solid var(--line); padding: .75rem; } }
-.occupants h3 { margin: 0 0 .25rem; font-size: .75rem; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); align-self: center; white-space: nowrap; }
+.occupants { order: -1; display: flex; align-items: center; gap: .4rem; overflow-x: auto; padding: .5rem .75rem; border-bottom: 1px solid var(--line); background: var(--panel); }
+@media (min-width: 1100px) { .occupants { order: 0; align-items: stretch; flex-direction: column; width: 220px; overflow-y: auto; border-bottom: 0; border-left: 1px solid var(--line); padding: .75rem; } }
+.occupants h3 { margin: 0; font-size: .75rem; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); align-self: center; white-space: nowrap; }
 @media (min-width: 1100px) { .occupants h3 { align-self: flex-start; } }
 .occupant { flex: none; display: flex; align-items: center; gap: .45rem; padding: .25rem .6rem .25rem .25rem; border-radius: 999px; background: var(--bg); font-size: .85rem; }
 .occupant .avatar { width: 28px; height: 28px; font-size: .7rem; }
