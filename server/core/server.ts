@@ -1,5 +1,6 @@
 // The server core: registries that feature modules fill in, and the router (RFC 6120 §8.1,
 // RFC 6121 §8) that takes every stanza to a session, a component, a module or a remote server.
+import { randomBytes } from 'node:crypto';
 import { StanzaError, errorReply } from '../xmpp/errors.js';
 import { Jid } from '../xmpp/jid.js';
 import { x, type Element } from '../xmpp/xml.js';
@@ -34,8 +35,7 @@ export class XmppServer {
   readonly components = new Map<string, StanzaSink>();
   /** Server-to-server routing; set by federation/ when s2s is enabled. */
   remote?: StanzaSink;
-  private pendingIq = new Map<string, (reply: Element) => void>();
-  private iqCounter = 0;
+  private pendingIq = new Map<string, { to: string; resolve: (reply: Element) => void }>();
 
   constructor(
     readonly config: CarillonConfig,
@@ -121,10 +121,11 @@ export class XmppServer {
     if (stanza.name !== 'iq') return; // messages and presence to the server itself are ignored
     const type = stanza.attrs.type;
     if (type === 'result' || type === 'error') {
-      const cb = this.pendingIq.get(stanza.attrs.id ?? '');
-      if (cb) {
+      const pending = this.pendingIq.get(stanza.attrs.id ?? '');
+      // Only the entity we asked may answer (RFC 6120 §8.2.3: replies come from the `to` of the request).
+      if (pending && Jid.tryParse(stanza.attrs.from)?.full === pending.to) {
         this.pendingIq.delete(stanza.attrs.id!);
-        cb(stanza);
+        pending.resolve(stanza);
       }
       return;
     }
@@ -163,7 +164,8 @@ export class XmppServer {
         return;
       }
       if (type === 'groupchat') return this.bounce(stanza, new StanzaError('service-unavailable'));
-      if (type === 'error') return;
+      // RFC 6121 §8.5.3.2.1: a headline for a resource that is gone is dropped, not spread.
+      if (type === 'error' || type === 'headline') return;
     }
     if (type === 'error') return;
     if (type === 'groupchat') return this.bounce(stanza, new StanzaError('service-unavailable'));
@@ -183,26 +185,25 @@ export class XmppServer {
 
   /** Sends an IQ from the server and resolves with the reply (or a timeout error). */
   request(stanza: Element, timeoutMs = 15000): Promise<Element> {
-    const id = stanza.attrs.id ?? `srv${++this.iqCounter}`;
+    const id = stanza.attrs.id ?? `srv-${randomBytes(9).toString('base64url')}`;
     stanza.attrs.id = id;
     stanza.attrs.from ??= this.domain;
+    const to = Jid.tryParse(stanza.attrs.to)?.full ?? this.domain;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pendingIq.delete(id);
         reject(new StanzaError('remote-server-timeout', 'no reply'));
       }, timeoutMs);
       timer.unref();
-      this.pendingIq.set(id, (r) => {
-        clearTimeout(timer);
-        resolve(r);
+      this.pendingIq.set(id, {
+        to,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
       });
       this.route(stanza);
     });
-  }
-
-  /** A presence or message from the server itself (e.g. roster-driven presence on behalf of a user). */
-  makeStanza(name: 'presence' | 'message', attrs: Record<string, string | undefined>, ...children: Element[]): Element {
-    return x(name, attrs, ...children);
   }
 }
 
