@@ -94,9 +94,17 @@ describe('web client: rooms and a group call (Carillon + call component)', funct
     await a.getByRole('button', { name: 'Send to room' }).click();
     await aliceRoom.getByRole('log').getByText('Stand-up in five').waitFor();
 
+    // a nickname already in use is refused (XEP-0045 §7.2.9), in words
+    await page.bob.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await page.bob.getByLabel('Room', { exact: true }).fill(ROOM);
+    await page.bob.getByLabel('Nickname').fill('alice');
+    await page.bob.getByRole('button', { name: 'Join', exact: true }).click();
+    await page.bob.getByRole('alert').filter({ hasText: 'That nickname is taken in this room.' }).waitFor();
+    await page.bob.getByRole('button', { name: 'All rooms' }).click();
+    await page.bob.getByLabel('Nickname').fill('');
     for (const who of ['bob', 'carol'] as const) {
       const p = page[who];
-      await p.getByRole('button', { name: 'Rooms', exact: true }).click();
+      if (who === 'carol') await p.getByRole('button', { name: 'Rooms', exact: true }).click();
       await p.getByLabel('Room', { exact: true }).fill(ROOM);
       await p.getByRole('button', { name: 'Join', exact: true }).click();
       const room = p.getByRole('region', { name: 'Room standup' });

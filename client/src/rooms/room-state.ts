@@ -78,7 +78,7 @@ const JOIN_ERRORS: Record<string, string> = {
 };
 
 export function joinFailed(s: RoomsState, room: string, condition: string | undefined, text?: string): RoomsState {
-  const error = text || JOIN_ERRORS[condition ?? ''] || `Could not join the room (${condition ?? 'error'}).`;
+  const error = JOIN_ERRORS[condition ?? ''] || text || `Could not join the room (${condition ?? 'error'}).`;
   return update(s, room, (r) => ({ ...r, phase: 'failed', error }));
 }
 

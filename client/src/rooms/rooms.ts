@@ -95,14 +95,32 @@ export class Rooms {
     });
     client.on('jingle:terminated', (session, reason) => {
       if (session !== this.#session) return;
+      // the room ended the session (XEP-0166 §6.7 reason), not us: say so in the room
+      const why = reason?.condition && reason.condition !== 'success' ? ` (${reason.condition.replace(/-/g, ' ')})` : '';
       this.#endCall();
+      this.call.set((c) => ({ ...c, error: `The room ended the call${why}.` }));
     });
 
+    // an error reply to our session-initiate (XEP-0166 §6.3.1): StanzaJS only logs it
+    client.jingle.on('log:error', (message: string, req?: { jingle?: { sid?: string }; error?: { condition?: string; text?: string } }) => {
+      const s = this.#session;
+      if (message !== 'Received error response' || !s || req?.jingle?.sid !== s.sid || this.call.value.phase !== 'connecting') return;
+      this.#endCall();
+      s.end('cancel', true);
+      const condition = req.error?.condition ?? '';
+      const error = condition === 'resource-constraint' ? 'This call is full.'
+        : condition === 'forbidden' ? 'Only the room\'s occupants can join its call.'
+          : condition === 'service-unavailable' || condition === 'feature-not-implemented' ? 'This room has no calls.'
+            : req.error?.text || `The room refused the call (${condition || 'error'}).`;
+      this.call.set((c) => ({ ...c, error }));
+    });
     client.jingle.on('connectionState', (session: unknown, state: string) => {
       if (session !== this.#session) return;
       if (state === 'connected') this.call.set((c) => ({ ...c, phase: 'active' }));
       if (state === 'failed') {
+        const s = this.#session;
         this.#endCall();
+        s?.end('connectivity-error');
         this.call.set((c) => ({ ...c, error: 'The call\'s media connection failed.' }));
       }
     });
@@ -209,8 +227,9 @@ export class Rooms {
 
   /** session-terminate with success (step 8). */
   leaveCall(): void {
-    this.#session?.end('success');
-    this.#endCall();
+    const s = this.#session;
+    this.#endCall(); // first, so that our own session-terminate is not taken for the room's
+    s?.end('success');
   }
 
   toggleMute(): void {
@@ -255,6 +274,6 @@ export class Rooms {
     for (const t of this.media.value.local?.getTracks() ?? []) t.stop();
     this.#session = undefined;
     this.media.set({ remote: {} });
-    this.call.set((c) => ({ ...NO_GROUP_CALL, ...(c.error ? { error: c.error } : {}) }));
+    this.call.set(NO_GROUP_CALL);
   }
 }
