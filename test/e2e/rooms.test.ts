@@ -100,6 +100,7 @@ describe('web client: rooms and a group call (Carillon + call component)', funct
     await page.bob.getByLabel('Nickname').fill('alice');
     await page.bob.getByRole('button', { name: 'Join', exact: true }).click();
     await page.bob.getByRole('alert').filter({ hasText: 'That nickname is taken in this room.' }).waitFor();
+    await shot('bob', 'rooms-nick-conflict-mobile');
     await page.bob.getByRole('button', { name: 'All rooms' }).click();
     await page.bob.getByLabel('Nickname').fill('');
     for (const who of ['bob', 'carol'] as const) {
@@ -187,7 +188,26 @@ describe('web client: rooms and a group call (Carillon + call component)', funct
     // leaving the room ends the room for carol and updates the occupants of the others
     await page.carol.getByRole('button', { name: 'Leave room' }).click();
     await page.alice.getByRole('complementary', { name: 'Occupants' }).getByText('carol', { exact: true }).waitFor({ state: 'detached' });
-    await page.alice.getByRole('button', { name: 'Leave call' }).click();
+  });
+
+  it('an invitation from the call screen brings someone back into the call', async () => {
+    const a = page.alice;
+    await a.getByRole('button', { name: 'Invite', exact: true }).click();
+    await a.getByRole('dialog', { name: 'Invite to the call' }).getByLabel('Address').fill('carol@localhost');
+    await a.getByRole('button', { name: 'Send invite' }).click();
+    await a.getByRole('button', { name: 'Done' }).click();
+    const c = page.carol;
+    await c.getByRole('region', { name: 'Invitations' }).getByText('invites you to a call in').waitFor();
+    await shot('carol', 'rooms-invitation');
+    await c.getByRole('button', { name: 'Join call in standup' }).click();
+    await c.getByRole('dialog', { name: 'Call in standup' }).waitFor();
+    for (const who of PEOPLE) {
+      await until(`${who} back to two remote videos`, () => remoteTiles(page[who]),
+        (t) => t.videos.length === 2 && t.videos.every((v) => v.width > 0));
+    }
+    await a.getByRole('button', { name: 'Leave call' }).click();
+    await c.getByRole('button', { name: 'Leave call' }).click();
     await page.bob.getByText('Waiting for others to join.', { exact: false }).waitFor();
+    await shot('bob', 'group-call-alone-mobile');
   });
 });
