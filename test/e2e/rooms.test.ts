@@ -101,13 +101,14 @@ describe('web client: rooms and a group call (Carillon + call component)', funct
     await page.bob.getByRole('button', { name: 'Join', exact: true }).click();
     await page.bob.getByRole('alert').filter({ hasText: 'That nickname is taken in this room.' }).waitFor();
     await shot('bob', 'rooms-nick-conflict-mobile');
-    await page.bob.getByRole('button', { name: 'All rooms' }).click();
-    await page.bob.getByLabel('Nickname').fill('');
+    const retry = page.bob.getByRole('form', { name: 'Join again' });
+    await retry.getByLabel('Nickname').fill('bob');
+    await retry.getByRole('button', { name: 'Join again' }).click();
+    await page.carol.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await page.carol.getByLabel('Room', { exact: true }).fill(ROOM);
+    await page.carol.getByRole('button', { name: 'Join', exact: true }).click();
     for (const who of ['bob', 'carol'] as const) {
       const p = page[who];
-      if (who === 'carol') await p.getByRole('button', { name: 'Rooms', exact: true }).click();
-      await p.getByLabel('Room', { exact: true }).fill(ROOM);
-      await p.getByRole('button', { name: 'Join', exact: true }).click();
       const room = p.getByRole('region', { name: 'Room standup' });
       // the history (XEP-0045 §7.2.15), with the sender's nickname
       await room.getByRole('log').getByText('Stand-up in five').waitFor();

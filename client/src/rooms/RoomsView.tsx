@@ -157,6 +157,20 @@ function Occupants({ room, inCall }: { room: Room; inCall: Set<string> }): JSX.E
   );
 }
 
+/** A room that refused us, or that we were removed from: join again, maybe under another nickname. */
+function Retry({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element {
+  const [nick, setNick] = useState(room.nick);
+  return (
+    <form class="room-retry" aria-label="Join again" onSubmit={(e) => { e.preventDefault(); app.rooms.join(room.jid, nick); }}>
+      <label class="grow"><span>Nickname</span>
+        <input type="text" value={nick} autocomplete="nickname" onInput={(e) => setNick(e.currentTarget.value)} />
+      </label>
+      <button type="submit" class="primary">Join again</button>
+      <button type="button" onClick={() => app.rooms.leave(room.jid)}>Close</button>
+    </form>
+  );
+}
+
 function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element {
   const call = useStore(app.rooms.call);
   const [draft, setDraft] = useState('');
@@ -180,18 +194,19 @@ function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element
           <h2>{roomName(room.jid)}</h2>
           <small class="muted">{room.subject ? <span class="subject">{room.subject}</span> : room.jid}</small>
         </div>
-        <div class="actions">
+        {(room.phase === 'joined' || room.phase === 'joining') && <div class="actions">
           <button type="button" class="primary" disabled={room.phase !== 'joined' || (call.phase !== 'idle' && !inThisCall)}
             onClick={() => void app.rooms.joinCall(room.jid)}>
             <Icon name="video" size={18} /><span>{inThisCall ? 'In call' : 'Join call'}</span>
           </button>
           <button type="button" class="small" onClick={() => app.rooms.leave(room.jid)}>Leave room</button>
-        </div>
+        </div>}
       </header>
       {room.phase === 'joining' && <p class="room-status muted" role="status">Joining {room.jid} as {room.nick}…</p>}
       {room.error && <p class="room-status error" role="alert">{room.error}</p>}
+      {(room.phase === 'failed' || room.phase === 'left') && <Retry app={app} room={room} />}
       {call.error && !inThisCall && <p class="room-status error" role="alert">{call.error}</p>}
-      <div class="room-main">
+      {room.phase !== 'failed' && <div class="room-main">
         <div class="room-chat">
           <ol class="messages" ref={log} role="log" aria-label="Room messages" aria-live="polite">
             {room.messages.length === 0 && <li class="empty muted">{room.phase === 'joined' ? 'No messages yet. Say hello.' : ''}</li>}
@@ -213,7 +228,7 @@ function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element
           </form>
         </div>
         <Occupants room={room} inCall={inCall} />
-      </div>
+      </div>}
     </section>
   );
 }

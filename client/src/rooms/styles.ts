@@ -12,6 +12,7 @@ const CSS = `
 .rooms-head h2 { font-size: 1.1rem; }
 .rooms-body { flex: 1; min-height: 0; display: flex; }
 .rooms-list { flex: 1; min-width: 0; overflow-y: auto; padding: 1rem; display: flex; flex-direction: column; gap: 1rem; }
+.rooms-list > * { width: 100%; max-width: 560px; margin-inline: auto; }
 .rooms-view.has-room .rooms-list { display: none; }
 .room { flex: 1; min-width: 0; min-height: 0; display: none; flex-direction: column; background: var(--panel); }
 .rooms-view.has-room .room { display: flex; }
@@ -36,6 +37,8 @@ const CSS = `
 .room-head button.primary { display: inline-flex; align-items: center; gap: .4rem; }
 .room-status { padding: .5rem 1rem; font-size: .9rem; border-bottom: 1px solid var(--line); }
 .room-status.error { background: #ffe3e3; color: #8a1c1c; margin: 0; }
+.room-retry { display: flex; flex-wrap: wrap; align-items: flex-end; gap: .5rem; padding: 1rem; max-width: 560px; }
+.room-retry label { flex: 1 1 12rem; }
 .room-main { flex: 1; min-height: 0; display: flex; flex-direction: column; }
 @media (min-width: 1100px) { .room-main { flex-direction: row; } }
 .room-main .messages { flex: 1; min-height: 0; }
