@@ -239,8 +239,13 @@ export function RoomsView({ app }: { app: AppWithRooms }): JSX.Element | null {
   const shown = useStore(app.rooms.shown);
   const state = useStore(app.rooms.state);
   const call = useStore(app.rooms.call);
+  const chat = useStore(app.chat);
   const ref = useRef<HTMLElement>(null);
   const room = state.open ? state.rooms[state.open] : undefined;
+  // a conversation opened from the contact list comes to the front
+  useEffect(() => {
+    if (chat.open) app.rooms.show(false);
+  }, [chat.open]);
   const wide = typeof matchMedia === 'function' && matchMedia('(min-width: 760px)').matches;
   useInert(shown && call.phase === 'idle', wide ? '.shell > .main' : '.shell > .main, .shell > .sidebar');
   useEffect(() => {
