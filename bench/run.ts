@@ -70,7 +70,7 @@ async function benchOne(name: ServerName, args: Args, root: string): Promise<Ser
   const pool = new WorkerPool(args.workers);
   running = { server, pool };
   try {
-    log(`${name}: starting (machine load average ${os.loadavg()[0].toFixed(2)})`);
+    log(`${name}: starting (machine load average ${os.loadavg()[0].toFixed(2)}, CPU pressure ${cpuPressure() ?? '?'} %)`);
     await server.start();
     result.version = server.version;
     log(`${name}: ${server.version} up, pid ${server.pid}`);
@@ -149,7 +149,17 @@ function report<T>(name: string, what: string, o: { status: 'ok'; data: T } | { 
   log(`${name}: ${what}: ${o.status === 'ok' ? f(o.data) : `FAILED — ${o.error}`}`);
 }
 
-function machine(): Record<string, string | number> {
+/** Share of time some runnable task waited for a CPU over the last minute (Linux PSI), in %. */
+function cpuPressure(): number | null {
+  try {
+    const m = /some avg10=[\d.]+ avg60=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function machine(): Record<string, string | number | null> {
   let distro = '';
   try {
     distro = /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? '';
@@ -165,6 +175,7 @@ function machine(): Record<string, string | number> {
     node: process.versions.node,
     /** other work on the machine during the run skews absolute figures; ratios within a run hold better */
     loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
+    cpuPressure60s: cpuPressure(),
   };
 }
 
