@@ -3,12 +3,13 @@
 // and XEP-0482. This file binds the protocol to stores; all decisions on state are in
 // room-state.ts and group-call.ts.
 import type { Agent } from 'stanza';
-import type { ReceivedMessage, ReceivedPresence } from 'stanza/protocol/index.js';
+import type { ReceivedMessage } from 'stanza/protocol/index.js';
 import { Store } from '../state/store.js';
 import {
-  NO_ROOMS, bareOf, nickOf, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
+  NO_ROOMS, bareOf, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
   roomMessage, subject, type RoomsState,
 } from './room-state.js';
+import { callInviteIn, groupchatIn, inviteIn, presenceIn, type MucPresence } from './room-stanzas.js';
 import { NO_GROUP_CALL, muteChanged, ownerOf, sourcesAdded, sourcesRemoved, type GroupCall } from './group-call.js';
 import { CallInviteProtocol, NS_CALL_INVITES } from './xep0482-call-invites.js';
 import { RoomCallSession } from './room-call-session.js';
@@ -44,15 +45,9 @@ export class Rooms {
     client.disco.addFeature(NS_CALL_INVITES);
 
     const mine = (jid?: string) => !!jid && this.#client === client && !!this.state.value.rooms[bareOf(jid)];
-    const presence = (pres: ReceivedPresence & { muc?: { statusCodes?: string[]; role?: string; affiliation?: string; nick?: string } }) => {
+    const presence = (pres: MucPresence) => {
       if (!mine(pres.from)) return;
-      const m = pres.muc;
-      this.state.set((s) => occupantPresence(s, {
-        from: pres.from, ...(pres.type ? { type: pres.type } : {}), ...(pres.show ? { show: pres.show } : {}),
-        ...(pres.status ? { status: pres.status } : {}), ...(m?.role ? { role: m.role } : {}),
-        ...(m?.affiliation ? { affiliation: m.affiliation } : {}), ...(m?.statusCodes ? { statusCodes: m.statusCodes.map(String) } : {}),
-        ...(m?.nick ? { newNick: m.nick } : {}),
-      }));
+      this.state.set((s) => occupantPresence(s, presenceIn(pres)));
       // leaving the room ends its call (the room does the same on its side)
       const room = bareOf(pres.from);
       if (this.state.value.rooms[room]?.phase === 'left' && this.call.value.room === room) this.leaveCall();
@@ -67,25 +62,21 @@ export class Rooms {
     });
     client.on('groupchat', (msg: ReceivedMessage) => {
       if (!msg.body || !mine(msg.from)) return;
-      const room = bareOf(msg.from);
-      const nick = nickOf(msg.from);
-      const at = msg.delay?.timestamp ? new Date(msg.delay.timestamp).getTime() : Date.now();
-      const id = msg.id ?? msg.stanzaIds?.[0]?.id ?? `${nick}-${at}`;
-      this.state.set((s) => roomMessage(s, room, {
-        id, nick, body: msg.body!, at, ...(msg.delay ? { history: true } : {}), ...(nick === s.rooms[room]?.nick ? { self: true } : {}),
-      }));
+      const now = Date.now();
+      this.state.set((s) => {
+        const m = groupchatIn(msg, s.rooms[bareOf(msg.from)]?.nick, now);
+        return m ? roomMessage(s, m.room, m.message) : s;
+      });
     });
     client.on('muc:topic', (t) => {
       if (t.room && mine(t.room)) this.state.set((s) => subject(s, bareOf(t.room!), t.topic ?? ''));
     });
     client.on('muc:invite', (inv) => {
-      this.state.set((s) => s.rooms[bareOf(inv.room)]?.phase === 'joined' ? s
-        : invited(s, { room: bareOf(inv.room), from: bareOf(inv.from ?? ''), ...(inv.reason ? { reason: inv.reason } : {}) }));
+      this.state.set((s) => s.rooms[bareOf(inv.room)]?.phase === 'joined' ? s : invited(s, inviteIn(inv)));
     });
     client.on('message', (msg: ReceivedMessage) => {
-      const jingle = msg.callInvite?.jingle;
-      if (!jingle || msg.type === 'error' || msg.type === 'groupchat') return;
-      this.state.set((s) => invited(s, { room: bareOf(jingle), from: bareOf((msg.muc && 'invite' in msg.muc ? msg.muc.invite?.[0]?.from : undefined) ?? msg.from), call: true }));
+      const inv = callInviteIn(msg);
+      if (inv) this.state.set((s) => invited(s, inv));
     });
     client.on('jingle:mute', (session, info) => {
       if (session === this.#session) this.call.set((c) => muteChanged(c, (info as { name?: string }).name, true));

@@ -1,0 +1,49 @@
+// Parsed stanzas as room-state inputs: an occupant presence (XEP-0045 §7.2.3), a groupchat
+// message with its XEP-0203 delay (§7.2.15 history), and the invitations (XEP-0249 direct
+// invite, XEP-0482 call invite). Pure functions; rooms.ts hands them what StanzaJS emits.
+import type { ReceivedMessage, ReceivedPresence } from 'stanza/protocol/index.js';
+import { bareOf, nickOf, type PendingInvite, type PresenceIn, type RoomMessage } from './room-state.js';
+
+/** A presence as StanzaJS's MUC plugin emits it (`muc:available`, `muc:unavailable`). */
+export type MucPresence = ReceivedPresence & { muc?: { statusCodes?: string[]; role?: string; affiliation?: string; nick?: string } };
+
+export function presenceIn(pres: MucPresence): PresenceIn {
+  const m = pres.muc;
+  return {
+    from: pres.from, ...(pres.type ? { type: pres.type } : {}), ...(pres.show ? { show: pres.show } : {}),
+    ...(pres.status ? { status: pres.status } : {}), ...(m?.role ? { role: m.role } : {}),
+    ...(m?.affiliation ? { affiliation: m.affiliation } : {}), ...(m?.statusCodes ? { statusCodes: m.statusCodes.map(String) } : {}),
+    ...(m?.nick ? { newNick: m.nick } : {}),
+  };
+}
+
+/**
+ * A groupchat message with a body as a room message; `ownNick` is our nickname in that room.
+ * Its time is the XEP-0203 delay stamp when there is one (then it is history), else `now`.
+ */
+export function groupchatIn(msg: ReceivedMessage, ownNick: string | undefined, now: number): { room: string; message: RoomMessage } | undefined {
+  if (!msg.body) return undefined;
+  const room = bareOf(msg.from);
+  const nick = nickOf(msg.from);
+  const at = msg.delay?.timestamp ? new Date(msg.delay.timestamp).getTime() : now;
+  const id = msg.id ?? msg.stanzaIds?.[0]?.id ?? `${nick}-${at}`;
+  return { room, message: { id, nick, body: msg.body, at, ...(msg.delay ? { history: true } : {}), ...(nick === ownNick ? { self: true } : {}) } };
+}
+
+/** StanzaJS's `muc:invite` event, for a XEP-0249 direct or a XEP-0045 §7.8.2 mediated invitation. */
+export interface MucInviteEvent {
+  room: string;
+  from?: string;
+  reason?: string;
+}
+
+export function inviteIn(inv: MucInviteEvent): PendingInvite {
+  return { room: bareOf(inv.room), from: bareOf(inv.from ?? ''), ...(inv.reason ? { reason: inv.reason } : {}) };
+}
+
+/** A XEP-0482 invite to a room's call: the room is its Jingle endpoint; the inviter is the XEP-0249 sender. */
+export function callInviteIn(msg: ReceivedMessage): PendingInvite | undefined {
+  const jingle = msg.callInvite?.jingle;
+  if (!jingle || msg.type === 'error' || msg.type === 'groupchat') return undefined;
+  return { room: bareOf(jingle), from: bareOf((msg.muc && 'invite' in msg.muc ? msg.muc.invite?.[0]?.from : undefined) ?? msg.from), call: true };
+}
