@@ -9,6 +9,13 @@ export class TcpTransport implements Transport {
   private dataHandler: (chunk: Buffer | string) => void = () => {};
   private closeHandlers: (() => void)[] = [];
   private closed = false;
+  /** The socket corked for this turn of the event loop, if any (see send). */
+  private corked?: net.Socket;
+  private readonly listeners = {
+    data: (chunk: Buffer) => this.dataHandler(chunk),
+    error: () => this.socket.destroy(),
+    close: () => this.fireClose(),
+  };
   secure: boolean;
 
   constructor(socket: net.Socket, secure = false) {
@@ -27,9 +34,22 @@ export class TcpTransport implements Transport {
   }
 
   private attach(socket: net.Socket): void {
-    socket.on('data', (chunk: Buffer) => this.dataHandler(chunk));
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.fireClose());
+    socket.on('data', this.listeners.data);
+    socket.on('error', this.listeners.error);
+    socket.on('close', this.listeners.close);
+  }
+
+  /**
+   * Before a TLS upgrade: only our own listeners leave the plain socket (others, such as the
+   * listener's bookkeeping, stay), and what is corked goes out first (the <proceed/>).
+   */
+  private detach(socket: net.Socket): void {
+    socket.off('data', this.listeners.data);
+    socket.off('error', this.listeners.error);
+    if (this.corked === socket) {
+      this.corked = undefined;
+      socket.uncork();
+    }
   }
 
   private fireClose(): void {
@@ -38,8 +58,22 @@ export class TcpTransport implements Transport {
     for (const h of this.closeHandlers) h();
   }
 
+  /**
+   * Writes are corked until the end of the current turn of the event loop, so the stanzas routed
+   * for one input chunk leave in one TLS record and one syscall instead of one each.
+   */
   send(text: string): void {
-    if (!this.closed && this.socket.writable) this.socket.write(text);
+    const socket = this.socket;
+    if (this.closed || !socket.writable) return;
+    if (this.corked !== socket) {
+      this.corked = socket;
+      socket.cork();
+      process.nextTick(() => {
+        if (this.corked === socket) this.corked = undefined;
+        socket.uncork();
+      });
+    }
+    socket.write(text);
   }
 
   end(): void {
@@ -51,9 +85,7 @@ export class TcpTransport implements Transport {
 
   startTls(context: tls.SecureContext, options: { requestCert?: boolean } = {}): Promise<void> {
     const raw = this.socket;
-    raw.removeAllListeners('data');
-    raw.removeAllListeners('close');
-    raw.removeAllListeners('error');
+    this.detach(raw);
     return new Promise((resolve, reject) => {
       const secure = new tls.TLSSocket(raw, {
         isServer: true,
@@ -63,7 +95,6 @@ export class TcpTransport implements Transport {
       });
       this.socket = secure;
       this.attach(secure);
-      raw.on('close', () => this.fireClose());
       secure.once('secure', () => {
         this.secure = true;
         resolve();
@@ -78,14 +109,11 @@ export class TcpTransport implements Transport {
    */
   startTlsClient(options: tls.ConnectionOptions): Promise<void> {
     const raw = this.socket;
-    raw.removeAllListeners('data');
-    raw.removeAllListeners('close');
-    raw.removeAllListeners('error');
+    this.detach(raw);
     return new Promise((resolve, reject) => {
       const secure = tls.connect({ ...options, socket: raw });
       this.socket = secure;
       this.attach(secure);
-      raw.on('close', () => this.fireClose());
       secure.once('secureConnect', () => {
         this.secure = true;
         resolve();

@@ -55,6 +55,9 @@ export function normalizeResource(resource: string): string {
   return r;
 }
 
+const CACHE_SIZE = 20_000;
+const cache = new Map<string, Jid>();
+
 /** An immutable, normalised JID. */
 export class Jid {
   readonly local: string;
@@ -71,6 +74,16 @@ export class Jid {
 
   /** Parses a JID string; throws JidError with a readable reason when it is invalid. */
   static parse(s: string): Jid {
+    // Every routed stanza parses its addresses; the same few thousand JIDs come back all the time.
+    const cached = cache.get(s);
+    if (cached) return cached;
+    const jid = Jid.parseUncached(s);
+    if (cache.size >= CACHE_SIZE) cache.clear();
+    cache.set(s, jid);
+    return jid;
+  }
+
+  private static parseUncached(s: string): Jid {
     if (typeof s !== 'string' || s.length === 0) throw new JidError('empty JID');
     const slash = s.indexOf('/');
     const head = slash === -1 ? s : s.slice(0, slash);
