@@ -9,7 +9,6 @@ import { Icon } from '../views/icons.js';
 import type { Room } from './room-state.js';
 import type { Rooms } from './rooms.js';
 import { GroupCallScreen } from './GroupCallScreen.js';
-import { useRoomStyles } from './styles.js';
 
 /** The app model with its rooms (client/src/app.ts). */
 export type AppWithRooms = App & { rooms: Rooms };
@@ -30,7 +29,6 @@ export function UsersIcon({ size = 20 }: { size?: number }): JSX.Element {
 
 /** The "Rooms" control of the app's header. */
 export function RoomsButton({ app }: { app: AppWithRooms }): JSX.Element {
-  useRoomStyles();
   const shown = useStore(app.rooms.shown);
   const state = useStore(app.rooms.state);
   const pending = state.invites.length;
@@ -235,7 +233,6 @@ function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element
 
 /** The rooms view (when shown) and the group call (when in one). */
 export function RoomsView({ app }: { app: AppWithRooms }): JSX.Element | null {
-  useRoomStyles();
   const shown = useStore(app.rooms.shown);
   const state = useStore(app.rooms.state);
   const call = useStore(app.rooms.call);
