@@ -3,11 +3,7 @@
 // the other two's RTP, counted per source (labelled by occupant JID); when one leaves, the others
 // get content-remove for exactly that participant's sources and its media stops.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startCarillon, type Carillon } from '../../server/index.js';
-import { startCallComponent } from '../../component/index.js';
+import { startCallHost, type CallHost } from './helpers/call-host.js';
 import { User, xml } from './helpers/user.js';
 import type { CallParticipant } from './helpers/call-participant.js';
 import { joinCall, joinRoom, receivesFrom, until } from './helpers/call-scenario.js';
@@ -17,36 +13,23 @@ const JINGLE_ERRORS = 'urn:xmpp:jingle:errors:1';
 
 describe('group call through the component on Carillon', function () {
   this.timeout(60000);
-  let srv: Carillon;
-  let dataDir: string;
-  let component: { stop(): Promise<void> };
+  let host: CallHost;
   const users: Record<string, User> = {};
   const parts: Record<string, CallParticipant> = {};
   const room = 'team@call.localhost';
   const jidOf = (nick: string) => `${room}/${nick}`;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'carillon-call-'));
-    srv = await startCarillon({
-      domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: 0 },
-      s2s: { port: null }, components: { port: 0, secrets: { 'call.localhost': 'secret' } }, call: { enabled: false },
-      log: { level: 'silent' },
+    host = await startCallHost({
+      users: ['alice', 'bob', 'carol', 'dave'],
+      media: { portMin: 21700, portMax: 21799, inactivityTimeoutMs: 3000 },
+      component: { maxParticipants: 3 },
     });
-    component = await startCallComponent({
-      service: `xmpp://127.0.0.1:${srv.ports.components}`, domain: 'call.localhost', secret: 'secret', maxParticipants: 3,
-      dataDir: join(dataDir, 'call'), media: { bindAddress: '127.0.0.1', portMin: 21700, portMax: 21799, inactivityTimeoutMs: 3000 },
-    });
-    for (const name of ['alice', 'bob', 'carol', 'dave']) {
-      await srv.users.add(`${name}@localhost`, 'pw');
-      users[name] = await User.connect(`ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, 'localhost', name, 'pw');
-    }
+    Object.assign(users, host.users);
   });
   after(async () => {
     for (const p of Object.values(parts)) p.close();
-    for (const u of Object.values(users)) await u.stop();
-    await component?.stop();
-    await srv?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await host?.stop();
   });
 
   it('refuses a Jingle request from someone who is not in the room', async () => {

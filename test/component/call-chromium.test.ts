@@ -2,11 +2,7 @@
 // microphone) and one libwebrtc participant in one call on Carillon; every browser decodes the
 // video of the two others.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startCarillon, type Carillon } from '../../server/index.js';
-import { startCallComponent } from '../../component/index.js';
+import { startCallHost, type CallHost } from './helpers/call-host.js';
 import { User } from './helpers/user.js';
 import type { CallParticipant } from './helpers/call-participant.js';
 import { ChromiumPeer, launchChromium, type ChromiumHost } from './helpers/chromium-peer.js';
@@ -14,38 +10,21 @@ import { joinCall, joinRoom, receivesFrom, until } from './helpers/call-scenario
 
 describe('group call with Chromium participants', function () {
   this.timeout(60000);
-  let srv: Carillon;
-  let dataDir: string;
-  let component: { stop(): Promise<void> };
+  let host: CallHost;
   let chrome: ChromiumHost;
   const users: Record<string, User> = {};
   const parts: Record<string, CallParticipant> = {};
   const room = 'browsers@call.localhost';
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'carillon-chromium-'));
-    srv = await startCarillon({
-      domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: 0 },
-      s2s: { port: null }, components: { port: 0, secrets: { 'call.localhost': 'secret' } }, call: { enabled: false },
-      log: { level: 'silent' },
-    });
-    component = await startCallComponent({
-      service: `xmpp://127.0.0.1:${srv.ports.components}`, domain: 'call.localhost', secret: 'secret',
-      media: { bindAddress: '127.0.0.1', portMin: 21900, portMax: 21999 },
-    });
+    host = await startCallHost({ users: ['alice', 'bob', 'carol'], media: { portMin: 21900, portMax: 21999 } });
+    Object.assign(users, host.users);
     chrome = await launchChromium();
-    for (const name of ['alice', 'bob', 'carol']) {
-      await srv.users.add(`${name}@localhost`, 'pw');
-      users[name] = await User.connect(`ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, 'localhost', name, 'pw');
-    }
   });
   after(async () => {
     for (const p of Object.values(parts)) p.close();
     await chrome?.close();
-    for (const u of Object.values(users)) await u.stop();
-    await component?.stop();
-    await srv?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await host?.stop();
   });
 
   it('two browsers and a libwebrtc client: everyone receives the two others, browsers decode their video', async () => {

@@ -2,11 +2,7 @@
 // content-remove added by a MediaSession subclass, in a call with a libwebrtc participant; and a
 // vanilla StanzaJS MediaSession (which refuses content-add) in the same call does no harm.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startCarillon, type Carillon } from '../../server/index.js';
-import { startCallComponent } from '../../component/index.js';
+import { startCallHost, type CallHost } from './helpers/call-host.js';
 import { User, xml } from './helpers/user.js';
 import type { CallParticipant } from './helpers/call-participant.js';
 import { StanzaParticipant } from './helpers/stanza-participant.js';
@@ -14,37 +10,20 @@ import { joinCall, joinRoom, receivesFrom, until } from './helpers/call-scenario
 
 describe('group call with a StanzaJS Jingle client', function () {
   this.timeout(60000);
-  let srv: Carillon;
-  let dataDir: string;
-  let component: { stop(): Promise<void> };
+  let host: CallHost;
   const users: Record<string, User> = {};
   let wrtcPart: CallParticipant | undefined;
   const stanzaParts: StanzaParticipant[] = [];
   const room = 'stanza@call.localhost';
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'carillon-stanzajs-'));
-    srv = await startCarillon({
-      domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: 0 },
-      s2s: { port: null }, components: { port: 0, secrets: { 'call.localhost': 'secret' } }, call: { enabled: false },
-      log: { level: 'silent' },
-    });
-    component = await startCallComponent({
-      service: `xmpp://127.0.0.1:${srv.ports.components}`, domain: 'call.localhost', secret: 'secret',
-      media: { bindAddress: '127.0.0.1', portMin: 21400, portMax: 21499 }, log: process.env.CALL_DEBUG ? { debug: console.log, info: console.log, warn: console.log, error: console.log } : undefined,
-    });
-    for (const name of ['alice', 'bob', 'carol']) {
-      await srv.users.add(`${name}@localhost`, 'pw');
-      users[name] = await User.connect(`ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, 'localhost', name, 'pw');
-    }
+    host = await startCallHost({ users: ['alice', 'bob', 'carol'], media: { portMin: 21400, portMax: 21499 } });
+    Object.assign(users, host.users);
   });
   after(async () => {
     wrtcPart?.close();
     for (const p of stanzaParts) p.close();
-    for (const u of Object.values(users)) await u.stop();
-    await component?.stop();
-    await srv?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await host?.stop();
   });
 
   it('StanzaJS (trickling candidates) and libwebrtc participants receive each other, labels read from source parameters', async () => {

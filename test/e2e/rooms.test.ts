@@ -15,7 +15,8 @@ import type { Element } from 'ltx';
 import { WebSocket } from 'ws';
 import { startCarillon, type Carillon } from '../../server/index.js';
 import { launchChromium } from './support/chromium.js';
-import { remoteTiles, until } from './support/rooms-browser.js';
+import { remoteTiles } from './support/rooms-browser.js';
+import { until } from './support/until.js';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 

@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { client as xmppClient, xml } from '@xmpp/client';
 import { WebSocket } from 'ws';
 import { launchChromium } from './chromium.js';
+import { until } from './until.js';
 
 // @xmpp/client (a second, independent client of alice's account) expects a global WebSocket.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -49,16 +50,6 @@ async function remoteVideo(page: Page): Promise<RemoteVideo> {
   });
 }
 
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T = await fn();
-  while (!ok(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 200));
-    last = await fn();
-  }
-  return last;
-}
 
 async function inboundAudioBytes(page: Page): Promise<number> {
   return page.evaluate(async () => {
