@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killAndWait, makeCert, sleep, spawnWithLimit, waitPort, writeText } from './proc.js';
-import type { BenchServer, ServerOptions } from './types.js';
+import { targetFor, type BenchServer, type ServerOptions } from './types.js';
 import type { Target } from '../load/session.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,12 +39,7 @@ export class CarillonServer implements BenchServer {
   private proc: ChildProcess | null = null;
 
   constructor(private readonly o: ServerOptions) {
-    this.target = {
-      domain: o.domain,
-      host: '127.0.0.1',
-      c2sPort: o.ports.c2s,
-      wsUrl: `ws://127.0.0.1:${o.ports.http}/xmpp-websocket`,
-    };
+    this.target = targetFor(o);
   }
 
   async start(): Promise<void> {

@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ensureDebianPackages, isAlive, killAndWait, makeCert, NOFILE, sleep, waitPort, writeText } from './proc.js';
-import type { BenchServer, ServerOptions } from './types.js';
+import { targetFor, type BenchServer, type ServerOptions } from './types.js';
 import type { Target } from '../load/session.js';
 
 const LIMITS_FILE = '/etc/security/limits.d/ejabberd-nofile.conf';
@@ -23,12 +23,7 @@ export class EjabberdServer implements BenchServer {
   private epmdWasRunning = false;
 
   constructor(private readonly o: ServerOptions) {
-    this.target = {
-      domain: o.domain,
-      host: '127.0.0.1',
-      c2sPort: o.ports.c2s,
-      wsUrl: `ws://127.0.0.1:${o.ports.http}/xmpp-websocket`,
-    };
+    this.target = targetFor(o);
   }
 
   private ctl(args: string[], timeoutMs = 60_000): string {

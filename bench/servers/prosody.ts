@@ -3,7 +3,7 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { ensureDebianPackages, killAndWait, makeCert, spawnWithLimit, waitPort, writeText } from './proc.js';
-import type { BenchServer, ServerOptions } from './types.js';
+import { targetFor, type BenchServer, type ServerOptions } from './types.js';
 import type { Target } from '../load/session.js';
 
 export class ProsodyServer implements BenchServer {
@@ -19,12 +19,7 @@ export class ProsodyServer implements BenchServer {
   private proc: ChildProcess | null = null;
 
   constructor(private readonly o: ServerOptions) {
-    this.target = {
-      domain: o.domain,
-      host: '127.0.0.1',
-      c2sPort: o.ports.c2s,
-      wsUrl: `ws://127.0.0.1:${o.ports.http}/xmpp-websocket`,
-    };
+    this.target = targetFor(o);
   }
 
   async start(): Promise<void> {

@@ -31,3 +31,8 @@ export interface ServerOptions {
   /** when set, Carillon runs with --cpu-prof and writes profiles and heap snapshots here */
   profileDir?: string;
 }
+
+/** What the load generator connects to: c2s on loopback and the server's WebSocket endpoint. */
+export function targetFor(o: ServerOptions): Target {
+  return { domain: o.domain, host: '127.0.0.1', c2sPort: o.ports.c2s, wsUrl: `ws://127.0.0.1:${o.ports.http}/xmpp-websocket` };
+}

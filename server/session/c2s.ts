@@ -1,18 +1,16 @@
 // A client-to-server session (RFC 6120): stream negotiation — STARTTLS (§5), SASL (§6), resource
 // binding (§7) — and then stanzas in and out. Works the same over TCP and WebSocket.
+import { randomBytes } from 'node:crypto';
 import { Jid, normalizeResource } from '../xmpp/jid.js';
 import { StanzaError, StreamError, errorReply } from '../xmpp/errors.js';
 import { NS } from '../xmpp/namespaces.js';
-import { x, childNs, type Element } from '../xmpp/xml.js';
+import { x, childNs, parseXml, type Element } from '../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
 import type { TlsMaterial } from '../tls.js';
 import type { Transport } from '../transport/transport.js';
-import { XmppStream } from './stream.js';
+import { XmppStream, type StreamHandlers } from './stream.js';
 import { SaslSession } from './sasl.js';
-import { randomBytes } from 'node:crypto';
 import { MAX_RESUME_SECONDS, MAX_UNACKED, NS_SM, ResumableSessions, StreamManagement, failed } from './stream-management.js';
-import type { StreamHandlers } from './stream.js';
-import { parseXml } from '../xmpp/xml.js';
 
 /** 'hibernating': the connection dropped and the session waits to be resumed (XEP-0198). */
 type State = 'tls' | 'sasl' | 'bind' | 'bound' | 'hibernating' | 'closed';

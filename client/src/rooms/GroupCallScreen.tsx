@@ -5,27 +5,17 @@ import type { JSX } from 'preact';
 import { useStore } from '../state/use-store.js';
 import { Avatar, displayName } from '../views/Contacts.js';
 import { Icon } from '../views/icons.js';
+import { Video } from '../views/Video.js';
 import type { Tile } from './group-call.js';
 import type { AppWithRooms } from './RoomsView.js';
 import { useInert } from './RoomsView.js';
-
-function Media({ stream, muted, label, mirror }: { stream?: MediaStream; muted?: boolean; label: string; mirror?: boolean }): JSX.Element {
-  const ref = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
-    const v = ref.current;
-    if (!v) return;
-    if (v.srcObject !== (stream ?? null)) v.srcObject = stream ?? null;
-    if (stream) void v.play().catch(() => undefined);
-  });
-  return <video ref={ref} class={mirror ? 'mirror' : ''} autoplay playsInline muted={muted} aria-label={label} />;
-}
 
 function RemoteTile({ tile, stream }: { tile: Tile; stream?: MediaStream }): JSX.Element {
   const hasVideo = Object.values(tile.contents).includes('video') && !tile.muted.video;
   const micOff = tile.muted.audio || !Object.values(tile.contents).includes('audio');
   return (
     <figure class={`tile ${hasVideo ? '' : 'no-video'}`} aria-label={`${tile.nick}${micOff ? ', muted' : ''}${tile.muted.video ? ', camera off' : ''}`}>
-      <Media stream={stream} label={`Video of ${tile.nick}`} />
+      <Video stream={stream} label={`Video of ${tile.nick}`} />
       {!hasVideo && <Avatar name={tile.nick} />}
       <figcaption>
         {micOff && <span class="muted-icon" title="Muted"><Icon name="micOff" size={14} /></span>}
@@ -110,7 +100,7 @@ export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | n
       <div class="tiles" style={style}>
         {tiles.map((t) => <RemoteTile key={t.owner} tile={t} stream={media.remote[t.owner]} />)}
         <figure class={`tile ${hasCamera && !call.cameraOff ? '' : 'no-video'}`} aria-label={`${nick} (you)${call.muted ? ', muted' : ''}`}>
-          <Media stream={media.local} muted mirror label="Your camera" />
+          <Video stream={media.local} muted class="mirror" label="Your camera" />
           {(!hasCamera || call.cameraOff) && <Avatar name={nick} />}
           <figcaption>
             {call.muted && <span class="muted-icon" title="Muted"><Icon name="micOff" size={14} /></span>}
