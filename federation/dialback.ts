@@ -1,8 +1,8 @@
 // Server Dialback (XEP-0220): the keys and the elements of the three roles. Pure functions; the
 // streams in incoming.ts and outgoing.ts use them.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { NS } from '../server/xmpp/namespaces.js';
-import { x, type Element } from '../server/xmpp/xml.js';
+import { NS } from '../xmpp/namespaces.js';
+import { x, type Element } from '../xmpp/xml.js';
 
 /**
  * Dialback keys per XEP-0185 §3: HMAC-SHA256 keyed with the hex SHA-256 of a secret, over

@@ -2,10 +2,10 @@
 // each domain it sends from, by SASL EXTERNAL (XEP-0178) or Server Dialback (XEP-0220, receiving
 // role), and asks us as authoritative server about keys we issued (db:verify). Stanzas are routed
 // only when their `from` domain was verified on this stream for their `to` domain (§8.1.1.2, §13.7).
-import { StreamError } from '../server/xmpp/errors.js';
-import { Jid } from '../server/xmpp/jid.js';
-import { NS } from '../server/xmpp/namespaces.js';
-import { x, type Element } from '../server/xmpp/xml.js';
+import { StreamError } from '../xmpp/errors.js';
+import { Jid } from '../xmpp/jid.js';
+import { NS } from '../xmpp/namespaces.js';
+import { x, type Element } from '../xmpp/xml.js';
 import { XmppStream } from '../server/session/stream.js';
 import type { Transport } from '../server/transport/transport.js';
 import { certificateMatches } from './certificates.js';

@@ -1,8 +1,8 @@
 // Federation: the s2s listener, the outgoing streams by domain pair, and the StanzaSink the core
 // uses for every domain that is neither ours nor an attached component.
-import { StanzaError } from '../server/xmpp/errors.js';
-import { Jid } from '../server/xmpp/jid.js';
-import type { Element } from '../server/xmpp/xml.js';
+import { StanzaError } from '../xmpp/errors.js';
+import { Jid } from '../xmpp/jid.js';
+import type { Element } from '../xmpp/xml.js';
 import type { StanzaSink } from '../server/core/server.js';
 import { listenTcp, type Listener } from '../server/transport/listeners.js';
 import type { Carillon } from '../server/index.js';

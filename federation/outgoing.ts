@@ -4,9 +4,9 @@
 // questions to the peer acting as authoritative server (XEP-0220 §2.3).
 import net from 'node:net';
 import tls from 'node:tls';
-import { StanzaError, StreamError } from '../server/xmpp/errors.js';
-import { NS } from '../server/xmpp/namespaces.js';
-import { x, childNs, type Element } from '../server/xmpp/xml.js';
+import { StanzaError, StreamError } from '../xmpp/errors.js';
+import { NS } from '../xmpp/namespaces.js';
+import { x, childNs, type Element } from '../xmpp/xml.js';
 import { XmppStream } from '../server/session/stream.js';
 import { TcpTransport } from '../server/transport/tcp.js';
 import { certificateMatches } from './certificates.js';

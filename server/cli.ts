@@ -6,8 +6,8 @@ import { startCarillon } from './index.js';
 import { openSqliteStorage } from './storage/sqlite.js';
 import { createAccount } from './modules/register.js';
 import { deriveCredentials } from './sasl/credentials.js';
-import { Jid, JidError } from './xmpp/jid.js';
-import { StanzaError } from './xmpp/errors.js';
+import { Jid, JidError } from '../xmpp/jid.js';
+import { StanzaError } from '../xmpp/errors.js';
 import { VERSION } from './version.js';
 import { runComponentCommand } from '../component/cli.js';
 

@@ -2,7 +2,7 @@
 // an error names the key and the file.
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { normalizeDomain } from './xmpp/jid.js';
+import { normalizeDomain } from '../xmpp/jid.js';
 
 export interface CarillonConfig {
   domain: string;

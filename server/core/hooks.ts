@@ -1,7 +1,7 @@
 // Events that feature modules listen to. Keyed by what happened, so the router never grows an `if`
 // per feature (see docs/architecture.md).
-import type { Element } from '../xmpp/xml.js';
-import type { Jid } from '../xmpp/jid.js';
+import type { Element } from '../../xmpp/xml.js';
+import type { Jid } from '../../xmpp/jid.js';
 import type { C2sSession } from '../session/c2s.js';
 
 export interface HookEvents {

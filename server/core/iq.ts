@@ -1,9 +1,9 @@
 // IQ handler registry: one handler per (type, target, payload namespace). A handler returns the
 // result payload (or nothing for an empty result) or throws a StanzaError; the rules of RFC 6120
 // §8.2.3 — exactly one reply, service-unavailable when nobody handles it — live here alone.
-import { StanzaError, errorReply } from '../xmpp/errors.js';
-import type { Jid } from '../xmpp/jid.js';
-import { firstChild, withAttrs, type Element } from '../xmpp/xml.js';
+import { StanzaError, errorReply } from '../../xmpp/errors.js';
+import type { Jid } from '../../xmpp/jid.js';
+import { firstChild, withAttrs, type Element } from '../../xmpp/xml.js';
 import type { C2sSession } from '../session/c2s.js';
 
 /** 'host': addressed to the server's domain; 'account': to a user's bare JID (or no `to` from a client). */

@@ -1,9 +1,9 @@
 // The server core: registries that feature modules fill in, and the router (RFC 6120 §8.1,
 // RFC 6121 §8) that takes every stanza to a session, a component, a module or a remote server.
 import { randomBytes } from 'node:crypto';
-import { StanzaError, errorReply } from '../xmpp/errors.js';
-import { Jid } from '../xmpp/jid.js';
-import { x, type Element } from '../xmpp/xml.js';
+import { StanzaError, errorReply } from '../../xmpp/errors.js';
+import { Jid } from '../../xmpp/jid.js';
+import { x, type Element } from '../../xmpp/xml.js';
 import type { CarillonConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Storage } from '../storage/storage.js';

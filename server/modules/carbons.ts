@@ -1,7 +1,7 @@
 // XEP-0280: Message Carbons — copies of chat messages to the user's other resources.
-import { NS } from '../xmpp/namespaces.js';
-import { StanzaError } from '../xmpp/errors.js';
-import { childNs, withAttrs, x, type Element } from '../xmpp/xml.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { StanzaError } from '../../xmpp/errors.js';
+import { childNs, withAttrs, x, type Element } from '../../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
 import type { C2sSession } from '../session/c2s.js';
 

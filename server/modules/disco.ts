@@ -1,8 +1,8 @@
 // Service discovery (XEP-0030) for the server and for accounts; the features listed are the ones
 // that modules registered next to their handlers.
-import { StanzaError } from '../xmpp/errors.js';
-import { NS } from '../xmpp/namespaces.js';
-import { x } from '../xmpp/xml.js';
+import { StanzaError } from '../../xmpp/errors.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { x } from '../../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
 
 export function registerDisco(server: XmppServer): void {

@@ -1,8 +1,8 @@
 // Offline messages (XEP-0160): stored when no resource can take them, delivered at the next
 // available presence with a XEP-0203 delay stamp.
-import { StanzaError } from '../xmpp/errors.js';
-import { NS } from '../xmpp/namespaces.js';
-import { childNs, parseXml, withAttrs, x, type Element } from '../xmpp/xml.js';
+import { StanzaError } from '../../xmpp/errors.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { childNs, parseXml, withAttrs, x, type Element } from '../../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
 
 function onlyChatStates(stanza: Element): boolean {

@@ -1,7 +1,7 @@
 // Presence (RFC 6121 §3 subscriptions, §4 exchange): broadcast, probes, directed presence and
 // the subscription state machine applied to stored roster items.
-import { Jid } from '../xmpp/jid.js';
-import { x, withAttrs, type Element } from '../xmpp/xml.js';
+import { Jid } from '../../xmpp/jid.js';
+import { x, withAttrs, type Element } from '../../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
 import type { C2sSession } from '../session/c2s.js';
 import type { RosterItem } from '../storage/storage.js';

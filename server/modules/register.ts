@@ -1,9 +1,9 @@
 // XEP-0077: In-Band Registration — new accounts before authentication (when registration.open is
 // set, throttled per IP), password changes and account removal for signed-in users.
-import { StanzaError, StreamError, errorReply } from '../xmpp/errors.js';
-import { normalizeLocal } from '../xmpp/jid.js';
-import { NS } from '../xmpp/namespaces.js';
-import { childNs, x, type Element } from '../xmpp/xml.js';
+import { StanzaError, StreamError, errorReply } from '../../xmpp/errors.js';
+import { normalizeLocal } from '../../xmpp/jid.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { childNs, x, type Element } from '../../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
 import type { Storage } from '../storage/storage.js';
 import { preAuthIq, type C2sSession } from '../session/c2s.js';

@@ -1,8 +1,8 @@
 // Roster management (RFC 6121 §2): get, set, remove, and pushes to interested resources.
-import { StanzaError } from '../xmpp/errors.js';
-import { Jid } from '../xmpp/jid.js';
-import { NS } from '../xmpp/namespaces.js';
-import { x, type Element } from '../xmpp/xml.js';
+import { StanzaError } from '../../xmpp/errors.js';
+import { Jid } from '../../xmpp/jid.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { x, type Element } from '../../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
 import type { RosterItem } from '../storage/storage.js';
 import { sendSubscription, sendUnavailableFromAll } from './presence.js';

@@ -1,7 +1,7 @@
 // XEP-0054: vcard-temp — each user stores one vCard; anyone may read it.
-import { StanzaError } from '../xmpp/errors.js';
-import { NS } from '../xmpp/namespaces.js';
-import { parseXml, x } from '../xmpp/xml.js';
+import { StanzaError } from '../../xmpp/errors.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { parseXml, x } from '../../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
 
 const MAX_VCARD = 64 * 1024;

@@ -1,6 +1,6 @@
 // XEP-0092: Software Version of the server.
-import { NS } from '../xmpp/namespaces.js';
-import { x } from '../xmpp/xml.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { x } from '../../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
 import { VERSION } from '../version.js';
 

@@ -1,10 +1,10 @@
 // A client-to-server session (RFC 6120): stream negotiation — STARTTLS (§5), SASL (§6), resource
 // binding (§7) — and then stanzas in and out. Works the same over TCP and WebSocket.
 import { randomBytes } from 'node:crypto';
-import { Jid, normalizeResource } from '../xmpp/jid.js';
-import { StanzaError, StreamError, errorReply } from '../xmpp/errors.js';
-import { NS } from '../xmpp/namespaces.js';
-import { x, childNs, parseXml, type Element } from '../xmpp/xml.js';
+import { Jid, normalizeResource } from '../../xmpp/jid.js';
+import { StanzaError, StreamError, errorReply } from '../../xmpp/errors.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { x, childNs, parseXml, type Element } from '../../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
 import type { TlsMaterial } from '../tls.js';
 import type { Transport } from '../transport/transport.js';

@@ -1,10 +1,10 @@
 // The XEP-0114 component port: an external component authenticates with a handshake
 // (SHA-1 of stream id + shared secret) and then sends and receives stanzas for its domain.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Jid } from '../xmpp/jid.js';
-import { StreamError } from '../xmpp/errors.js';
-import { NS } from '../xmpp/namespaces.js';
-import { x, type Element } from '../xmpp/xml.js';
+import { Jid } from '../../xmpp/jid.js';
+import { StreamError } from '../../xmpp/errors.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { x, type Element } from '../../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
 import type { Transport } from '../transport/transport.js';
 import { XmppStream } from './stream.js';

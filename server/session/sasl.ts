@@ -1,10 +1,10 @@
 // SASL negotiation on a client stream (RFC 6120 §6): SCRAM-SHA-256, SCRAM-SHA-1 (RFC 5802/7677)
 // and PLAIN (RFC 4616, offered only when the stream is encrypted).
 import { createHmac, randomBytes } from 'node:crypto';
-import { normalizeLocal, Jid } from '../xmpp/jid.js';
-import { StreamError } from '../xmpp/errors.js';
-import { NS } from '../xmpp/namespaces.js';
-import { x, type Element } from '../xmpp/xml.js';
+import { normalizeLocal, Jid } from '../../xmpp/jid.js';
+import { StreamError } from '../../xmpp/errors.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { x, type Element } from '../../xmpp/xml.js';
 import { SaslFailure, ScramExchange, parseClientFirst } from '../sasl/scram.js';
 import { verifyPassword, type ScramCredential, type ScramHash, DEFAULT_ITERATIONS } from '../sasl/credentials.js';
 import type { XmppServer } from '../core/server.js';

@@ -2,7 +2,7 @@
 // dropped. The session keeps the stanzas it sent until the client acknowledges them; a dropped
 // resumable session waits (hibernates) for `MAX_RESUME_SECONDS`, queueing what arrives for it.
 import { randomBytes } from 'node:crypto';
-import { x, type Element } from '../xmpp/xml.js';
+import { x, type Element } from '../../xmpp/xml.js';
 
 export const NS_SM = 'urn:xmpp:sm:3';
 export const MAX_RESUME_SECONDS = 300;

@@ -1,10 +1,10 @@
 // An XML stream over a transport (RFC 6120 §4, RFC 7395 §3): headers, elements in and out, and
 // closing with or without a stream error. Client, server and component streams all use it.
 import { randomBytes } from 'node:crypto';
-import { StreamError } from '../xmpp/errors.js';
-import { NS } from '../xmpp/namespaces.js';
-import { StreamParser } from '../xmpp/parser.js';
-import { escapeXml, type Element } from '../xmpp/xml.js';
+import { StreamError } from '../../xmpp/errors.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { StreamParser } from '../../xmpp/parser.js';
+import { escapeXml, type Element } from '../../xmpp/xml.js';
 import type { Transport } from '../transport/transport.js';
 
 /** Bytes we queue for a peer before we give up on it. */

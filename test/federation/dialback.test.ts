@@ -1,7 +1,7 @@
 // Dialback keys (XEP-0185) and elements (XEP-0220), with the specifications' own examples.
 import assert from 'node:assert/strict';
 import { DialbackKeys, readDialback, resultAnswer, resultRequest, verifyAnswer, verifyRequest } from '../../federation/dialback.js';
-import { parseXml } from '../../server/xmpp/xml.js';
+import { parseXml } from '../../xmpp/xml.js';
 
 const HEADER = { xmlns: 'jabber:server', 'xmlns:db': 'jabber:server:dialback', 'xmlns:stream': 'http://etherx.jabber.org/streams' };
 

@@ -2,8 +2,8 @@
 // then sends whatever the test says and records what comes back.
 import net from 'node:net';
 import tls from 'node:tls';
-import { StreamParser } from '../../server/xmpp/parser.js';
-import type { Element } from '../../server/xmpp/xml.js';
+import { StreamParser } from '../../xmpp/parser.js';
+import type { Element } from '../../xmpp/xml.js';
 
 export class RawPeer {
   readonly elements: Element[] = [];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { verificationString, verifyCaps } from '../../server/modules/pep/caps.js';
 import { applyPublishOptions, DEFAULT_CONFIG } from '../../server/modules/pep/config.js';
 import { openSqliteStorage } from '../../server/storage/sqlite.js';
-import { parseXml } from '../../server/xmpp/xml.js';
+import { parseXml } from '../../xmpp/xml.js';
 import { collect, connect, next, startTestServer, stopAll, xml, type TestServer, type XmppClient, type XmlElement } from './helpers.js';
 
 const PUBSUB = 'http://jabber.org/protocol/pubsub';

@@ -1,8 +1,8 @@
 // XEP-0115 Entity Capabilities: reading <c/> from presence and verifying a disco#info reply
 // against its 'ver' (§5.1 verification string, §5.4 processing). Pure; no I/O.
 import { createHash } from 'node:crypto';
-import { NS } from '../../xmpp/namespaces.js';
-import type { Element } from '../../xmpp/xml.js';
+import { NS } from '../../../xmpp/namespaces.js';
+import type { Element } from '../../../xmpp/xml.js';
 
 export const CAPS_NS = 'http://jabber.org/protocol/caps';
 

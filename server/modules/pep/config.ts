@@ -1,9 +1,9 @@
 // Node configuration of the PEP service: the XEP-0060 options that personal eventing clients set
 // (access model, item count, persistence, last-published delivery), as publish-options
 // preconditions (§7.1.5) and as the node configuration form (§8.2). Pure; no I/O.
-import { StanzaError } from '../../xmpp/errors.js';
-import { NS } from '../../xmpp/namespaces.js';
-import { x, type Element } from '../../xmpp/xml.js';
+import { StanzaError } from '../../../xmpp/errors.js';
+import { NS } from '../../../xmpp/namespaces.js';
+import { x, type Element } from '../../../xmpp/xml.js';
 
 export const PUBSUB = 'http://jabber.org/protocol/pubsub';
 export const PUBSUB_OWNER = 'http://jabber.org/protocol/pubsub#owner';

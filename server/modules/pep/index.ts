@@ -1,10 +1,10 @@
 // XEP-0163: Personal Eventing Protocol — wiring the PEP service (service.ts) into the server:
 // pubsub IQs to accounts, disco of the account (§6), and presence that tells the service who
 // is available and interested (§4).
-import { StanzaError } from '../../xmpp/errors.js';
-import { NS } from '../../xmpp/namespaces.js';
-import { Jid } from '../../xmpp/jid.js';
-import { x, type Element } from '../../xmpp/xml.js';
+import { StanzaError } from '../../../xmpp/errors.js';
+import { NS } from '../../../xmpp/namespaces.js';
+import { Jid } from '../../../xmpp/jid.js';
+import { x, type Element } from '../../../xmpp/xml.js';
 import type { XmppServer } from '../../core/server.js';
 import type { IqRequest } from '../../core/iq.js';
 import { PUBSUB, PUBSUB_OWNER } from './config.js';

@@ -1,8 +1,8 @@
 // Who wants which PEP notifications (XEP-0163 §4.2 filtered notifications): the available
 // resources whose presence an account has seen, each with the nodes its client lists as
 // "<node>+notify" in its XEP-0115 capabilities. Capabilities are resolved once per verified 'ver'.
-import { NS } from '../../xmpp/namespaces.js';
-import { x, type Element } from '../../xmpp/xml.js';
+import { NS } from '../../../xmpp/namespaces.js';
+import { x, type Element } from '../../../xmpp/xml.js';
 import type { XmppServer } from '../../core/server.js';
 import { notifyNodes, readCaps, verifyCaps, type Caps } from './caps.js';
 

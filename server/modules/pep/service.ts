@@ -2,9 +2,9 @@
 // offering the XEP-0060 subset personal eventing uses — publish with auto-create and
 // publish-options, retract, items retrieval, node deletion and configuration.
 import { randomUUID } from 'node:crypto';
-import { StanzaError } from '../../xmpp/errors.js';
-import { parseXml, x, type Element } from '../../xmpp/xml.js';
-import { Jid } from '../../xmpp/jid.js';
+import { StanzaError } from '../../../xmpp/errors.js';
+import { parseXml, x, type Element } from '../../../xmpp/xml.js';
+import { Jid } from '../../../xmpp/jid.js';
 import type { XmppServer } from '../../core/server.js';
 import type { PepItem } from '../../storage/storage.js';
 import {

@@ -6,9 +6,8 @@
 // stanza size (our policy, reported as policy-violation).
 import { SaxesParser } from 'saxes';
 import { StringDecoder } from 'node:string_decoder';
-import * as ltx from 'ltx';
 import { StreamError } from './errors.js';
-import type { Element } from './xml.js';
+import { Element } from './xml.js';
 
 export interface StreamParserEvents {
   /** The <stream:stream> open tag (TCP framing only). */
@@ -60,7 +59,7 @@ export class StreamParser {
         this.on.streamStart(tag.attributes as Record<string, string>);
         return;
       }
-      const el = new ltx.Element(tag.name, tag.attributes as Record<string, string>);
+      const el = new Element(tag.name, tag.attributes as Record<string, string>);
       if (this.depth === topDepth) this.stanzaStart = sax.position;
       const parent = this.stack[this.stack.length - 1];
       if (parent) parent.cnode(el);

@@ -1,6 +1,6 @@
 // JIDs: the examples of RFC 7622 §3.5 (valid) and §3.6 (invalid).
 import assert from 'node:assert/strict';
-import { Jid, JidError } from '../../server/xmpp/jid.js';
+import { Jid, JidError } from '../../xmpp/jid.js';
 
 describe('JID (RFC 7622)', () => {
   const valid: [string, string][] = [

@@ -1,7 +1,14 @@
 // The element type used everywhere: ltx's Element, plus a few builders.
-import * as ltx from 'ltx';
+//
+// ltx is loaded through its CommonJS build on purpose: @xmpp/component-core (the call component's
+// connection) parses into that build's Element class, and one class for parsed and built elements
+// keeps `instanceof` (ltx's getChildElements) true across server, federation and component.
+import { createRequire } from 'node:module';
+import type * as LtxModule from 'ltx';
 
-export type Element = ltx.Element;
+const ltx = createRequire(import.meta.url)('ltx') as typeof LtxModule;
+
+export type Element = LtxModule.Element;
 export const Element = ltx.Element;
 
 type Attrs = Record<string, string | number | undefined | null>;

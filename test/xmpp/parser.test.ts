@@ -1,8 +1,8 @@
 // The stream parser: one element per stanza, and the XML restrictions of RFC 6120 §11.
 import assert from 'node:assert/strict';
-import { StreamParser } from '../../server/xmpp/parser.js';
-import type { StreamError } from '../../server/xmpp/errors.js';
-import type { Element } from '../../server/xmpp/xml.js';
+import { StreamParser } from '../../xmpp/parser.js';
+import type { StreamError } from '../../xmpp/errors.js';
+import type { Element } from '../../xmpp/xml.js';
 
 function run(chunks: string[], framing: 'stream' | 'frames' = 'stream', max = 10_000) {
   const out = { start: undefined as Record<string, string> | undefined, elements: [] as Element[], error: undefined as StreamError | undefined, ended: false };
