@@ -1,4 +1,6 @@
 // The `carillon` command line: start, adduser, deluser, passwd, component.
+import { MODULES } from './modules/index.js';
+import { configSections } from './core/module.js';
 import { createInterface } from 'node:readline';
 import { loadConfig, ConfigError, type CarillonConfig } from './config.js';
 import { createLogger } from './log.js';
@@ -103,7 +105,7 @@ function accountOf(config: CarillonConfig, arg: string | undefined): string {
 
 async function accounts(command: string, args: string[]): Promise<number> {
   const { positional, config: file } = parseArgs(args);
-  const config = loadConfig(file);
+  const config = loadConfig(file, configSections(MODULES));
   const user = accountOf(config, positional[0]);
   const bare = `${user}@${config.domain}`;
   const storage = openSqliteStorage(config.dataDir);
@@ -137,7 +139,7 @@ async function accounts(command: string, args: string[]): Promise<number> {
 
 async function start(args: string[]): Promise<number> {
   const { config: file } = parseArgs(args);
-  const config = loadConfig(file);
+  const config = loadConfig(file, configSections(MODULES));
   const log = createLogger(config.log.level);
   log.info({ domain: config.domain, data: config.dataDir }, `Carillon ${VERSION} starting`);
   const carillon = await startCarillon(config, { logger: log });

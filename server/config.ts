@@ -3,6 +3,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { normalizeDomain } from '../xmpp/jid.js';
+import { ConfigError, checks, isObject, type Checks } from './core/schema.js';
+
+export { ConfigError } from './core/schema.js';
 
 export interface CarillonConfig {
   domain: string;
@@ -24,60 +27,39 @@ export interface CarillonConfig {
     media: { portMin: number; portMax: number; publicAddress: string | null };
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  /** Settings of modules, by their top-level key (see ConfigSection). */
+  modules: Record<string, unknown>;
 }
 
 /** Deep partial of the config, as written in carillon.json or passed to startCarillon(). */
-export type ConfigInput = { [K in keyof CarillonConfig]?: CarillonConfig[K] extends object ? Partial<CarillonConfig[K]> : CarillonConfig[K] };
-
-export class ConfigError extends Error {
-  constructor(
-    readonly key: string,
-    message: string,
-    readonly file?: string,
-  ) {
-    super(`${file ? `${file}: ` : ''}${key.startsWith('(') ? '' : `config key "${key}": `}${message}`);
-    this.name = 'ConfigError';
-  }
-}
+export type ConfigInput = { [K in Exclude<keyof CarillonConfig, 'modules'>]?: CarillonConfig[K] extends object ? Partial<CarillonConfig[K]> : CarillonConfig[K] } & {
+  /** Module keys (contactInfo, admins, …), checked by the module that owns them. */
+  [moduleKey: string]: unknown;
+};
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-function obj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+const obj = isObject;
+
+/**
+ * Top-level keys owned by a module (core/module.ts): `parse` checks the raw value (undefined when
+ * absent) and returns the module's settings.
+ */
+export interface ConfigSection<C = unknown> {
+  key: string;
+  parse(raw: unknown, c: Checks): C;
 }
 
 /** Validates a parsed config object and fills in defaults. */
-export function resolveConfig(input: unknown, file?: string, baseDir = process.cwd()): CarillonConfig {
-  const fail = (key: string, msg: string): never => {
-    throw new ConfigError(key, msg, file);
-  };
+export function resolveConfig(input: unknown, file?: string, baseDir = process.cwd(), sections: readonly ConfigSection[] = []): CarillonConfig {
+  const c = checks(file);
+  const { fail, str, optStr, bool, int } = c;
   if (!obj(input)) fail('(root)', 'the configuration must be a JSON object');
   const raw = input as Record<string, unknown>;
-  const known = ['domain', 'dataDir', 'listen', 'http', 'https', 'tls', 'c2s', 's2s', 'components', 'registration', 'limits', 'call', 'log'];
+  const known = ['domain', 'dataDir', 'listen', 'http', 'https', 'tls', 'c2s', 's2s', 'components', 'registration', 'limits', 'call', 'log', ...sections.map((s) => s.key)];
   for (const k of Object.keys(raw)) if (!known.includes(k)) fail(k, `unknown key (known: ${known.join(', ')})`);
 
-  const section = (name: string): Record<string, unknown> => {
-    const v = raw[name];
-    if (v === undefined) return {};
-    if (!obj(v)) fail(name, 'must be an object');
-    return v as Record<string, unknown>;
-  };
-  const str = (key: string, v: unknown, def: string): string => {
-    if (v === undefined) return def;
-    if (typeof v !== 'string' || v.length === 0) fail(key, 'must be a non-empty string');
-    return v as string;
-  };
-  const optStr = (key: string, v: unknown): string | null => (v === undefined || v === null ? null : str(key, v, ''));
-  const bool = (key: string, v: unknown, def: boolean): boolean => {
-    if (v === undefined) return def;
-    if (typeof v !== 'boolean') fail(key, 'must be true or false');
-    return v as boolean;
-  };
-  const int = (key: string, v: unknown, def: number, min: number, max: number): number => {
-    if (v === undefined) return def;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(key, `must be an integer from ${min} to ${max}`);
-    return v as number;
-  };
+  const section = (name: string): Record<string, unknown> => c.section(name, raw[name]);
   const port = (key: string, v: unknown, def: number): number | null => (v === null ? null : int(key, v, def, 0, 65535));
   const strMap = (key: string, v: unknown): Record<string, string> => {
     if (v === undefined) return {};
@@ -155,13 +137,14 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
       media: { portMin, portMax, publicAddress: optStr('call.media.publicAddress', (media as Record<string, unknown>).publicAddress) },
     },
     log: { level: level as CarillonConfig['log']['level'] },
+    modules: Object.fromEntries(sections.map((s) => [s.key, s.parse(raw[s.key], c)])),
   };
 }
 
 /** Reads a config file (or ./carillon.json when present, else defaults). */
-export function loadConfig(file?: string): CarillonConfig {
+export function loadConfig(file?: string, sections: readonly ConfigSection[] = []): CarillonConfig {
   const path = file ? resolve(file) : resolve('carillon.json');
-  if (!file && !existsSync(path)) return resolveConfig({});
+  if (!file && !existsSync(path)) return resolveConfig({}, undefined, undefined, sections);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -174,5 +157,5 @@ export function loadConfig(file?: string): CarillonConfig {
   } catch (e) {
     throw new ConfigError('(file)', `not valid JSON: ${(e as Error).message}`, path);
   }
-  return resolveConfig(parsed, path, resolve(path, '..'));
+  return resolveConfig(parsed, path, resolve(path, '..'), sections);
 }

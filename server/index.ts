@@ -8,7 +8,8 @@ import { listenTcp, type Listener } from './transport/listeners.js';
 import { createHttpApp, listenHttp } from './transport/http.js';
 import { C2sSession } from './session/c2s.js';
 import { ComponentSession } from './session/component.js';
-import { registerModules } from './modules/index.js';
+import { MODULES } from './modules/index.js';
+import { configSections, loadModules } from './core/module.js';
 import { createAccount } from './modules/register.js';
 import { StanzaError, StreamError } from '../xmpp/errors.js';
 import { Jid } from '../xmpp/jid.js';
@@ -47,7 +48,7 @@ export interface Carillon {
 }
 
 export async function startCarillon(input: ConfigInput | CarillonConfig = {}, opts: { logger?: Logger } = {}): Promise<Carillon> {
-  const config = resolveConfig({ log: { level: 'warn' }, ...input });
+  const config = 'modules' in input && input.modules !== undefined ? (input as CarillonConfig) : resolveConfig({ log: { level: 'warn' }, ...input }, undefined, undefined, configSections(MODULES));
   const log = opts.logger ?? createLogger(config.log.level);
   // The call component attaches over the component port like any external one, with a secret made for this run.
   const runCall = config.call.enabled && config.components.port !== null;
@@ -56,7 +57,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
   }
   const storage = openSqliteStorage(config.dataDir);
   const server = new XmppServer(config, storage, log);
-  registerModules(server);
+  loadModules(server, MODULES);
   const tls = loadTls(config, log, Object.keys(config.components.secrets));
   const listeners: Listener[] = [];
   const closers: (() => Promise<void> | void)[] = [];

@@ -1,15 +1,15 @@
-// The server core: registries that feature modules fill in, and the router (RFC 6120 §8.1,
-// RFC 6121 §8) that takes every stanza to a session, a component, a module or a remote server.
-import { randomBytes } from 'node:crypto';
+// The server core: the event bus that feature modules hook into, the registries they fill in, and
+// the routing rules of RFC 6120 §8 and RFC 6121 §8 as the bus's default (lowest-priority) handlers.
 import { StanzaError, errorReply } from '../../xmpp/errors.js';
+import { answerIq, type IqResult } from '../../xmpp/iq-callee.js';
+import { IqTracker } from '../../xmpp/iq-tracker.js';
 import { Jid } from '../../xmpp/jid.js';
-import { x, type Element } from '../../xmpp/xml.js';
+import { firstChild, type Element } from '../../xmpp/xml.js';
 import type { CarillonConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
-import type { C2sSession } from '../session/c2s.js';
-import { Hooks } from './hooks.js';
-import { IqHandlers, type IqTarget } from './iq.js';
+import { EventBus, PRIORITY, type AddressType, type IqEvent, type StanzaEvent, type StanzaKind } from './events.js';
+import type { ClientSession } from './session.js';
 import { SessionRegistry } from './sessions.js';
 
 /** Something that accepts stanzas for a domain we do not serve ourselves. */
@@ -23,19 +23,31 @@ export interface DiscoIdentity {
   name?: string;
 }
 
+/** host: IQs to the server's domain; bare: to an account (or from a client without `to`). */
+export type IqTarget = 'host' | 'bare';
+export type IqHandler = (e: IqEvent) => IqResult | Promise<IqResult>;
+
+export function addressType(to: Jid): AddressType {
+  return to.local === '' ? 'host' : to.isBare() ? 'bare' : 'full';
+}
+
 export class XmppServer {
   readonly domain: string;
-  readonly hooks = new Hooks();
-  readonly iq = new IqHandlers();
+  readonly events = new EventBus();
   readonly sessions = new SessionRegistry();
   /** Disco features (XEP-0030) of the server and of accounts, declared by the modules that implement them. */
   readonly features = { host: new Set<string>(), account: new Set<string>() };
-  readonly identities: DiscoIdentity[] = [{ category: 'server', type: 'im', name: 'Carillon' }];
+  readonly identities: { host: DiscoIdentity[]; account: DiscoIdentity[] } = {
+    host: [{ category: 'server', type: 'im', name: 'Carillon' }],
+    account: [{ category: 'account', type: 'registered' }],
+  };
   /** Attached XEP-0114 components by domain. */
   readonly components = new Map<string, StanzaSink>();
   /** Server-to-server routing; set by federation/ when s2s is enabled. */
   remote?: StanzaSink;
-  private pendingIq = new Map<string, { to: string; resolve: (reply: Element) => void }>();
+  readonly startedAt = Date.now();
+  private readonly tracker = new IqTracker('srv');
+  private readonly hostJid: Jid;
 
   constructor(
     readonly config: CarillonConfig,
@@ -43,14 +55,29 @@ export class XmppServer {
     readonly log: Logger,
   ) {
     this.domain = config.domain;
+    this.hostJid = new Jid('', this.domain, '', true);
+    this.installRouting();
   }
 
-  /** Registers an IQ handler and the disco feature it implements. */
-  handleIq(type: 'get' | 'set', target: IqTarget | 'both', ns: string, handler: Parameters<IqHandlers['on']>[3], feature: string | null = ns): void {
-    for (const t of target === 'both' ? (['host', 'account'] as const) : [target]) {
-      this.iq.on(type, t, ns, handler);
-      if (feature) this.features[t].add(feature);
+  /**
+   * Answers IQs of one type, target and payload namespace: the handler returns the result payload
+   * or throws a StanzaError (xmpp/iq-callee.ts). `feature` is announced in the server's disco#info
+   * (null: none), where clients look for what their server offers them, as Prosody and ejabberd
+   * list jabber:iq:roster, urn:xmpp:blocking and the rest; features of the account itself (PEP,
+   * MAM) are declared with `features.account`.
+   */
+  handleIq(type: 'get' | 'set', target: IqTarget | 'preauth' | 'both', ns: string, handler: IqHandler, feature: string | null = ns, priority: number = PRIORITY.NORMAL): void {
+    for (const t of target === 'both' ? (['host', 'bare'] as const) : [target]) {
+      // 'preauth': IQs before authentication (XEP-0077 §3.1), from a session without an address.
+      this.events.on(`iq-${type}/${t}/${ns}`, (e) => this.answer(e, handler), priority);
+      if (feature) this.features.host.add(feature);
     }
+  }
+
+  /** Answers an IQ event with `handler` and consumes it. */
+  answer(e: IqEvent, handler: IqHandler): true {
+    void answerIq(e.stanza, () => () => handler(e), e.reply, (err) => this.log.error({ err }, 'IQ handler failed'));
+    return true;
   }
 
   isLocal(domain: string): boolean {
@@ -62,29 +89,26 @@ export class XmppServer {
   }
 
   /**
-   * A stanza from a client session, after the session checked and stamped `from` (RFC 6120 §8.1.2.1).
+   * A stanza from one of our client sessions, after the session checked and stamped `from`
+   * (RFC 6120 §8.1.2.1) and parsed `to`. Without `to`, it is addressed to the sender's own account
+   * (RFC 6120 §10.3). Modules see it as pre-<kind>/<address type>; the default routes it.
    */
-  fromClient(session: C2sSession, stanza: Element): void {
-    const to = stanza.attrs.to;
-    if (stanza.name === 'presence' && (to === undefined || isSubscriptionType(stanza.attrs.type))) {
-      // Broadcast presence and subscription management belong to the presence module (RFC 6121 §3, §4).
-      this.hooks.emit('presence-out', { session, stanza });
-      return;
-    }
-    if (stanza.name === 'iq' && to === undefined) {
-      return this.handleAccountIq(stanza, session.jid!.toBare(), session);
-    }
-    if (stanza.name === 'message') this.hooks.emit('message-sent', { stanza, session });
-    if (stanza.name === 'presence' && to !== undefined) session.noteDirectedPresence(stanza);
-    this.route(stanza, session);
+  fromClient(session: ClientSession, stanza: Element, to?: Jid): void {
+    const kind = stanza.name as StanzaKind;
+    const target = to ?? session.jid!.toBare();
+    this.events.fire(`pre-${kind}/${addressType(target)}`, { stanza, from: session.jid!, to: target, origin: session });
   }
 
   /** Routes a stanza whose `from` is trustworthy (stamped by us, or verified on its stream). */
-  route(stanza: Element, session?: C2sSession): void {
+  route(stanza: Element, origin?: ClientSession): void {
     const toAttr = stanza.attrs.to;
-    const to = toAttr === undefined ? new Jid('', this.domain, '', true) : Jid.tryParse(toAttr);
+    const to = toAttr === undefined ? this.hostJid : Jid.tryParse(toAttr);
     if (!to) return this.bounce(stanza, new StanzaError('jid-malformed', `invalid "to" address: ${toAttr}`));
-    if (this.isLocal(to.domain)) return this.routeLocal(stanza, to, session);
+    this.routeTo(stanza, to, origin);
+  }
+
+  private routeTo(stanza: Element, to: Jid, origin?: ClientSession): void {
+    if (this.isLocal(to.domain)) return this.deliverLocal(stanza, to, origin);
     const component = this.components.get(to.domain);
     if (component) return component.send(stanza);
     if (this.remote) return this.remote.send(stanza);
@@ -98,59 +122,75 @@ export class XmppServer {
     this.route(errorReply(stanza, err, this.domain));
   }
 
-  private routeLocal(stanza: Element, to: Jid, session?: C2sSession): void {
-    if (to.local === '') return this.routeToHost(stanza, to, session);
+  /** A stanza for our domain: `<kind>/<address type>` on the bus. */
+  private deliverLocal(stanza: Element, to: Jid, origin?: ClientSession): void {
     // An account with a session exists; only offline accounts cost a storage lookup.
-    if (!this.sessions.resources(to.bare) && !this.storage.users.exists(to.local)) {
+    if (to.local !== '' && !this.sessions.resources(to.bare) && !this.storage.users.exists(to.local)) {
       // RFC 6121 §8.5.1: no such account.
       if (stanza.name === 'presence') return;
       if (stanza.name === 'iq' && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) return;
       return this.bounce(stanza, new StanzaError('service-unavailable'));
     }
-    switch (stanza.name) {
-      case 'presence':
-        return this.hooks.emit('presence-in', { stanza, to, from: Jid.parse(stanza.attrs.from!) });
-      case 'message':
-        return this.deliverMessage(stanza, to);
-      case 'iq':
-        return this.deliverIq(stanza, to, session);
-    }
+    const from = stanza.attrs.from === undefined ? this.hostJid : Jid.tryParse(stanza.attrs.from) ?? this.hostJid;
+    this.events.fire(`${stanza.name as StanzaKind}/${addressType(to)}`, { stanza, from, to, origin });
   }
 
-  private routeToHost(stanza: Element, to: Jid, session?: C2sSession): void {
-    if (stanza.name !== 'iq') return; // messages and presence to the server itself are ignored
-    const type = stanza.attrs.type;
-    if (type === 'result' || type === 'error') {
-      const pending = this.pendingIq.get(stanza.attrs.id ?? '');
-      // Only the entity we asked may answer (RFC 6120 §8.2.3: replies come from the `to` of the request).
-      if (pending && Jid.tryParse(stanza.attrs.from)?.full === pending.to) {
-        this.pendingIq.delete(stanza.attrs.id!);
-        pending.resolve(stanza);
+  /** The routing rules, as the lowest-priority handlers of the bus. */
+  private installRouting(): void {
+    const ev = this.events;
+    const D = PRIORITY.DEFAULT;
+    for (const type of ['host', 'bare', 'full'] as const) {
+      for (const kind of ['message', 'presence', 'iq'] as const) {
+        ev.on(`pre-${kind}/${type}`, (e) => {
+          // A client's presence without `to` is its broadcast, which the presence module takes.
+          if (kind === 'presence' && e.stanza.attrs.to === undefined) return true;
+          this.routeTo(e.stanza, e.to, e.origin);
+          return true;
+        }, D);
       }
-      return;
     }
-    const from = Jid.tryParse(stanza.attrs.from) ?? to;
-    void this.iq.dispatch('host', { stanza, from, to, session }, (r) => this.route(r), (e) => this.log.error({ err: e }, 'IQ handler failed'));
+    ev.on('iq/host', (e) => {
+      const type = e.stanza.attrs.type;
+      if (type === 'result' || type === 'error') this.tracker.settle(e.stanza);
+      else this.dispatchIq('host', e);
+      return true;
+    }, D);
+    ev.on('iq/bare', (e) => {
+      const type = e.stanza.attrs.type;
+      if (type === 'get' || type === 'set') this.dispatchIq('bare', e);
+      return true;
+    }, D);
+    ev.on('iq/full', (e) => {
+      const target = this.sessions.get(e.to.bare, e.to.resource);
+      if (target) target.send(e.stanza);
+      // RFC 6121 §8.5.3.2.3: no such resource.
+      else if (e.stanza.attrs.type === 'get' || e.stanza.attrs.type === 'set') this.bounce(e.stanza, new StanzaError('service-unavailable'));
+      return true;
+    }, D);
+    ev.on('message/host', () => true, D); // messages to the server itself are ignored
+    ev.on('presence/host', () => true, D);
+    ev.on('message/bare', (e) => (this.deliverMessage(e.stanza, e.to), true), D);
+    ev.on('message/full', (e) => (this.deliverMessage(e.stanza, e.to), true), D);
+    ev.on('message/offline', (e) => {
+      this.bounce(e.stanza, new StanzaError('service-unavailable', 'the recipient is offline'));
+      return true;
+    }, D);
   }
 
-  /** An IQ for a user's account (bare JID, or no `to` from the user's own session). */
-  handleAccountIq(stanza: Element, to: Jid, session?: C2sSession): void {
-    const type = stanza.attrs.type;
-    if (type === 'result' || type === 'error') return;
-    const from = Jid.tryParse(stanza.attrs.from) ?? to;
-    const reply = (r: Element) => {
-      if (session && r.attrs.to === session.jid!.full) session.send(r);
-      else this.route(r);
-    };
-    void this.iq.dispatch('account', { stanza, from, to, session }, reply, (e) => this.log.error({ err: e }, 'IQ handler failed'));
-  }
-
-  private deliverIq(stanza: Element, to: Jid, session?: C2sSession): void {
-    if (to.isBare()) return this.handleAccountIq(stanza, to, session);
-    const target = this.sessions.get(to.bare, to.resource);
-    if (target) return target.send(stanza);
-    // RFC 6121 §8.5.3.2.3: no such resource.
-    if (stanza.attrs.type === 'get' || stanza.attrs.type === 'set') this.bounce(stanza, new StanzaError('service-unavailable'));
+  /** IQ get/set for the server or an account: `iq-<type>/<target>/<payload namespace>` on the bus. */
+  dispatchIq(target: IqTarget | 'preauth', e: StanzaEvent, reply?: (r: Element) => void): void {
+    const { stanza, origin } = e;
+    const send =
+      reply ??
+      ((r: Element) => {
+        if (origin && r.attrs.to === origin.jid?.full) origin.send(r);
+        else this.route(r);
+      });
+    const payload = firstChild(stanza);
+    if (!payload) return send(errorReply(stanza, new StanzaError('bad-request', 'an IQ get or set carries exactly one payload')));
+    const event: IqEvent = { ...e, payload, reply: send };
+    const name = `iq-${stanza.attrs.type as 'get' | 'set'}/${target}/${payload.attrs.xmlns ?? ''}` as const;
+    if (!this.events.fire(name, event)) send(errorReply(stanza, new StanzaError('service-unavailable')));
   }
 
   /** Message delivery rules of RFC 6121 §8.5.2.1.1 (bare) and §8.5.3 (full). */
@@ -160,7 +200,7 @@ export class XmppServer {
       const target = this.sessions.get(to.bare, to.resource);
       if (target) {
         target.send(stanza);
-        if (type === 'chat' || type === 'normal') this.hooks.emit('message-delivered', { stanza, to, delivered: [target] });
+        if (type === 'chat' || type === 'normal') this.events.fire('message-delivered', { stanza, to, delivered: [target] });
         return;
       }
       if (type === 'groupchat') return this.bounce(stanza, new StanzaError('service-unavailable'));
@@ -174,36 +214,23 @@ export class XmppServer {
       for (const s of available) s.send(stanza);
       return;
     }
-    if (available.length === 0) return this.hooks.emit('message-undeliverable', { stanza, to: to.toBare() });
+    const bare = to.toBare();
+    if (available.length === 0) {
+      this.events.fire('message/offline', { stanza, from: Jid.tryParse(stanza.attrs.from) ?? this.hostJid, to: bare });
+      return;
+    }
     let best = -1;
     for (const s of available) if (s.priority > best) best = s.priority;
     const targets = available.filter((s) => s.priority === best);
     const xml = stanza.toString();
     for (const s of targets) s.sendXml(xml);
-    this.hooks.emit('message-delivered', { stanza, to: to.toBare(), delivered: targets });
+    this.events.fire('message-delivered', { stanza, to: bare, delivered: targets });
   }
 
-  /** Sends an IQ from the server and resolves with the reply (or a timeout error). */
+  /** Sends an IQ from the server and resolves with the reply, result or error (or fails on timeout). */
   request(stanza: Element, timeoutMs = 15000): Promise<Element> {
-    const id = stanza.attrs.id ?? `srv-${randomBytes(9).toString('base64url')}`;
-    stanza.attrs.id = id;
     stanza.attrs.from ??= this.domain;
-    const to = Jid.tryParse(stanza.attrs.to)?.full ?? this.domain;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pendingIq.delete(id);
-        reject(new StanzaError('remote-server-timeout', 'no reply'));
-      }, timeoutMs);
-      timer.unref();
-      this.pendingIq.set(id, {
-        to,
-        resolve: (r) => {
-          clearTimeout(timer);
-          resolve(r);
-        },
-      });
-      this.route(stanza);
-    });
+    return this.tracker.request(stanza, (s) => this.route(s), timeoutMs, this.domain);
   }
 }
 

@@ -1,23 +1,23 @@
 // The registry of signed-in client sessions: bare JID → resource → session.
-import type { C2sSession } from '../session/c2s.js';
+import type { ClientSession } from './session.js';
 
 export class SessionRegistry {
-  private byBare = new Map<string, Map<string, C2sSession>>();
+  private byBare = new Map<string, Map<string, ClientSession>>();
   private total = 0;
 
   get count(): number {
     return this.total;
   }
 
-  resources(bare: string): Map<string, C2sSession> | undefined {
+  resources(bare: string): Map<string, ClientSession> | undefined {
     return this.byBare.get(bare);
   }
 
-  get(bare: string, resource: string): C2sSession | undefined {
+  get(bare: string, resource: string): ClientSession | undefined {
     return this.byBare.get(bare)?.get(resource);
   }
 
-  add(session: C2sSession): void {
+  add(session: ClientSession): void {
     const jid = session.jid!;
     let m = this.byBare.get(jid.bare);
     if (!m) this.byBare.set(jid.bare, (m = new Map()));
@@ -25,7 +25,7 @@ export class SessionRegistry {
     this.total++;
   }
 
-  remove(session: C2sSession): void {
+  remove(session: ClientSession): void {
     const jid = session.jid;
     if (!jid) return;
     const m = this.byBare.get(jid.bare);
@@ -36,15 +36,15 @@ export class SessionRegistry {
   }
 
   /** Available resources (sent initial presence) of an account. */
-  available(bare: string): C2sSession[] {
+  available(bare: string): ClientSession[] {
     const m = this.byBare.get(bare);
     if (!m) return [];
-    const out: C2sSession[] = [];
+    const out: ClientSession[] = [];
     for (const s of m.values()) if (s.available) out.push(s);
     return out;
   }
 
-  all(): IterableIterator<C2sSession> {
+  all(): IterableIterator<ClientSession> {
     const maps = this.byBare.values();
     return (function* () {
       for (const m of maps) yield* m.values();

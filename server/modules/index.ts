@@ -1,25 +1,15 @@
-// The feature modules of the server, one file per specification.
-import type { XmppServer } from '../core/server.js';
-import { registerCarbons } from './carbons.js';
-import { registerDisco } from './disco.js';
-import { registerOffline } from './offline.js';
-import { registerPep } from './pep/index.js';
-import { registerPing } from './ping.js';
-import { registerPresence } from './presence.js';
-import { registerInBandRegistration } from './register.js';
-import { registerRoster } from './roster.js';
-import { registerVcard } from './vcard.js';
-import { registerVersion } from './version.js';
+// The server's modules, one file per specification, in the order they are set up. Adding a XEP is
+// adding its file here (see core/module.ts).
+import type { ModuleDefinition } from '../core/module.js';
+import carbons from './carbons.js';
+import disco from './disco.js';
+import offline from './offline.js';
+import pep from './pep/index.js';
+import ping from './ping.js';
+import presence from './presence.js';
+import register from './register.js';
+import roster from './roster.js';
+import vcard from './vcard.js';
+import version from './version.js';
 
-export function registerModules(server: XmppServer): void {
-  registerDisco(server);
-  registerRoster(server);
-  registerPresence(server);
-  registerOffline(server);
-  registerPing(server);
-  registerVersion(server);
-  registerVcard(server);
-  registerCarbons(server);
-  registerInBandRegistration(server);
-  registerPep(server); // after disco: it extends the account's disco#info and disco#items
-}
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep];

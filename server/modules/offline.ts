@@ -3,7 +3,7 @@
 import { StanzaError } from '../../xmpp/errors.js';
 import { NS } from '../../xmpp/namespaces.js';
 import { childNs, parseXml, withAttrs, x, type Element } from '../../xmpp/xml.js';
-import type { XmppServer } from '../core/server.js';
+import { defineModule } from '../core/module.js';
 
 function onlyChatStates(stanza: Element): boolean {
   let any = false;
@@ -15,29 +15,34 @@ function onlyChatStates(stanza: Element): boolean {
   return any;
 }
 
-export function registerOffline(server: XmppServer): void {
-  const max = server.config.limits.offlineMessages;
-  server.features.host.add('msgoffline');
+export default defineModule({
+  name: 'offline',
+  setup(m) {
+    const { server } = m;
+    const max = server.config.limits.offlineMessages;
+    m.feature('host', 'msgoffline');
 
-  server.hooks.on('message-undeliverable', ({ stanza, to }) => {
-    const type = stanza.attrs.type ?? 'normal';
-    if (type !== 'normal' && type !== 'chat') return;
-    if (childNs(stanza, NS.HINTS, 'no-store')) return; // XEP-0334
-    // XEP-0085 §5.5: a bare chat state notification is not worth keeping for later.
-    if (!childNs(stanza, NS.HINTS, 'store') && onlyChatStates(stanza)) return;
-    const stamped = withAttrs(stanza, {});
-    stamped.children = [...stanza.children, x('delay', { xmlns: NS.DELAY, from: server.domain, stamp: new Date().toISOString() }, 'Offline storage')];
-    if (max === 0 || !server.storage.offline.push(to.local, stamped.toString(), max)) {
-      server.bounce(stanza, new StanzaError('service-unavailable', 'the recipient is offline and cannot store more messages'));
-    }
-  });
+    m.on('message/offline', ({ stanza, to }) => {
+      const type = stanza.attrs.type ?? 'normal';
+      if (type !== 'normal' && type !== 'chat') return true;
+      if (childNs(stanza, NS.HINTS, 'no-store')) return true; // XEP-0334
+      // XEP-0085 §5.5: a bare chat state notification is not worth keeping for later.
+      if (!childNs(stanza, NS.HINTS, 'store') && onlyChatStates(stanza)) return true;
+      const stamped = withAttrs(stanza, {});
+      stamped.children = [...stanza.children, x('delay', { xmlns: NS.DELAY, from: server.domain, stamp: new Date().toISOString() }, 'Offline storage')];
+      if (max === 0 || !server.storage.offline.push(to.local, stamped.toString(), max)) {
+        server.bounce(stanza, new StanzaError('service-unavailable', 'the recipient is offline and cannot store more messages'));
+      }
+      return true;
+    });
 
-  server.hooks.on('session-available', ({ session, initial }) => {
-    if (!initial || session.priority < 0) return;
-    for (const xml of server.storage.offline.take(session.jid!.local)) {
-      const el = parseXml(xml);
-      el.attrs.to = session.jid!.full;
-      session.send(el);
-    }
-  });
-}
+    m.on('session-available', ({ session, initial }) => {
+      if (!initial || session.priority < 0) return;
+      for (const xml of server.storage.offline.take(session.jid!.local)) {
+        const el = parseXml(xml);
+        el.attrs.to = session.jid!.full;
+        session.send(el);
+      }
+    });
+  },
+});

@@ -1,7 +1,10 @@
 // XEP-0199: XMPP Ping, answered by the server for itself and for accounts.
 import { NS } from '../../xmpp/namespaces.js';
-import type { XmppServer } from '../core/server.js';
+import { defineModule } from '../core/module.js';
 
-export function registerPing(server: XmppServer): void {
-  server.handleIq('get', 'both', NS.PING, () => undefined);
-}
+export default defineModule({
+  name: 'ping',
+  setup(m) {
+    m.iq('get', 'both', NS.PING, () => undefined);
+  },
+});

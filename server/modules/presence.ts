@@ -1,12 +1,29 @@
 // Presence (RFC 6121 §3 subscriptions, §4 exchange): broadcast, probes, directed presence and
 // the subscription state machine applied to stored roster items.
 import { Jid } from '../../xmpp/jid.js';
-import { x, withAttrs, type Element } from '../../xmpp/xml.js';
-import type { XmppServer } from '../core/server.js';
-import type { C2sSession } from '../session/c2s.js';
+import { parseXml, x, withAttrs, type Element } from '../../xmpp/xml.js';
+import { defineModule, type KeyValueStore } from '../core/module.js';
+import { PRIORITY, type StanzaEvent } from '../core/events.js';
+import { isSubscriptionType, type XmppServer } from '../core/server.js';
+import type { ClientSession } from '../core/session.js';
 import type { RosterItem } from '../storage/storage.js';
-import { pushRosterItem } from './roster.js';
+import { pushRosterItem } from './roster-push.js';
 import { transition, type SubscriptionType } from './subscription-states.js';
+
+/** Full or bare JIDs that got directed presence from a session, to be sent unavailable at the end (§4.6). */
+const DIRECTED = 'presence:directed';
+
+function directed(session: ClientSession): Set<string> {
+  let set = session.data.get(DIRECTED) as Set<string> | undefined;
+  if (!set) session.data.set(DIRECTED, (set = new Set()));
+  return set;
+}
+
+/**
+ * Subscription requests waiting for the user's answer, as they arrived: a request delivered again
+ * at the next login (§3.1.3) keeps its extensions (a XEP-0172 nick, a XEP-0379 preauth token).
+ */
+const pendingStores = new WeakMap<XmppServer, KeyValueStore<string>>();
 
 function emptyItem(jid: string): RosterItem {
   return { jid, groups: [], subscription: 'none', ask: false, pendingIn: false, approved: false, inRoster: false };
@@ -69,6 +86,7 @@ function outboundSubscription(server: XmppServer, user: Jid, contact: Jid, stanz
       }
       break;
   }
+  if (!next.pendingIn) pendingStores.get(server)?.set(user.local, contact.bare, undefined);
   if (push || t.changed) {
     storage.roster.put(user.local, next);
     if (next.inRoster) pushRosterItem(server, user.local, next);
@@ -100,6 +118,7 @@ function inboundSubscription(server: XmppServer, user: Jid, contact: Jid, stanza
       // §3.4: pre-approved — approve now and let the user's clients see the new state.
       const approved = transition(transition(state, 'in', 'subscribe').state, 'out', 'subscribed').state;
       const next = { ...item, subscription: approved.subscription, ask: approved.pendingOut, pendingIn: false, approved: false, inRoster: true };
+      pendingStores.get(server)?.set(user.local, from, undefined);
       storage.roster.put(user.local, next);
       pushRosterItem(server, user.local, next);
       server.route(x('presence', { from: user.bare, to: from, type: 'subscribed' }));
@@ -110,6 +129,8 @@ function inboundSubscription(server: XmppServer, user: Jid, contact: Jid, stanza
   const t = transition(state, 'in', type);
   if (!t.changed) return;
   const next = { ...item, subscription: t.state.subscription, ask: t.state.pendingOut, pendingIn: t.state.pendingIn };
+  if (type === 'subscribe' && next.pendingIn) pendingStores.get(server)?.set(user.local, from, withAttrs(stanza, { from, to: user.bare }).toString());
+  else if (!next.pendingIn) pendingStores.get(server)?.set(user.local, from, undefined);
   if (next.subscription === 'none' && !next.ask && !next.pendingIn && !item.inRoster) storage.roster.remove(user.local, contact.bare);
   else storage.roster.put(user.local, next);
   if (type !== 'subscribe' && next.inRoster) pushRosterItem(server, user.local, next);
@@ -119,13 +140,14 @@ function inboundSubscription(server: XmppServer, user: Jid, contact: Jid, stanza
   for (const s of server.sessions.available(user.bare)) s.sendXml(xml);
 }
 
-/** RFC 6121 §4.2: initial presence, and §4.4: later broadcasts, from one session. */
-function broadcast(server: XmppServer, session: C2sSession, stanza: Element): void {
+/** RFC 6121 §4.2: initial presence, §4.4: later broadcasts and §4.5: unavailable, from one session. */
+function broadcast(server: XmppServer, session: ClientSession, stanza: Element): void {
   const user = session.jid!;
   const { storage } = server;
   const type = stanza.attrs.type;
   if (type !== undefined && type !== 'unavailable') return; // probes and errors without `to` mean nothing
   const initial = type === undefined && !session.available;
+  const own = server.sessions.available(user.bare);
   if (type === 'unavailable') {
     if (!session.available) return;
     session.available = false;
@@ -141,32 +163,33 @@ function broadcast(server: XmppServer, session: C2sSession, stanza: Element): vo
   for (const item of items) {
     if (item.subscription === 'from' || item.subscription === 'both') server.route(withAttrs(out, { to: item.jid }));
   }
-  // The user's own resources see each other (§4.2.2, §4.4.2).
-  for (const s of server.sessions.available(user.bare)) {
-    if (s !== session) s.send(withAttrs(out, { to: s.jid!.full }));
-  }
+  // §4.2.2, §4.4.2, §4.5.2: the user's available resources see it, the sender included.
+  if (initial && !own.includes(session)) own.push(session);
+  for (const s of own) s.send(withAttrs(out, { to: s.jid!.full }));
+  const sent = directed(session);
   if (type === 'unavailable') {
-    for (const to of session.directed) server.route(withAttrs(out, { to }));
-    session.directed.clear();
+    for (const to of sent) server.route(withAttrs(out, { to }));
+    sent.clear();
   }
   if (initial) {
-    session.send(withAttrs(out, { to: user.full }));
     // §4.3: probe the contacts we are subscribed to, and show the user what its other resources are.
     for (const item of items) {
       if (item.subscription === 'to' || item.subscription === 'both') {
         server.route(x('presence', { from: user.full, to: item.jid, type: 'probe' }));
       }
     }
-    for (const s of server.sessions.available(user.bare)) {
+    for (const s of own) {
       if (s !== session && s.presence) session.send(withAttrs(s.presence, { from: s.jid!.full, to: user.full }));
     }
-    // §3.1.3: pending subscription requests are delivered again.
+    // §3.1.3: pending subscription requests are delivered again, as they arrived.
     for (const item of items) {
-      if (item.pendingIn) session.send(x('presence', { from: item.jid, to: user.bare, type: 'subscribe' }));
+      if (!item.pendingIn) continue;
+      const stored = pendingStores.get(server)?.get(user.local, item.jid);
+      session.send(stored ? withAttrs(parseXml(stored), { to: user.bare }) : x('presence', { from: item.jid, to: user.bare, type: 'subscribe' }));
     }
-    server.hooks.emit('session-available', { session, initial: true });
+    server.events.fire('session-available', { session, initial: true });
   } else if (type === undefined) {
-    server.hooks.emit('session-available', { session, initial: false });
+    server.events.fire('session-available', { session, initial: false });
   }
 }
 
@@ -187,42 +210,59 @@ function answerProbe(server: XmppServer, user: Jid, prober: Jid): void {
   }
 }
 
-export function registerPresence(server: XmppServer): void {
-  server.hooks.on('presence-out', ({ session, stanza }) => {
-    const type = stanza.attrs.type;
-    if (stanza.attrs.to !== undefined && (type === 'subscribe' || type === 'subscribed' || type === 'unsubscribe' || type === 'unsubscribed')) {
-      const contact = Jid.tryParse(stanza.attrs.to);
-      if (!contact || contact.bare === session.jid!.bare) return;
-      return outboundSubscription(server, session.jid!.toBare(), contact.toBare(), stanza);
-    }
-    broadcast(server, session, stanza);
-  });
-
-  server.hooks.on('presence-in', ({ stanza, to, from }) => {
-    const type = stanza.attrs.type;
-    const user = to;
-    switch (type) {
-      case 'subscribe':
-      case 'subscribed':
-      case 'unsubscribe':
-      case 'unsubscribed':
-        return inboundSubscription(server, user.toBare(), from, stanza);
-      case 'probe':
-        return answerProbe(server, user, from);
-      default: {
-        // Available, unavailable or error presence: to the addressed resource, or to all (RFC 6121 §8.5.2.1.2? §4.3, §4.4).
-        if (!user.isBare()) {
-          server.sessions.get(user.bare, user.resource)?.send(stanza);
-          return;
-        }
-        const xml = stanza.toString();
-        for (const s of server.sessions.available(user.bare)) s.sendXml(xml);
-      }
-    }
-  });
-
-  server.hooks.on('session-closed', ({ session }) => {
-    // RFC 6121 §4.6.1: a vanished session's contacts see it go unavailable.
-    if (session.available) broadcast(server, session, x('presence', { type: 'unavailable' }));
-  });
+/** A presence from one of the user's sessions: broadcast, subscription management or directed. */
+function outbound(server: XmppServer, { stanza, origin, to }: StanzaEvent): boolean | void {
+  if (!origin) return;
+  const type = stanza.attrs.type;
+  if (stanza.attrs.to === undefined) {
+    broadcast(server, origin, stanza);
+    return true;
+  }
+  if (isSubscriptionType(type)) {
+    // §3.1.2: subscriptions are between bare JIDs, whatever the client addressed.
+    if (to.bare !== origin.jid!.bare) outboundSubscription(server, origin.jid!.toBare(), to.toBare(), stanza);
+    return true;
+  }
+  // §4.6: directed presence is remembered for the unavailable at the end, and routed as it is.
+  if (type === 'unavailable') directed(origin).delete(to.full);
+  else if (type === undefined) directed(origin).add(to.full);
 }
+
+/** Presence for a local account or resource, from anywhere (§3 inbound, §4.3 probes, §4.4 delivery). */
+function inbound(server: XmppServer, { stanza, to, from }: StanzaEvent): true {
+  const type = stanza.attrs.type;
+  switch (type) {
+    case 'subscribe':
+    case 'subscribed':
+    case 'unsubscribe':
+    case 'unsubscribed':
+      inboundSubscription(server, to.toBare(), from, stanza);
+      return true;
+    case 'probe':
+      answerProbe(server, to, from);
+      return true;
+  }
+  // Available, unavailable or error presence: to the addressed resource, or to all (§4.4.2, §8.5.2.1.2).
+  if (!to.isBare()) {
+    server.sessions.get(to.bare, to.resource)?.send(stanza);
+    return true;
+  }
+  const xml = stanza.toString();
+  for (const s of server.sessions.available(to.bare)) s.sendXml(xml);
+  return true;
+}
+
+export default defineModule({
+  name: 'presence',
+  setup(m) {
+    const { server } = m;
+    pendingStores.set(server, m.store<string>('pending-in'));
+    for (const t of ['host', 'bare', 'full'] as const) m.on(`pre-presence/${t}`, (e) => outbound(server, e));
+    m.on('presence/bare', (e) => inbound(server, e));
+    m.on('presence/full', (e) => inbound(server, e));
+    m.on('session-closed', ({ session }) => {
+      // RFC 6121 §4.6.1: a vanished session's contacts see it go unavailable.
+      if (session.available) broadcast(server, session, x('presence', { type: 'unavailable' }));
+    }, PRIORITY.NORMAL);
+  },
+});

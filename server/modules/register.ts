@@ -1,12 +1,11 @@
 // XEP-0077: In-Band Registration — new accounts before authentication (when registration.open is
 // set, throttled per IP), password changes and account removal for signed-in users.
-import { StanzaError, StreamError, errorReply } from '../../xmpp/errors.js';
+import { StanzaError, StreamError } from '../../xmpp/errors.js';
 import { normalizeLocal } from '../../xmpp/jid.js';
 import { NS } from '../../xmpp/namespaces.js';
-import { childNs, x, type Element } from '../../xmpp/xml.js';
-import type { XmppServer } from '../core/server.js';
+import { x, type Element } from '../../xmpp/xml.js';
+import { defineModule } from '../core/module.js';
 import type { Storage } from '../storage/storage.js';
-import { preAuthIq, type C2sSession } from '../session/c2s.js';
 import { deriveCredentials, preparePassword } from '../sasl/credentials.js';
 
 const MIN_PASSWORD = 1;
@@ -65,57 +64,64 @@ function form(registered?: string): Element {
   );
 }
 
-export function registerInBandRegistration(server: XmppServer): void {
-  const throttle = new Throttle(server.config.registration.throttle);
+export default defineModule({
+  name: 'register',
+  setup(m) {
+    const { server } = m;
+    const throttle = new Throttle(server.config.registration.throttle);
 
-  preAuthIq.set(NS.REGISTER, (session: C2sSession, stanza: Element) => {
-    const reply = (payload?: Element) => session.send(x('iq', { type: 'result', id: stanza.attrs.id }, payload));
-    const fail = (err: StanzaError) => session.send(errorReply(stanza, err));
-    if (!server.config.registration.open) return fail(new StanzaError('service-unavailable', 'registration is closed'));
-    if (!session.stream.transport.secure && session.stream.transport.framing === 'stream') {
-      return session.close(new StreamError('policy-violation', 'register over an encrypted connection'));
-    }
-    const query = childNs(stanza, NS.REGISTER)!;
-    if (stanza.attrs.type === 'get') return reply(form());
-    if (stanza.attrs.type !== 'set') return;
-    if (!throttle.allow(session.remoteAddress)) {
-      return fail(new StanzaError('resource-constraint', 'too many registrations from this address; try again in a minute', 'wait'));
-    }
-    const username = query.getChildText('username');
-    const password = query.getChildText('password');
-    if (!username) return fail(new StanzaError('not-acceptable', 'a username is required'));
-    createAccount(server.storage, username, password ?? '').then(
-      (user) => {
-        server.log.info({ user, ip: session.remoteAddress }, 'account registered');
-        reply();
-      },
-      (err) => fail(err instanceof StanzaError ? err : new StanzaError('internal-server-error')),
-    );
-  });
-  if (server.config.registration.open) server.features.host.add(NS.REGISTER);
-
-  // Signed in: the form shows the account; a set changes the password or removes the account (§3.2, §3.3).
-  server.handleIq('get', 'account', NS.REGISTER, ({ from, to }) => {
-    if (from.bare !== to.bare) throw new StanzaError('forbidden');
-    return form(to.local);
-  }, null);
-  server.handleIq('set', 'account', NS.REGISTER, async ({ from, to, payload, session }) => {
-    if (from.bare !== to.bare) throw new StanzaError('forbidden');
-    if (payload.getChild('remove')) {
-      server.storage.users.delete(to.local);
-      server.hooks.emit('account-deleted', { user: to.local });
-      server.log.info({ user: to.local }, 'account removed by its owner');
-      // §3.2: the reply goes first, then every session of the account ends.
-      setImmediate(() => {
-        for (const s of [...(server.sessions.resources(to.bare)?.values() ?? [])]) s.close(new StreamError('not-authorized', 'account removed'));
-      });
-      void session;
+    // Before authentication (§3.1): the IQ comes from a session that has no address yet.
+    const preauth = m.iq;
+    preauth('get', 'preauth', NS.REGISTER, () => {
+      if (!server.config.registration.open) throw new StanzaError('service-unavailable', 'registration is closed');
+      return form();
+    }, { feature: null });
+    preauth('set', 'preauth', NS.REGISTER, async ({ origin, payload }) => {
+      if (!server.config.registration.open) throw new StanzaError('service-unavailable', 'registration is closed');
+      if (!origin!.secure) {
+        origin!.close(new StreamError('policy-violation', 'register over an encrypted connection'));
+        throw new StanzaError('not-authorized');
+      }
+      if (!throttle.allow(origin!.remoteAddress)) {
+        throw new StanzaError('resource-constraint', 'too many registrations from this address; try again in a minute', 'wait');
+      }
+      const username = payload.getChildText('username');
+      const password = payload.getChildText('password');
+      if (!username) throw new StanzaError('not-acceptable', 'a username is required');
+      const user = await createAccount(server.storage, username, password ?? '');
+      m.log.info({ user, ip: origin!.remoteAddress }, 'account registered');
       return undefined;
+    }, { feature: null });
+    if (server.config.registration.open) {
+      m.feature('host', NS.REGISTER);
+      // XEP-0077 §4: the stream feature that tells clients they may register before signing in.
+      m.on('stream-features', ({ stage, features }) => {
+        if (stage === 'sasl') features.cnode(x('register', { xmlns: NS.REGISTER_FEATURE }));
+      });
     }
-    const username = payload.getChildText('username');
-    if (username !== null && username !== undefined && normalizeLocal(username) !== to.local) throw new StanzaError('bad-request', 'wrong username');
-    const password = validPassword(payload.getChildText('password'));
-    server.storage.users.setCredentials(to.local, await deriveCredentials(password));
-    return undefined;
-  }, null);
-}
+
+    // Signed in: the form shows the account; a set changes the password or removes the account (§3.2, §3.3).
+    m.iq('get', 'bare', NS.REGISTER, ({ from, to }) => {
+      if (from.bare !== to.bare) throw new StanzaError('forbidden');
+      return form(to.local);
+    }, { feature: null });
+    m.iq('set', 'bare', NS.REGISTER, async ({ from, to, payload }) => {
+      if (from.bare !== to.bare) throw new StanzaError('forbidden');
+      if (payload.getChild('remove')) {
+        server.storage.users.delete(to.local);
+        server.events.fire('account-deleted', { user: to.local });
+        m.log.info({ user: to.local }, 'account removed by its owner');
+        // §3.2: the reply goes first, then every session of the account ends.
+        setImmediate(() => {
+          for (const s of [...(server.sessions.resources(to.bare)?.values() ?? [])]) s.close(new StreamError('not-authorized', 'account removed'));
+        });
+        return undefined;
+      }
+      const username = payload.getChildText('username');
+      if (username !== null && username !== undefined && normalizeLocal(username) !== to.local) throw new StanzaError('bad-request', 'wrong username');
+      const password = validPassword(payload.getChildText('password'));
+      server.storage.users.setCredentials(to.local, await deriveCredentials(password));
+      return undefined;
+    }, { feature: null });
+  },
+});

@@ -1,95 +1,85 @@
-// Roster management (RFC 6121 §2): get, set, remove, and pushes to interested resources.
+// Roster management (RFC 6121 §2): get, set, remove, pushes to interested resources, and roster
+// versioning (§2.6): the <ver/> stream feature, `ver` on results and pushes, and an empty result
+// when the client's version is current.
 import { StanzaError } from '../../xmpp/errors.js';
 import { Jid } from '../../xmpp/jid.js';
 import { NS } from '../../xmpp/namespaces.js';
 import { x, type Element } from '../../xmpp/xml.js';
-import type { XmppServer } from '../core/server.js';
+import { defineModule } from '../core/module.js';
 import type { RosterItem } from '../storage/storage.js';
 import { sendSubscription, sendUnavailableFromAll } from './presence.js';
+import { markInterested, pushRosterItem, rosterItemElement } from './roster-push.js';
 
-export function rosterItemElement(item: RosterItem, removed = false): Element {
-  return x(
-    'item',
-    {
-      jid: item.jid,
-      name: removed ? undefined : item.name,
-      subscription: removed ? 'remove' : item.subscription,
-      ask: !removed && item.ask ? 'subscribe' : undefined,
-      approved: !removed && item.approved ? 'true' : undefined,
-    },
-    removed ? [] : item.groups.map((g) => x('group', null, g)),
-  );
-}
+const NS_ROSTERVER = 'urn:xmpp:features:rosterver';
 
-let pushCounter = 0;
+export default defineModule({
+  name: 'roster',
+  setup(m) {
+    const { server } = m;
+    const { storage } = server;
 
-/** RFC 6121 §2.1.6: a roster push to every resource that requested the roster. */
-export function pushRosterItem(server: XmppServer, user: string, item: RosterItem, removed = false): void {
-  const bare = `${user}@${server.domain}`;
-  const resources = server.sessions.resources(bare);
-  if (!resources) return;
-  for (const s of resources.values()) {
-    if (!s.interested) continue;
-    s.send(x('iq', { type: 'set', id: `push${++pushCounter}`, to: s.jid!.full }, x('query', { xmlns: NS.ROSTER }, rosterItemElement(item, removed))));
-  }
-}
+    m.on('stream-features', ({ stage, features }) => {
+      if (stage === 'bind') features.cnode(x('ver', { xmlns: NS_ROSTERVER }));
+    });
 
-export function registerRoster(server: XmppServer): void {
-  const { storage } = server;
+    m.iq('get', 'bare', NS.ROSTER, ({ from, to, origin, payload }) => {
+      if (from.bare !== to.bare) throw new StanzaError('forbidden', 'a roster is read by its owner only');
+      if (origin) markInterested(origin);
+      const ver = String(storage.roster.version(to.local));
+      // §2.6.3: the client's copy is current — an empty result, and pushes from here on.
+      if (payload.attrs.ver !== undefined && payload.attrs.ver === ver) return undefined;
+      const items = storage.roster.items(to.local).filter((i) => i.inRoster);
+      return x('query', { xmlns: NS.ROSTER, ver }, items.map((i) => rosterItemElement(i)));
+    });
 
-  server.handleIq('get', 'account', NS.ROSTER, ({ from, to, session }) => {
-    if (from.bare !== to.bare) throw new StanzaError('forbidden', 'a roster is read by its owner only');
-    if (session) session.interested = true;
-    const items = storage.roster.items(to.local).filter((i) => i.inRoster);
-    return x('query', { xmlns: NS.ROSTER }, items.map((i) => rosterItemElement(i)));
-  });
-
-  server.handleIq('set', 'account', NS.ROSTER, ({ from, to, payload }) => {
-    if (from.bare !== to.bare) throw new StanzaError('forbidden', 'a roster is changed by its owner only');
-    const items = payload.getChildren('item') as Element[];
-    // RFC 6121 §2.3.3: exactly one item per set.
-    if (items.length !== 1) throw new StanzaError('bad-request', 'a roster set carries exactly one item');
-    const el = items[0]!;
-    let contact: Jid;
-    try {
-      contact = Jid.parse(el.attrs.jid ?? '');
-    } catch (e) {
-      throw new StanzaError('jid-malformed', `invalid item JID: ${(e as Error).message}`);
-    }
-    if (!contact.isBare()) throw new StanzaError('bad-request', 'roster items are bare JIDs');
-    const user = to.local;
-    const existing = storage.roster.item(user, contact.bare);
-    if (el.attrs.subscription === 'remove') {
-      if (!existing || !existing.inRoster) throw new StanzaError('item-not-found');
-      // RFC 6121 §2.5.2: cancel both directions of the subscription.
-      if (existing.subscription === 'to' || existing.subscription === 'both' || existing.ask) {
-        sendSubscription(server, to.toBare(), contact, 'unsubscribe', false);
+    m.iq('set', 'bare', NS.ROSTER, ({ from, to, payload }) => {
+      if (from.bare !== to.bare) throw new StanzaError('forbidden', 'a roster is changed by its owner only');
+      const items = payload.getChildren('item') as Element[];
+      // RFC 6121 §2.3.3: exactly one item per set.
+      if (items.length !== 1) throw new StanzaError('bad-request', 'a roster set carries exactly one item');
+      const el = items[0]!;
+      let contact: Jid;
+      try {
+        contact = Jid.parse(el.attrs.jid ?? '');
+      } catch (e) {
+        throw new StanzaError('jid-malformed', `invalid item JID: ${(e as Error).message}`);
       }
-      if (existing.subscription === 'from' || existing.subscription === 'both' || existing.pendingIn) {
-        sendSubscription(server, to.toBare(), contact, 'unsubscribed', false);
+      if (!contact.isBare()) throw new StanzaError('bad-request', 'roster items are bare JIDs');
+      const user = to.local;
+      const existing = storage.roster.item(user, contact.bare);
+      if (el.attrs.subscription === 'remove') {
+        if (!existing || !existing.inRoster) throw new StanzaError('item-not-found');
+        // RFC 6121 §2.5.2: cancel both directions of the subscription.
+        if (existing.subscription === 'to' || existing.subscription === 'both' || existing.ask) {
+          sendSubscription(server, to.toBare(), contact, 'unsubscribe', false);
+        }
+        if (existing.subscription === 'from' || existing.subscription === 'both' || existing.pendingIn) {
+          sendSubscription(server, to.toBare(), contact, 'unsubscribed', false);
+        }
+        if (existing.subscription === 'from' || existing.subscription === 'both') sendUnavailableFromAll(server, to.toBare(), contact.bare);
+        const ver = storage.roster.remove(user, contact.bare);
+        pushRosterItem(server, user, existing, true, ver);
+        return undefined;
       }
-      if (existing.subscription === 'from' || existing.subscription === 'both') sendUnavailableFromAll(server, to.toBare(), contact.bare);
-      storage.roster.remove(user, contact.bare);
-      pushRosterItem(server, user, existing, true);
-      return;
-    }
-    if (el.attrs.subscription !== undefined && el.attrs.subscription !== 'none') {
-      throw new StanzaError('bad-request', 'the subscription attribute is managed by the server');
-    }
-    const groups = (el.getChildren('group') as Element[]).map((g) => g.getText());
-    if (new Set(groups).size !== groups.length) throw new StanzaError('bad-request', 'duplicate group');
-    if (groups.some((g) => g === '')) throw new StanzaError('not-acceptable', 'empty group name');
-    const item: RosterItem = {
-      jid: contact.bare,
-      name: el.attrs.name || undefined,
-      groups,
-      subscription: existing?.subscription ?? 'none',
-      ask: existing?.ask ?? false,
-      pendingIn: existing?.pendingIn ?? false,
-      approved: existing?.approved ?? false,
-      inRoster: true,
-    };
-    storage.roster.put(user, item);
-    pushRosterItem(server, user, item);
-  });
-}
+      if (el.attrs.subscription !== undefined && el.attrs.subscription !== 'none') {
+        throw new StanzaError('bad-request', 'the subscription attribute is managed by the server');
+      }
+      const groups = (el.getChildren('group') as Element[]).map((g) => g.getText());
+      if (new Set(groups).size !== groups.length) throw new StanzaError('bad-request', 'duplicate group');
+      if (groups.some((g) => g === '')) throw new StanzaError('not-acceptable', 'empty group name');
+      const item: RosterItem = {
+        jid: contact.bare,
+        name: el.attrs.name || undefined,
+        groups,
+        subscription: existing?.subscription ?? 'none',
+        ask: existing?.ask ?? false,
+        pendingIn: existing?.pendingIn ?? false,
+        approved: existing?.approved ?? false,
+        inRoster: true,
+      };
+      const ver = storage.roster.put(user, item);
+      pushRosterItem(server, user, item, false, ver);
+      return undefined;
+    });
+  },
+});

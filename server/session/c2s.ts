@@ -4,8 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { Jid, normalizeResource } from '../../xmpp/jid.js';
 import { StanzaError, StreamError, errorReply } from '../../xmpp/errors.js';
 import { NS } from '../../xmpp/namespaces.js';
-import { x, childNs, parseXml, type Element } from '../../xmpp/xml.js';
+import { x, childNs, firstChild, parseXml, type Element } from '../../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
+import type { ClientSession } from '../core/session.js';
 import type { TlsMaterial } from '../tls.js';
 import type { Transport } from '../transport/transport.js';
 import { XmppStream, type StreamHandlers } from './stream.js';
@@ -17,13 +18,16 @@ type State = 'tls' | 'sasl' | 'bind' | 'bound' | 'hibernating' | 'closed';
 
 const NEGOTIATION_TIMEOUT_MS = 60_000;
 
-/** A registration handler for XEP-0077 before authentication (set by modules/register.ts). */
-export type PreAuthIqHandler = (session: C2sSession, stanza: Element) => void;
-export const preAuthIq = new Map<string, PreAuthIqHandler>();
+/** Sessions that can be resumed (XEP-0198 §5), by stream management id: one registry per server. */
+const resumableByServer = new WeakMap<XmppServer, ResumableSessions<C2sSession>>();
 
-const resumable = new ResumableSessions<C2sSession>();
+function resumableOf(server: XmppServer): ResumableSessions<C2sSession> {
+  let r = resumableByServer.get(server);
+  if (!r) resumableByServer.set(server, (r = new ResumableSessions<C2sSession>()));
+  return r;
+}
 
-export class C2sSession {
+export class C2sSession implements ClientSession {
   stream: XmppStream;
   /** XEP-0198 state, once the client enabled it. */
   private sm?: StreamManagement;
@@ -38,13 +42,10 @@ export class C2sSession {
   priority = 0;
   /** The last broadcast presence (RFC 6121 §4.2, §4.4). */
   presence?: Element;
-  /** Requested the roster, so receives roster pushes (RFC 6121 §2.1.6). */
-  interested = false;
-  /** Enabled XEP-0280 carbons. */
-  carbons = false;
-  /** Full or bare JIDs that got directed presence, to be sent unavailable at the end (RFC 6121 §4.6). */
-  readonly directed = new Set<string>();
+  /** What modules keep for this session (core/session.ts). */
+  readonly data = new Map<string, unknown>();
   readonly startedAt = Date.now();
+  private readonly resumable: ResumableSessions<C2sSession>;
   private negotiationTimer: NodeJS.Timeout;
 
   constructor(
@@ -56,6 +57,7 @@ export class C2sSession {
     // STARTTLS is required on plain TCP; WebSocket security is decided by its HTTP layer.
     this.state = transport.secure || transport.framing === 'frames' ? 'sasl' : 'tls';
     this.sasl = new SaslSession(server, transport);
+    this.resumable = resumableOf(server);
     // A connection that does not get as far as a bound resource in time is dropped (RFC 6120 §4.6.2).
     this.negotiationTimer = setTimeout(() => {
       if (this.state !== 'bound') this.close(new StreamError('connection-timeout', 'stream negotiation took too long'));
@@ -74,6 +76,10 @@ export class C2sSession {
 
   get remoteAddress(): string {
     return this.stream.transport.remoteAddress;
+  }
+
+  get secure(): boolean {
+    return this.stream.transport.secure || this.stream.transport.framing === 'frames';
   }
 
   send(el: Element): void {
@@ -119,13 +125,14 @@ export class C2sSession {
         break;
       case 'sasl':
         f.cnode(x('mechanisms', { xmlns: NS.SASL }, this.sasl.mechanisms().map((m) => x('mechanism', null, m))));
-        if (this.server.config.registration.open) f.cnode(x('register', { xmlns: NS.REGISTER_FEATURE }));
+        this.server.events.fire('stream-features', { session: this, stage: 'sasl', features: f });
         break;
       case 'bind':
         f.cnode(x('bind', { xmlns: NS.BIND }));
         f.cnode(x('sm', { xmlns: NS_SM }));
         // RFC 3921 session establishment, optional per draft-cridland-xmpp-session-01.
         f.cnode(x('session', { xmlns: NS.SESSION }, x('optional')));
+        this.server.events.fire('stream-features', { session: this, stage: 'bind', features: f });
         break;
     }
     return f;
@@ -169,10 +176,16 @@ export class C2sSession {
       });
       return;
     }
-    if (el.name === 'iq' && childNs(el, NS.REGISTER)) {
-      const h = preAuthIq.get(NS.REGISTER);
-      if (h) return h(this, el);
-      return this.send(errorReply(el, new StanzaError('service-unavailable')));
+    // IQs that modules answer before authentication (XEP-0077 §3.1) go through the same bus.
+    const type = el.attrs.type;
+    const payloadNs = firstChild(el)?.attrs.xmlns;
+    if (el.name === 'iq' && (type === 'get' || type === 'set') && payloadNs !== undefined && this.server.events.has(`iq-${type}/preauth/${payloadNs}`)) {
+      const host = Jid.parse(this.server.domain);
+      return this.server.dispatchIq('preauth', { stanza: el, from: host, to: host, origin: this }, (r) => {
+        delete r.attrs.from;
+        delete r.attrs.to;
+        this.send(r);
+      });
     }
     // RFC 6120 §6.4.5 / §4.9.3.12: nothing but SASL before authentication.
     this.close(new StreamError('not-authorized', 'authenticate first'));
@@ -207,6 +220,7 @@ export class C2sSession {
     clearTimeout(this.negotiationTimer);
     this.send(x('iq', { type: 'result', id: el.attrs.id }, x('bind', { xmlns: NS.BIND }, x('jid', null, jid.full))));
     this.server.log.debug({ jid: jid.full, ip: this.remoteAddress }, 'session bound');
+    this.server.events.fire('session-bound', { session: this });
   }
 
   private onStanza(el: Element): void {
@@ -224,8 +238,9 @@ export class C2sSession {
       }
     }
     el.attrs.from = this.jid!.full;
+    let to: Jid | undefined;
     if (el.attrs.to !== undefined) {
-      const to = Jid.tryParse(el.attrs.to);
+      to = Jid.tryParse(el.attrs.to);
       if (!to) return this.send(errorReply(el, new StanzaError('jid-malformed', `invalid "to" address: ${el.attrs.to}`)));
       el.attrs.to = to.full;
     }
@@ -236,13 +251,7 @@ export class C2sSession {
       // RFC 3921 §3 session establishment: a no-op kept for older clients.
       return this.send(x('iq', { type: 'result', id: el.attrs.id }));
     }
-    this.server.fromClient(this, el);
-  }
-
-  noteDirectedPresence(stanza: Element): void {
-    const to = stanza.attrs.to!;
-    if (stanza.attrs.type === 'unavailable') this.directed.delete(to);
-    else if (stanza.attrs.type === undefined) this.directed.add(to);
+    this.server.fromClient(this, el, to);
   }
 
   /** XEP-0198 elements on a bound stream: enable (§3), ack requests and answers (§4). */
@@ -252,7 +261,7 @@ export class C2sSession {
         if (this.sm) return this.stream.send(failed('unexpected-request'));
         const resume = el.attrs.resume === 'true' || el.attrs.resume === '1';
         this.sm = new StreamManagement(resume);
-        if (resume) resumable.add(this.sm.id, this);
+        if (resume) this.resumable.add(this.sm.id, this);
         return this.stream.send(x('enabled', { xmlns: NS_SM, id: this.sm.id, resume: resume ? 'true' : undefined, max: resume ? MAX_RESUME_SECONDS : undefined }));
       }
       case 'r':
@@ -270,7 +279,7 @@ export class C2sSession {
 
   /** §5: a new stream takes over a hibernating (or not yet noticed dropped) session of the same account. */
   private resume(el: Element): void {
-    const old = resumable.get(el.attrs.previd ?? '');
+    const old = this.resumable.get(el.attrs.previd ?? '');
     if (!old || old.user !== this.user || !old.sm || (old.state !== 'bound' && old.state !== 'hibernating')) {
       return this.stream.send(failed('item-not-found'));
     }
@@ -314,10 +323,10 @@ export class C2sSession {
     this.state = 'closed';
     clearTimeout(this.negotiationTimer);
     clearTimeout(this.hibernation);
-    if (this.sm) resumable.delete(this.sm.id);
+    if (this.sm) this.resumable.delete(this.sm.id);
     if (!wasBound) return;
     this.server.sessions.remove(this);
-    this.server.hooks.emit('session-closed', { session: this });
+    this.server.events.fire('session-closed', { session: this });
     if (lost && this.sm?.queue.length) redeliver(this.server, this.jid!, this.sm.queue);
   }
 }

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Credentials } from '../sasl/credentials.js';
-import type { PepItem, PepNode, RosterItem, Storage, Subscription } from './storage.js';
+import type { ArchiveItem, ArchivePage, ArchiveQuery, PepItem, PepNode, RosterItem, Storage, Subscription } from './storage.js';
 
 /** Each entry moves the schema one version up; never edit a released entry, append a new one. */
 const MIGRATIONS: string[] = [
@@ -53,6 +53,27 @@ const MIGRATIONS: string[] = [
      UNIQUE (username, node, id)
    );
    CREATE INDEX pep_items_node ON pep_items(username, node, seq);`,
+  // Generic module stores (server/core/module.ts): key-value documents and archives.
+  `CREATE TABLE module_kv (
+     module TEXT NOT NULL,
+     username TEXT NOT NULL,
+     key TEXT NOT NULL,
+     value TEXT NOT NULL,
+     PRIMARY KEY (module, username, key)
+   );
+   CREATE TABLE module_archive (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     module TEXT NOT NULL,
+     username TEXT NOT NULL,
+     id TEXT NOT NULL,
+     ts INTEGER NOT NULL,
+     with_jid TEXT NOT NULL,
+     xml TEXT NOT NULL,
+     UNIQUE (module, username, id)
+   );
+   CREATE INDEX module_archive_user ON module_archive(module, username, seq);
+   CREATE INDEX module_archive_with ON module_archive(module, username, with_jid, seq);
+   CREATE INDEX module_archive_ts ON module_archive(module, ts);`,
 ];
 
 interface RosterRow {
@@ -145,7 +166,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
 
   const deleteUser = db.transaction((user: string) => {
     const n = db.prepare('DELETE FROM users WHERE username = ?').run(user).changes;
-    for (const t of ['roster', 'roster_version', 'offline', 'documents', 'pep_nodes', 'pep_items']) db.prepare(`DELETE FROM ${t} WHERE username = ?`).run(user);
+    for (const t of ['roster', 'roster_version', 'offline', 'documents', 'pep_nodes', 'pep_items', 'module_kv', 'module_archive']) db.prepare(`DELETE FROM ${t} WHERE username = ?`).run(user);
     return n > 0;
   });
   const takeOffline = db.transaction((user: string) => {
@@ -220,7 +241,107 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
       retract: (user, node, id) => q.pepDelItem.run(user, node, id).changes > 0,
       trim: (user, node, maxItems) => void q.pepTrim.run({ user, node, max: maxItems }),
     },
+    modules: moduleStores(db),
     close: () => db.close(),
+  };
+}
+
+interface ArchiveRow {
+  seq: number;
+  id: string;
+  ts: number;
+  with_jid: string;
+  xml: string;
+}
+
+/** The generic module stores: key-value documents, and archives paged as XEP-0059 asks. */
+function moduleStores(db: Database.Database): Storage['modules'] {
+  const q = {
+    get: db.prepare('SELECT value FROM module_kv WHERE module = ? AND username = ? AND key = ?').pluck(),
+    set: db.prepare('INSERT INTO module_kv (module, username, key, value) VALUES (?, ?, ?, ?) ON CONFLICT (module, username, key) DO UPDATE SET value = excluded.value'),
+    del: db.prepare('DELETE FROM module_kv WHERE module = ? AND username = ? AND key = ?'),
+    keys: db.prepare('SELECT key FROM module_kv WHERE module = ? AND username = ? ORDER BY key').pluck(),
+    append: db.prepare('INSERT OR IGNORE INTO module_archive (module, username, id, ts, with_jid, xml) VALUES (?, ?, ?, ?, ?, ?)'),
+    seqOf: db.prepare('SELECT seq FROM module_archive WHERE module = ? AND username = ? AND id = ?').pluck(),
+    expire: db.prepare('DELETE FROM module_archive WHERE module = ? AND ts < ?'),
+    clearKv: db.prepare('DELETE FROM module_kv WHERE module = ? AND username = ?'),
+    clearArchive: db.prepare('DELETE FROM module_archive WHERE module = ? AND username = ?'),
+  };
+  const statements = new Map<string, Database.Statement>();
+  const prepared = (sql: string): Database.Statement => {
+    let st = statements.get(sql);
+    if (!st) statements.set(sql, (st = db.prepare(sql)));
+    return st;
+  };
+  const query = (module: string, user: string, a: ArchiveQuery): ArchivePage => {
+    const where = ['module = @module', 'username = @user'];
+    const params: Record<string, unknown> = { module, user };
+    if (a.with !== undefined) {
+      where.push('with_jid = @with');
+      params.with = a.with;
+    }
+    if (a.start !== undefined) {
+      where.push('ts >= @start');
+      params.start = a.start;
+    }
+    if (a.end !== undefined) {
+      where.push('ts <= @end');
+      params.end = a.end;
+    }
+    if (a.ids !== undefined) {
+      const names = a.ids.map((id, i) => {
+        params[`id${i}`] = id;
+        return `@id${i}`;
+      });
+      where.push(names.length ? `id IN (${names.join(', ')})` : '0');
+    }
+    const filter = where.join(' AND ');
+    const count = prepared(`SELECT COUNT(*) FROM module_archive WHERE ${filter}`).pluck().get(params) as number;
+    // An unknown after/before id is the caller's to report (XEP-0059 §2.5: item-not-found).
+    const seqOf = (id: string): number => {
+      const s = q.seqOf.get(module, user, id) as number | undefined;
+      if (s === undefined) throw Object.assign(new Error(`no archived item ${id}`), { code: 'item-not-found' });
+      return s;
+    };
+    const page = [...where];
+    const backwards = a.before !== undefined;
+    if (a.after !== undefined) {
+      page.push('seq > @afterSeq');
+      params.afterSeq = seqOf(a.after);
+    }
+    if (a.before !== undefined && a.before !== '') {
+      page.push('seq < @beforeSeq');
+      params.beforeSeq = seqOf(a.before);
+    }
+    params.limit = a.max + 1; // one more tells whether the page is the last in its direction
+    const rows = prepared(
+      `SELECT seq, id, ts, with_jid, xml FROM module_archive WHERE ${page.join(' AND ')} ORDER BY seq ${backwards ? 'DESC' : 'ASC'} LIMIT @limit`,
+    ).all(params) as ArchiveRow[];
+    const complete = rows.length <= a.max;
+    const kept = rows.slice(0, a.max);
+    if (backwards) kept.reverse();
+    let index = 0;
+    if (kept.length) {
+      index = prepared(`SELECT COUNT(*) FROM module_archive WHERE ${filter} AND seq < @firstSeq`).pluck().get({ ...params, firstSeq: kept[0]!.seq }) as number;
+    }
+    const items: ArchiveItem[] = kept.map((r) => ({ id: r.id, ts: r.ts, with: r.with_jid, xml: r.xml }));
+    return { items, count, complete, index };
+  };
+  const clear = db.transaction((module: string, user: string) => {
+    q.clearKv.run(module, user);
+    q.clearArchive.run(module, user);
+  });
+  return {
+    get: (module, user, key) => q.get.get(module, user, key) as string | undefined,
+    set: (module, user, key, value) => {
+      if (value === undefined) q.del.run(module, user, key);
+      else q.set.run(module, user, key, value);
+    },
+    keys: (module, user) => q.keys.all(module, user) as string[],
+    append: (module, user, item) => q.append.run(module, user, item.id, item.ts, item.with, item.xml).changes === 1,
+    query,
+    expire: (module, ts) => q.expire.run(module, ts).changes,
+    clear: (module, user) => clear(module, user),
   };
 }
 

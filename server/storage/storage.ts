@@ -32,6 +32,40 @@ export interface PepItem {
   xml: string;
 }
 
+/** One item of a module's archive store: time-ordered, with an id unique per (module, user). */
+export interface ArchiveItem {
+  id: string;
+  /** Milliseconds since the epoch. */
+  ts: number;
+  /** The bare JID the item is with (the other party of a conversation). */
+  with: string;
+  xml: string;
+}
+
+/**
+ * A query over one user's archive, in the shape of XEP-0313 §4 and XEP-0059: filters, then a page
+ * after or before an item id (`before: ''` asks for the last page), at most `max` items.
+ */
+export interface ArchiveQuery {
+  with?: string;
+  start?: number;
+  end?: number;
+  ids?: string[];
+  after?: string;
+  before?: string;
+  max: number;
+}
+
+export interface ArchivePage {
+  items: ArchiveItem[];
+  /** Items matching the filters, whatever the page (XEP-0059 <count/>). */
+  count: number;
+  /** The page reaches the end of the results in its direction (XEP-0313 <fin complete='true'/>). */
+  complete: boolean;
+  /** Position of the first item of the page among all results (XEP-0059 <first index=''/>). */
+  index: number;
+}
+
 export interface Storage {
   readonly users: {
     exists(user: string): boolean;
@@ -70,6 +104,20 @@ export interface Storage {
     retract(user: string, node: string, id: string): boolean;
     /** Keeps only the newest `maxItems` items of a node. */
     trim(user: string, node: string, maxItems: number): void;
+  };
+  /** Generic stores for modules, so a module never edits this interface or a migration. */
+  readonly modules: {
+    /** Key-value documents per (module, user); `value` undefined deletes. */
+    get(module: string, user: string, key: string): string | undefined;
+    set(module: string, user: string, key: string, value: string | undefined): void;
+    keys(module: string, user: string): string[];
+    /** Appends an item; false when its id is taken. */
+    append(module: string, user: string, item: ArchiveItem): boolean;
+    query(module: string, user: string, q: ArchiveQuery): ArchivePage;
+    /** Removes items older than `ts` of every user; returns how many. */
+    expire(module: string, ts: number): number;
+    /** Removes all of one user's items and keys of a module. */
+    clear(module: string, user: string): void;
   };
   close(): void;
 }

@@ -1,0 +1,27 @@
+// What the core and the modules know of a client session: its address, its presence, and how to
+// send to it. session/c2s.ts implements it; nothing here knows about streams or transports.
+import type { Element } from '../../xmpp/xml.js';
+import type { Jid } from '../../xmpp/jid.js';
+import type { StreamError } from '../../xmpp/errors.js';
+
+export interface ClientSession {
+  /** The bound full JID (set once a resource is bound). */
+  readonly jid?: Jid;
+  readonly remoteAddress: string;
+  /** Sent initial presence and has not gone unavailable (RFC 6121 §4.2). */
+  available: boolean;
+  priority: number;
+  /** The last broadcast presence, without addresses (RFC 6121 §4.2, §4.4). */
+  presence?: Element;
+  /** Whether the connection is encrypted (TLS, or a WebSocket the HTTP layer vouches for). */
+  readonly secure: boolean;
+  /**
+   * What modules keep per session, under keys they own ("carbons:enabled", "roster:interested"):
+   * the session itself carries no per-feature fields.
+   */
+  readonly data: Map<string, unknown>;
+  send(el: Element): void;
+  /** Sends an already serialized stanza (serialize once, fan out to many). */
+  sendXml(xml: string): void;
+  close(error?: StreamError): void;
+}
