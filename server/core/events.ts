@@ -36,6 +36,12 @@ export interface StanzaEvent {
   to: Jid;
   /** The client session it came from, when it is one of ours. */
   origin?: ClientSession;
+  /**
+   * Sent by the server on the session's behalf: a copy of its presence broadcast to one contact, or
+   * a probe (RFC 6121 §4.2.2, §4.3). Policy still applies; the presence module does not treat it as
+   * directed presence.
+   */
+  broadcast?: true;
 }
 
 /** An IQ get or set; `payload` is its one child. */

@@ -36,7 +36,7 @@ export function sendSubscription(server: XmppServer, from: Jid, to: Jid, type: S
 }
 
 /** Sends `presence` of every available resource of `user` to `to` (RFC 6121 §4.3.2, §3.1.5). */
-function sendCurrentPresence(server: XmppServer, user: Jid, to: string): void {
+export function sendCurrentPresence(server: XmppServer, user: Jid, to: string): void {
   for (const s of server.sessions.available(user.bare)) {
     if (s.presence) server.route(withAttrs(s.presence, { from: s.jid!.full, to }));
   }
@@ -160,22 +160,27 @@ function broadcast(server: XmppServer, session: ClientSession, stanza: Element):
   }
   const items = storage.roster.items(user.local);
   const out = withAttrs(stanza, { from: user.full });
+  // Each copy passes pre-presence, so that policy (blocking) sees it as any outbound stanza.
+  const toContact = (copy: Element, contact: string): void => {
+    const to = Jid.tryParse(contact);
+    if (to) server.events.fire(`pre-presence/${to.isBare() ? 'bare' : 'full'}`, { stanza: copy, from: user, to, origin: session, broadcast: true });
+  };
   for (const item of items) {
-    if (item.subscription === 'from' || item.subscription === 'both') server.route(withAttrs(out, { to: item.jid }));
+    if (item.subscription === 'from' || item.subscription === 'both') toContact(withAttrs(out, { to: item.jid }), item.jid);
   }
   // §4.2.2, §4.4.2, §4.5.2: the user's available resources see it, the sender included.
   if (initial && !own.includes(session)) own.push(session);
   for (const s of own) s.send(withAttrs(out, { to: s.jid!.full }));
   const sent = directed(session);
   if (type === 'unavailable') {
-    for (const to of sent) server.route(withAttrs(out, { to }));
+    for (const to of sent) toContact(withAttrs(out, { to }), to);
     sent.clear();
   }
   if (initial) {
     // §4.3: probe the contacts we are subscribed to, and show the user what its other resources are.
     for (const item of items) {
       if (item.subscription === 'to' || item.subscription === 'both') {
-        server.route(x('presence', { from: user.full, to: item.jid, type: 'probe' }));
+        toContact(x('presence', { from: user.full, to: item.jid, type: 'probe' }), item.jid);
       }
     }
     for (const s of own) {
@@ -211,8 +216,8 @@ function answerProbe(server: XmppServer, user: Jid, prober: Jid): void {
 }
 
 /** A presence from one of the user's sessions: broadcast, subscription management or directed. */
-function outbound(server: XmppServer, { stanza, origin, to }: StanzaEvent): boolean | void {
-  if (!origin) return;
+function outbound(server: XmppServer, { stanza, origin, to, broadcast: copy }: StanzaEvent): boolean | void {
+  if (!origin || copy) return;
   const type = stanza.attrs.type;
   if (stanza.attrs.to === undefined) {
     broadcast(server, origin, stanza);
