@@ -11,5 +11,6 @@ import register from './register.js';
 import roster from './roster.js';
 import vcard from './vcard.js';
 import version from './version.js';
+import blocking from './blocking.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking];
