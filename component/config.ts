@@ -1,6 +1,6 @@
 // The "component" section of a JSON config file for `carillon component --config FILE`,
 // validated up front: an error names the key and the file.
-import type { CallComponentOptions } from './index.js';
+import type { CallComponentOptions } from './options.js';
 
 export class ComponentConfigError extends Error {
   constructor(readonly key: string, readonly file: string, problem: string) {

@@ -1,7 +1,7 @@
 // XEP-0114 connection to the host server: a byte pipe of stanzas. Reconnects with backoff
 // when the server goes away, until stopped.
 import { Component } from '@xmpp/component-core';
-import type { Element } from './xml.js';
+import type { Element } from '../xmpp/xml.js';
 import type { Logger } from './muc/context.js';
 
 export interface ComponentLink {

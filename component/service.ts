@@ -1,9 +1,14 @@
 // The call service: routes every stanza addressed to the component by what it is and whom it
-// addresses — the service domain, a room, or an occupant — and answers unknown requests with
-// service-unavailable in one place (RFC 6120 §8.4).
+// addresses — the service domain, a room, or an occupant. IQ requests to the service and to rooms
+// are answered through the shared IQ callee (one reply each, service-unavailable for unknown
+// payloads, RFC 6120 §8.4); IQs to occupants are relayed; replies to our own requests settle them.
 import { randomBytes } from 'node:crypto';
-import { NS, StanzaError, clone, errorReply, iqResult, x, type Element } from './xml.js';
-import { parseJid } from './jid.js';
+import { StanzaError, errorReply } from '../xmpp/errors.js';
+import { answerIq, iqResult, type IqAnswer } from '../xmpp/iq-callee.js';
+import { IqTracker } from '../xmpp/iq-tracker.js';
+import { Jid } from '../xmpp/jid.js';
+import { NS } from '../xmpp/namespaces.js';
+import { clone, x, type Element } from '../xmpp/xml.js';
 import type { Logger, MucContext } from './muc/context.js';
 import { Room, type Occupant } from './muc/room.js';
 import type { RoomStore } from './muc/store.js';
@@ -16,7 +21,7 @@ import { roomInfo } from './muc/disco.js';
 /** The group call layer as the room service sees it. */
 export interface CallHandler {
   features: string[];
-  handleJingle(room: Room, occupant: Occupant, iq: Element): Promise<Element>;
+  handleJingle(room: Room, occupant: Occupant, iq: Element): Promise<void>;
   occupantGone(room: Room, occupant: Occupant, realJid: string): void;
   roomGone(room: Room): void;
   stop(): Promise<void>;
@@ -33,24 +38,20 @@ export interface ServiceOptions {
 /** An IQ relayed from one occupant to another: the original id and addresses, and who must answer. */
 interface Relay { id: string; from: string; to: string; target: string; timer: NodeJS.Timeout }
 
-const SERVICE_FEATURES = [NS.discoInfo, NS.discoItems, NS.muc, NS.ping, NS.sid];
+const SERVICE_FEATURES = [NS.DISCO_INFO, NS.DISCO_ITEMS, NS.MUC, NS.PING, NS.SID];
 
 export class CallService {
-  /** Reject outstanding requests (on stop). */
-  cancelRequests(): void {
-    for (const [id, w] of this.pending) { clearTimeout(w.timer); w.reject(new Error('stopped')); this.pending.delete(id); }
-    for (const r of this.relayed.values()) clearTimeout(r.timer);
-    this.relayed.clear();
-  }
-
   readonly rooms = new Map<string, Room>();
   readonly ctx: MucContext;
   calls?: CallHandler;
-  private readonly pending = new Map<string, { resolve(el: Element): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  /** Our own IQ requests (to participants) awaiting their replies. */
+  private readonly requests = new IqTracker('call');
   /** IQs relayed between occupants, by the id the room gave them. */
   private readonly relayed = new Map<string, Relay>();
 
   constructor(private readonly opts: ServiceOptions) {
+    // Room localparts compare case-insensitively: incoming addresses are normalised by Jid, and
+    // rooms from older files are looked up by their lower-cased name.
     for (const p of opts.store.load()) this.rooms.set(p.local.toLowerCase(), Room.fromPersisted(p, opts.domain));
     this.ctx = {
       domain: opts.domain,
@@ -63,15 +64,20 @@ export class CallService {
       },
       occupantGone: (room, o, jid) => this.calls?.occupantGone(room, o, jid),
       nextId: () => randomBytes(9).toString('base64url'),
-      request: (iq, timeoutMs = 10000) => new Promise<Element>((resolve, reject) => {
-        const id = (iq.attrs.id as string | undefined) ?? this.ctx.nextId();
-        iq.attrs.id = id;
-        const timer = setTimeout(() => { this.pending.delete(id); reject(new Error(`no reply to ${id}`)); }, timeoutMs);
-        this.pending.set(id, { resolve, reject, timer });
-        opts.send(iq);
-      }),
+      request: async (iq, timeoutMs = 10000) => {
+        const reply = await this.requests.request(iq, opts.send, timeoutMs);
+        if (reply.attrs.type === 'error') throw Object.assign(new Error(`error reply: ${reply.toString()}`), { stanza: reply });
+        return reply;
+      },
       log: opts.log,
     };
+  }
+
+  /** Reject outstanding requests (on stop). */
+  cancelRequests(): void {
+    this.requests.cancelAll('stopped');
+    for (const r of this.relayed.values()) clearTimeout(r.timer);
+    this.relayed.clear();
   }
 
   private save(): void {
@@ -84,82 +90,109 @@ export class CallService {
     try {
       await this.route(stanza);
     } catch (e) {
-      const err = e instanceof StanzaError ? e : new StanzaError('cancel', 'internal-server-error');
+      const err = e instanceof StanzaError ? e : new StanzaError('internal-server-error');
       if (!(e instanceof StanzaError)) this.opts.log.error({ err: e, stanza: stanza.toString() }, 'stanza handler failed');
       if (stanza.attrs.type !== 'error' && stanza.attrs.type !== 'result') this.ctx.send(errorReply(stanza, err));
     }
   }
 
   private async route(stanza: Element): Promise<void> {
-    const to = parseJid(stanza.attrs.to);
-    const from = parseJid(stanza.attrs.from);
+    const to = Jid.tryParse(stanza.attrs.to);
+    const from = Jid.tryParse(stanza.attrs.from);
     if (!to || !from) return;
-    const isIq = stanza.name === 'iq';
-    if (isIq && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) {
-      const relay = this.relayed.get(stanza.attrs.id as string);
-      if (relay) return this.relayReply(stanza, relay);
-      const waiter = this.pending.get(stanza.attrs.id as string);
-      if (!waiter) return;
-      this.pending.delete(stanza.attrs.id as string);
-      clearTimeout(waiter.timer);
-      if (stanza.attrs.type === 'result') waiter.resolve(stanza);
-      else waiter.reject(Object.assign(new Error(`error reply: ${stanza.toString()}`), { stanza }));
-      return;
-    }
+    if (stanza.name === 'iq') return this.iq(stanza, to);
     if (!to.local) return this.toService(stanza);
-    const key = to.local.toLowerCase();
-    let room = this.rooms.get(key);
+    let room = this.rooms.get(to.local);
     if (stanza.name === 'presence') {
       if (!to.resource) {
-        if (!stanza.attrs.type) throw new StanzaError('modify', 'jid-malformed', 'Join with a nickname: room@service/nick');
+        if (!stanza.attrs.type) throw new StanzaError('jid-malformed', 'Join with a nickname: room@service/nick');
         return;
       }
       let created = false;
       if (!room) {
         if (stanza.attrs.type) return;
         room = new Room(to.local, `${to.local}@${this.opts.domain}`);
-        this.rooms.set(key, room);
+        this.rooms.set(to.local, room);
         created = true;
       }
       return handlePresence(this.ctx, room, stanza, to.resource, created);
     }
-    if (!room) throw new StanzaError('cancel', 'item-not-found', 'No such room');
+    if (!room) throw new StanzaError('item-not-found', 'No such room');
     if (stanza.name === 'message') return handleMessage(this.ctx, room, stanza, to.resource || undefined);
-    if (!isIq) return;
-    if (to.resource) return this.toOccupant(room, stanza, to.resource);
-    this.ctx.send(await this.roomIq(room, stanza));
   }
 
-  private async roomIq(room: Room, iq: Element): Promise<Element> {
-    const payload = iq.getChildElements()[0];
-    const ns = payload?.attrs.xmlns as string | undefined;
+  private async iq(iq: Element, to: Jid): Promise<void> {
+    const type = iq.attrs.type;
+    if (type === 'result' || type === 'error') {
+      const relay = this.relayed.get(iq.attrs.id as string);
+      if (relay) return this.relayReply(iq, relay);
+      this.requests.settle(iq); // a reply to one of our requests, or to nothing: never answered
+      return;
+    }
+    if (type !== 'get' && type !== 'set') throw new StanzaError('bad-request', 'An IQ is of type get, set, result or error');
+    const room = to.local ? this.rooms.get(to.local) : undefined;
+    if (to.local && !room) throw new StanzaError('item-not-found', 'No such room');
+    if (room && to.resource) return this.toOccupant(room, iq, to.resource);
+    await answerIq(
+      iq,
+      (payload) => (room ? this.roomIq(room, iq, payload) : this.serviceIq(iq, payload)),
+      (reply) => this.ctx.send(reply),
+      (err) => this.opts.log.error({ err, stanza: iq.toString() }, 'IQ handler failed'),
+    );
+  }
+
+  /** The handler of an IQ get/set to a room, by its payload. */
+  private roomIq(room: Room, iq: Element, payload: Element): IqAnswer | undefined {
     const get = iq.attrs.type === 'get';
-    if (get && payload?.is('query', NS.discoInfo)) {
-      if (payload.attrs.node) throw new StanzaError('cancel', 'item-not-found');
-      return iqResult(iq, x('query', { xmlns: NS.discoInfo }, ...roomInfo(room, this.calls?.features ?? [])));
+    if (get && payload.is('query', NS.DISCO_INFO)) {
+      return () => {
+        if (payload.attrs.node) throw new StanzaError('item-not-found');
+        return x('query', { xmlns: NS.DISCO_INFO }, ...roomInfo(room, this.calls?.features ?? []));
+      };
     }
-    if (get && payload?.is('query', NS.discoItems)) return iqResult(iq, x('query', { xmlns: NS.discoItems }));
-    if (get && payload?.is('ping', NS.ping)) return iqResult(iq);
-    if (ns === NS.mucAdmin && payload.name === 'query') return handleAdmin(this.ctx, room, iq);
-    if (ns === NS.mucOwner && payload.name === 'query') return handleOwner(this.ctx, room, iq);
-    if (ns === NS.jingle && payload.name === 'jingle' && iq.attrs.type === 'set' && this.calls) {
-      const occupant = room.occupantByJid(iq.attrs.from as string);
-      if (!occupant) throw new StanzaError('auth', 'forbidden', 'Join the room before joining its call');
-      return this.calls.handleJingle(room, occupant, iq);
+    if (get && payload.is('query', NS.DISCO_ITEMS)) return () => x('query', { xmlns: NS.DISCO_ITEMS });
+    if (get && payload.is('ping', NS.PING)) return () => undefined;
+    if (payload.is('query', NS.MUC_ADMIN)) return () => handleAdmin(this.ctx, room, iq);
+    if (payload.is('query', NS.MUC_OWNER)) return () => handleOwner(this.ctx, room, iq);
+    const calls = this.calls;
+    if (!get && payload.is('jingle', NS.JINGLE) && calls) {
+      return async () => {
+        const occupant = room.occupantByJid(iq.attrs.from as string);
+        if (!occupant) throw new StanzaError('forbidden', 'Join the room before joining its call');
+        await calls.handleJingle(room, occupant, iq);
+      };
     }
-    throw new StanzaError('cancel', 'service-unavailable');
+    return undefined;
+  }
+
+  /** The handler of an IQ get/set to the service domain itself, by its payload. */
+  private serviceIq(iq: Element, payload: Element): IqAnswer | undefined {
+    if (iq.attrs.type !== 'get' || payload.attrs.node) return undefined;
+    if (payload.is('query', NS.DISCO_INFO)) {
+      return () => x('query', { xmlns: NS.DISCO_INFO },
+        x('identity', { category: 'conference', type: 'text', name: this.opts.name ?? 'Rooms and calls' }),
+        ...[...SERVICE_FEATURES, ...(this.calls?.features ?? [])].map((f) => x('feature', { var: f })));
+    }
+    if (payload.is('query', NS.DISCO_ITEMS)) {
+      return () => {
+        const rooms = [...this.rooms.values()].filter((r) => r.config.public && !r.config.password && !r.destroyed);
+        return x('query', { xmlns: NS.DISCO_ITEMS }, ...rooms.map((r) => x('item', { jid: r.jid, name: r.config.name || r.local })));
+      };
+    }
+    if (payload.is('ping', NS.PING)) return () => undefined;
+    return undefined;
   }
 
   private toOccupant(room: Room, iq: Element, nick: string): void {
     const sender = room.occupantByJid(iq.attrs.from as string);
-    if (!sender) throw new StanzaError('modify', 'not-acceptable', 'Not joined under that nickname');
+    if (!sender) throw new StanzaError('not-acceptable', 'Not joined under that nickname');
     // XEP-0410 self-ping: a joined client pinging its own occupant JID gets a result.
-    if (iq.getChild('ping', NS.ping) && iq.attrs.type === 'get' && sender.nick === nick) {
+    if (iq.getChild('ping', NS.PING) && iq.attrs.type === 'get' && sender.nick === nick) {
       this.ctx.send(iqResult(iq));
       return;
     }
     const target = room.occupants.get(nick);
-    if (!target) throw new StanzaError('cancel', 'item-not-found', 'No such occupant');
+    if (!target) throw new StanzaError('item-not-found', 'No such occupant');
     // XEP-0045: IQs to an occupant JID are relayed to one of its clients, replies come back the same way.
     const id = this.ctx.nextId();
     const timer = setTimeout(() => this.relayed.delete(id), 60000);
@@ -179,24 +212,8 @@ export class CallService {
     this.ctx.send(copy);
   }
 
+  /** Messages and presence to the service domain: there is nobody to deliver them to. */
   private toService(stanza: Element): void {
-    if (stanza.name !== 'iq') {
-      if (stanza.name === 'message' && stanza.attrs.type !== 'error') throw new StanzaError('cancel', 'service-unavailable');
-      return;
-    }
-    const payload = stanza.getChildElements()[0];
-    const get = stanza.attrs.type === 'get';
-    if (get && payload?.is('query', NS.discoInfo) && !payload.attrs.node) {
-      return this.ctx.send(iqResult(stanza, x('query', { xmlns: NS.discoInfo },
-        x('identity', { category: 'conference', type: 'text', name: this.opts.name ?? 'Rooms and calls' }),
-        ...[...SERVICE_FEATURES, ...(this.calls?.features ?? [])].map((f) => x('feature', { var: f })))));
-    }
-    if (get && payload?.is('query', NS.discoItems) && !payload.attrs.node) {
-      const rooms = [...this.rooms.values()].filter((r) => r.config.public && !r.config.password && !r.destroyed);
-      return this.ctx.send(iqResult(stanza, x('query', { xmlns: NS.discoItems },
-        ...rooms.map((r) => x('item', { jid: r.jid, name: r.config.name || r.local })))));
-    }
-    if (get && payload?.is('ping', NS.ping)) return this.ctx.send(iqResult(stanza));
-    throw new StanzaError('cancel', 'service-unavailable');
+    if (stanza.name === 'message' && stanza.attrs.type !== 'error') throw new StanzaError('service-unavailable');
   }
 }

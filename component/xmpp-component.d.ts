@@ -10,8 +10,4 @@ declare module '@xmpp/component-core' {
     authenticate(id: string, password: string): Promise<void>;
     status: string;
   }
-  export function xml(name: string, attrs?: Record<string, string | number | undefined> | null, ...children: Array<Element | string | undefined | null | false>): Element;
-  export namespace xml {
-    const Parser: new () => EventEmitter & { write(s: string): void; end(s?: string): void };
-  }
 }

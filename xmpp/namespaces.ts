@@ -1,4 +1,5 @@
-// XML namespaces used across the server, named after the specification that defines them.
+// XML namespaces used across the server, federation and call component, named after the
+// specification that defines them.
 export const NS = {
   CLIENT: 'jabber:client',
   SERVER: 'jabber:server',
@@ -28,4 +29,27 @@ export const NS = {
   PRIVATE: 'jabber:iq:private',
   DIALBACK: 'jabber:server:dialback',
   DIALBACK_FEATURE: 'urn:xmpp:features:dialback',
+  RSM: 'http://jabber.org/protocol/rsm', // XEP-0059
+  SID: 'urn:xmpp:sid:0', // XEP-0359
+  // XEP-0045 Multi-User Chat
+  MUC: 'http://jabber.org/protocol/muc',
+  MUC_USER: 'http://jabber.org/protocol/muc#user',
+  MUC_ADMIN: 'http://jabber.org/protocol/muc#admin',
+  MUC_OWNER: 'http://jabber.org/protocol/muc#owner',
+  MUC_ROOMCONFIG: 'http://jabber.org/protocol/muc#roomconfig',
+  MUC_ROOMINFO: 'http://jabber.org/protocol/muc#roominfo',
+  CONFERENCE: 'jabber:x:conference', // XEP-0249 direct invitations
+  CALL_INVITES: 'urn:xmpp:call-invites:0', // XEP-0482
+  // Jingle (XEP-0166) and its RTP sessions, transports and extensions
+  JINGLE: 'urn:xmpp:jingle:1',
+  JINGLE_ERRORS: 'urn:xmpp:jingle:errors:1',
+  JINGLE_RTP: 'urn:xmpp:jingle:apps:rtp:1', // XEP-0167
+  JINGLE_RTP_INFO: 'urn:xmpp:jingle:apps:rtp:info:1', // XEP-0167 §7
+  JINGLE_AUDIO: 'urn:xmpp:jingle:apps:rtp:audio',
+  JINGLE_VIDEO: 'urn:xmpp:jingle:apps:rtp:video',
+  JINGLE_ICE: 'urn:xmpp:jingle:transports:ice-udp:1', // XEP-0176
+  JINGLE_DTLS: 'urn:xmpp:jingle:apps:dtls:0', // XEP-0320
+  SSMA: 'urn:xmpp:jingle:apps:rtp:ssma:0', // XEP-0339
+  GROUPING: 'urn:xmpp:jingle:apps:grouping:0', // XEP-0338
+  JINGLE_MSID: 'urn:xmpp:jingle:apps:rtp:msid:0',
 } as const;

@@ -62,3 +62,8 @@ export function withAttrs(el: Element, attrs: Attrs): Element {
   copy.children = el.children;
   return copy;
 }
+
+/** A deep copy, so that one element can go to many recipients with different addresses. */
+export function clone(el: Element): Element {
+  return ltx.clone(el);
+}

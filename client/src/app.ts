@@ -1,5 +1,6 @@
 // The application without its views: stores, the sign-in flow and the feature actions.
 import { connect, type Connection, type ConnectionStatus } from './protocol/connection.js';
+import { bare, domainOf, localOf } from './protocol/jid.js';
 import { discoverWebsocket } from './protocol/xep0156-discovery.js';
 import { Store } from './state/store.js';
 import { bindRoster, EMPTY_ROSTER, type RosterActions, type RosterState } from './features/roster.js';
@@ -47,12 +48,11 @@ export class App {
     unlockAudio(); // we are inside the click: allow the ringtone later
     await this.#conn?.close();
     const jid = form.jid.trim().toLowerCase();
-    const at = jid.indexOf('@');
-    if (at < 1 || at === jid.length - 1) {
+    if (!localOf(jid) || !domainOf(jid)) {
       this.status.set({ kind: 'failed', reason: 'other', message: 'Enter an address like name@example.org.' });
       return;
     }
-    const domain = jid.slice(at + 1).split('/')[0]!;
+    const domain = domainOf(jid);
     this.status.set({ kind: 'connecting', url: '' });
     const url = await discoverWebsocket({
       domain,
@@ -69,7 +69,7 @@ export class App {
       websocketUrl: url,
       onStatus: (s) => {
         this.status.set(s);
-        if (s.kind === 'online') this.me.set(s.jid.split('/')[0]);
+        if (s.kind === 'online') this.me.set(bare(s.jid));
       },
     });
     this.#conn = conn;

@@ -6,7 +6,9 @@ import type { Jingle, JingleContent, JingleRtpDescription } from 'stanza/protoco
 import { importFromSDP, exportToSDP } from 'stanza/jingle/sdp/Intermediate.js';
 import { convertIntermediateToRequest, convertRequestToIntermediate, convertIntermediateToCandidate, convertCandidateToIntermediate } from 'stanza/jingle/sdp/Protocol.js';
 import type { JingleIce, JingleIceCandidate } from 'stanza/protocol/index.js';
-import { NS, StanzaError, parseXml, x, type Element } from '../xml.js';
+import { StanzaError, type StanzaErrorType } from '../../xmpp/errors.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { parseXml, x, type Element } from '../../xmpp/xml.js';
 
 export type { Jingle, JingleContent };
 export type JingleSessionRole = 'initiator' | 'responder';
@@ -14,9 +16,9 @@ export type JingleSessionRole = 'initiator' | 'responder';
 const registry = new stanza.JXT.Registry();
 registry.define(stanza.Stanzas.default);
 
-/** XEP-0166 §10 error: a stanza error with the Jingle-specific condition. */
-export function jingleError(type: 'cancel' | 'modify' | 'wait', condition: string, jingleCondition?: string, text?: string): StanzaError {
-  return new StanzaError(type, condition, text, jingleCondition ? x(jingleCondition, { xmlns: NS.jingleErrors }) : undefined);
+/** XEP-0166 §10 error: a stanza error with the Jingle-specific condition (type: RFC 6120's default unless given). */
+export function jingleError(condition: string, jingleCondition?: string, text?: string, type?: StanzaErrorType): StanzaError {
+  return new StanzaError(condition, text, type, jingleCondition ? [x(jingleCondition, { xmlns: NS.JINGLE_ERRORS })] : []);
 }
 
 /** Parse the <jingle/> payload of an IQ; malformed input is a bad-request (XEP-0166 §10). */
@@ -24,13 +26,13 @@ export function parseJingle(iq: Element): Jingle {
   let parsed: { jingle?: Jingle } | undefined;
   try {
     const copy = parseXml(iq.toString());
-    copy.attrs.xmlns = 'jabber:client';
+    copy.attrs.xmlns = NS.CLIENT;
     parsed = registry.import(stanza.JXT.parse(copy.toString())) as { jingle?: Jingle } | undefined;
   } catch (e) {
-    throw jingleError('modify', 'bad-request', undefined, `Malformed Jingle: ${(e as Error).message}`);
+    throw jingleError('bad-request', undefined, `Malformed Jingle: ${(e as Error).message}`);
   }
   const j = parsed?.jingle;
-  if (!j || !j.action || !j.sid) throw jingleError('modify', 'bad-request', undefined, 'A Jingle request needs an action and a sid');
+  if (!j || !j.action || !j.sid) throw jingleError('bad-request', undefined, 'A Jingle request needs an action and a sid');
   return j;
 }
 
@@ -39,7 +41,7 @@ export function jingleElement(j: Jingle): Element {
   const iq = registry.export('iq', { type: 'set', jingle: j } as never);
   if (!iq) throw new Error('cannot serialize Jingle');
   const el = parseXml(iq.toString());
-  const jingle = el.getChild('jingle', NS.jingle);
+  const jingle = el.getChild('jingle', NS.JINGLE);
   if (!jingle) throw new Error('cannot serialize Jingle');
   jingle.parent = undefined as unknown as Element;
   return jingle;
@@ -47,7 +49,7 @@ export function jingleElement(j: Jingle): Element {
 
 /** SDP (a local description) to Jingle contents and bundle groups, seen from `role`. */
 export function sdpToJingle(sdp: string, role: JingleSessionRole): { contents: JingleContent[]; groups: Jingle['groups'] } {
-  const req = convertIntermediateToRequest(importFromSDP(sdp), role, NS.jingleIce);
+  const req = convertIntermediateToRequest(importFromSDP(sdp), role, NS.JINGLE_ICE);
   return { contents: req.contents ?? [], groups: req.groups ?? [] };
 }
 
@@ -58,7 +60,7 @@ export function sdpToJingle(sdp: string, role: JingleSessionRole): { contents: J
  */
 function normalizeSources(content: JingleContent): JingleContent {
   const app = content.application as JingleRtpDescription | undefined;
-  if (!app || app.applicationType !== NS.jingleRtp || app.ssrc || !app.sources?.length) return content;
+  if (!app || app.applicationType !== NS.JINGLE_RTP || app.ssrc || !app.sources?.length) return content;
   const fid = app.sourceGroups?.find((g) => g.semantics === 'FID' && g.sources.length >= 2);
   const primary = fid ? fid.sources[0] : app.sources[0].ssrc;
   const i = app.sources.findIndex((src) => src.ssrc === primary);
@@ -113,9 +115,9 @@ export function labelSources(jingle: Element, owners: Map<string, string>): void
   for (const content of jingle.getChildren('content')) {
     const owner = owners.get(content.attrs.name as string);
     if (!owner) continue;
-    const desc = content.getChild('description', NS.jingleRtp);
-    const stream = desc?.getChild('stream', 'urn:xmpp:jingle:apps:rtp:msid:0');
-    for (const src of desc?.getChildren('source', NS.ssma) ?? []) {
+    const desc = content.getChild('description', NS.JINGLE_RTP);
+    const stream = desc?.getChild('stream', NS.JINGLE_MSID);
+    for (const src of desc?.getChildren('source', NS.SSMA) ?? []) {
       // Jitsi's element, and the same as a XEP-0339 parameter so that clients which only keep the
       // parsed <parameter/>s (StanzaJS's JXT) see it too; browsers ignore unknown a=ssrc attributes.
       const added = [x('parameter', { name: 'owner', value: owner }), x('ssrc-info', { xmlns: 'http://jitsi.org/jitmeet', owner })];

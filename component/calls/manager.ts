@@ -1,21 +1,22 @@
 // Group calls of all rooms: routes Jingle requests to the room's call and follows occupants.
-import { NS, type Element } from '../xml.js';
+import { NS } from '../../xmpp/namespaces.js';
+import type { Element } from '../../xmpp/xml.js';
 import type { MucContext } from '../muc/context.js';
 import type { Occupant, Room } from '../muc/room.js';
 import type { CallHandler } from '../service.js';
-import type { MediaOptions } from '../index.js';
+import type { MediaOptions } from '../options.js';
 import { RoomCall } from './room-call.js';
 
 export class CallManager implements CallHandler {
   readonly features = [
-    NS.jingle, NS.jingleRtp, NS.jingleAudio, NS.jingleVideo, NS.jingleIce, NS.jingleDtls,
-    NS.grouping, NS.ssma, 'urn:xmpp:jingle:apps:rtp:info:1', NS.callInvite,
+    NS.JINGLE, NS.JINGLE_RTP, NS.JINGLE_AUDIO, NS.JINGLE_VIDEO, NS.JINGLE_ICE, NS.JINGLE_DTLS,
+    NS.GROUPING, NS.SSMA, NS.JINGLE_RTP_INFO, NS.CALL_INVITES,
   ];
   private readonly calls = new Map<Room, RoomCall>();
 
   constructor(private readonly opts: { ctx: MucContext; media: MediaOptions; maxParticipants: number }) {}
 
-  handleJingle(room: Room, occupant: Occupant, iq: Element): Promise<Element> {
+  handleJingle(room: Room, occupant: Occupant, iq: Element): Promise<void> {
     let call = this.calls.get(room);
     if (!call) {
       call = new RoomCall(this.opts.ctx, room, this.opts.media, this.opts.maxParticipants);

@@ -6,7 +6,7 @@ import {
   RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket,
   type MediaStreamTrack, type RTCRtpTransceiver,
 } from 'werift';
-import type { MediaOptions } from '../index.js';
+import type { MediaOptions } from '../options.js';
 
 export type Kind = 'audio' | 'video';
 

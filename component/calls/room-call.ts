@@ -2,10 +2,12 @@
 // participant holds one Jingle session with the room. The room answers session-initiate, then adds
 // every other participant's sources to the session with content-add (labelled with the owner's
 // occupant JID), and removes them with content-remove when their owner leaves. See docs/calls.md.
-import { NS, StanzaError, iqResult, x, type Element } from '../xml.js';
+import { StanzaError } from '../../xmpp/errors.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { x, type Element } from '../../xmpp/xml.js';
 import type { MucContext } from '../muc/context.js';
 import type { Room } from '../muc/room.js';
-import type { MediaOptions } from '../index.js';
+import type { MediaOptions } from '../options.js';
 import {
   candidateToSdp, jingleElement, jingleError, jingleToSdp, labelSources, parseJingle, rewriteCandidates, sdpToJingle,
   transportCandidates, type Jingle, type JingleContent,
@@ -14,60 +16,59 @@ import { MediaPeer, type IncomingSource } from './media-peer.js';
 import { Participant } from './participant.js';
 import { completeAnswer } from './answer.js';
 
-const RTP_INFO = 'urn:xmpp:jingle:apps:rtp:info:1';
-
 export class RoomCall {
   readonly participants = new Map<string, Participant>(); // by real full JID
 
   constructor(private readonly ctx: MucContext, readonly room: Room, private readonly media: MediaOptions, private readonly max: number) {}
 
-  async handle(iq: Element, nick: string): Promise<Element> {
+  /** Handles one Jingle request from a participant; returning means an empty IQ result. */
+  async handle(iq: Element, nick: string): Promise<void> {
     const j = parseJingle(iq);
     const from = iq.attrs.from as string;
-    if (j.action === 'session-initiate') return this.initiate(iq, j, from, nick);
+    if (j.action === 'session-initiate') return this.initiate(j, from, nick);
     const p = this.participants.get(from);
-    if (!p || p.sid !== j.sid) throw jingleError('cancel', 'item-not-found', 'unknown-session');
+    if (!p || p.sid !== j.sid) throw jingleError('item-not-found', 'unknown-session');
     switch (j.action) {
       case 'transport-info':
         for (const c of j.contents ?? []) {
           for (const cand of transportCandidates(c)) await p.peer.addCandidate(candidateToSdp(cand), c.name);
         }
-        return iqResult(iq);
+        return;
       case 'content-accept':
       case 'content-reject':
-        if (!p.pending) throw jingleError('cancel', 'unexpected-request', 'out-of-order');
+        if (!p.pending) throw jingleError('unexpected-request', 'out-of-order', undefined, 'cancel');
         p.pending.settle(j.action === 'content-accept' ? j.contents ?? [] : 'rejected');
-        return iqResult(iq);
+        return;
       case 'session-info':
         this.relayInfo(p, iq);
-        return iqResult(iq);
+        return;
       case 'session-terminate':
         setImmediate(() => this.remove(p, undefined));
-        return iqResult(iq);
+        return;
       case 'session-accept':
         // The room is the responder of every session: it never sends session-initiate.
-        throw jingleError('cancel', 'unexpected-request', 'out-of-order');
+        throw jingleError('unexpected-request', 'out-of-order', undefined, 'cancel');
       default:
-        throw new StanzaError('cancel', 'feature-not-implemented', `${j.action} is not supported by this call service`);
+        throw new StanzaError('feature-not-implemented', `${j.action} is not supported by this call service`);
     }
   }
 
-  private initiate(iq: Element, j: Jingle, from: string, nick: string): Element {
+  private initiate(j: Jingle, from: string, nick: string): void {
     const contents = j.contents ?? [];
-    if (contents.length === 0) throw jingleError('modify', 'bad-request', undefined, 'session-initiate without contents');
+    if (contents.length === 0) throw jingleError('bad-request', undefined, 'session-initiate without contents');
     for (const c of contents) {
-      if (!c.name || !c.application || !c.transport) throw jingleError('modify', 'bad-request', undefined, 'Each content needs a name, a description and a transport');
+      if (!c.name || !c.application || !c.transport) throw jingleError('bad-request', undefined, 'Each content needs a name, a description and a transport');
       const codecs = (c.application as { codecs?: Array<{ id: string }> }).codecs ?? [];
-      if (codecs.some((pt) => !/^\d{1,3}$/.test(pt.id) || Number(pt.id) > 127)) throw jingleError('modify', 'bad-request', undefined, 'Payload type ids are 0-127');
+      if (codecs.some((pt) => !/^\d{1,3}$/.test(pt.id) || Number(pt.id) > 127)) throw jingleError('bad-request', undefined, 'Payload type ids are 0-127');
     }
     const existing = this.participants.get(from);
-    if (existing?.sid === j.sid) throw jingleError('cancel', 'unexpected-request', 'out-of-order', 'Session already initiated');
+    if (existing?.sid === j.sid) throw jingleError('unexpected-request', 'out-of-order', 'Session already initiated', 'cancel');
     const others = [...this.participants.values()].filter((p) => p.jid !== from).length;
     if (this.max > 0 && others >= this.max) {
-      throw new StanzaError('wait', 'resource-constraint', `The call is full (${this.max} participants)`);
+      throw new StanzaError('resource-constraint', `The call is full (${this.max} participants)`);
     }
-    const bad = contents.find((c) => c.application?.applicationType !== NS.jingleRtp);
-    const badTransport = contents.find((c) => c.transport?.transportType !== NS.jingleIce);
+    const bad = contents.find((c) => c.application?.applicationType !== NS.JINGLE_RTP);
+    const badTransport = contents.find((c) => c.transport?.transportType !== NS.JINGLE_ICE);
     const noDtls = contents.find((c) => !(c.transport as { fingerprints?: unknown[] } | undefined)?.fingerprints?.length);
     // Translate now so that malformed descriptions are refused in the IQ reply, not later.
     let offerSdp = '';
@@ -75,7 +76,7 @@ export class RoomCall {
       try {
         offerSdp = jingleToSdp(contents, j.groups, 'initiator');
       } catch (e) {
-        throw jingleError('modify', 'bad-request', undefined, `Cannot use this description: ${(e as Error).message}`);
+        throw jingleError('bad-request', undefined, `Cannot use this description: ${(e as Error).message}`);
       }
     }
     if (existing) this.remove(existing, 'success');
@@ -86,7 +87,7 @@ export class RoomCall {
         if (badTransport) return this.terminate(from, j.sid, 'unsupported-transports');
         return this.terminate(from, j.sid, 'security-error', 'DTLS-SRTP (XEP-0320) is required');
       });
-      return iqResult(iq);
+      return;
     }
     // Known from now on, so that trickled candidates (transport-info) right behind are not refused.
     const peer = new MediaPeer(this.media);
@@ -96,7 +97,6 @@ export class RoomCall {
     peer.onSource = (s) => this.sourceAdded(p, s);
     peer.onGone = (why) => { this.ctx.log.info({ room: this.room.jid, nick: p.nick, why }, 'call participant vanished'); this.remove(p, 'connectivity-error'); };
     setImmediate(() => void this.accept(p, j, offerSdp));
-    return iqResult(iq);
   }
 
   private async accept(p: Participant, j: Jingle, offerSdp: string): Promise<void> {
@@ -193,15 +193,15 @@ export class RoomCall {
 
   /** XEP-0167 §7 informational messages (mute/unmute) are relayed to those who receive the source. */
   private relayInfo(p: Participant, iq: Element): void {
-    const infos = iq.getChild('jingle', NS.jingle)!.getChildElements().filter((c) => c.attrs.xmlns === RTP_INFO && (c.name === 'mute' || c.name === 'unmute'));
+    const infos = iq.getChild('jingle', NS.JINGLE)!.getChildElements().filter((c) => c.attrs.xmlns === NS.JINGLE_RTP_INFO && (c.name === 'mute' || c.name === 'unmute'));
     for (const info of infos) {
       const mids = info.attrs.name ? [info.attrs.name as string] : p.own.map((c) => c.name);
       for (const q of this.participants.values()) {
         if (q === p || !q.active) continue;
         for (const [name, sub] of q.subscriptions) {
           if (sub.owner !== p || sub.removed || !mids.includes(sub.source.mid)) continue;
-          const el = x('jingle', { xmlns: NS.jingle, action: 'session-info', sid: q.sid },
-            x(info.name, { xmlns: RTP_INFO, creator: 'responder', name }));
+          const el = x('jingle', { xmlns: NS.JINGLE, action: 'session-info', sid: q.sid },
+            x(info.name, { xmlns: NS.JINGLE_RTP_INFO, creator: 'responder', name }));
           this.ctx.request(this.iq(q.jid, el)).catch(() => undefined);
         }
       }
@@ -231,14 +231,14 @@ export class RoomCall {
   }
 
   private contentRemove(q: Participant, names: string[], text: string): void {
-    const el = x('jingle', { xmlns: NS.jingle, action: 'content-remove', sid: q.sid },
+    const el = x('jingle', { xmlns: NS.JINGLE, action: 'content-remove', sid: q.sid },
       ...names.map((name) => x('content', { creator: 'responder', name })),
       x('reason', {}, x('gone'), x('text', {}, text)));
     this.ctx.request(this.iq(q.jid, el)).catch(() => undefined);
   }
 
   private terminate(to: string, sid: string, reason: string, text?: string): void {
-    const el = x('jingle', { xmlns: NS.jingle, action: 'session-terminate', sid },
+    const el = x('jingle', { xmlns: NS.JINGLE, action: 'session-terminate', sid },
       x('reason', {}, x(reason), text ? x('text', {}, text) : undefined));
     this.ctx.request(this.iq(to, el)).catch(() => undefined);
   }

@@ -1,5 +1,5 @@
 // What room handlers need from the service that hosts them.
-import type { Element } from '../xml.js';
+import type { Element } from '../../xmpp/xml.js';
 import type { Occupant, Room } from './room.js';
 
 export interface Logger {

@@ -1,20 +1,21 @@
 // XEP-0045 messages: groupchat with stanza-ids (XEP-0359) and history and subject ("Entering a Room"),
 // private messages ("Sending a Private Message"), and invitations (mediated, delivered with a XEP-0249 direct invite too).
-import { NS, StanzaError, clone, errorReply, parseXml, x, type Element } from '../xml.js';
-import { bare } from '../jid.js';
+import { StanzaError, errorReply } from '../../xmpp/errors.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { clone, parseXml, x, type Element } from '../../xmpp/xml.js';
 import type { MucContext } from './context.js';
-import { HISTORY_MAX, type Room } from './room.js';
+import { HISTORY_MAX, bareOf, type Room } from './room.js';
 
 export function handleMessage(ctx: MucContext, room: Room, stanza: Element, nick: string | undefined): void {
   if (stanza.attrs.type === 'error') return;
   try {
     if (nick === undefined) {
       if (stanza.attrs.type === 'groupchat') return groupchat(ctx, room, stanza);
-      const invite = stanza.getChild('x', NS.mucUser)?.getChild('invite');
+      const invite = stanza.getChild('x', NS.MUC_USER)?.getChild('invite');
       if (invite) return mediatedInvite(ctx, room, stanza, invite);
-      throw new StanzaError('modify', 'bad-request', 'Send groupchat messages to the room');
+      throw new StanzaError('bad-request', 'Send groupchat messages to the room');
     }
-    if (stanza.attrs.type === 'groupchat') throw new StanzaError('modify', 'bad-request', 'Groupchat goes to the room address');
+    if (stanza.attrs.type === 'groupchat') throw new StanzaError('bad-request', 'Groupchat goes to the room address');
     return privateMessage(ctx, room, stanza, nick);
   } catch (e) {
     if (!(e instanceof StanzaError)) throw e;
@@ -25,19 +26,19 @@ export function handleMessage(ctx: MucContext, room: Room, stanza: Element, nick
 function groupchat(ctx: MucContext, room: Room, stanza: Element): void {
   const from = stanza.attrs.from as string;
   const o = room.occupantByJid(from);
-  if (!o) throw new StanzaError('modify', 'not-acceptable', 'You are not in this room');
-  if (o.role === 'visitor') throw new StanzaError('auth', 'forbidden', 'You have no voice in this room');
+  if (!o) throw new StanzaError('not-acceptable', 'You are not in this room');
+  if (o.role === 'visitor') throw new StanzaError('forbidden', 'You have no voice in this room');
   const subject = stanza.getChild('subject');
   const body = stanza.getChild('body');
   if (subject && !body) {
     const mayChange = o.role === 'moderator' || room.config.changeSubject;
-    if (!mayChange) throw new StanzaError('auth', 'forbidden', 'Only moderators may change the subject');
+    if (!mayChange) throw new StanzaError('forbidden', 'Only moderators may change the subject');
     room.subject = { text: subject.getText(), nick: o.nick };
     ctx.save();
   }
   // Payload: everything the sender put in, minus ids that only the room may assign (XEP-0359: a stanza-id "by" the room is the room's alone).
   const payload = stanza.children.filter((c): c is Element => typeof c !== 'string'
-    && !(c.name === 'stanza-id' && c.attrs.xmlns === NS.sid && c.attrs.by === room.jid));
+    && !(c.name === 'stanza-id' && c.attrs.xmlns === NS.SID && c.attrs.by === room.jid));
   const stanzaId = ctx.nextId();
   if (body) {
     room.history.push({
@@ -50,22 +51,22 @@ function groupchat(ctx: MucContext, room: Room, stanza: Element): void {
   for (const r of room.occupants.values()) {
     for (const jid of r.jids) {
       ctx.send(x('message', { from: room.occupantJid(o.nick), to: jid, type: 'groupchat', id: stanza.attrs.id },
-        ...payload.map(clone), x('stanza-id', { xmlns: NS.sid, id: stanzaId, by: room.jid })));
+        ...payload.map(clone), x('stanza-id', { xmlns: NS.SID, id: stanzaId, by: room.jid })));
     }
   }
 }
 
 function privateMessage(ctx: MucContext, room: Room, stanza: Element, nick: string): void {
   const o = room.occupantByJid(stanza.attrs.from as string);
-  if (!o) throw new StanzaError('modify', 'not-acceptable', 'Only occupants may send private messages');
+  if (!o) throw new StanzaError('not-acceptable', 'Only occupants may send private messages');
   const target = room.occupants.get(nick);
-  if (!target) throw new StanzaError('cancel', 'item-not-found', 'No such occupant');
+  if (!target) throw new StanzaError('item-not-found', 'No such occupant');
   for (const jid of target.jids) {
     const m = clone(stanza);
     m.attrs.from = room.occupantJid(o.nick);
     m.attrs.to = jid;
     // XEP-0045 private messages: mark it as coming through the room so clients do not mistake it for a direct chat.
-    m.children.push(x('x', { xmlns: NS.mucUser }));
+    m.children.push(x('x', { xmlns: NS.MUC_USER }));
     ctx.send(m);
   }
 }
@@ -80,8 +81,8 @@ export function sendHistory(ctx: MucContext, room: Room, to: string, history: El
     const wrapper = parseXml(`<w>${e.xml}</w>`);
     ctx.send(x('message', { from: room.occupantJid(e.nick), to, type: 'groupchat' },
       ...wrapper.children.filter((c): c is Element => typeof c !== 'string'),
-      x('delay', { xmlns: NS.delay, from: room.jid, stamp: e.stamp }),
-      x('stanza-id', { xmlns: NS.sid, id: e.stanzaId, by: room.jid })));
+      x('delay', { xmlns: NS.DELAY, from: room.jid, stamp: e.stamp }),
+      x('stanza-id', { xmlns: NS.SID, id: e.stanzaId, by: room.jid })));
   }
 }
 
@@ -94,28 +95,28 @@ export function sendSubject(ctx: MucContext, room: Room, to: string): void {
 function mediatedInvite(ctx: MucContext, room: Room, stanza: Element, invite: Element): void {
   const from = stanza.attrs.from as string;
   const o = room.occupantByJid(from);
-  if (!o) throw new StanzaError('auth', 'forbidden', 'Only occupants may invite');
+  if (!o) throw new StanzaError('forbidden', 'Only occupants may invite');
   const to = invite.attrs.to as string | undefined;
-  if (!to) throw new StanzaError('modify', 'bad-request', 'The invitation names no invitee');
+  if (!to) throw new StanzaError('bad-request', 'The invitation names no invitee');
   if (room.config.membersOnly) {
     const aff = room.affiliationOf(o.bareJid);
-    if (aff !== 'owner' && aff !== 'admin') throw new StanzaError('auth', 'forbidden', 'Only admins may invite to a members-only room');
-    if (room.affiliationOf(bare(to)) === 'none') { room.setAffiliation(bare(to), 'member'); ctx.save(); }
+    if (aff !== 'owner' && aff !== 'admin') throw new StanzaError('forbidden', 'Only admins may invite to a members-only room');
+    if (room.affiliationOf(bareOf(to)) === 'none') { room.setAffiliation(bareOf(to), 'member'); ctx.save(); }
   }
   const reason = invite.getChildText('reason') ?? undefined;
   ctx.send(x('message', { from: room.jid, to, id: ctx.nextId() },
-    x('x', { xmlns: NS.mucUser },
-      x('invite', { from: bare(from) }, reason ? x('reason', {}, reason) : undefined),
+    x('x', { xmlns: NS.MUC_USER },
+      x('invite', { from: bareOf(from) }, reason ? x('reason', {}, reason) : undefined),
       room.config.password ? x('password', {}, room.config.password) : undefined),
     // XEP-0249 direct invitation, understood by clients that ignore mediated ones.
-    x('x', { xmlns: NS.conference, jid: room.jid, reason, password: room.config.password || undefined }),
+    x('x', { xmlns: NS.CONFERENCE, jid: room.jid, reason, password: room.config.password || undefined }),
     // XEP-0482: an invitation to the room's call travels along, pointing at the room's Jingle endpoint.
     callInvite(stanza, room)));
 }
 
 function callInvite(stanza: Element, room: Room): Element | undefined {
-  const inv = stanza.getChild('invite', NS.callInvite);
+  const inv = stanza.getChild('invite', NS.CALL_INVITES);
   if (!inv) return undefined;
-  return x('invite', { xmlns: NS.callInvite, audio: inv.attrs.audio ?? 'true', video: inv.attrs.video ?? 'false', id: inv.attrs.id },
+  return x('invite', { xmlns: NS.CALL_INVITES, audio: inv.attrs.audio ?? 'true', video: inv.attrs.video ?? 'false', id: inv.attrs.id },
     x('jingle', { jid: room.jid }));
 }

@@ -1,25 +1,27 @@
 // XEP-0045 muc#owner: configuration (§10.2) and destruction (§10.9).
-import { NS, StanzaError, iqResult, x, type Element } from '../xml.js';
-import { bare } from '../jid.js';
+import { StanzaError } from '../../xmpp/errors.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { x, type Element } from '../../xmpp/xml.js';
 import type { MucContext } from './context.js';
-import type { Room } from './room.js';
+import { bareOf, type Room } from './room.js';
 import { applyConfigForm, configForm } from './config-form.js';
 import { leave, occupantPresence } from './presence.js';
 
-export function handleOwner(ctx: MucContext, room: Room, iq: Element): Element {
-  if (room.affiliationOf(bare(iq.attrs.from as string)) !== 'owner') {
-    throw new StanzaError('auth', 'forbidden', 'Only owners may configure or destroy the room');
+/** Answers a muc#owner get (the configuration form) or set (an empty result). */
+export function handleOwner(ctx: MucContext, room: Room, iq: Element): Element | undefined {
+  if (room.affiliationOf(bareOf(iq.attrs.from as string)) !== 'owner') {
+    throw new StanzaError('forbidden', 'Only owners may configure or destroy the room');
   }
-  const query = iq.getChild('query', NS.mucOwner)!;
-  if (iq.attrs.type === 'get') return iqResult(iq, x('query', { xmlns: NS.mucOwner }, configForm(room.config)));
+  const query = iq.getChild('query', NS.MUC_OWNER)!;
+  if (iq.attrs.type === 'get') return x('query', { xmlns: NS.MUC_OWNER }, configForm(room.config));
   const destroy = query.getChild('destroy');
   if (destroy) {
     destroyRoom(ctx, room, destroy);
-    return iqResult(iq);
+    return undefined;
   }
-  const form = query.getChild('x', NS.data);
-  if (!form) throw new StanzaError('modify', 'bad-request', 'Expected a form or destroy');
-  if (form.attrs.type === 'cancel') return iqResult(iq);
+  const form = query.getChild('x', NS.DATA);
+  if (!form) throw new StanzaError('bad-request', 'Expected a form or destroy');
+  if (form.attrs.type === 'cancel') return undefined;
   const before = room.config;
   room.config = applyConfigForm(room.config, form);
   ctx.save();
@@ -28,7 +30,7 @@ export function handleOwner(ctx: MucContext, room: Room, iq: Element): Element {
   if (before.whois !== room.config.whois) codes.push(room.config.whois === 'anyone' ? 172 : 173);
   for (const o of room.occupants.values()) for (const jid of o.jids) {
     ctx.send(x('message', { from: room.jid, to: jid, type: 'groupchat', id: ctx.nextId() },
-      x('x', { xmlns: NS.mucUser }, ...codes.map((c) => x('status', { code: c })))));
+      x('x', { xmlns: NS.MUC_USER }, ...codes.map((c) => x('status', { code: c })))));
   }
   if (room.config.membersOnly && !before.membersOnly) {
     for (const o of [...room.occupants.values()]) {
@@ -36,7 +38,7 @@ export function handleOwner(ctx: MucContext, room: Room, iq: Element): Element {
     }
   }
   if (!room.config.persistent && room.occupants.size === 0) ctx.dropRoom(room);
-  return iqResult(iq);
+  return undefined;
 }
 
 /** §10.9: every occupant gets unavailable presence carrying the destroy element, then the room is gone. */
@@ -46,7 +48,7 @@ export function destroyRoom(ctx: MucContext, room: Room, destroy?: Element): voi
   for (const o of [...room.occupants.values()]) {
     for (const jid of o.jids) {
       const p = occupantPresence(room, o, jid, { type: 'unavailable', self: true });
-      const mucX = p.getChild('x', NS.mucUser)!;
+      const mucX = p.getChild('x', NS.MUC_USER)!;
       mucX.children.push(x('destroy', { jid: alt }, reason ? x('reason', {}, reason) : undefined));
       ctx.send(p);
       ctx.occupantGone(room, o, jid);

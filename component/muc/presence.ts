@@ -1,8 +1,9 @@
 // XEP-0045 occupant presence: entering, changing nickname, changing availability status, exiting, and the presence broadcasts that carry roles, affiliations and status codes.
-import { NS, StanzaError, clone, errorReply, x, type Element } from '../xml.js';
-import { bare } from '../jid.js';
+import { StanzaError, errorReply } from '../../xmpp/errors.js';
+import { NS } from '../../xmpp/namespaces.js';
+import { clone, x, type Element } from '../../xmpp/xml.js';
 import type { MucContext } from './context.js';
-import { Room, type Occupant } from './room.js';
+import { Room, bareOf, type Occupant } from './room.js';
 import { sendHistory, sendSubject } from './message.js';
 
 /** The occupant's presence as one recipient sees it (real JIDs to moderators, or to all in non-anonymous rooms). */
@@ -16,7 +17,7 @@ export function occupantPresence(room: Room, o: Occupant, to: string, opts: {
     // Extensions (status, show, caps, XEP-0272 Muji, ...) travel untouched; only the MUC payload is ours.
     for (const c of o.presence.children) {
       if (typeof c === 'string') continue;
-      if (c.attrs.xmlns === NS.muc || c.attrs.xmlns === NS.mucUser) continue;
+      if (c.attrs.xmlns === NS.MUC || c.attrs.xmlns === NS.MUC_USER) continue;
       p.children.push(clone(c));
     }
   }
@@ -28,7 +29,7 @@ export function occupantPresence(room: Room, o: Occupant, to: string, opts: {
   }, opts.actor ? x('actor', { nick: opts.actor }) : undefined, opts.reason ? x('reason', {}, opts.reason) : undefined);
   const codes = [...(opts.codes ?? [])];
   if (opts.self) codes.unshift(110);
-  p.children.push(x('x', { xmlns: NS.mucUser }, item, ...codes.map((c) => x('status', { code: c }))));
+  p.children.push(x('x', { xmlns: NS.MUC_USER }, item, ...codes.map((c) => x('status', { code: c }))));
   for (const c of p.children) if (typeof c !== 'string') c.parent = p;
   return p;
 }
@@ -62,9 +63,10 @@ export function handlePresence(ctx: MucContext, room: Room, stanza: Element, nic
     if (!(e instanceof StanzaError)) throw e;
     const reply = errorReply(stanza, e);
     reply.attrs.from = room.occupantJid(nick);
-    // Presence errors on entering echo the MUC element of the request.
-    const mucX = stanza.getChild('x', NS.muc);
-    if (mucX) reply.children.unshift(x('x', { xmlns: NS.muc }));
+    // Presence errors on entering echo only the (empty) MUC element of the request, as in XEP-0045
+    // §7.2: not the password, history request or other extensions it carried.
+    reply.children = reply.children.filter((c) => typeof c !== 'string' && c.name === 'error');
+    if (stanza.getChild('x', NS.MUC)) reply.children.unshift(x('x', { xmlns: NS.MUC }));
     ctx.send(reply);
     if (created && room.occupants.size === 0) ctx.dropRoom(room);
   }
@@ -72,25 +74,25 @@ export function handlePresence(ctx: MucContext, room: Room, stanza: Element, nic
 
 function join(ctx: MucContext, room: Room, stanza: Element, nick: string, created: boolean): void {
   const from = stanza.attrs.from as string;
-  const bareJid = bare(from);
+  const bareJid = bareOf(from);
   if (created) room.setAffiliation(bareJid, 'owner'); // the creator of a room is its owner
   const aff = room.affiliationOf(bareJid);
-  const mucX = stanza.getChild('x', NS.muc);
+  const mucX = stanza.getChild('x', NS.MUC);
   const privileged = aff === 'owner' || aff === 'admin';
   if (room.config.password && !privileged && mucX?.getChildText('password') !== room.config.password) {
-    throw new StanzaError('auth', 'not-authorized', 'A password is required to enter this room');
+    throw new StanzaError('not-authorized', 'A password is required to enter this room');
   }
-  if (aff === 'outcast') throw new StanzaError('auth', 'forbidden', 'You are banned from this room');
+  if (aff === 'outcast') throw new StanzaError('forbidden', 'You are banned from this room');
   if (room.config.membersOnly && aff === 'none') {
-    throw new StanzaError('auth', 'registration-required', 'This room is members-only');
+    throw new StanzaError('registration-required', 'This room is members-only');
   }
   const existing = room.occupants.get(nick);
   if (existing && existing.bareJid !== bareJid) {
-    throw new StanzaError('cancel', 'conflict', 'That nickname is already in use');
+    throw new StanzaError('conflict', 'That nickname is already in use');
   }
   const limit = room.config.maxUsers || Infinity;
   if (!existing && !privileged && room.occupants.size >= limit) {
-    throw new StanzaError('wait', 'service-unavailable', 'The room is full');
+    throw new StanzaError('service-unavailable', 'The room is full', 'wait');
   }
   if (existing) {
     // Another session of the same user under the same nick (multi-session nicks).
@@ -117,8 +119,8 @@ function join(ctx: MucContext, room: Room, stanza: Element, nick: string, create
 
 function changeNick(ctx: MucContext, room: Room, o: Occupant, stanza: Element, nick: string): void {
   const taken = room.occupants.get(nick);
-  if (taken && taken.bareJid !== o.bareJid) throw new StanzaError('cancel', 'conflict', 'That nickname is already in use');
-  if (taken) throw new StanzaError('cancel', 'not-acceptable', 'You already use that nickname in another session');
+  if (taken && taken.bareJid !== o.bareJid) throw new StanzaError('conflict', 'That nickname is already in use');
+  if (taken) throw new StanzaError('not-acceptable', 'You already use that nickname in another session', 'cancel');
   // Changing nickname: unavailable with 303 and the new nick, then available under the new nick.
   broadcastPresence(ctx, room, o, { type: 'unavailable', codes: [303], newNick: nick });
   room.occupants.delete(o.nick);

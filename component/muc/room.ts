@@ -1,6 +1,8 @@
 // The state of one XEP-0045 room: configuration, affiliations, occupants, history and subject.
 // Pure data and rules; presence/message/IQ handling lives beside it and sends through the service.
-import type { Element } from '../xml.js';
+import { StanzaError } from '../../xmpp/errors.js';
+import { Jid } from '../../xmpp/jid.js';
+import type { Element } from '../../xmpp/xml.js';
 
 export type Affiliation = 'owner' | 'admin' | 'member' | 'none' | 'outcast';
 export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
@@ -114,4 +116,11 @@ export class Room {
 /** Rank used for "may X act on Y" checks (XEP-0045 affiliation privileges). */
 export function affiliationRank(a: Affiliation): number {
   return { outcast: -1, none: 0, member: 1, admin: 2, owner: 3 }[a];
+}
+
+/** The bare JID of an address (a sender, or one named in a request); a malformed one is jid-malformed. */
+export function bareOf(address: string): string {
+  const jid = Jid.tryParse(address);
+  if (!jid) throw new StanzaError('jid-malformed', `Not a valid address: ${address}`);
+  return jid.bare;
 }

@@ -2,12 +2,12 @@
 // Conversations-style offer (fixtures/), in both directions.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseXml, type Element } from '../../component/xml.js';
+import { parseXml, type Element } from '../../xmpp/xml.js';
 import {
   candidateToSdp, jingleElement, jingleToSdp, labelSources, parseJingle, rewriteCandidates, sdpToJingle, transportCandidates,
   type Jingle,
 } from '../../component/calls/jingle-sdp.js';
-import { StanzaError } from '../../component/xml.js';
+import { StanzaError } from '../../xmpp/errors.js';
 
 const fixture = (name: string): Element => parseXml(readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8'));
 const sdpLines = (sdp: string, prefix: string): string[] => sdp.split('\r\n').filter((l) => l.startsWith(prefix));

@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { applyConfigForm, configForm } from '../../component/muc/config-form.js';
 import { Room, defaultConfig, affiliationRank, type Affiliation, type Role } from '../../component/muc/room.js';
-import { parseJid, bare } from '../../component/jid.js';
-import { StanzaError, x } from '../../component/xml.js';
+import { Jid } from '../../xmpp/jid.js';
+import { StanzaError } from '../../xmpp/errors.js';
+import { x } from '../../xmpp/xml.js';
 
 const submit = (...fields: Array<[string, string]>) => x('x', { xmlns: 'jabber:x:data', type: 'submit' },
   x('field', { var: 'FORM_TYPE' }, x('value', {}, 'http://jabber.org/protocol/muc#roomconfig')),
@@ -77,6 +78,10 @@ describe('roles and affiliations', () => {
 });
 
 describe('JIDs', () => {
+  const parseJid = (s: string) => {
+    const j = Jid.tryParse(s);
+    return j && { local: j.local, domain: j.domain, resource: j.resource };
+  };
   const table: Array<[string, ReturnType<typeof parseJid>]> = [
     ['room@call.example/Nick', { local: 'room', domain: 'call.example', resource: 'Nick' }],
     ['room@CALL.example', { local: 'room', domain: 'call.example', resource: '' }],
@@ -87,5 +92,5 @@ describe('JIDs', () => {
     ['', undefined],
   ];
   for (const [s, expected] of table) it(`parses "${s}"`, () => assert.deepEqual(parseJid(s), expected));
-  it('bare() drops the resource and lowercases', () => assert.equal(bare('Alice@Example.org/phone'), 'alice@example.org'));
+  it('bare() drops the resource and lowercases', () => assert.equal(Jid.parse('Alice@Example.org/phone').bare, 'alice@example.org'));
 });

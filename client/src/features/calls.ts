@@ -5,8 +5,9 @@ import type { Agent } from 'stanza';
 import type { MediaSession } from 'stanza/jingle/index.js';
 import type { ReceivedMessage, Message } from 'stanza/protocol/index.js';
 import {
-  transition, bare, isStaleProposal, IDLE, type CallEffect, type CallEvent, type CallState, type Media,
+  transition, isStaleProposal, IDLE, type CallEffect, type CallEvent, type CallState, type Media,
 } from '../protocol/call-machine.js';
+import { bare } from '../protocol/jid.js';
 import { jmiMessage, newSessionId, type JingleMessage } from '../protocol/xep0353-jmi.js';
 import { Store } from '../state/store.js';
 import { playTone } from './tones.js';
@@ -134,7 +135,7 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
     }
   }
 
-  const own = () => bare(client.jid).toLowerCase();
+  const own = () => bare(client.jid);
 
   function onJmi(msg: Message & { from?: string }, self: boolean): void {
     const jm = msg.jingleMessage;
@@ -157,7 +158,7 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
   }
 
   client.on('message', (msg: ReceivedMessage) => {
-    if (msg.jingleMessage && msg.type !== 'error') onJmi(msg, bare(msg.from).toLowerCase() === own());
+    if (msg.jingleMessage && msg.type !== 'error') onJmi(msg, bare(msg.from) === own());
   });
   // XEP-0280: what our other devices sent (e.g. their proceed/reject) arrives as a sent carbon
   client.on('message:sent', (msg: Message, viaCarbon: boolean) => {

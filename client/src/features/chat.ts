@@ -3,7 +3,7 @@
 import type { Agent } from 'stanza';
 import type { Message } from 'stanza/protocol/index.js';
 import { Store } from '../state/store.js';
-import { bareJid } from './roster.js';
+import { bare } from '../protocol/jid.js';
 
 export interface ChatMessage {
   id: string;
@@ -71,18 +71,18 @@ export function bindChat(client: Agent, store: Store<ChatState>, isVisible: () =
   });
   client.on('chat', (msg) => {
     if (!msg.body || msg.jingleMessage) return;
-    const peer = bareJid(msg.from);
+    const peer = bare(msg.from);
     store.set((s) => addMessage(s, peer, { id: msg.id ?? '', dir: 'in', body: msg.body!, at: msg.delay?.timestamp?.getTime() ?? Date.now() }, isVisible()));
   });
   client.on('message:sent', (msg: Message, viaCarbon: boolean) => {
     if (!viaCarbon || !msg.body || !msg.to) return; // our own sends are added by send()
-    store.set((s) => addMessage(s, bareJid(msg.to!), { id: msg.id ?? '', dir: 'out', body: msg.body!, at: Date.now(), status: 'sent' }, true));
+    store.set((s) => addMessage(s, bare(msg.to!), { id: msg.id ?? '', dir: 'out', body: msg.body!, at: Date.now(), status: 'sent' }, true));
   });
   client.on('receipt', (msg) => {
-    if (msg.receipt?.id) store.set((s) => markDelivered(s, bareJid(msg.from), msg.receipt!.id!));
+    if (msg.receipt?.id) store.set((s) => markDelivered(s, bare(msg.from), msg.receipt!.id!));
   });
   client.on('chat:state', (msg) => {
-    if (msg.chatState) store.set((s) => update(s, bareJid(msg.from), (c) => ({ ...c, peerState: msg.chatState })));
+    if (msg.chatState) store.set((s) => update(s, bare(msg.from), (c) => ({ ...c, peerState: msg.chatState })));
   });
 
   const composing = new Map<string, ReturnType<typeof setTimeout>>();

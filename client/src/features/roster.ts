@@ -2,6 +2,7 @@
 // bindRoster() connects them to a client.
 import type { Agent } from 'stanza';
 import type { RosterItem, ReceivedPresence } from 'stanza/protocol/index.js';
+import { bare } from '../protocol/jid.js';
 import { Store } from '../state/store.js';
 
 export type Availability = 'available' | 'away' | 'busy' | 'offline';
@@ -24,11 +25,6 @@ export interface RosterState {
 
 export const EMPTY_ROSTER: RosterState = { contacts: {}, requests: [] };
 
-export function bareJid(jid: string): string {
-  const i = jid.indexOf('/');
-  return (i < 0 ? jid : jid.slice(0, i)).toLowerCase();
-}
-
 export function availability(c: Contact | undefined): Availability {
   const shows = Object.values(c?.resources ?? {}).map((r) => r.show);
   if (shows.length === 0) return 'offline';
@@ -41,7 +37,7 @@ export function availability(c: Contact | undefined): Availability {
 export function applyRosterItems(s: RosterState, items: readonly RosterItem[], replace: boolean): RosterState {
   const contacts: Record<string, Contact> = replace ? {} : { ...s.contacts };
   for (const item of items) {
-    const jid = bareJid(item.jid);
+    const jid = bare(item.jid);
     if (item.subscription === 'remove') {
       delete contacts[jid];
       continue;
@@ -60,7 +56,7 @@ export function applyRosterItems(s: RosterState, items: readonly RosterItem[], r
 }
 
 export function applyPresence(s: RosterState, from: string, type: 'available' | 'unavailable', show?: string, priority = 0): RosterState {
-  const jid = bareJid(from);
+  const jid = bare(from);
   const c = s.contacts[jid];
   if (!c) return s;
   const resources = { ...c.resources };
@@ -71,12 +67,12 @@ export function applyPresence(s: RosterState, from: string, type: 'available' | 
 }
 
 export function addRequest(s: RosterState, from: string): RosterState {
-  const jid = bareJid(from);
+  const jid = bare(from);
   return s.requests.includes(jid) ? s : { ...s, requests: [...s.requests, jid] };
 }
 
 export function dropRequest(s: RosterState, jid: string): RosterState {
-  return { ...s, requests: s.requests.filter((r) => r !== bareJid(jid)) };
+  return { ...s, requests: s.requests.filter((r) => r !== bare(jid)) };
 }
 
 export function withoutPresence(s: RosterState): RosterState {
@@ -122,32 +118,32 @@ export function bindRoster(client: Agent, store: Store<RosterState>): RosterActi
   client.on('available', onPresence);
   client.on('unavailable', onPresence);
   client.on('subscribe', (p) => {
-    if (expectsMutual(store.value.contacts[bareJid(p.from)])) client.acceptSubscription(bareJid(p.from));
+    if (expectsMutual(store.value.contacts[bare(p.from)])) client.acceptSubscription(bare(p.from));
     else store.set((s) => addRequest(s, p.from));
   });
   client.on('unsubscribe', (p) => store.set((s) => dropRequest(s, p.from)));
 
   return {
     async add(jid, name) {
-      const bare = bareJid(jid);
-      await client.updateRosterItem({ jid: bare, ...(name ? { name } : {}), subscription: 'none' });
-      client.subscribe(bare);
+      const contact = bare(jid);
+      await client.updateRosterItem({ jid: contact, ...(name ? { name } : {}), subscription: 'none' });
+      client.subscribe(contact);
       // they asked first: approving them is part of adding them
-      if (store.value.requests.includes(bare)) this.accept(bare);
+      if (store.value.requests.includes(contact)) this.accept(contact);
     },
     accept(jid) {
-      const bare = bareJid(jid);
-      client.acceptSubscription(bare);
-      const c = store.value.contacts[bare];
-      if (!c || (c.subscription !== 'to' && c.subscription !== 'both' && !c.pending)) client.subscribe(bare);
-      store.set((s) => dropRequest(s, bare));
+      const contact = bare(jid);
+      client.acceptSubscription(contact);
+      const c = store.value.contacts[contact];
+      if (!c || (c.subscription !== 'to' && c.subscription !== 'both' && !c.pending)) client.subscribe(contact);
+      store.set((s) => dropRequest(s, contact));
     },
     deny(jid) {
-      client.denySubscription(bareJid(jid));
+      client.denySubscription(bare(jid));
       store.set((s) => dropRequest(s, jid));
     },
     async remove(jid) {
-      await client.removeRosterItem(bareJid(jid));
+      await client.removeRosterItem(bare(jid));
     },
   };
 }

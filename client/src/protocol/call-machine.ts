@@ -8,6 +8,7 @@
 //
 // XEP-0353 §3 (propose → ringing → proceed/reject/retract → finish) and §4.1 (crossing proposes:
 // the lower session id, by i;octet collation, wins).
+import { bare } from './jid.js';
 import type { JingleMessage } from './xep0353-jmi.js';
 
 export type Phase = 'idle' | 'proposing' | 'ringing' | 'connecting' | 'active' | 'ended';
@@ -83,11 +84,6 @@ export interface Transition {
  */
 export function isStaleProposal(sentAt: number | undefined, now: number): boolean {
   return sentAt !== undefined && now - sentAt > RING_TIMEOUT_MS;
-}
-
-export function bare(jid: string): string {
-  const slash = jid.indexOf('/');
-  return slash < 0 ? jid : jid.slice(0, slash);
 }
 
 /** RFC 4790 §9.3 i;octet: compare code units, which for the ASCII ids in use is byte order. */

@@ -4,6 +4,7 @@
 // Connection state is reported as plain values; the views decide what to show.
 import { createClient, type Agent } from 'stanza';
 import type { IQ, Jingle } from 'stanza/protocol/index.js';
+import { domainOf } from './jid.js';
 import { JmiProtocol, NS_JMI } from './xep0353-jmi.js';
 import { discoverIceServers } from './xep0215-extdisco.js';
 import { normalizeLocalJingle, normalizeRemoteJingle } from './jingle-sdp.js';
@@ -100,7 +101,7 @@ export function connect(opts: ConnectOptions): Connection {
     attempt = 0;
     client.config.autoReconnect = true;
     opts.onStatus({ kind: 'online', jid: client.jid });
-    const domain = client.jid.split('@')[1]!.split('/')[0]!;
+    const domain = domainOf(client.jid);
     const ice = await discoverIceServers(client, domain);
     manager.resetICEServers();
     for (const s of ice) manager.addICEServer(s);

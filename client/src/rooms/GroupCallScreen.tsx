@@ -2,13 +2,14 @@
 // mute state), our own camera, and the controls: Mute, Camera, Invite, Leave call.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
+import { localOf } from '../protocol/jid.js';
 import { useStore } from '../state/use-store.js';
 import { Avatar, displayName } from '../views/Contacts.js';
 import { Icon } from '../views/icons.js';
 import { Video } from '../views/Video.js';
 import type { Tile } from './group-call.js';
-import type { AppWithRooms } from './RoomsView.js';
-import { useInert } from './RoomsView.js';
+import { useInert } from '../views/use-inert.js';
+import type { AppWithRooms } from './app-with-rooms.js';
 
 function RemoteTile({ tile, stream }: { tile: Tile; stream?: MediaStream }): JSX.Element {
   const hasVideo = Object.values(tile.contents).includes('video') && !tile.muted.video;
@@ -90,10 +91,10 @@ export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | n
   const hasCamera = !!media.local?.getVideoTracks().length;
   const style = { '--cols-wide': String(n <= 1 ? 1 : n <= 4 ? 2 : 3), '--cols-narrow': String(n <= 3 ? 1 : 2) } as unknown as JSX.CSSProperties;
   return (
-    <div class="call-screen group-call" role="dialog" aria-modal="true" aria-label={`Call in ${room.split('@')[0]}`} ref={ref}>
+    <div class="call-screen group-call" role="dialog" aria-modal="true" aria-label={`Call in ${localOf(room) || room}`} ref={ref}>
       <div class="group-top">
         <span class="grow">
-          <h2>{room.split('@')[0]}</h2>
+          <h2>{localOf(room) || room}</h2>
           <small role="status">{call.phase === 'connecting' ? 'Connecting…' : `${n} in the call`}</small>
         </span>
       </div>

@@ -2,21 +2,19 @@
 // with "Join call". The group call itself is GroupCallScreen.tsx.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
-import type { App } from '../app.js';
+import { localOf } from '../protocol/jid.js';
 import { useStore } from '../state/use-store.js';
 import { Avatar } from '../views/Contacts.js';
 import { Icon } from '../views/icons.js';
+import { useInert } from '../views/use-inert.js';
+import type { AppWithRooms } from './app-with-rooms.js';
 import type { Room } from './room-state.js';
-import type { Rooms } from './rooms.js';
 import { GroupCallScreen } from './GroupCallScreen.js';
-
-/** The app model with its rooms (client/src/app.ts). */
-export type AppWithRooms = App & { rooms: Rooms };
 
 const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 /** The time, with the date for a message of another day. */
 const when = (t: number) => (new Date(t).toDateString() === new Date().toDateString() ? '' : `${new Date(t).toLocaleDateString()} `) + time(t);
-const roomName = (jid: string) => jid.split('@')[0] ?? jid;
+const roomName = (jid: string) => localOf(jid) || jid;
 
 export function UsersIcon({ size = 20 }: { size?: number }): JSX.Element {
   return (
@@ -42,16 +40,6 @@ export function RoomsButton({ app }: { app: AppWithRooms }): JSX.Element {
   );
 }
 
-/** While `on`, the given elements cannot be focused or read (the view in front is modal for them). */
-export function useInert(on: boolean, selector: string): void {
-  useEffect(() => {
-    if (!on) return;
-    const els = [...document.querySelectorAll<HTMLElement>(selector)].filter((e) => !e.inert);
-    for (const e of els) e.inert = true;
-    return () => { for (const e of els) e.inert = false; };
-  }, [on, selector]);
-}
-
 function JoinForm({ app }: { app: AppWithRooms }): JSX.Element {
   const [address, setAddress] = useState('');
   const [nick, setNick] = useState('');
@@ -71,7 +59,7 @@ function JoinForm({ app }: { app: AppWithRooms }): JSX.Element {
       </label>
       <p class="hint" id="room-hint">A room address, or just a name for a room on your server. New rooms are created for you.</p>
       <label><span>Nickname</span>
-        <input type="text" value={nick} placeholder={app.me.value?.split('@')[0] ?? ''} autocomplete="nickname"
+        <input type="text" value={nick} placeholder={app.me.value ? localOf(app.me.value) : ''} autocomplete="nickname"
           onInput={(e) => setNick(e.currentTarget.value)} />
       </label>
       {error && <p class="error" role="alert">{error}</p>}
@@ -91,7 +79,7 @@ function RoomList({ app }: { app: AppWithRooms }): JSX.Element {
           <h3>Invitations</h3>
           {state.invites.map((inv) => (
             <div class="invite-card" key={inv.room}>
-              <p><strong>{inv.from.split('@')[0]}</strong> invites you to {inv.call ? 'a call in ' : ''}<strong>{roomName(inv.room)}</strong>
+              <p><strong>{localOf(inv.from) || inv.from}</strong> invites you to {inv.call ? 'a call in ' : ''}<strong>{roomName(inv.room)}</strong>
                 {inv.reason ? `: “${inv.reason}”` : ''}<small class="muted">{inv.room}</small></p>
               <button type="button" class="small primary" onClick={() => {
                 app.rooms.join(inv.room, '');

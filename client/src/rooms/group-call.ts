@@ -1,5 +1,6 @@
 // The group call's view state: one tile per remote participant, made from the sources the room
 // labelled with their owner's occupant JID (docs/calls.md, steps 5–7). Pure functions.
+import { resourceOf } from '../protocol/jid.js';
 import type { RemoteSource } from './room-call-session.js';
 
 export interface Tile {
@@ -24,7 +25,7 @@ export interface GroupCall {
 
 export const NO_GROUP_CALL: GroupCall = { phase: 'idle', muted: false, cameraOff: false, tiles: {} };
 
-const nick = (owner: string) => owner.slice(owner.indexOf('/') + 1) || owner;
+const nick = (owner: string) => resourceOf(owner) || owner;
 
 export function sourcesAdded(s: GroupCall, sources: RemoteSource[]): GroupCall {
   const tiles = { ...s.tiles };

@@ -2,7 +2,8 @@
 // message with its XEP-0203 delay (§7.2.15 history), and the invitations (XEP-0249 direct
 // invite, XEP-0482 call invite). Pure functions; rooms.ts hands them what StanzaJS emits.
 import type { ReceivedMessage, ReceivedPresence } from 'stanza/protocol/index.js';
-import { bareOf, nickOf, type PendingInvite, type PresenceIn, type RoomMessage } from './room-state.js';
+import { bare, resourceOf } from '../protocol/jid.js';
+import type { PendingInvite, PresenceIn, RoomMessage } from './room-state.js';
 
 /** A presence as StanzaJS's MUC plugin emits it (`muc:available`, `muc:unavailable`). */
 export type MucPresence = ReceivedPresence & { muc?: { statusCodes?: string[]; role?: string; affiliation?: string; nick?: string } };
@@ -23,8 +24,8 @@ export function presenceIn(pres: MucPresence): PresenceIn {
  */
 export function groupchatIn(msg: ReceivedMessage, ownNick: string | undefined, now: number): { room: string; message: RoomMessage } | undefined {
   if (!msg.body) return undefined;
-  const room = bareOf(msg.from);
-  const nick = nickOf(msg.from);
+  const room = bare(msg.from);
+  const nick = resourceOf(msg.from);
   const at = msg.delay?.timestamp ? new Date(msg.delay.timestamp).getTime() : now;
   const id = msg.id ?? msg.stanzaIds?.[0]?.id ?? `${nick}-${at}`;
   return { room, message: { id, nick, body: msg.body, at, ...(msg.delay ? { history: true } : {}), ...(nick === ownNick ? { self: true } : {}) } };
@@ -38,12 +39,12 @@ export interface MucInviteEvent {
 }
 
 export function inviteIn(inv: MucInviteEvent): PendingInvite {
-  return { room: bareOf(inv.room), from: bareOf(inv.from ?? ''), ...(inv.reason ? { reason: inv.reason } : {}) };
+  return { room: bare(inv.room), from: bare(inv.from ?? ''), ...(inv.reason ? { reason: inv.reason } : {}) };
 }
 
 /** A XEP-0482 invite to a room's call: the room is its Jingle endpoint; the inviter is the XEP-0249 sender. */
 export function callInviteIn(msg: ReceivedMessage): PendingInvite | undefined {
   const jingle = msg.callInvite?.jingle;
   if (!jingle || msg.type === 'error' || msg.type === 'groupchat') return undefined;
-  return { room: bareOf(jingle), from: bareOf((msg.muc && 'invite' in msg.muc ? msg.muc.invite?.[0]?.from : undefined) ?? msg.from), call: true };
+  return { room: bare(jingle), from: bare((msg.muc && 'invite' in msg.muc ? msg.muc.invite?.[0]?.from : undefined) ?? msg.from), call: true };
 }

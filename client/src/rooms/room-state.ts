@@ -1,5 +1,6 @@
 // The rooms a user is in, as plain values: occupants (XEP-0045 §7.2.3 presence), the groupchat
 // log with history (§7.2.15) and the subject. Pure functions, tested in Node; rooms.ts feeds them.
+import { bare, resourceOf } from '../protocol/jid.js';
 
 export interface Occupant {
   nick: string;
@@ -48,11 +49,6 @@ export interface RoomsState {
 
 export const NO_ROOMS: RoomsState = { rooms: {}, invites: [] };
 
-export const bareOf = (jid: string) => jid.split('/')[0]!.toLowerCase();
-export const nickOf = (jid: string) => {
-  const i = jid.indexOf('/');
-  return i < 0 ? '' : jid.slice(i + 1);
-};
 
 function update(s: RoomsState, room: string, fn: (r: Room) => Room): RoomsState {
   const r = s.rooms[room];
@@ -96,8 +92,8 @@ export interface PresenceIn {
 
 /** Applies an occupant presence (§7.2.3, §7.2.5 self-presence with 110, §7.6 nick change 303). */
 export function occupantPresence(s: RoomsState, p: PresenceIn): RoomsState {
-  const room = bareOf(p.from);
-  const nick = nickOf(p.from);
+  const room = bare(p.from);
+  const nick = resourceOf(p.from);
   if (!s.rooms[room] || !nick) return s;
   const self = p.statusCodes?.includes('110') ?? false;
   return update(s, room, (r) => {

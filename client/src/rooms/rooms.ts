@@ -4,9 +4,10 @@
 // room-state.ts and group-call.ts.
 import type { Agent } from 'stanza';
 import type { ReceivedMessage } from 'stanza/protocol/index.js';
+import { bare, domainOf, localOf } from '../protocol/jid.js';
 import { Store } from '../state/store.js';
 import {
-  NO_ROOMS, bareOf, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
+  NO_ROOMS, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
   roomMessage, subject, type RoomsState,
 } from './room-state.js';
 import { callInviteIn, groupchatIn, inviteIn, presenceIn, type MucPresence } from './room-stanzas.js';
@@ -44,19 +45,19 @@ export class Rooms {
     client.stanzas.define(CallInviteProtocol);
     client.disco.addFeature(NS_CALL_INVITES);
 
-    const mine = (jid?: string) => !!jid && this.#client === client && !!this.state.value.rooms[bareOf(jid)];
+    const mine = (jid?: string) => !!jid && this.#client === client && !!this.state.value.rooms[bare(jid)];
     const presence = (pres: MucPresence) => {
       if (!mine(pres.from)) return;
       this.state.set((s) => occupantPresence(s, presenceIn(pres)));
       // leaving the room ends its call (the room does the same on its side)
-      const room = bareOf(pres.from);
+      const room = bare(pres.from);
       if (this.state.value.rooms[room]?.phase === 'left' && this.call.value.room === room) this.leaveCall();
     };
     client.on('muc:available', presence);
     client.on('muc:unavailable', presence);
     client.on('muc:error', (pres) => {
       if (!pres.from || !mine(pres.from)) return;
-      const room = bareOf(pres.from);
+      const room = bare(pres.from);
       if (this.state.value.rooms[room]?.phase !== 'joining') return;
       this.state.set((s) => joinFailed(s, room, pres.error?.condition, pres.error?.text));
     });
@@ -64,15 +65,15 @@ export class Rooms {
       if (!msg.body || !mine(msg.from)) return;
       const now = Date.now();
       this.state.set((s) => {
-        const m = groupchatIn(msg, s.rooms[bareOf(msg.from)]?.nick, now);
+        const m = groupchatIn(msg, s.rooms[bare(msg.from)]?.nick, now);
         return m ? roomMessage(s, m.room, m.message) : s;
       });
     });
     client.on('muc:topic', (t) => {
-      if (t.room && mine(t.room)) this.state.set((s) => subject(s, bareOf(t.room!), t.topic ?? ''));
+      if (t.room && mine(t.room)) this.state.set((s) => subject(s, bare(t.room!), t.topic ?? ''));
     });
     client.on('muc:invite', (inv) => {
-      this.state.set((s) => s.rooms[bareOf(inv.room)]?.phase === 'joined' ? s : invited(s, inviteIn(inv)));
+      this.state.set((s) => s.rooms[bare(inv.room)]?.phase === 'joined' ? s : invited(s, inviteIn(inv)));
     });
     client.on('message', (msg: ReceivedMessage) => {
       const inv = callInviteIn(msg);
@@ -119,7 +120,7 @@ export class Rooms {
 
   /** The room service of our own server, for addresses typed without a domain. */
   get defaultService(): string {
-    const domain = this.#client?.jid.split('@')[1]?.split('/')[0] ?? 'localhost';
+    const domain = this.#client?.jid ? domainOf(this.#client.jid) : 'localhost';
     return `call.${domain}`;
   }
 
@@ -142,7 +143,7 @@ export class Rooms {
     if (!client) return 'Not signed in.';
     const room = roomAddress(address, this.defaultService);
     if (!room) return 'Enter a room address like team@call.example.org.';
-    const name = nick.trim() || client.jid.split('@')[0]!;
+    const name = nick.trim() || localOf(client.jid);
     this.state.set((s) => joining(s, room, name));
     this.shown.set(true);
     client.joinRoom(room, name).catch(() => undefined); // failures arrive as muc:error

@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import type { App as AppModel } from '../app.js';
+import { localOf } from '../protocol/jid.js';
 import { useStore } from '../state/use-store.js';
 import { SignIn } from './SignIn.js';
 import { Contacts, Avatar } from './Contacts.js';
@@ -28,9 +29,9 @@ export function App({ app }: { app: AppModel }): JSX.Element {
     <div class={`shell ${open ? 'has-open' : ''}`}>
       <aside class="sidebar" inert={covered}>
         <header class="me">
-          <Avatar name={me.split('@')[0] ?? me} presence="available" />
+          <Avatar name={localOf(me) || me} presence="available" />
           <div class="grow">
-            <strong>{me.split('@')[0]}</strong>
+            <strong>{localOf(me) || me}</strong>
             <small class="muted">{me}</small>
           </div>
           <RoomsButton app={app} />

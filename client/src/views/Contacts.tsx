@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import type { App } from '../app.js';
+import { localOf } from '../protocol/jid.js';
 import { useStore } from '../state/use-store.js';
 import { availability, type Availability, type Contact } from '../features/roster.js';
 import { Icon } from './icons.js';
@@ -9,7 +10,7 @@ const LABEL: Record<Availability, string> = { available: 'Available', away: 'Awa
 const ORDER: Record<Availability, number> = { available: 0, away: 1, busy: 2, offline: 3 };
 
 export function displayName(c: Contact | undefined, jid: string): string {
-  return c?.name || jid.split('@')[0] || jid;
+  return c?.name || localOf(jid) || jid;
 }
 
 function initials(name: string): string {

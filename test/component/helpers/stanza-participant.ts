@@ -8,7 +8,7 @@ import { importFromSDP, exportToSDP } from 'stanza/jingle/sdp/Intermediate.js';
 import { convertIntermediateToRequest, convertRequestToIntermediate } from 'stanza/jingle/sdp/Protocol.js';
 import type { Jingle, JingleContent } from 'stanza/protocol/index.js';
 import type { Element } from 'ltx';
-import { parseXml } from '../../../component/xml.js';
+import { parseXml } from '../../../xmpp/xml.js';
 import type { User } from './user.js';
 
 const { RTCPeerConnection, MediaStream, nonstandard } = wrtc;
