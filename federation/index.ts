@@ -5,7 +5,7 @@ import { Jid } from '../xmpp/jid.js';
 import type { Element } from '../xmpp/xml.js';
 import type { StanzaSink } from '../server/core/server.js';
 import { listenTcp, type Listener } from '../server/transport/listeners.js';
-import type { Carillon } from '../server/index.js';
+import type { Carillon } from '../server/carillon.js';
 import type { Transport } from '../server/transport/transport.js';
 import { s2sContext } from './certificates.js';
 import type { FederationContext, VerifyOutcome } from './context.js';

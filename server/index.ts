@@ -3,7 +3,8 @@ import { resolveConfig, type CarillonConfig, type ConfigInput } from './config.j
 import { createLogger, type Logger } from './log.js';
 import { XmppServer } from './core/server.js';
 import { openSqliteStorage } from './storage/sqlite.js';
-import { loadTls, type TlsMaterial } from './tls.js';
+import { loadTls } from './tls.js';
+import type { Carillon, CarillonPorts } from './carillon.js';
 import { listenTcp, type Listener } from './transport/listeners.js';
 import { createHttpApp, listenHttp } from './transport/http.js';
 import { C2sSession } from './session/c2s.js';
@@ -21,31 +22,7 @@ import { startFederation } from '../federation/index.js';
 
 export type { CarillonConfig, ConfigInput } from './config.js';
 
-export interface CarillonPorts {
-  http: number | null;
-  https: number | null;
-  c2s: number | null;
-  c2sDirectTls: number | null;
-  s2s: number | null;
-  components: number | null;
-}
-
-export interface Carillon {
-  config: CarillonConfig;
-  server: XmppServer;
-  ports: CarillonPorts;
-  log: Logger;
-  /** The certificate in use (configured or self-signed), for other listeners such as s2s. */
-  tls: TlsMaterial;
-  users: {
-    add(jid: string, password: string): Promise<void>;
-    remove(jid: string): Promise<boolean>;
-    setPassword(jid: string, password: string): Promise<void>;
-  };
-  /** Registers more closing work (the call component, federation) to run on close(). */
-  onClose(fn: () => Promise<void> | void): void;
-  close(): Promise<void>;
-}
+export type { Carillon, CarillonPorts } from './carillon.js';
 
 export async function startCarillon(input: ConfigInput | CarillonConfig = {}, opts: { logger?: Logger } = {}): Promise<Carillon> {
   const config = 'modules' in input && input.modules !== undefined ? (input as CarillonConfig) : resolveConfig({ log: { level: 'warn' }, ...input }, undefined, undefined, configSections(MODULES));
