@@ -12,5 +12,6 @@ import roster from './roster.js';
 import vcard from './vcard.js';
 import version from './version.js';
 import blocking from './blocking.js';
+import privateStorage from './private.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage];

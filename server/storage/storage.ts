@@ -86,7 +86,7 @@ export interface Storage {
     push(user: string, xml: string, max: number): boolean; // false when the store is full
     take(user: string): string[]; // all stored, oldest first, removed from the store
   };
-  /** Small per-user XML documents: vCard (XEP-0054), private XML (XEP-0049). */
+  /** Small per-user XML documents: vCard (XEP-0054). */
   readonly documents: {
     get(user: string, key: string): string | undefined;
     set(user: string, key: string, xml: string | undefined): void;
