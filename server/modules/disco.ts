@@ -5,7 +5,7 @@ import { StanzaError } from '../../xmpp/errors.js';
 import { NS } from '../../xmpp/namespaces.js';
 import { x, type Element } from '../../xmpp/xml.js';
 import { defineModule } from '../core/module.js';
-import type { DiscoIdentity } from '../core/server.js';
+import type { DiscoIdentity, XmppServer } from '../core/server.js';
 
 function info(identities: DiscoIdentity[], features: Set<string>): Element {
   return x(
@@ -14,6 +14,11 @@ function info(identities: DiscoIdentity[], features: Set<string>): Element {
     identities.map((i) => x('identity', { category: i.category, type: i.type, name: i.name })),
     [...features].sort().map((f) => x('feature', { var: f })),
   );
+}
+
+/** The server's own disco#info <query/> (also the basis of its XEP-0115 caps, modules/caps.ts). */
+export function hostInfo(server: XmppServer): Element {
+  return info(server.identities.host, server.features.host);
 }
 
 export default defineModule({
@@ -26,7 +31,7 @@ export default defineModule({
       if (payload.attrs.node) throw new StanzaError('item-not-found');
     };
     const opts = { feature: null };
-    m.iq('get', 'host', NS.DISCO_INFO, ({ payload }) => (noNode(payload), info(server.identities.host, server.features.host)), opts);
+    m.iq('get', 'host', NS.DISCO_INFO, ({ payload }) => (noNode(payload), hostInfo(server)), opts);
     m.iq('get', 'host', NS.DISCO_ITEMS, ({ payload }) => {
       noNode(payload);
       return x('query', { xmlns: NS.DISCO_ITEMS }, [...server.components.keys()].sort().map((jid) => x('item', { jid })));

@@ -13,5 +13,6 @@ import vcard from './vcard.js';
 import version from './version.js';
 import blocking from './blocking.js';
 import privateStorage from './private.js';
+import caps from './caps.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps];

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verificationString, verifyCaps } from '../../server/modules/pep/caps.js';
+import { verificationString, verifyCaps } from '../../xmpp/caps.js';
 import { applyPublishOptions, DEFAULT_CONFIG } from '../../server/modules/pep/config.js';
 import { openSqliteStorage } from '../../server/storage/sqlite.js';
 import { parseXml } from '../../xmpp/xml.js';

@@ -4,7 +4,7 @@
 import { NS } from '../../../xmpp/namespaces.js';
 import { x, type Element } from '../../../xmpp/xml.js';
 import type { XmppServer } from '../../core/server.js';
-import { notifyNodes, readCaps, verifyCaps, type Caps } from './caps.js';
+import { notifyNodes, readCaps, verifyCaps, type Caps } from '../../../xmpp/caps.js';
 
 /** Distinct client capabilities remembered; the oldest is forgotten first. */
 const MAX_CACHED = 4096;

@@ -1,8 +1,9 @@
 // XEP-0115 Entity Capabilities: reading <c/> from presence and verifying a disco#info reply
-// against its 'ver' (§5.1 verification string, §5.4 processing). Pure; no I/O.
+// against its 'ver' (§5.1 verification string, §5.4 processing), and the 'ver' of one's own
+// disco#info (§5.2). Pure; no I/O.
 import { createHash } from 'node:crypto';
-import { NS } from '../../../xmpp/namespaces.js';
-import type { Element } from '../../../xmpp/xml.js';
+import { NS } from './namespaces.js';
+import type { Element } from './xml.js';
 
 export const CAPS_NS = 'http://jabber.org/protocol/caps';
 
@@ -59,6 +60,12 @@ export function verificationString(query: Element): string | undefined {
     }
   }
   return s;
+}
+
+/** §5.2: the 'ver' of a disco#info <query/> with sha-1; undefined for one §5.4 would refuse. */
+export function capsVer(query: Element): string | undefined {
+  const s = verificationString(query);
+  return s === undefined ? undefined : createHash('sha1').update(s, 'utf8').digest('base64');
 }
 
 /** §5.4: whether a disco#info reply matches the advertised hash and ver. */
