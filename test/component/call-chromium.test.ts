@@ -6,7 +6,8 @@ import { startCallHost, type CallHost } from './helpers/call-host.js';
 import { User } from './helpers/user.js';
 import type { CallParticipant } from './helpers/call-participant.js';
 import { ChromiumPeer, launchChromium, type ChromiumHost } from './helpers/chromium-peer.js';
-import { joinCall, joinRoom, receivesFrom, until } from './helpers/call-scenario.js';
+import { until } from '../support/until.js';
+import { joinCall, joinRoom, receivesFrom } from './helpers/call-scenario.js';
 
 describe('group call with Chromium participants', function () {
   this.timeout(60000);
@@ -17,7 +18,7 @@ describe('group call with Chromium participants', function () {
   const room = 'browsers@call.localhost';
 
   before(async () => {
-    host = await startCallHost({ users: ['alice', 'bob', 'carol'], media: { portMin: 21900, portMax: 21999 } });
+    host = await startCallHost({ users: ['alice', 'bob', 'carol'] });
     Object.assign(users, host.users);
     chrome = await launchChromium();
   });
@@ -45,10 +46,10 @@ describe('group call with Chromium participants', function () {
       const peer = p.peer as ChromiumPeer;
       const videoSsrcs = [...p.received.values()].filter((r) => r.kind === 'video').map((r) => r.ssrc);
       assert.equal(videoSsrcs.length, 2);
-      await until('frames decoded from both others', async () => {
+      await until(async () => {
         const frames = await peer.framesDecoded();
         return videoSsrcs.every((s) => (frames[s] ?? 0) > 10);
-      });
+      }, 'frames decoded from both others');
     }
     console.log(`      three-way call with two browsers up in ${Date.now() - t0} ms`);
   });

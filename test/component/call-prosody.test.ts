@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { startCallComponent } from '../../component/index.js';
 import { startProsody, type Prosody } from '../support/prosody.js';
+import { freePortRange } from '../support/ports.js';
 
 const CALL = { domain: 'call.localhost', secret: 'secret' };
 import { User } from './helpers/user.js';
@@ -17,12 +18,12 @@ describe('group call through the component on Prosody', function () {
   const parts: CallParticipant[] = [];
 
   before(async () => {
-    prosody = await startProsody({ base: 21100, component: CALL });
+    prosody = await startProsody({ component: CALL });
     prosody.register('alice', 'pw');
     prosody.register('bob', 'pw');
     component = await startCallComponent({
       service: `xmpp://127.0.0.1:${prosody.componentPort}`, domain: CALL.domain, secret: CALL.secret,
-      media: { bindAddress: '127.0.0.1', portMin: 21600, portMax: 21699 }, log: process.env.CALL_DEBUG ? { debug: console.log, info: console.log, warn: console.log, error: console.log } : undefined,
+      media: { bindAddress: '127.0.0.1', ...(await freePortRange(100)) }, log: process.env.CALL_DEBUG ? { debug: console.log, info: console.log, warn: console.log, error: console.log } : undefined,
     });
     users.push(await User.connect(prosody.c2sPort, prosody.domain, 'alice', 'pw'));
     users.push(await User.connect(prosody.c2sPort, prosody.domain, 'bob', 'pw'));

@@ -5,7 +5,7 @@ import { serveClient } from './support/static-server.js';
 import { webClientScenario } from './support/scenario.js';
 
 webClientScenario('Prosody', async () => {
-  const prosody = await startProsody({ base: 20500, websocket: true });
+  const prosody = await startProsody({ websocket: true });
   const web = await serveClient(prosody.websocketUrl);
   return {
     pageUrl: web.url,

@@ -7,8 +7,6 @@ import { startServer, pinEachOther, User, xml, isMessageBody, type TestServer } 
 import { RawPeer, startSilentListener } from './raw-peer.js';
 import { startDns, type TestDns } from './dns-server.js';
 
-const DNS_PORT = 23055;
-
 const STREAM_ERR = 'urn:ietf:params:xml:ns:xmpp-streams';
 
 describe('federation: bad peers', function () {
@@ -32,9 +30,9 @@ describe('federation: bad peers', function () {
   before(async () => {
     // one.test starts federation itself, with short timeouts for the stuck-peer cases.
     // A DNS server that knows no domain: lookups fail fast and the same everywhere.
-    dns = await startDns(DNS_PORT, {});
+    dns = await startDns({});
     one = await startServer('one.test', { s2s: { port: null, hosts: {} } });
-    fed = await startFederation(one, { port: 0, connectTimeout: 1500, dialbackTimeout: 1500, dnsServers: [`127.0.0.1:${DNS_PORT}`] });
+    fed = await startFederation(one, { port: 0, connectTimeout: 1500, dialbackTimeout: 1500, dnsServers: [`127.0.0.1:${dns.port}`] });
     two = await startServer('two.test');
     pinEachOther(one, two);
     silent = await startSilentListener();

@@ -5,8 +5,6 @@ import { startFederation, type Federation } from '../../federation/index.js';
 import { startServer, User, xml, isMessageBody, type TestServer } from './helpers.js';
 import { startDns, type TestDns } from './dns-server.js';
 
-const DNS_PORT = 23057;
-
 describe('federation: direct TLS found by SRV (XEP-0368)', function () {
   this.timeout(60000);
   let dns: TestDns;
@@ -18,12 +16,14 @@ describe('federation: direct TLS found by SRV (XEP-0368)', function () {
   let bob: User;
 
   before(async () => {
-    const dnsServers = [`127.0.0.1:${DNS_PORT}`];
+    // The zones are filled in once the federation ports are known.
+    dns = await startDns({});
+    const dnsServers = [`127.0.0.1:${dns.port}`];
     one = await startServer('one.test', { s2s: { port: null, hosts: {} } });
     two = await startServer('two.test', { s2s: { port: null, hosts: {} } });
     fedOne = await startFederation(one, { port: 0, directTlsPort: 0, dnsServers });
     fedTwo = await startFederation(two, { port: 0, directTlsPort: 0, dnsServers });
-    dns = await startDns(DNS_PORT, {
+    Object.assign(dns.zones, {
       'one.test': { ip: '127.0.0.1', s2sPort: fedOne.port!, s2sTlsPort: fedOne.directTlsPort! },
       'two.test': { ip: '127.0.0.1', s2sPort: fedTwo.port!, s2sTlsPort: fedTwo.directTlsPort! },
     });

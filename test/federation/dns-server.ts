@@ -3,6 +3,7 @@
 // Answers A for a zone and its subdomains, SRV _xmpp-server._tcp for them (components are verified
 // by dialback too), and NXDOMAIN for anything else.
 import dns2 from 'dns2';
+import { freePort } from '../support/ports.js';
 
 const { Packet } = dns2;
 type Answer = Parameters<InstanceType<typeof Packet>['answers']['push']>[0];
@@ -22,7 +23,9 @@ export interface TestDns {
   close(): Promise<void>;
 }
 
-export async function startDns(port: number, zones: Record<string, Zone>): Promise<TestDns> {
+/** Starts the server on a free loopback port (UDP and TCP), read back from `port`. */
+export async function startDns(zones: Record<string, Zone>): Promise<TestDns> {
+  const port = await freePort();
   const zoneFor = (name: string): [string, Zone] | undefined => {
     for (const [d, z] of Object.entries(zones)) if (name === d || name.endsWith(`.${d}`)) return [d, z];
     return undefined;

@@ -5,9 +5,6 @@ import { startServer, User, xml, isMessageBody, isPresence, type TestServer } fr
 import { startEjabberd, type Ejabberd } from './ejabberd.js';
 import { startDns, type TestDns } from './dns-server.js';
 
-const BASE = 23400;
-const DNS_PORT = 23056;
-
 describe('federation interop: Carillon and ejabberd 23.01', function () {
   this.timeout(60000);
   let ejabberd: Ejabberd;
@@ -17,9 +14,10 @@ describe('federation interop: Carillon and ejabberd 23.01', function () {
   let juliet: User;
 
   before(async () => {
-    carillon = await startServer('carillon.test', { s2s: { port: 0, hosts: { 'ejabberd.test': `127.0.0.1:${BASE + 269}` } } });
-    dns = await startDns(DNS_PORT, { 'carillon.test': { ip: '127.0.0.1', s2sPort: carillon.ports.s2s!, srvTarget: 'localhost' } });
-    ejabberd = await startEjabberd('ejabberd.test', BASE, 'carillonfed@127.0.0.1', DNS_PORT);
+    carillon = await startServer('carillon.test', { s2s: { port: 0, hosts: {} } });
+    dns = await startDns({ 'carillon.test': { ip: '127.0.0.1', s2sPort: carillon.ports.s2s!, srvTarget: 'localhost' } });
+    ejabberd = await startEjabberd('ejabberd.test', dns.port);
+    carillon.config.s2s.hosts['ejabberd.test'] = `127.0.0.1:${ejabberd.s2sPort}`;
     await ejabberd.register('juliet', 'pw-juliet');
     await carillon.users.add('alice@carillon.test', 'pw-alice');
     alice = await User.connect(carillon.ports.c2s!, 'carillon.test', 'alice', 'pw-alice', 'web');

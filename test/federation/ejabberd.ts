@@ -8,6 +8,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePorts } from '../support/ports.js';
+import { until } from '../support/until.js';
 
 const run = promisify(execFile);
 
@@ -66,12 +68,19 @@ function pidListening(port: number): number | undefined {
   return undefined;
 }
 
-/** Starts ejabberd for `domain` (c2s base+222, s2s base+269), resolving other domains through the DNS server on `dnsPort`. */
-export async function startEjabberd(domain: string, base: number, node: string, dnsPort: number): Promise<Ejabberd> {
+let started = 0;
+
+/**
+ * Starts ejabberd for `domain` on free c2s and s2s ports, resolving other domains through the DNS
+ * server on `dnsPort`. The Erlang node name is unique to this process, so instances of several
+ * test runs can share the machine's epmd.
+ */
+export async function startEjabberd(domain: string, dnsPort: number): Promise<Ejabberd> {
   const dir = mkdtempSync(join(tmpdir(), 'carillon-fed-ejabberd-'));
   for (const d of ['spool', 'logs', 'certs']) mkdirSync(join(dir, d));
-  const c2sPort = base + 222;
-  const s2sPort = base + 269;
+  const [c2sPort, s2sPort] = (await freePorts(2)) as [number, number];
+  const nodeName = `carillonfed${process.pid}x${++started}`;
+  const node = `${nodeName}@127.0.0.1`;
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', `/CN=${domain}`, '-addext', `subjectAltName=DNS:${domain},DNS:*.${domain}`,
     '-keyout', join(dir, 'certs', 'key.pem'), '-out', join(dir, 'certs', 'crt.pem')], { stdio: 'ignore' });
   writeFileSync(join(dir, 'certs', `${domain}.pem`), readFileSync(join(dir, 'certs', 'crt.pem'), 'utf8') + readFileSync(join(dir, 'certs', 'key.pem'), 'utf8'));
@@ -157,9 +166,10 @@ modules:
       kill(beam);
       if (epmd) {
         // The epmd we started may since serve other Erlang nodes on this machine: leave it to them.
-        await new Promise((r) => setTimeout(r, 200));
-        const names = await run('epmd', ['-names']).then((r) => r.stdout, () => '');
-        if (!/^name /m.test(names)) kill(epmd);
+        // It forgets our node when the node's connection to it closes, once the process is gone.
+        const names = () => run('epmd', ['-names']).then((r) => r.stdout, () => '');
+        await until(async () => !new RegExp(`^name ${nodeName} `, 'm').test(await names()), `epmd to forget ${nodeName}`, 10_000);
+        if (!/^name /m.test(await names())) kill(epmd);
       }
       if (!process.env.KEEP_EJABBERD) rmSync(dir, { recursive: true, force: true });
     },

@@ -6,9 +6,6 @@ import { startServer, User, xml, isMessageBody, isPresence, type TestServer } fr
 import { startDns, type TestDns } from './dns-server.js';
 import { startProsody, type Prosody } from '../support/prosody.js';
 
-const BASE = 23000;
-const DNS_PORT = 23053;
-
 describe('federation interop: Carillon and Prosody 0.12', function () {
   this.timeout(60000);
   let dns: TestDns;
@@ -19,9 +16,9 @@ describe('federation interop: Carillon and Prosody 0.12', function () {
 
   before(async () => {
     carillon = await startServer('carillon.test');
-    carillon.config.s2s.hosts['prosody.test'] = `127.0.0.1:${BASE + 269}`;
-    dns = await startDns(DNS_PORT, { 'carillon.test': { ip: '127.0.0.1', s2sPort: carillon.ports.s2s! } });
-    prosody = await startProsody({ domain: 'prosody.test', base: BASE, federation: { dnsPort: DNS_PORT }, logLevel: 'debug' });
+    dns = await startDns({ 'carillon.test': { ip: '127.0.0.1', s2sPort: carillon.ports.s2s! } });
+    prosody = await startProsody({ domain: 'prosody.test', federation: { dnsPort: dns.port }, logLevel: 'debug' });
+    carillon.config.s2s.hosts['prosody.test'] = `127.0.0.1:${prosody.s2sPort}`;
     prosody.register('romeo', 'pw-romeo');
     await carillon.users.add('alice@carillon.test', 'pw-alice');
     alice = await User.connect(carillon.ports.c2s!, 'carillon.test', 'alice', 'pw-alice', 'web');

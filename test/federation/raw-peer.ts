@@ -104,9 +104,10 @@ export class RawPeer {
   async waitClosed(ms = 5000): Promise<void> {
     const until = Date.now() + ms;
     while (!this.closed) {
-      if (Date.now() > until) throw new Error('the server did not close the stream');
+      const left = until - Date.now();
+      if (left <= 0) throw new Error('the server did not close the stream');
       await new Promise<void>((r) => {
-        const t = setTimeout(r, 50);
+        const t = setTimeout(r, left);
         this.waiters.push(() => {
           clearTimeout(t);
           r();

@@ -4,17 +4,16 @@ import assert from 'node:assert/strict';
 import { orderSrv, parsePin, resolveServer, addressesOf } from '../../federation/resolve.js';
 import { startDns, type TestDns } from './dns-server.js';
 
-const DNS_PORT = 23054;
-
 describe('s2s endpoint resolution', () => {
   let dns: TestDns;
-  const dnsServers = [`127.0.0.1:${DNS_PORT}`];
+  let dnsServers: string[];
 
   before(async () => {
-    dns = await startDns(DNS_PORT, {
+    dns = await startDns({
       'plain.test': { ip: '127.0.0.7', s2sPort: 5999 },
       'both.test': { ip: '127.0.0.8', s2sPort: 5269, s2sTlsPort: 5270 },
     });
+    dnsServers = [`127.0.0.1:${dns.port}`];
   });
   after(() => dns.close());
 

@@ -54,11 +54,17 @@ describe('command line', function () {
     assert.equal(carillon(['adduser', 'romeo@example.org', '--config', config], 'montague\n').code, 0);
     const child = spawn(process.execPath, [BIN, 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
+    const ready = new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        out += d;
+        if (/ready/.test(out)) resolve();
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`carillon exited (${code}) before it was ready:\n${out}`)));
+    });
     try {
-      const until = Date.now() + 20_000;
-      while (!/ready/.test(out) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      await ready;
       const http = Number(/127\.0\.0\.1:(\d+)\/xmpp-websocket|"port":(\d+)/.exec(out)?.[1]);
       const c2s = Number(/127\.0\.0\.1:(\d+) \(XMPP, STARTTLS\)/.exec(out)?.[1]);
       assert.ok(http > 0 && c2s > 0, out);

@@ -76,16 +76,42 @@ export function next(c: XmppClient, pred: (el: XmlElement) => boolean, timeoutMs
   });
 }
 
-/** Collects stanzas matching `pred` for `ms` milliseconds. */
-export async function collect(c: XmppClient, pred: (el: XmlElement) => boolean, ms: number): Promise<XmlElement[]> {
+/**
+ * An XEP-0199 ping to the client's own server, resolved by its result. The server handles a
+ * stream's stanzas in order and routes synchronously, so once the result is in, everything the
+ * client sent before has been handled, and everything the server sent the client before has arrived.
+ */
+export async function ping(c: XmppClient): Promise<void> {
+  const domain = (c as unknown as { jid?: { domain: string } }).jid?.domain;
+  await c.iqCaller.request(xml('iq', { type: 'get', to: domain }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+}
+
+export interface Collector {
+  /** Ends with a ping round trip (see ping()) and resolves with what matched until its result. */
+  done(): Promise<XmlElement[]>;
+}
+
+/**
+ * Records stanzas matching `pred` from now on: for "nothing else arrives" checks. Call done() once
+ * whatever would cause such a stanza has been handled by the server (the sender's own request
+ * answered, or a stanza it caused seen elsewhere).
+ */
+export function collect(c: XmppClient, pred: (el: XmlElement) => boolean): Collector {
   const out: XmlElement[] = [];
   const on = (el: XmlElement) => {
     if (pred(el)) out.push(el);
   };
   c.on('stanza', on);
-  await new Promise((r) => setTimeout(r, ms));
-  c.off('stanza', on);
-  return out;
+  return {
+    async done() {
+      try {
+        await ping(c);
+      } finally {
+        c.off('stanza', on);
+      }
+      return out;
+    },
+  };
 }
 
 export async function stopAll(...clients: (XmppClient | undefined)[]): Promise<void> {

@@ -1,7 +1,7 @@
 // Instant messaging and presence (RFC 6121) between independent clients (@xmpp/client), with the
 // RFC's own characters and examples: Juliet, Romeo and the Nurse, all on example.com here.
 import assert from 'node:assert/strict';
-import { collect, connect, next, startTestServer, stopAll, xml, type TestServer, type XmppClient, type XmlElement } from './helpers.js';
+import { collect, connect, next, ping, startTestServer, stopAll, xml, type TestServer, type XmppClient, type XmlElement } from './helpers.js';
 
 const ROSTER = 'jabber:iq:roster';
 const isPresence = (from: string, type?: string) => (el: XmlElement) => el.is('presence') && el.attrs.from?.startsWith(from) && el.attrs.type === type;
@@ -98,7 +98,7 @@ describe('IM and presence (RFC 6121)', function () {
   it('delivers a pending subscription request at the next login (§3.1.3) and honours pre-approval (§3.4)', async () => {
     const benvolio = await login('benvolio');
     await benvolio.send(xml('presence', { to: 'mercutio@example.com', type: 'subscribe' }));
-    await new Promise((r) => setTimeout(r, 200));
+    await ping(benvolio); // the request is stored for Mercutio
     const mercutio = await login('mercutio', { sendPresence: false });
     const request = next(mercutio, isPresence('benvolio@example.com', 'subscribe'));
     await mercutio.send(xml('presence'));
@@ -111,10 +111,10 @@ describe('IM and presence (RFC 6121)', function () {
     await tybalt.send(xml('presence', { to: 'mercutio@example.com', type: 'subscribed' }));
     await push;
     const approved = next(mercutio, isPresence('tybalt@example.com', 'subscribed'));
-    const unexpected = collect(tybalt, isPresence('mercutio@example.com', 'subscribe'), 500);
+    const unexpected = collect(tybalt, isPresence('mercutio@example.com', 'subscribe'));
     await mercutio.send(xml('presence', { to: 'tybalt@example.com', type: 'subscribe' }));
-    await approved;
-    assert.equal((await unexpected).length, 0, 'a pre-approved request is not shown to the user');
+    await approved; // the server has handled the request
+    assert.equal((await unexpected.done()).length, 0, 'a pre-approved request is not shown to the user');
   });
 
   it('routes messages to full and bare JIDs and stamps `from` (RFC 6120 §8.1.2.1, RFC 6121 §8.5)', async () => {
@@ -137,13 +137,13 @@ describe('IM and presence (RFC 6121)', function () {
     const high = await login('juliet', { resource: 'high', sendPresence: false });
     await low.send(xml('presence', {}, xml('priority', {}, '1')));
     await high.send(xml('presence', {}, xml('priority', {}, '5')));
+    await Promise.all([ping(low), ping(high)]); // both priorities are known
     const romeo = await login('romeo');
-    await new Promise((r) => setTimeout(r, 100));
-    const atLow = collect(low, (el) => el.is('message') && !!el.getChild('body'), 600);
+    const atLow = collect(low, (el) => el.is('message') && !!el.getChild('body'));
     const atHigh = next(high, (el) => el.is('message'));
     await romeo.send(xml('message', { to: 'juliet@example.com', type: 'chat' }, xml('body', {}, 'Wherefore?')));
     await atHigh;
-    assert.equal((await atLow).length, 0);
+    assert.equal((await atLow.done()).length, 0);
   });
 
   it('stores messages for offline users and delivers them with a XEP-0203 delay at next presence', async () => {
@@ -151,11 +151,11 @@ describe('IM and presence (RFC 6121)', function () {
     await romeo.send(xml('message', { to: 'nurse@example.com', type: 'chat' }, xml('body', {}, 'Commend me to thy lady')));
     await romeo.send(xml('message', { to: 'nurse@example.com', type: 'chat' }, xml('composing', { xmlns: 'http://jabber.org/protocol/chatstates' })));
     await romeo.send(xml('message', { to: 'nurse@example.com/gone', type: 'normal' }, xml('body', {}, 'second')));
-    await new Promise((r) => setTimeout(r, 200));
+    await ping(romeo); // all three are handled (stored or dropped)
     const nurse = await login('nurse', { sendPresence: false });
-    const msgs = collect(nurse, (el) => el.is('message'), 800);
+    const msgs = collect(nurse, (el) => el.is('message'));
     await nurse.send(xml('presence'));
-    const got = await msgs;
+    const got = await msgs.done();
     assert.deepEqual(got.map((m) => m.getChildText('body')), ['Commend me to thy lady', 'second']);
     const delay = got[0]!.getChild('delay', 'urn:xmpp:delay')!;
     assert.equal(delay.attrs.from, 'example.com');
@@ -163,9 +163,9 @@ describe('IM and presence (RFC 6121)', function () {
     // Delivered once: the store is empty afterwards.
     await nurse.stop();
     const again = await login('nurse', { sendPresence: false });
-    const none = collect(again, (el) => el.is('message'), 500);
+    const none = collect(again, (el) => el.is('message'));
     await again.send(xml('presence'));
-    assert.equal((await none).length, 0);
+    assert.equal((await none.done()).length, 0);
   });
 
   it('answers unknown IQ namespaces and absent accounts with service-unavailable (RFC 6120 §8.2.3, RFC 6121 §8.5.1)', async () => {

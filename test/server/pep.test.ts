@@ -11,7 +11,7 @@ import { verificationString, verifyCaps } from '../../xmpp/caps.js';
 import { applyPublishOptions, DEFAULT_CONFIG } from '../../server/modules/pep/config.js';
 import { openSqliteStorage } from '../../server/storage/sqlite.js';
 import { parseXml } from '../../xmpp/xml.js';
-import { collect, connect, next, startTestServer, stopAll, xml, type TestServer, type XmppClient, type XmlElement } from './helpers.js';
+import { collect, connect, next, ping, startTestServer, stopAll, xml, type TestServer, type XmppClient, type XmlElement } from './helpers.js';
 
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
 const OWNER = 'http://jabber.org/protocol/pubsub#owner';
@@ -105,6 +105,8 @@ interface CapsClient {
   /** disco#info queries the server sent this client. */
   queries: string[];
   presence: () => XmlElement;
+  /** Resolves once every query received so far has been answered (the answer written out). */
+  answered: () => Promise<void>;
 }
 
 /** A client advertising `features` in its capabilities (XEP-0115 §4), answering disco#info for node#ver. */
@@ -112,18 +114,39 @@ function advertise(client: XmppClient, features: string[], opts: { ver?: string 
   const all = [...new Set([DISCO_INFO, CAPS, ...features])].sort();
   const ver = opts.ver ?? createHash('sha1').update(`client/pc//Carillon test<${all.map((f) => `${f}<`).join('')}`).digest('base64');
   const queries: string[] = [];
+  let replies = 0;
+  const waiting = new Set<() => void>();
+  client.on('send', (el: XmlElement) => {
+    if (!el.is('iq') || el.attrs.type !== 'result' || !el.getChild('query', DISCO_INFO)) return;
+    replies++;
+    for (const w of [...waiting]) w();
+  });
+  const answered = () => new Promise<void>((resolve) => {
+    const check = () => {
+      if (replies < queries.length) return;
+      waiting.delete(check);
+      resolve();
+    };
+    waiting.add(check);
+    check();
+  });
   client.iqCallee.get(DISCO_INFO, 'query', ({ stanza }) => {
     const node = stanza.getChild('query', DISCO_INFO)!.attrs.node as string;
     queries.push(node);
     return xml('query', { xmlns: DISCO_INFO, node }, xml('identity', { category: 'client', type: 'pc', name: 'Carillon test' }), ...all.map((f) => xml('feature', { var: f })));
   });
-  return { client, queries, presence: () => xml('presence', {}, xml('c', { xmlns: CAPS, hash: 'sha-1', node: 'https://carillon.example/test', ver })) };
+  return { client, queries, answered, presence: () => xml('presence', {}, xml('c', { xmlns: CAPS, hash: 'sha-1', node: 'https://carillon.example/test', ver })) };
 }
 
-/** Lets the server finish with a client's presence and caps: a round trip after its last stanza. */
-async function settle(c: XmppClient): Promise<void> {
-  await new Promise((r) => setTimeout(r, 100));
-  await c.iqCaller.request(xml('iq', { type: 'get' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+/**
+ * Lets the server finish with a client's presence and caps. A first ping returns after the server
+ * handled the presence, so its disco#info query (if the ver was not known) has arrived; once that
+ * is answered, a second ping returns after the server took the answer in.
+ */
+async function settle(c: CapsClient): Promise<void> {
+  await ping(c.client);
+  await c.answered();
+  await ping(c.client);
 }
 
 describe('Personal Eventing Protocol (XEP-0163)', function () {
@@ -213,7 +236,7 @@ describe('Personal Eventing Protocol (XEP-0163)', function () {
     const online = async (user: string, resource: string, features: string[]) => {
       const c = advertise(await login(user, resource), features);
       await c.client.send(c.presence());
-      await settle(c.client);
+      await settle(c);
       return c;
     };
     const JULIET = 'juliet@capulet.lit';
@@ -250,7 +273,7 @@ describe('Personal Eventing Protocol (XEP-0163)', function () {
 
       const toRomeo = next(romeo.client, isEvent(TUNE));
       const toOwner = next(balcony.client, isEvent(TUNE));
-      const toNurse = collect(nurse.client, isEvent(TUNE), 800);
+      const toNurse = collect(nurse.client, isEvent(TUNE));
       const result = await publish(balcony.client, TUNE, tune());
       const id = result.getChild('pubsub', PUBSUB)!.getChild('publish')!.getChild('item')!.attrs.id;
       assert.ok(id, 'the service names an item published without an id (XEP-0060 §7.1.2)');
@@ -263,7 +286,7 @@ describe('Personal Eventing Protocol (XEP-0163)', function () {
         assert.equal(item.getChild('tune', TUNE)!.getChildText('title'), 'Introduction (Allegro vigoroso)');
       }
       assert.equal((await toRomeo).attrs.to, 'romeo@capulet.lit/orchard');
-      assert.deepEqual(await toNurse, []);
+      assert.deepEqual(await toNurse.done(), []);
     });
 
     it('sends the last published item on initial presence, also while the owner is offline (§4.3.4)', async () => {
@@ -273,9 +296,10 @@ describe('Personal Eventing Protocol (XEP-0163)', function () {
       await stopAll(balcony.client);
 
       const c = advertise(await login('romeo', 'garden'), [`${NICK}+notify`, `${TUNE}+notify`]);
-      const events = collect(c.client, (el) => el.is('message') && !!el.getChild('event', EVENT), 1500);
+      const events = collect(c.client, (el) => el.is('message') && !!el.getChild('event', EVENT));
       await c.client.send(c.presence());
-      const got = await events;
+      await settle(c);
+      const got = await events.done();
       const byNode = new Map(got.map((m) => [m.getChild('event', EVENT)!.getChild('items')!.attrs.node, m]));
       assert.equal(got.length, 2);
       assert.equal(byNode.get(NICK)!.getChild('event', EVENT)!.getChild('items')!.getChild('item')!.getChildText('nick', NICK), 'Juliet');
@@ -295,10 +319,10 @@ describe('Personal Eventing Protocol (XEP-0163)', function () {
 
       const liarA = advertise(await login('nurse', 'a'), [`${AVATAR_META}+notify`], { ver: 'bm90IGEgcmVhbCBoYXNoIGF0IGFsbA==' });
       await liarA.client.send(liarA.presence());
-      await settle(liarA.client);
+      await settle(liarA);
       const liarB = advertise(await login('nurse', 'b'), [`${AVATAR_META}+notify`], { ver: 'bm90IGEgcmVhbCBoYXNoIGF0IGFsbA==' });
       await liarB.client.send(liarB.presence());
-      await settle(liarB.client);
+      await settle(liarB);
       assert.equal(liarA.queries.length, 1);
       assert.equal(liarB.queries.length, 1, 'an unverified ver is not cached');
 
@@ -315,14 +339,14 @@ describe('Personal Eventing Protocol (XEP-0163)', function () {
       const benvolio = await online('benvolio', 'street', ALL);
       await publish(juliet.client, TUNE, tune(), { id: 'presence-only' });
       await publish(juliet.client, NICK, nick('Jules'), { id: 'open', options: { 'pubsub#access_model': 'open' } });
-      const toRomeo = collect(romeo.client, isEvent(BOOKMARKS), 800);
+      const toRomeo = collect(romeo.client, isEvent(BOOKMARKS));
       const toOwner = next(juliet.client, isEvent(BOOKMARKS));
       await publish(juliet.client, BOOKMARKS, bookmark('The Play'), {
         id: 'theplay@conference.shakespeare.lit',
         options: { 'pubsub#access_model': 'whitelist', 'pubsub#persist_items': 'true', 'pubsub#max_items': 'max', 'pubsub#send_last_published_item': 'never' },
       });
       await toOwner;
-      assert.deepEqual(await toRomeo, [], 'a whitelist node notifies its owner only');
+      assert.deepEqual(await toRomeo.done(), [], 'a whitelist node notifies its owner only');
 
       assert.equal((await items(romeo.client, JULIET, TUNE))[0]!.attrs.id, 'presence-only');
       await assert.rejects(items(benvolio.client, JULIET, TUNE), (e: { condition: string; application?: XmlElement }) => e.condition === 'not-authorized' && e.application?.name === 'presence-subscription-required');
@@ -362,9 +386,9 @@ describe('Personal Eventing Protocol (XEP-0163)', function () {
       const byDefault = next(juliet.client, retractNotice);
       await juliet.client.iqCaller.request(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB }, xml('retract', { node: MICROBLOG }, xml('item', { id: 'b' })))));
       assert.equal((await byDefault).getChild('event', EVENT)!.getChild('items')!.getChild('retract')!.attrs.id, 'b');
-      const silent = collect(juliet.client, retractNotice, 500);
+      const silent = collect(juliet.client, retractNotice);
       await juliet.client.iqCaller.request(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB }, xml('retract', { node: MICROBLOG, notify: 'false' }, xml('item', { id: 'd' })))));
-      assert.deepEqual(await silent, []);
+      assert.deepEqual(await silent.done(), []);
       assert.deepEqual(await items(juliet.client, JULIET, MICROBLOG), []);
 
       const deleted = next(juliet.client, (el) => el.is('message') && el.getChild('event', EVENT)?.getChild('delete')?.attrs.node === MICROBLOG);

@@ -7,6 +7,8 @@ export class RawConnection {
   received = '';
   closed = false;
   private socket: net.Socket;
+  /** Called after every change to `received` or `closed`. */
+  private readonly watchers = new Set<() => void>();
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
@@ -15,9 +17,41 @@ export class RawConnection {
 
   private attach(s: net.Socket): void {
     s.setEncoding('utf8');
-    s.on('data', (d: string) => (this.received += d));
-    s.on('close', () => (this.closed = true));
+    s.on('data', (d: string) => {
+      this.received += d;
+      this.changed();
+    });
+    s.on('close', () => {
+      this.closed = true;
+      this.changed();
+    });
     s.on('error', () => {});
+  }
+
+  private changed(): void {
+    for (const w of [...this.watchers]) w();
+  }
+
+  /** Resolves with `check()`'s first defined result, checked now and after every data or close event. */
+  private watch<T>(check: () => T | undefined, timeoutMs: number, failure: () => string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.watchers.delete(test);
+      };
+      const test = () => {
+        const v = check();
+        if (v === undefined) return;
+        done();
+        resolve(v);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(failure()));
+      }, timeoutMs);
+      this.watchers.add(test);
+      test();
+    });
   }
 
   static open(port: number): Promise<RawConnection> {
@@ -32,22 +66,13 @@ export class RawConnection {
   }
 
   /** Waits until the received text matches. */
-  async waitFor(pattern: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const m = this.received.match(pattern);
-      if (m) return m;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${pattern}; got: ${this.received.slice(-500)}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+  waitFor(pattern: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
+    return this.watch(() => this.received.match(pattern) ?? undefined, timeoutMs, () => `timed out waiting for ${pattern}; got: ${this.received.slice(-500)}`);
   }
 
+  /** Waits for the connection to close. */
   async waitClosed(timeoutMs = 5000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (!this.closed) {
-      if (Date.now() > until) throw new Error('connection still open');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await this.watch(() => (this.closed ? true : undefined), timeoutMs, () => 'connection still open');
   }
 
   /** STARTTLS (RFC 6120 §5.4) on an opened stream, then a fresh stream header. */

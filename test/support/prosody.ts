@@ -1,21 +1,21 @@
 // A throwaway Prosody 0.12 (Debian's package) on loopback, for interop tests: a c2s port always,
 // and on request a component port, federation (s2s with a certificate and dialback, finding peers
-// through a loopback DNS server) and WebSocket. Ports are base+222 (c2s), +269 (s2s), +280 (HTTP),
-// +347 (components), +478 (the STUN server announced through XEP-0215); each test folder has a base range.
+// through a loopback DNS server) and WebSocket. Every port (c2s, s2s, HTTP, components, and the STUN
+// server announced through XEP-0215) is a free one allocated at start, so instances never collide.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePorts } from './ports.js';
 
 export interface ProsodyOptions {
-  base: number;
   domain?: string;
   /** An external component (XEP-0114) with its secret. */
   component?: { domain: string; secret: string };
   /** Server-to-server: peers are found through the DNS server on this loopback UDP port. */
   federation?: { dnsPort: number; secureAuth?: boolean };
-  /** XMPP over WebSocket on base+280, with carbons, smacks and a STUN server in XEP-0215. */
+  /** XMPP over WebSocket on the HTTP port, with carbons, smacks and a STUN server in XEP-0215. */
   websocket?: boolean;
   /** Log level of the file log (prosody.log in the instance's folder). */
   logLevel?: 'debug' | 'info';
@@ -58,10 +58,10 @@ export function waitPort(port: number, ms = 10_000): Promise<void> {
 
 export async function startProsody(opts: ProsodyOptions): Promise<Prosody> {
   const domain = opts.domain ?? 'localhost';
-  const { base } = opts;
+  const [c2s, s2s, http, component, stun] = await freePorts(5);
   const dir = mkdtempSync(join(tmpdir(), 'carillon-prosody-'));
   mkdirSync(join(dir, 'data'));
-  const ports = { c2s: base + 222, s2s: base + 269, http: base + 280, component: base + 347, stun: base + 478 };
+  const ports = { c2s: c2s!, s2s: s2s!, http: http!, component: component!, stun: stun! };
   const modules = ['roster', 'saslauth', 'disco', 'ping', 'register', 'presence'];
   const lines: string[] = [];
   if (opts.federation) {

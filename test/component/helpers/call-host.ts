@@ -5,17 +5,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCarillon, type Carillon } from '../../../server/index.js';
 import { startCallComponent, type CallComponentOptions } from '../../../component/index.js';
+import { freePortRange } from '../../support/ports.js';
 import { User } from './user.js';
 
 export interface CallHost {
   srv: Carillon;
+  /** The media port range the component was given. */
+  media: { portMin: number; portMax: number };
   dataDir: string;
   users: Record<string, User>;
   stop(): Promise<void>;
 }
 
-/** Starts Carillon (component port only, no in-process call service) and `call.localhost` on it. */
-export async function startCallHost(opts: { users: string[]; media: CallComponentOptions['media']; component?: Partial<CallComponentOptions> }): Promise<CallHost> {
+/**
+ * Starts Carillon (component port only, no in-process call service) and `call.localhost` on it,
+ * with media on a block of 100 free ports.
+ */
+export async function startCallHost(opts: { users: string[]; media?: Omit<NonNullable<CallComponentOptions['media']>, 'portMin' | 'portMax'>; component?: Partial<CallComponentOptions> }): Promise<CallHost> {
+  const media = await freePortRange(100);
   const dataDir = mkdtempSync(join(tmpdir(), 'carillon-call-'));
   const srv = await startCarillon({
     domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: 0 },
@@ -24,7 +31,7 @@ export async function startCallHost(opts: { users: string[]; media: CallComponen
   });
   const component = await startCallComponent({
     service: `xmpp://127.0.0.1:${srv.ports.components}`, domain: 'call.localhost', secret: 'secret', dataDir: join(dataDir, 'call'),
-    media: { bindAddress: '127.0.0.1', ...opts.media },
+    media: { bindAddress: '127.0.0.1', ...opts.media, ...media },
     log: process.env.CALL_DEBUG ? { debug: console.log, info: console.log, warn: console.log, error: console.log } : undefined,
     ...opts.component,
   });
@@ -35,6 +42,7 @@ export async function startCallHost(opts: { users: string[]; media: CallComponen
   }
   return {
     srv,
+    media,
     dataDir,
     users,
     async stop() {

@@ -113,6 +113,11 @@ export class CallParticipant {
     this.queue = this.queue.then(() => this.apply(j, jingle)).catch((e: Error) => { this.events.push(`error:${e.message}`); });
   }
 
+  /** Resolves once every Jingle request received so far is dealt with (and our own requests for it answered). */
+  async applied(): Promise<void> {
+    await this.queue;
+  }
+
   private async apply(j: Jingle, raw: Element): Promise<void> {
     switch (j.action) {
       case 'session-accept':

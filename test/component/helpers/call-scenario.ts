@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Element } from 'ltx';
 import { CallParticipant, WrtcPeer, type PeerAdapter } from './call-participant.js';
+import { until } from '../../support/until.js';
 import { User, statusCodes, xml } from './user.js';
 
 export async function joinRoom(u: User, room: string, nick: string): Promise<void> {
@@ -17,21 +18,12 @@ export async function joinCall(u: User, room: string, seed: number | PeerAdapter
   return p;
 }
 
-export async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 15000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out: ${what}`);
-}
-
 /** Wait until p receives RTP from every listed owner, audio and video, above `min` packets each. */
 export async function receivesFrom(p: CallParticipant, owners: string[], min = 20): Promise<Map<string, number>> {
   let last = new Map<string, number>();
-  await until(`${p.user.jid} receiving from ${owners.join(', ')}`, async () => {
+  await until(async () => {
     last = await p.packetsBySource();
     return owners.every((o) => (last.get(`${o} audio`) ?? 0) >= min && (last.get(`${o} video`) ?? 0) >= min);
-  }).catch((e: Error) => { throw new Error(`${e.message}; counts: ${JSON.stringify([...last])}; events: ${p.events.join(',')}`); });
+  }, () => `${p.user.jid} receiving from ${owners.join(', ')}; counts: ${JSON.stringify([...last])}; events: ${p.events.join(',')}`);
   return last;
 }

@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { client as xmppClient, xml } from '@xmpp/client';
 import { WebSocket } from 'ws';
 import { launchChromium } from './chromium.js';
-import { until } from './until.js';
+import { untilValue } from '../../support/until.js';
 
 // @xmpp/client (a second, independent client of alice's account) expects a global WebSocket.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -64,13 +64,10 @@ async function inboundAudioBytes(page: Page): Promise<number> {
 
 /** Frames decoding and flowing: the check the call test makes on both sides. */
 async function assertRemoteVideoPlays(page: Page, who: string): Promise<void> {
-  const first = await until(`${who}'s remote video`, () => remoteVideo(page), (v) => v.width > 0 && v.frames > 0 && v.time > 0);
-  await page.waitForTimeout(1200);
-  const later = await remoteVideo(page);
-  assert.ok(later.width > 0, `${who}: videoWidth > 0`);
-  assert.ok(later.time > first.time, `${who}: currentTime advances (${first.time} → ${later.time})`);
-  assert.ok(later.bytes > first.bytes, `${who}: inbound-rtp bytes grow (${first.bytes} → ${later.bytes})`);
-  assert.ok(later.frames > first.frames, `${who}: frames decoded grow (${first.frames} → ${later.frames})`);
+  const first = await untilValue(() => remoteVideo(page), (v) => v.width > 0 && v.frames > 0 && v.time > 0, `${who}'s remote video`);
+  // Then it keeps going: currentTime advances, and inbound-rtp bytes and decoded frames grow.
+  await untilValue(() => remoteVideo(page), (v) => v.width > 0 && v.time > first.time && v.bytes > first.bytes && v.frames > first.frames,
+    `${who}'s remote video to keep playing after ${JSON.stringify(first)}`);
 }
 
 export function webClientScenario(label: string, start: () => Promise<ServerUnderTest>): void {
@@ -236,9 +233,9 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       const camera = aspect(await remoteVideo(bob));
       await alice.getByRole('button', { name: 'Share screen' }).click();
       await alice.getByRole('button', { name: 'Stop sharing', pressed: true }).waitFor();
-      await until('the shared screen at bob', () => remoteVideo(bob), (v) => v.width > 0 && aspect(v) !== camera);
+      await untilValue(() => remoteVideo(bob), (v) => v.width > 0 && aspect(v) !== camera, 'the shared screen at bob');
       await alice.getByRole('button', { name: 'Stop sharing' }).click();
-      await until('the camera back at bob', () => remoteVideo(bob), (v) => aspect(v) === camera);
+      await untilValue(() => remoteVideo(bob), (v) => aspect(v) === camera, 'the camera back at bob');
 
       await alice.getByRole('button', { name: 'Hang up' }).click();
       await alice.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
@@ -254,8 +251,8 @@ export function webClientScenario(label: string, start: () => Promise<ServerUnde
       await bob.getByRole('dialog', { name: 'Incoming call' }).getByRole('button', { name: 'Accept' }).click();
       for (const [who, p] of [['alice', alice], ['bob', bob]] as const) {
         await p.getByRole('timer', { name: 'Call duration' }).waitFor();
-        const first = await until(`${who}'s incoming audio`, () => inboundAudioBytes(p), (b) => b > 0);
-        await until(`${who}'s audio to keep flowing`, () => inboundAudioBytes(p), (b) => b > first);
+        const first = await untilValue(() => inboundAudioBytes(p), (b) => b > 0, `${who}'s incoming audio`);
+        await untilValue(() => inboundAudioBytes(p), (b) => b > first, `${who}'s audio to keep flowing`);
       }
       assert.equal(await alice.getByRole('button', { name: 'Camera off' }).count(), 0, 'no camera control in an audio call');
       await shot(alice, 'in-call-audio');

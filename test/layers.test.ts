@@ -1,0 +1,41 @@
+// The three test layers (see README, "Tests"): every test file is in exactly one of
+// .mocharc.unit.json, .mocharc.integration.json and .mocharc.interop.json, so that `npm test`
+// (every file) runs the union of the three, each file once.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const LAYERS = ['unit', 'integration', 'interop'] as const;
+
+const specOf = (layer: string): string[] => (JSON.parse(readFileSync(`${ROOT}.mocharc.${layer}.json`, 'utf8')) as { spec: string[] }).spec;
+const testFiles = (): string[] =>
+  (readdirSync(`${ROOT}test`, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => `test/${f.split('\\').join('/')}`)
+    .sort();
+
+describe('test layers', () => {
+  it('puts every test file in exactly one layer, and lists no file that does not exist', () => {
+    const files = testFiles();
+    const where = new Map<string, string[]>(files.map((f) => [f, []]));
+    const stale: string[] = [];
+    for (const layer of LAYERS) {
+      for (const f of specOf(layer)) {
+        const w = where.get(f);
+        if (w) w.push(layer);
+        else stale.push(`${f} (${layer})`);
+      }
+    }
+    assert.deepEqual([...where].filter(([, l]) => l.length === 0).map(([f]) => f), [], 'in no layer');
+    assert.deepEqual([...where].filter(([, l]) => l.length > 1).map(([f, l]) => `${f}: ${l.join(', ')}`), [], 'in more than one layer');
+    assert.deepEqual(stale, [], 'listed but not a test file');
+  });
+
+  it('keeps servers, browsers and media stacks out of the unit layer', () => {
+    // What a unit test must not load: our servers, the in-process test servers, Prosody, ejabberd, Chromium, libwebrtc.
+    const heavy = /from '[^']*(server\/index|federation\/index|component\/index|support\/prosody|federation\/ejabberd|federation\/helpers|server\/helpers|helpers\/call-|helpers\/user|playwright-core|@roamhq\/wrtc|@xmpp\/client)(\.js)?'/;
+    const offending = specOf('unit').filter((f) => heavy.test(readFileSync(`${ROOT}${f}`, 'utf8')));
+    assert.deepEqual(offending, []);
+  });
+});
