@@ -54,8 +54,8 @@ export class C2sSession implements ClientSession {
     private readonly tlsMaterial: TlsMaterial,
   ) {
     this.stream = new XmppStream(transport, NS.CLIENT, server.config.limits.maxStanzaBytes);
-    // STARTTLS is required on plain TCP; WebSocket security is decided by its HTTP layer.
-    this.state = transport.secure || transport.framing === 'frames' ? 'sasl' : 'tls';
+    // STARTTLS is required where it can be had (TCP); a WebSocket's security is its HTTP layer's.
+    this.state = transport.secure || !transport.startTls ? 'sasl' : 'tls';
     this.sasl = new SaslSession(server, transport);
     this.resumable = resumableOf(server);
     // A connection that does not get as far as a bound resource in time is dropped (RFC 6120 §4.6.2).
@@ -79,7 +79,7 @@ export class C2sSession implements ClientSession {
   }
 
   get secure(): boolean {
-    return this.stream.transport.secure || this.stream.transport.framing === 'frames';
+    return this.stream.transport.secure;
   }
 
   send(el: Element): void {
