@@ -3,6 +3,8 @@ import type { ClientSession } from './session.js';
 
 export class SessionRegistry {
   private byBare = new Map<string, Map<string, ClientSession>>();
+  /** Sessions that can be resumed (XEP-0198 §5), by their stream management id. */
+  readonly resumable = new Map<string, ClientSession>();
   private total = 0;
 
   get count(): number {

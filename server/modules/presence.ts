@@ -23,15 +23,20 @@ function directed(session: ClientSession): Set<string> {
  * Subscription requests waiting for the user's answer, as they arrived: a request delivered again
  * at the next login (§3.1.3) keeps its extensions (a XEP-0172 nick, a XEP-0379 preauth token).
  */
-const pendingStores = new WeakMap<XmppServer, KeyValueStore<string>>();
+interface Ctx {
+  server: XmppServer;
+  pending: KeyValueStore<string>;
+}
 
 function emptyItem(jid: string): RosterItem {
   return { jid, groups: [], subscription: 'none', ask: false, pendingIn: false, approved: false, inRoster: false };
 }
 
-/** Routes a subscription presence from a user's bare JID (RFC 6121 §3.1.2: stamped with the bare JID). */
-export function sendSubscription(server: XmppServer, from: Jid, to: Jid, type: SubscriptionType, applyState = true): void {
-  if (applyState) return outboundSubscription(server, from, to, x('presence', { type }));
+/**
+ * Routes a subscription presence from a user's bare JID (RFC 6121 §3.1.2: stamped with the bare
+ * JID) without touching the roster (the roster module has already changed it, §2.5.2).
+ */
+export function sendSubscription(server: XmppServer, from: Jid, to: Jid, type: SubscriptionType): void {
   server.route(x('presence', { from: from.bare, to: to.bare, type }));
 }
 
@@ -49,7 +54,8 @@ export function sendUnavailableFromAll(server: XmppServer, user: Jid, to: string
 }
 
 /** A subscription presence sent by the user (RFC 6121 §3, Appendix A.2). */
-function outboundSubscription(server: XmppServer, user: Jid, contact: Jid, stanza: Element): void {
+function outboundSubscription(ctx: Ctx, user: Jid, contact: Jid, stanza: Element): void {
+  const { server } = ctx;
   const type = stanza.attrs.type as SubscriptionType;
   const { storage } = server;
   const before = storage.roster.item(user.local, contact.bare);
@@ -86,7 +92,7 @@ function outboundSubscription(server: XmppServer, user: Jid, contact: Jid, stanz
       }
       break;
   }
-  if (!next.pendingIn) pendingStores.get(server)?.set(user.local, contact.bare, undefined);
+  if (!next.pendingIn) ctx.pending.set(user.local, contact.bare, undefined);
   if (push || t.changed) {
     storage.roster.put(user.local, next);
     if (next.inRoster) pushRosterItem(server, user.local, next);
@@ -102,7 +108,8 @@ function outboundSubscription(server: XmppServer, user: Jid, contact: Jid, stanz
 }
 
 /** A subscription presence from a contact to a local user (RFC 6121 §3, Appendix A.3). */
-function inboundSubscription(server: XmppServer, user: Jid, contact: Jid, stanza: Element): void {
+function inboundSubscription(ctx: Ctx, user: Jid, contact: Jid, stanza: Element): void {
+  const { server } = ctx;
   const type = stanza.attrs.type as SubscriptionType;
   const { storage } = server;
   const item = storage.roster.item(user.local, contact.bare) ?? emptyItem(contact.bare);
@@ -118,7 +125,7 @@ function inboundSubscription(server: XmppServer, user: Jid, contact: Jid, stanza
       // §3.4: pre-approved — approve now and let the user's clients see the new state.
       const approved = transition(transition(state, 'in', 'subscribe').state, 'out', 'subscribed').state;
       const next = { ...item, subscription: approved.subscription, ask: approved.pendingOut, pendingIn: false, approved: false, inRoster: true };
-      pendingStores.get(server)?.set(user.local, from, undefined);
+      ctx.pending.set(user.local, from, undefined);
       storage.roster.put(user.local, next);
       pushRosterItem(server, user.local, next);
       server.route(x('presence', { from: user.bare, to: from, type: 'subscribed' }));
@@ -129,8 +136,8 @@ function inboundSubscription(server: XmppServer, user: Jid, contact: Jid, stanza
   const t = transition(state, 'in', type);
   if (!t.changed) return;
   const next = { ...item, subscription: t.state.subscription, ask: t.state.pendingOut, pendingIn: t.state.pendingIn };
-  if (type === 'subscribe' && next.pendingIn) pendingStores.get(server)?.set(user.local, from, withAttrs(stanza, { from, to: user.bare }).toString());
-  else if (!next.pendingIn) pendingStores.get(server)?.set(user.local, from, undefined);
+  if (type === 'subscribe' && next.pendingIn) ctx.pending.set(user.local, from, withAttrs(stanza, { from, to: user.bare }).toString());
+  else if (!next.pendingIn) ctx.pending.set(user.local, from, undefined);
   if (next.subscription === 'none' && !next.ask && !next.pendingIn && !item.inRoster) storage.roster.remove(user.local, contact.bare);
   else storage.roster.put(user.local, next);
   if (type !== 'subscribe' && next.inRoster) pushRosterItem(server, user.local, next);
@@ -141,7 +148,8 @@ function inboundSubscription(server: XmppServer, user: Jid, contact: Jid, stanza
 }
 
 /** RFC 6121 §4.2: initial presence, §4.4: later broadcasts and §4.5: unavailable, from one session. */
-function broadcast(server: XmppServer, session: ClientSession, stanza: Element): void {
+function broadcast(ctx: Ctx, session: ClientSession, stanza: Element): void {
+  const { server } = ctx;
   const user = session.jid!;
   const { storage } = server;
   const type = stanza.attrs.type;
@@ -189,7 +197,7 @@ function broadcast(server: XmppServer, session: ClientSession, stanza: Element):
     // §3.1.3: pending subscription requests are delivered again, as they arrived.
     for (const item of items) {
       if (!item.pendingIn) continue;
-      const stored = pendingStores.get(server)?.get(user.local, item.jid);
+      const stored = ctx.pending.get(user.local, item.jid);
       session.send(stored ? withAttrs(parseXml(stored), { to: user.bare }) : x('presence', { from: item.jid, to: user.bare, type: 'subscribe' }));
     }
     server.events.fire('session-available', { session, initial: true });
@@ -216,16 +224,17 @@ function answerProbe(server: XmppServer, user: Jid, prober: Jid): void {
 }
 
 /** A presence from one of the user's sessions: broadcast, subscription management or directed. */
-function outbound(server: XmppServer, { stanza, origin, to, broadcast: copy }: StanzaEvent): boolean | void {
+function outbound(ctx: Ctx, { stanza, origin, to, broadcast: copy }: StanzaEvent): boolean | void {
+  const { server } = ctx;
   if (!origin || copy) return;
   const type = stanza.attrs.type;
   if (stanza.attrs.to === undefined) {
-    broadcast(server, origin, stanza);
+    broadcast(ctx, origin, stanza);
     return true;
   }
   if (isSubscriptionType(type)) {
     // §3.1.2: subscriptions are between bare JIDs, whatever the client addressed.
-    if (to.bare !== origin.jid!.bare) outboundSubscription(server, origin.jid!.toBare(), to.toBare(), stanza);
+    if (to.bare !== origin.jid!.bare) outboundSubscription(ctx, origin.jid!.toBare(), to.toBare(), stanza);
     return true;
   }
   // §4.6: directed presence is remembered for the unavailable at the end, and routed as it is.
@@ -234,14 +243,15 @@ function outbound(server: XmppServer, { stanza, origin, to, broadcast: copy }: S
 }
 
 /** Presence for a local account or resource, from anywhere (§3 inbound, §4.3 probes, §4.4 delivery). */
-function inbound(server: XmppServer, { stanza, to, from }: StanzaEvent): true {
+function inbound(ctx: Ctx, { stanza, to, from }: StanzaEvent): true {
+  const { server } = ctx;
   const type = stanza.attrs.type;
   switch (type) {
     case 'subscribe':
     case 'subscribed':
     case 'unsubscribe':
     case 'unsubscribed':
-      inboundSubscription(server, to.toBare(), from, stanza);
+      inboundSubscription(ctx, to.toBare(), from, stanza);
       return true;
     case 'probe':
       answerProbe(server, to, from);
@@ -261,13 +271,13 @@ export default defineModule({
   name: 'presence',
   setup(m) {
     const { server } = m;
-    pendingStores.set(server, m.store<string>('pending-in'));
-    for (const t of ['host', 'bare', 'full'] as const) m.on(`pre-presence/${t}`, (e) => outbound(server, e));
-    m.on('presence/bare', (e) => inbound(server, e));
-    m.on('presence/full', (e) => inbound(server, e));
+    const ctx: Ctx = { server, pending: m.store<string>('pending-in') };
+    for (const t of ['host', 'bare', 'full'] as const) m.on(`pre-presence/${t}`, (e) => outbound(ctx, e));
+    m.on('presence/bare', (e) => inbound(ctx, e));
+    m.on('presence/full', (e) => inbound(ctx, e));
     m.on('session-closed', ({ session }) => {
       // RFC 6121 §4.6.1: a vanished session's contacts see it go unavailable.
-      if (session.available) broadcast(server, session, x('presence', { type: 'unavailable' }));
+      if (session.available) broadcast(ctx, session, x('presence', { type: 'unavailable' }));
     }, PRIORITY.NORMAL);
   },
 });

@@ -51,10 +51,10 @@ export default defineModule({
         if (!existing || !existing.inRoster) throw new StanzaError('item-not-found');
         // RFC 6121 §2.5.2: cancel both directions of the subscription.
         if (existing.subscription === 'to' || existing.subscription === 'both' || existing.ask) {
-          sendSubscription(server, to.toBare(), contact, 'unsubscribe', false);
+          sendSubscription(server, to.toBare(), contact, 'unsubscribe');
         }
         if (existing.subscription === 'from' || existing.subscription === 'both' || existing.pendingIn) {
-          sendSubscription(server, to.toBare(), contact, 'unsubscribed', false);
+          sendSubscription(server, to.toBare(), contact, 'unsubscribed');
         }
         if (existing.subscription === 'from' || existing.subscription === 'both') sendUnavailableFromAll(server, to.toBare(), contact.bare);
         const ver = storage.roster.remove(user, contact.bare);

@@ -11,21 +11,12 @@ import type { TlsMaterial } from '../tls.js';
 import type { Transport } from '../transport/transport.js';
 import { XmppStream, type StreamHandlers } from './stream.js';
 import { SaslSession } from './sasl.js';
-import { MAX_RESUME_SECONDS, MAX_UNACKED, NS_SM, ResumableSessions, StreamManagement, failed } from './stream-management.js';
+import { MAX_RESUME_SECONDS, MAX_UNACKED, NS_SM, StreamManagement, failed } from './stream-management.js';
 
 /** 'hibernating': the connection dropped and the session waits to be resumed (XEP-0198). */
 type State = 'tls' | 'sasl' | 'bind' | 'bound' | 'hibernating' | 'closed';
 
 const NEGOTIATION_TIMEOUT_MS = 60_000;
-
-/** Sessions that can be resumed (XEP-0198 §5), by stream management id: one registry per server. */
-const resumableByServer = new WeakMap<XmppServer, ResumableSessions<C2sSession>>();
-
-function resumableOf(server: XmppServer): ResumableSessions<C2sSession> {
-  let r = resumableByServer.get(server);
-  if (!r) resumableByServer.set(server, (r = new ResumableSessions<C2sSession>()));
-  return r;
-}
 
 export class C2sSession implements ClientSession {
   stream: XmppStream;
@@ -45,7 +36,6 @@ export class C2sSession implements ClientSession {
   /** What modules keep for this session (core/session.ts). */
   readonly data = new Map<string, unknown>();
   readonly startedAt = Date.now();
-  private readonly resumable: ResumableSessions<C2sSession>;
   private negotiationTimer: NodeJS.Timeout;
 
   constructor(
@@ -57,7 +47,6 @@ export class C2sSession implements ClientSession {
     // STARTTLS is required where it can be had (TCP); a WebSocket's security is its HTTP layer's.
     this.state = transport.secure || !transport.startTls ? 'sasl' : 'tls';
     this.sasl = new SaslSession(server, transport);
-    this.resumable = resumableOf(server);
     // A connection that does not get as far as a bound resource in time is dropped (RFC 6120 §4.6.2).
     this.negotiationTimer = setTimeout(() => {
       if (this.state !== 'bound') this.close(new StreamError('connection-timeout', 'stream negotiation took too long'));
@@ -261,7 +250,7 @@ export class C2sSession implements ClientSession {
         if (this.sm) return this.stream.send(failed('unexpected-request'));
         const resume = el.attrs.resume === 'true' || el.attrs.resume === '1';
         this.sm = new StreamManagement(resume);
-        if (resume) this.resumable.add(this.sm.id, this);
+        if (resume) this.server.sessions.resumable.set(this.sm.id, this);
         return this.stream.send(x('enabled', { xmlns: NS_SM, id: this.sm.id, resume: resume ? 'true' : undefined, max: resume ? MAX_RESUME_SECONDS : undefined }));
       }
       case 'r':
@@ -279,8 +268,8 @@ export class C2sSession implements ClientSession {
 
   /** §5: a new stream takes over a hibernating (or not yet noticed dropped) session of the same account. */
   private resume(el: Element): void {
-    const old = this.resumable.get(el.attrs.previd ?? '');
-    if (!old || old.user !== this.user || !old.sm || (old.state !== 'bound' && old.state !== 'hibernating')) {
+    const old = this.server.sessions.resumable.get(el.attrs.previd ?? '');
+    if (!(old instanceof C2sSession) || old.user !== this.user || !old.sm || (old.state !== 'bound' && old.state !== 'hibernating')) {
       return this.stream.send(failed('item-not-found'));
     }
     const h = Number(el.attrs.h);
@@ -323,7 +312,7 @@ export class C2sSession implements ClientSession {
     this.state = 'closed';
     clearTimeout(this.negotiationTimer);
     clearTimeout(this.hibernation);
-    if (this.sm) this.resumable.delete(this.sm.id);
+    if (this.sm) this.server.sessions.resumable.delete(this.sm.id);
     if (!wasBound) return;
     this.server.sessions.remove(this);
     this.server.events.fire('session-closed', { session: this });

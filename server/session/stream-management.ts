@@ -54,20 +54,6 @@ export class StreamManagement {
   }
 }
 
-/** Resumable sessions by stream id, for <resume previd='…'/>. */
-export class ResumableSessions<S> {
-  private byId = new Map<string, S>();
-  add(id: string, session: S): void {
-    this.byId.set(id, session);
-  }
-  get(id: string): S | undefined {
-    return this.byId.get(id);
-  }
-  delete(id: string): void {
-    this.byId.delete(id);
-  }
-}
-
 /** The <failed/> answer of §3 and §5, with a stanza error condition. */
 export function failed(condition: string, h?: number): Element {
   return x('failed', { xmlns: NS_SM, h }, x(condition, { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }));
