@@ -97,7 +97,9 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
       remove: async (jid) => {
         const user = userOf(jid);
         for (const s of [...(server.sessions.resources(`${user}@${config.domain}`)?.values() ?? [])]) s.close(new StreamError('not-authorized', 'account removed'));
-        return storage.users.delete(user);
+        const deleted = storage.users.delete(user);
+        if (deleted) server.events.fire('account-deleted', { user });
+        return deleted;
       },
       setPassword: async (jid, password) => {
         const user = userOf(jid);
