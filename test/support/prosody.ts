@@ -17,6 +17,8 @@ export interface ProsodyOptions {
   federation?: { dnsPort: number; secureAuth?: boolean };
   /** XMPP over WebSocket on the HTTP port, with carbons, smacks and a STUN server in XEP-0215. */
   websocket?: boolean;
+  /** More of Prosody's own modules to enable (mod_<name>), beyond the ones above. */
+  modules?: string[];
   /** Log level of the file log (prosody.log in the instance's folder). */
   logLevel?: 'debug' | 'info';
 }
@@ -62,7 +64,7 @@ export async function startProsody(opts: ProsodyOptions): Promise<Prosody> {
   const dir = mkdtempSync(join(tmpdir(), 'carillon-prosody-'));
   mkdirSync(join(dir, 'data'));
   const ports = { c2s: c2s!, s2s: s2s!, http: http!, component: component!, stun: stun! };
-  const modules = ['roster', 'saslauth', 'disco', 'ping', 'register', 'presence'];
+  const modules = ['roster', 'saslauth', 'disco', 'ping', 'register', 'presence', ...(opts.modules ?? [])];
   const lines: string[] = [];
   if (opts.federation) {
     mkdirSync(join(dir, 'certs'));
