@@ -12,7 +12,7 @@ const CARILLON_ONLY: Record<string, string> = {
 };
 
 /** Prosody's modules the transcripts need beyond the harness's own set. */
-const PROSODY_MODULES: string[] = [];
+const PROSODY_MODULES = ['blocklist', 'private'];
 
 describe('transcripts (interop: Prosody 0.12)', function () {
   let prosody: Prosody;
