@@ -33,6 +33,9 @@
 // ones must be there), `NAME disconnects`. Actors still connected at the end are disconnected;
 // stanzas nobody asked about are not checked — say `receives nothing` where it matters.
 //
+// Each actor's account is <actor>.<transcript file name>@<domain>, so that transcripts sharing a
+// server share no rosters or lists.
+//
 // Placeholders, in attribute values and text: ${alice} (bare JID), ${alice.full} (full JID),
 // ${alice.resource}, ${domain} (the server), ${last.id} (the id of the last stanza the acting actor
 // sent; ${alice.last.id} for another actor's), and ${NAME} for a value captured earlier.
