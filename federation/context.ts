@@ -20,6 +20,8 @@ export interface FederationContext {
   timeouts: { connect: number; dialback: number };
   resolve: ResolveOptions;
   maxStanzaBytes: number;
+  /** The limit on an incoming stream until the peer has verified a domain (SASL EXTERNAL or dialback). */
+  maxStanzaBytesPreAuth: number;
   /** Our own domain or one of our components' domains: the domains we authenticate as and accept for. */
   isOurDomain(domain: string): boolean;
   /** The receiving role's question to the authoritative server (XEP-0220 §2.3), over our outgoing stream. */

@@ -30,7 +30,7 @@ export class IncomingStream {
     private readonly ctx: FederationContext,
   ) {
     this.secure = transport.secure;
-    this.stream = new XmppStream(transport, NS.SERVER, ctx.maxStanzaBytes);
+    this.stream = new XmppStream(transport, NS.SERVER, ctx.maxStanzaBytesPreAuth);
     this.stream.start({
       open: (attrs) => this.onOpen(attrs),
       element: (el) => this.onElement(el),
@@ -129,6 +129,7 @@ export class IncomingStream {
     }
     this.saslDone = true;
     this.verified.add(`${authzid} ${local}`);
+    this.stream.setMaxStanzaBytes(this.ctx.maxStanzaBytes);
     this.stream.send(x('success', { xmlns: NS.SASL }));
     this.stream.restart();
     this.ctx.log.debug({ remote: authzid, local }, 's2s incoming stream authenticated with SASL EXTERNAL');
@@ -160,6 +161,7 @@ export class IncomingStream {
 
   private accept(pair: string, db: DialbackElement, how: string): void {
     this.verified.add(pair);
+    this.stream.setMaxStanzaBytes(this.ctx.maxStanzaBytes);
     this.stream.send(resultAnswer(db.to, db.from, 'valid'));
     this.ctx.log.debug({ remote: db.from, local: db.to, how }, 's2s incoming domain verified');
   }

@@ -53,6 +53,7 @@ export class Federation implements StanzaSink {
       timeouts: { connect: opts.connectTimeout ?? 30000, dialback: opts.dialbackTimeout ?? 30000 },
       resolve: { pins: config.s2s.hosts, dnsServers: opts.dnsServers },
       maxStanzaBytes: config.limits.maxStanzaBytes,
+      maxStanzaBytesPreAuth: config.limits.maxStanzaBytesPreAuth,
       isOurDomain: (d) => d === server.domain || componentDomains.has(d) || server.components.has(d),
       verify: (receiving, originating, id, key) => this.verify(receiving, originating, id, key),
     };

@@ -19,7 +19,7 @@ export interface CarillonConfig {
   s2s: { port: number | null; directTlsPort: number | null; hosts: Record<string, string>; requireValidCertificates: boolean; idleTimeout: number };
   components: { port: number | null; secrets: Record<string, string> };
   registration: { open: boolean; throttle: number };
-  limits: { maxStanzaBytes: number; offlineMessages: number };
+  limits: { maxStanzaBytes: number; maxStanzaBytesPreAuth: number; offlineMessages: number };
   call: {
     enabled: boolean;
     domain: string;
@@ -100,6 +100,7 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
   for (const [d, addr] of Object.entries(hosts)) {
     if (!/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(addr)) fail(`s2s.hosts.${d}`, 'must be "host:port"');
   }
+  const maxStanzaBytes = int('limits.maxStanzaBytes', limits.maxStanzaBytes, 256 * 1024, 10_000, 64 * 1024 * 1024);
   const portMin = int('call.media.portMin', (media as Record<string, unknown>).portMin, 40000, 1024, 65535);
   const portMax = int('call.media.portMax', (media as Record<string, unknown>).portMax, 40999, portMin, 65535);
 
@@ -127,7 +128,9 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
       throttle: int('registration.throttle', registration.throttle, 5, 0, 1_000_000),
     },
     limits: {
-      maxStanzaBytes: int('limits.maxStanzaBytes', limits.maxStanzaBytes, 256 * 1024, 10_000, 64 * 1024 * 1024),
+      maxStanzaBytes,
+      // Before authentication (c2s SASL, s2s dialback or SASL, component handshake), like Prosody's 10 kB.
+      maxStanzaBytesPreAuth: int('limits.maxStanzaBytesPreAuth', limits.maxStanzaBytesPreAuth, 10_000, 1024, maxStanzaBytes),
       offlineMessages: int('limits.offlineMessages', limits.offlineMessages, 1000, 0, 1_000_000),
     },
     call: {

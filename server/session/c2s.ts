@@ -43,7 +43,7 @@ export class C2sSession implements ClientSession {
     transport: Transport,
     private readonly tlsMaterial: TlsMaterial,
   ) {
-    this.stream = new XmppStream(transport, NS.CLIENT, server.config.limits.maxStanzaBytes);
+    this.stream = new XmppStream(transport, NS.CLIENT, server.config.limits.maxStanzaBytesPreAuth);
     // STARTTLS is required where it can be had (TCP); a WebSocket's security is its HTTP layer's.
     this.state = transport.secure || !transport.startTls ? 'sasl' : 'tls';
     this.sasl = new SaslSession(server, transport);
@@ -161,6 +161,7 @@ export class C2sSession implements ClientSession {
         if (user === undefined) return;
         this.user = user;
         this.state = 'bind';
+        this.stream.setMaxStanzaBytes(this.server.config.limits.maxStanzaBytes);
         this.stream.restart();
       });
       return;

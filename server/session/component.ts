@@ -18,7 +18,7 @@ export class ComponentSession {
     private readonly server: XmppServer,
     transport: Transport,
   ) {
-    this.stream = new XmppStream(transport, NS.COMPONENT, server.config.limits.maxStanzaBytes);
+    this.stream = new XmppStream(transport, NS.COMPONENT, server.config.limits.maxStanzaBytesPreAuth);
     this.stream.start({
       open: (attrs) => this.onOpen(attrs),
       element: (el) => this.onElement(el),
@@ -54,6 +54,7 @@ export class ComponentSession {
         return this.stream.close(new StreamError('conflict', `a component for ${this.domain} is already attached`));
       }
       this.authenticated = true;
+      this.stream.setMaxStanzaBytes(this.server.config.limits.maxStanzaBytes);
       this.server.components.set(this.domain!, this);
       this.stream.send(x('handshake'));
       this.server.log.info({ component: this.domain }, 'component attached');

@@ -68,6 +68,14 @@ export class XmppStream {
     this.handlers = handlers;
   }
 
+  /**
+   * The largest stanza accepted from now on: streams start with a lower limit before the peer
+   * authenticates (RFC 6120 §13.12) and raise it after.
+   */
+  setMaxStanzaBytes(n: number): void {
+    this.parser.setMaxStanzaBytes(n);
+  }
+
   /** Expect a new stream header (after STARTTLS or SASL success). */
   restart(): void {
     this.opened = false;

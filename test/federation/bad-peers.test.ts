@@ -92,6 +92,16 @@ describe('federation: bad peers', function () {
     await goodStreamWorks();
   });
 
+  it('holds an unverified stream to the pre-authentication stanza limit (policy-violation)', async () => {
+    assert.equal(one.config.limits.maxStanzaBytesPreAuth, 10_000);
+    const peer = await RawPeer.open(one.ports.s2s!, 'two.test', 'one.test');
+    peer.send(`<db:result from='two.test' to='one.test'>${'0'.repeat(15_000)}</db:result>`);
+    const err = await peer.waitFor((el) => el.name === 'stream:error');
+    assert.ok(err.getChild('policy-violation', STREAM_ERR), err.toString());
+    await peer.waitClosed();
+    await goodStreamWorks();
+  });
+
   it('refuses anything but STARTTLS on a plain stream', async () => {
     const s = connect(one.ports.s2s!, '127.0.0.1');
     let got = '';

@@ -20,14 +20,17 @@ describe('bad input', function () {
     await srv.stop();
   });
 
-  /** After each attack, alice and bob still talk. */
+  /** After each attack, alice and bob still talk, and the server still answers bob's ping. */
   async function othersUnaffected(): Promise<void> {
     const got = next(witness, (el) => el.is('message') && el.getChildText('body') === 'still here?');
     await bystander.send(xml('message', { to: 'bob@localhost', type: 'chat' }, xml('body', {}, 'still here?')));
     await got;
+    const pong = await witness.iqCaller.request(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    assert.equal(pong.attrs.type, 'result');
   }
 
-  const attacks: [string, string, RegExp][] = [
+  const nest = (n: number) => '<a>'.repeat(n) + '</a>'.repeat(n);
+  const attacks: [string, string | Buffer, RegExp][] = [
     ['malformed XML', `<message to='alice@localhost'><body>oops</message>`, /<not-well-formed xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>/],
     ['an undefined entity', `<message to='alice@localhost'><body>&lol9;</body></message>`, /<not-well-formed/],
     ['a DTD inside the stream', `<!DOCTYPE x [<!ENTITY a "b">]>`, /<(restricted-xml|not-well-formed)/],
@@ -36,6 +39,13 @@ describe('bad input', function () {
     ['a stanza over the size limit', `<message to='alice@localhost'><body>${'A'.repeat(30_000)}</body></message>`, /<policy-violation/],
     ['a non-stanza element', `<foo xmlns='urn:example'/>`, /<unsupported-stanza-type/],
     ['a spoofed from', `<message from='alice@localhost/x' to='bob@localhost'><body>I am alice</body></message>`, /<invalid-from/],
+    ['an undeclared element prefix', `<message to='alice@localhost'><foo:bar/></message>`, /<bad-namespace-prefix/],
+    ['an undeclared attribute prefix', `<message to='alice@localhost' foo:x='1'><body>x</body></message>`, /<bad-namespace-prefix/],
+    ['invalid UTF-8', Buffer.concat([Buffer.from(`<message to='alice@localhost'><body>`), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(`</body></message>`)]), /<not-well-formed/],
+    ['a forbidden XML character', `<message to='alice@localhost'><body>\u0001</body></message>`, /<not-well-formed/],
+    ['a stream header inside the stream', `<stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`, /<unsupported-stanza-type/],
+    ['nesting 100 levels deep', `<message to='alice@localhost'>${nest(100)}</message>`, /<policy-violation/],
+    ['a start tag with 100,000 attributes (1 MB)', `<message to='alice@localhost'${Array.from({ length: 100_000 }, (_, i) => ` a${i}=''`).join('')}/>`, /<policy-violation/],
   ];
   for (const [what, payload, expected] of attacks) {
     it(`closes only the offending stream on ${what}`, async () => {
@@ -48,6 +58,39 @@ describe('bad input', function () {
       await othersUnaffected();
     });
   }
+
+  it('refuses a 100 MB attribute as it arrives, without buffering it', async function () {
+    this.timeout(20_000);
+    const raw = await RawConnection.open(srv.ports.c2s!);
+    await raw.login('mallory', 'secret');
+    const rss0 = process.memoryUsage().rss;
+    raw.send(`<message to='alice@localhost' x='`);
+    const sent = await raw.pump(Buffer.alloc(64 * 1024, 'A'), 100 * 1024 * 1024, () => /<policy-violation/.test(raw.received));
+    await raw.waitFor(/<policy-violation/);
+    await raw.waitClosed();
+    const grown = process.memoryUsage().rss - rss0;
+    assert.ok(sent < 100 * 1024 * 1024, 'the server read the whole attribute');
+    assert.ok(grown < 50 * 1024 * 1024, `server grew by ${(grown / 1e6).toFixed(0)} MB`);
+    await othersUnaffected();
+  });
+
+  it('holds streams to a lower limit until SASL succeeds (limits.maxStanzaBytesPreAuth)', async () => {
+    assert.equal(srv.config.limits.maxStanzaBytesPreAuth, 10_000);
+    const stanza = `<message to='bob@localhost' type='chat'><body>${'B'.repeat(15_000)}</body></message>`;
+    const before = await RawConnection.open(srv.ports.c2s!);
+    await before.secure();
+    before.send(stanza);
+    await before.waitFor(/<policy-violation/);
+    await before.waitClosed();
+
+    const after = await RawConnection.open(srv.ports.c2s!);
+    await after.login('mallory', 'secret');
+    const got = next(witness, (el) => el.is('message') && el.getChildText('body')?.length === 15_000);
+    after.send(stanza);
+    await got;
+    after.end();
+    await othersUnaffected();
+  });
 
   it('answers an invalid `to` with jid-malformed and keeps the stream', async () => {
     const raw = await RawConnection.open(srv.ports.c2s!);
@@ -76,5 +119,22 @@ describe('bad input', function () {
     assert.ok(srv.server.storage.users.exists('alice'));
     const again = await connect(srv, 'alice', 'secret', { resource: 'again' });
     await stopAll(again);
+  });
+});
+
+describe('bad input under a large stanza limit', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer({ limits: { maxStanzaBytes: 4 * 1024 * 1024 } });
+    await srv.users.add('mallory@localhost', 'secret');
+  });
+  after(() => srv.stop());
+
+  it('refuses a 1 MB start tag with 100,000 attributes by its attribute count', async () => {
+    const raw = await RawConnection.open(srv.ports.c2s!);
+    await raw.login('mallory', 'secret');
+    raw.send(`<message to='mallory@localhost'${Array.from({ length: 100_000 }, (_, i) => ` a${i}='0'`).join('')}/>`);
+    await raw.waitFor(/<policy-violation[\s\S]*attributes/);
+    await raw.waitClosed();
   });
 });

@@ -12,6 +12,7 @@ describe('configuration', () => {
     assert.deepEqual([c.http.port, c.https.port, c.c2s.port, c.s2s.port, c.components.port], [5280, 5443, 5222, 5269, 5347]);
     assert.equal(c.registration.open, false);
     assert.equal(c.limits.maxStanzaBytes, 262144);
+    assert.equal(c.limits.maxStanzaBytesPreAuth, 10000);
     assert.match(c.dataDir, /data$/);
   });
 
@@ -23,6 +24,7 @@ describe('configuration', () => {
     [{ registration: { throttle: -1 } }, 'registration.throttle'],
     [{ s2s: { hosts: { 'example.org': 'nowhere' } } }, 's2s.hosts.example.org'],
     [{ colour: 'blue' }, 'colour'],
+    [{ limits: { maxStanzaBytes: 20_000, maxStanzaBytesPreAuth: 30_000 } }, 'limits.maxStanzaBytesPreAuth'],
   ];
   for (const [input, key] of bad) {
     it(`names the key "${key}" in the error`, () => {

@@ -61,8 +61,30 @@ export class RawConnection {
     });
   }
 
-  send(text: string): void {
-    this.socket.write(text);
+  send(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  /**
+   * Writes `chunk` over and over, as fast as the server reads it, until `total` bytes are sent,
+   * the connection closes or `stop()` says so; resolves with the bytes written.
+   */
+  async pump(chunk: Buffer, total: number, stop: () => boolean): Promise<number> {
+    let sent = 0;
+    while (sent < total && !this.closed && !stop()) {
+      sent += chunk.length;
+      if (this.socket.write(chunk)) continue;
+      await new Promise<void>((resolve) => {
+        const go = () => {
+          this.socket.off('drain', go);
+          this.watchers.delete(go);
+          resolve();
+        };
+        this.socket.on('drain', go);
+        this.watchers.add(go);
+      });
+    }
+    return sent;
   }
 
   /** Waits until the received text matches. */
