@@ -3,6 +3,7 @@
 import type { ModuleDefinition } from '../core/module.js';
 import carbons from './carbons.js';
 import disco from './disco.js';
+import last from './last.js';
 import offline from './offline.js';
 import pep from './pep/index.js';
 import ping from './ping.js';
@@ -15,4 +16,4 @@ import blocking from './blocking.js';
 import privateStorage from './private.js';
 import caps from './caps.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last];
