@@ -68,6 +68,12 @@ export interface LifecycleEvents {
   'stream-features': { session: ClientSession; stage: 'sasl' | 'bind'; features: Element };
   /** An account's disco#items being answered (XEP-0030): modules add their `<item/>`s. */
   'disco-items/account': { to: Jid; from: Jid; items: Element[] };
+  /** The server's disco#info being built (XEP-0030, and its XEP-0115 caps): modules add XEP-0128 data forms. */
+  'disco-info/host': { extensions: Element[] };
+  /** disco#info on a node of the server: the module serving `node` fills in the answer and returns true (unclaimed: item-not-found). */
+  'disco-node/host': { from: Jid; node: string; identities: { category: string; type: string; name?: string }[]; features: string[] };
+  /** The server's disco#items: modules add `<item/>`s; for a `node`, the module serving it returns true (unclaimed: item-not-found). */
+  'disco-items/host': { from: Jid; node?: string; items: Element[] };
 }
 
 export type EventPayload<K extends string> = K extends keyof LifecycleEvents

@@ -2,6 +2,7 @@
 // adding its file here (see core/module.ts).
 import type { ModuleDefinition } from '../core/module.js';
 import carbons from './carbons.js';
+import contactInfo from './contact-info.js';
 import disco from './disco.js';
 import last from './last.js';
 import offline from './offline.js';
@@ -16,4 +17,4 @@ import blocking from './blocking.js';
 import privateStorage from './private.js';
 import caps from './caps.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo];
