@@ -1,6 +1,7 @@
 // The server's modules, one file per specification, in the order they are set up. Adding a XEP is
 // adding its file here (see core/module.ts).
 import type { ModuleDefinition } from '../core/module.js';
+import adhoc from './adhoc.js';
 import carbons from './carbons.js';
 import contactInfo from './contact-info.js';
 import disco from './disco.js';
@@ -17,4 +18,4 @@ import blocking from './blocking.js';
 import privateStorage from './private.js';
 import caps from './caps.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc];

@@ -5,6 +5,7 @@ import { normalizeLocal } from '../../xmpp/jid.js';
 import { NS } from '../../xmpp/namespaces.js';
 import { x, type Element } from '../../xmpp/xml.js';
 import { defineModule } from '../core/module.js';
+import type { XmppServer } from '../core/server.js';
 import type { Storage } from '../storage/storage.js';
 import { deriveCredentials, preparePassword } from '../sasl/credentials.js';
 
@@ -28,7 +29,8 @@ class Throttle {
   }
 }
 
-function validPassword(password: string | null | undefined): string {
+/** Checks a new password (non-empty, SASLprep-able); throws not-acceptable. */
+export function validPassword(password: string | null | undefined): string {
   if (!password || password.length < MIN_PASSWORD) throw new StanzaError('not-acceptable', 'a password is required');
   try {
     preparePassword(password);
@@ -51,6 +53,20 @@ export async function createAccount(storage: Storage, username: string, password
   const creds = await deriveCredentials(password);
   if (!storage.users.create(user, creds)) throw new StanzaError('conflict', 'the username is taken');
   return user;
+}
+
+/**
+ * Deletes an account and everything stored for it; shared by XEP-0077 and the admin commands. The
+ * account's sessions end after the current reply has gone out (XEP-0077 §3.2).
+ */
+export function deleteAccount(server: XmppServer, user: string): boolean {
+  const deleted = server.storage.users.delete(user);
+  server.events.fire('account-deleted', { user });
+  const bare = `${user}@${server.domain}`;
+  setImmediate(() => {
+    for (const s of [...(server.sessions.resources(bare)?.values() ?? [])]) s.close(new StreamError('not-authorized', 'account removed'));
+  });
+  return deleted;
 }
 
 function form(registered?: string): Element {
@@ -108,13 +124,8 @@ export default defineModule({
     m.iq('set', 'bare', NS.REGISTER, async ({ from, to, payload }) => {
       if (from.bare !== to.bare) throw new StanzaError('forbidden');
       if (payload.getChild('remove')) {
-        server.storage.users.delete(to.local);
-        server.events.fire('account-deleted', { user: to.local });
+        deleteAccount(server, to.local);
         m.log.info({ user: to.local }, 'account removed by its owner');
-        // §3.2: the reply goes first, then every session of the account ends.
-        setImmediate(() => {
-          for (const s of [...(server.sessions.resources(to.bare)?.values() ?? [])]) s.close(new StreamError('not-authorized', 'account removed'));
-        });
         return undefined;
       }
       const username = payload.getChildText('username');
