@@ -11,8 +11,9 @@ const USAGE = `usage: carillon component --config FILE
 FILE is JSON with a "component" object:
   { "component": { "service": "xmpp://127.0.0.1:5347", "domain": "call.example.org", "secret": "…",
                    "dataDir": "./call-data", "maxParticipants": 8,
-                   "media": { "portMin": 40000, "portMax": 40999, "publicAddress": "203.0.113.5" } } }
-("host" and "port" may replace "service").`;
+                   "media": { "portMin": 40000, "portMax": 40999, "publicAddress": "203.0.113.5" },
+                   "turn": { "host": "turn.example.org", "secret": "…" } } }
+("host" and "port" may replace "service"; "turn" announces a STUN/TURN relay, see docs/nat.md).`;
 
 function consoleLogger(): Logger {
   const line = (level: string) => (obj: unknown, msg?: string): void => {

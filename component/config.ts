@@ -1,5 +1,6 @@
 // The "component" section of a JSON config file for `carillon component --config FILE`,
 // validated up front: an error names the key and the file.
+import { parseTurnSettings } from '../xmpp/turn-credentials.js';
 import type { CallComponentOptions } from './options.js';
 
 export class ComponentConfigError extends Error {
@@ -14,14 +15,15 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 /**
  * Keys (all under "component"): service (e.g. "xmpp://127.0.0.1:5347") or host + port; domain;
  * secret; dataDir; maxParticipants; media.portMin, media.portMax, media.publicAddress, media.bindAddress,
- * media.inactivityTimeoutMs.
+ * media.inactivityTimeoutMs; turn (host, port, tlsPort, secret, ttl, transports: the server's `turn` key,
+ * see docs/nat.md).
  */
 export function parseComponentConfig(json: unknown, file: string): CallComponentOptions {
   const fail = (key: string, problem: string): never => { throw new ComponentConfigError(key, file, problem); };
   if (!isObj(json)) fail('(root)', 'must be a JSON object');
   const c = (json as Obj).component;
   if (!isObj(c)) return fail('component', 'must be an object with the component settings');
-  const known = ['service', 'host', 'port', 'domain', 'secret', 'dataDir', 'maxParticipants', 'media'];
+  const known = ['service', 'host', 'port', 'domain', 'secret', 'dataDir', 'maxParticipants', 'media', 'turn'];
   for (const k of Object.keys(c)) if (!known.includes(k)) fail(`component.${k}`, `is not a known setting (known: ${known.join(', ')})`);
   const str = (key: string, v: unknown, required: boolean): string | undefined => {
     if (v === undefined) return required ? fail(`component.${key}`, 'is required') : undefined;
@@ -61,5 +63,6 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
       inactivityTimeoutMs: int('media.inactivityTimeoutMs', m.inactivityTimeoutMs, 1000, 600000),
     };
   }
-  return { service, domain: domain.toLowerCase(), secret, dataDir, maxParticipants, media };
+  const turn = c.turn === undefined ? undefined : parseTurnSettings(c.turn, 'component.turn', (key, problem) => fail(key, problem));
+  return { service, domain: domain.toLowerCase(), secret, dataDir, maxParticipants, media, turn };
 }

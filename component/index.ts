@@ -9,7 +9,7 @@ import { CallManager } from './calls/manager.js';
 import type { CallComponentOptions } from './options.js';
 import type { Element } from '../xmpp/xml.js';
 
-export type { CallComponentOptions, MediaOptions } from './options.js';
+export type { CallComponentOptions, MediaOptions, TurnSettings } from './options.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -21,6 +21,7 @@ export async function startCallComponent(opts: CallComponentOptions): Promise<{ 
     store: opts.dataDir ? fileStore(opts.dataDir) : memoryStore(),
     send: (el) => send(el),
     log,
+    turn: opts.turn,
   });
   service.calls = new CallManager({ ctx: service.ctx, media: opts.media ?? {}, maxParticipants: opts.maxParticipants ?? 0 });
   const link = await connectComponent({

@@ -1,6 +1,9 @@
 // The call component's options, apart from the code that uses them so that the media layer, the
 // configuration parser and the entry point all import them from here.
+import type { TurnSettings } from '../xmpp/turn-credentials.js';
 import type { Logger } from './muc/context.js';
+
+export type { TurnSettings } from '../xmpp/turn-credentials.js';
 
 export interface MediaOptions {
   /** First UDP port for media (inclusive). */
@@ -29,5 +32,10 @@ export interface CallComponentOptions {
   media?: MediaOptions;
   /** Maximum participants in one room's call; 0 for no limit (room occupancy is the room's own max users). */
   maxParticipants?: number;
+  /**
+   * A STUN/TURN relay the component announces for its own domain (XEP-0215), with TURN REST
+   * credentials per user: the same settings as the server's `turn` key.
+   */
+  turn?: TurnSettings;
   log?: Logger;
 }

@@ -4,10 +4,12 @@
 // payloads, RFC 6120 §8.4); IQs to occupants are relayed; replies to our own requests settle them.
 import { randomBytes } from 'node:crypto';
 import { StanzaError, errorReply } from '../xmpp/errors.js';
+import { EXTDISCO_NAMESPACES, answerExtdisco } from '../xmpp/extdisco.js';
 import { answerIq, iqResult, type IqAnswer } from '../xmpp/iq-callee.js';
 import { IqTracker } from '../xmpp/iq-tracker.js';
 import { Jid } from '../xmpp/jid.js';
 import { NS } from '../xmpp/namespaces.js';
+import { turnServices, type TurnSettings } from '../xmpp/turn-credentials.js';
 import { clone, x, type Element } from '../xmpp/xml.js';
 import type { Logger, MucContext } from './muc/context.js';
 import { Room, type Occupant } from './muc/room.js';
@@ -33,6 +35,8 @@ export interface ServiceOptions {
   store: RoomStore;
   send(el: Element): void;
   log: Logger;
+  /** A STUN/TURN relay to announce for the service domain (XEP-0215). */
+  turn?: TurnSettings;
 }
 
 /** An IQ relayed from one occupant to another: the original id and addresses, and who must answer. */
@@ -171,7 +175,7 @@ export class CallService {
     if (payload.is('query', NS.DISCO_INFO)) {
       return () => x('query', { xmlns: NS.DISCO_INFO },
         x('identity', { category: 'conference', type: 'text', name: this.opts.name ?? 'Rooms and calls' }),
-        ...[...SERVICE_FEATURES, ...(this.calls?.features ?? [])].map((f) => x('feature', { var: f })));
+        ...[...SERVICE_FEATURES, ...(this.opts.turn ? EXTDISCO_NAMESPACES : []), ...(this.calls?.features ?? [])].map((f) => x('feature', { var: f })));
     }
     if (payload.is('query', NS.DISCO_ITEMS)) {
       return () => {
@@ -180,7 +184,29 @@ export class CallService {
       };
     }
     if (payload.is('ping', NS.PING)) return () => undefined;
+    const turn = this.opts.turn;
+    if (turn && (EXTDISCO_NAMESPACES as readonly string[]).includes(payload.attrs.xmlns as string)) {
+      return () => {
+        const from = Jid.parse(iq.attrs.from as string);
+        if (!this.mayUseRelay(from)) throw new StanzaError('forbidden', 'the relay is for users of this server and participants in its rooms');
+        return answerExtdisco(payload, () => turnServices(turn, from.bare));
+      };
+    }
     return undefined;
+  }
+
+  /**
+   * Who gets relay credentials from the component: accounts of the server it is attached to — by
+   * convention the service domain without its first label (call.example.org → example.org) — and
+   * anyone who is in one of its rooms (a participant from another server joins calls too). An
+   * open relay for the whole federation would not be.
+   */
+  private mayUseRelay(from: Jid): boolean {
+    if (!from.local) return false;
+    const host = this.opts.domain.slice(this.opts.domain.indexOf('.') + 1);
+    if (from.domain === host) return true;
+    for (const room of this.rooms.values()) if (room.occupantsOf(from.bare).length > 0) return true;
+    return false;
   }
 
   private toOccupant(room: Room, iq: Element, nick: string): void {

@@ -10,6 +10,7 @@ import { createHttpApp, listenHttp } from './transport/http.js';
 import { C2sSession } from './session/c2s.js';
 import { ComponentSession } from './session/component.js';
 import { MODULES } from './modules/index.js';
+import { turnSettings } from './modules/extdisco.js';
 import { configSections, loadModules } from './core/module.js';
 import { createAccount } from './modules/register.js';
 import { StanzaError, StreamError } from '../xmpp/errors.js';
@@ -138,6 +139,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
           bindAddress: config.listen === '0.0.0.0' || config.listen === '::' ? undefined : config.listen,
         },
         maxParticipants: config.call.maxParticipants,
+        turn: turnSettings(config) ?? undefined,
         log: log.child({ component: config.call.domain }),
       });
       closers.push(() => call.stop());

@@ -31,6 +31,8 @@ export const NS = {
   DIALBACK_FEATURE: 'urn:xmpp:features:dialback',
   RSM: 'http://jabber.org/protocol/rsm', // XEP-0059
   SID: 'urn:xmpp:sid:0', // XEP-0359
+  EXTDISCO: 'urn:xmpp:extdisco:2', // XEP-0215
+  EXTDISCO_1: 'urn:xmpp:extdisco:1', // XEP-0215 before 0.7 (no restricted, expires)
   // XEP-0045 Multi-User Chat
   MUC: 'http://jabber.org/protocol/muc',
   MUC_USER: 'http://jabber.org/protocol/muc#user',

@@ -17,5 +17,6 @@ import version from './version.js';
 import blocking from './blocking.js';
 import privateStorage from './private.js';
 import caps from './caps.js';
+import extdisco from './extdisco.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco];

@@ -8,8 +8,10 @@ describe('component configuration', () => {
 
   it('accepts a minimal config and host/port instead of service', () => {
     assert.deepEqual(parseComponentConfig(ok, 'c.json'), {
-      service: 'xmpp://127.0.0.1:5347', domain: 'call.example.org', secret: 's', dataDir: undefined, maxParticipants: undefined, media: undefined,
+      service: 'xmpp://127.0.0.1:5347', domain: 'call.example.org', secret: 's', dataDir: undefined, maxParticipants: undefined, media: undefined, turn: undefined,
     });
+    const turned = parseComponentConfig({ component: { ...ok.component, turn: { host: 'turn.example.org', secret: 't', tlsPort: 5349 } } }, 'c.json');
+    assert.deepEqual(turned.turn, { host: 'turn.example.org', port: 3478, tlsPort: 5349, secret: 't', ttl: 86400, transports: ['udp', 'tcp'] });
     const hp = parseComponentConfig({ component: { host: 'xmpp.example.org', port: 5275, domain: 'call.example.org', secret: 's',
       media: { portMin: 40000, portMax: 40099, publicAddress: '203.0.113.5' }, maxParticipants: 6 } }, 'c.json');
     assert.equal(hp.service, 'xmpp://xmpp.example.org:5275');
@@ -27,6 +29,8 @@ describe('component configuration', () => {
     ['half a port range', { component: { ...ok.component, media: { portMin: 40000 } } }, 'component.media.portMax'],
     ['inverted port range', { component: { ...ok.component, media: { portMin: 40010, portMax: 40000 } } }, 'component.media.portMax'],
     ['negative max participants', { component: { ...ok.component, maxParticipants: -1 } }, 'component.maxParticipants'],
+    ['turn without a secret', { component: { ...ok.component, turn: { host: 'turn.x' } } }, 'component.turn.secret'],
+    ['turn with an unknown transport', { component: { ...ok.component, turn: { host: 'turn.x', secret: 's', transports: ['sctp'] } } }, 'component.turn.transports[0]'],
   ];
   for (const [what, input, key] of cases) {
     it(`names the key: ${what}`, () => {
