@@ -3,9 +3,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { normalizeDomain } from '../xmpp/jid.js';
-import { ConfigError, checks, isObject, type Checks } from './core/schema.js';
+import { ConfigError, checks, isObject, type Checks } from '../xmpp/config-checks.js';
 
-export { ConfigError } from './core/schema.js';
+export { ConfigError } from '../xmpp/config-checks.js';
 
 export interface CarillonConfig {
   domain: string;

@@ -9,6 +9,7 @@
 // (user@domain), so that the relay's logs name the account and two servers sharing one relay do not
 // hand out the same username. Used by the server (server/modules/extdisco.ts) and by the call
 // component (component/service.ts); both announce the services through xmpp/extdisco.ts.
+import { isObject, type Checks } from './config-checks.js';
 import { createHmac } from 'node:crypto';
 
 /** The `turn` settings: one relay (coturn, eturnal) that serves STUN and TURN. */
@@ -72,38 +73,25 @@ const KEYS = ['host', 'port', 'tlsPort', 'secret', 'ttl', 'transports'];
 const TRANSPORTS = ['udp', 'tcp'] as const;
 
 /**
- * Checks a `turn` object: `key` is its dotted name ("turn", "component.turn") and `fail` throws the
- * caller's configuration error for a key below it ("turn.secret"). host and secret are required.
+ * Checks a `turn` object: `key` is its dotted name ("turn", "component.turn"), and errors name the
+ * key below it ("turn.secret") through the caller's checks. host and secret are required.
  */
-export function parseTurnSettings(raw: unknown, key: string, fail: (key: string, problem: string) => never): TurnSettings {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail(key, 'must be an object with host and secret');
-  const t = raw as Record<string, unknown>;
-  for (const k of Object.keys(t)) if (!KEYS.includes(k)) fail(`${key}.${k}`, `unknown key (known: ${KEYS.join(', ')})`);
-  const str = (k: string): string => {
-    const v = t[k];
-    if (v === undefined) return fail(`${key}.${k}`, 'is required');
-    if (typeof v !== 'string' || v.trim() === '') return fail(`${key}.${k}`, 'must be a non-empty string');
-    return v;
-  };
-  const int = (k: string, def: number | undefined, min: number, max: number): number | undefined => {
-    const v = t[k];
-    if (v === undefined) return def;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) return fail(`${key}.${k}`, `must be an integer from ${min} to ${max}`);
-    return v;
-  };
-  const host = str('host');
-  if (/[\s/]|:\/\//.test(host)) fail(`${key}.host`, 'must be a host name or an IP address (no scheme, port or path)');
-  const secret = str('secret');
-  const port = int('port', 3478, 1, 65535)!;
-  const tlsPort = int('tlsPort', undefined, 1, 65535);
-  const ttl = int('ttl', 86400, 60, 30 * 86400)!;
+export function parseTurnSettings(raw: unknown, key: string, c: Checks): TurnSettings {
+  if (!isObject(raw)) return c.fail(key, 'must be an object with host and secret');
+  c.only(key, raw, KEYS);
+  const host = c.required(`${key}.host`, raw.host);
+  if (/[\s/]|:\/\//.test(host)) c.fail(`${key}.host`, 'must be a host name or an IP address (no scheme, port or path)');
+  const secret = c.required(`${key}.secret`, raw.secret);
+  const port = c.int(`${key}.port`, raw.port, 3478, 1, 65535);
+  const tlsPort = c.optInt(`${key}.tlsPort`, raw.tlsPort, 1, 65535);
+  const ttl = c.int(`${key}.ttl`, raw.ttl, 86400, 60, 30 * 86400);
   let transports: TurnSettings['transports'] = ['udp', 'tcp'];
-  if (t.transports !== undefined) {
-    const v = t.transports;
-    if (!Array.isArray(v) || v.length === 0) return fail(`${key}.transports`, 'must be a non-empty list of "udp" and "tcp"');
+  if (raw.transports !== undefined) {
+    const v = raw.transports;
+    if (!Array.isArray(v) || v.length === 0) return c.fail(`${key}.transports`, 'must be a non-empty list of "udp" and "tcp"');
     v.forEach((s, i) => {
-      if (!TRANSPORTS.includes(s as 'udp')) fail(`${key}.transports[${i}]`, 'must be "udp" or "tcp"');
-      if (v.indexOf(s) !== i) fail(`${key}.transports[${i}]`, `"${String(s)}" is listed twice`);
+      if (!TRANSPORTS.includes(s as 'udp')) c.fail(`${key}.transports[${i}]`, 'must be "udp" or "tcp"');
+      if (v.indexOf(s) !== i) c.fail(`${key}.transports[${i}]`, `"${String(s)}" is listed twice`);
     });
     transports = v as TurnSettings['transports'];
   }

@@ -13,7 +13,7 @@ import { NS } from '../../xmpp/namespaces.js';
 import { buildForm, parseForm, type DataForm } from '../../xmpp/forms.js';
 import { x, type Element } from '../../xmpp/xml.js';
 import { defineModule } from '../core/module.js';
-import type { Checks } from '../core/schema.js';
+import type { Checks } from '../../xmpp/config-checks.js';
 import type { XmppServer } from '../core/server.js';
 import { deriveCredentials } from '../sasl/credentials.js';
 import { createAccount, deleteAccount, validPassword } from './register.js';

@@ -23,7 +23,7 @@ export default defineModule<TurnSettings | null>({
   name: 'extdisco',
   config: {
     key: 'turn',
-    parse: (raw, c) => (raw === undefined ? null : parseTurnSettings(raw, 'turn', c.fail)),
+    parse: (raw, c) => (raw === undefined ? null : parseTurnSettings(raw, 'turn', c)),
   },
   setup(m) {
     const turn = m.config;

@@ -41,7 +41,7 @@ describe('carillon component --config FILE', function () {
     try {
       assert.equal(await runComponentCommand(['--config', file]), 2);
     } finally { console.error = orig; }
-    assert.match(errors.join('\n'), /bad\.json: "component\.secret" is required/);
+    assert.match(errors.join('\n'), /bad\.json: config key "component\.secret": is required/);
   });
 
   it('attaches to the server with host, port, domain and secret, and serves until stopped', async () => {

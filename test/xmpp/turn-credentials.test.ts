@@ -2,11 +2,10 @@
 // and eturnal check, the services made from the `turn` settings, and the settings' checks.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { checks } from '../../xmpp/config-checks.js';
 import { parseTurnSettings, turnRestCredentials, turnServices, type TurnSettings } from '../../xmpp/turn-credentials.js';
 
-const fail = (key: string, problem: string): never => {
-  throw Object.assign(new Error(`${key}: ${problem}`), { key });
-};
+const fail = checks('carillon.json');
 
 describe('TURN REST credentials', () => {
   it('matches a vector computed outside Node (openssl dgst -sha1 -hmac north-wind -binary | base64)', () => {

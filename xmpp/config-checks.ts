@@ -1,5 +1,6 @@
-// Checking configuration values: every check names the key (and the file) it refuses. The core
-// config (config.ts) and each module's own keys (core/module.ts) use the same checks.
+// Checking configuration values: every check names the key (and the file) it refuses. The server's
+// config (server/config.ts), each module's own keys (server/core/module.ts) and the call
+// component's file (component/config.ts) use the same checks.
 export class ConfigError extends Error {
   constructor(
     readonly key: string,
@@ -20,6 +21,10 @@ export interface Checks {
   fail(key: string, msg: string): never;
   str(key: string, v: unknown, def: string): string;
   optStr(key: string, v: unknown): string | null;
+  /** A string that must be there. */
+  required(key: string, v: unknown): string;
+  /** An integer in range, or undefined when absent. */
+  optInt(key: string, v: unknown, min: number, max: number): number | undefined;
   bool(key: string, v: unknown, def: boolean): boolean;
   int(key: string, v: unknown, def: number, min: number, max: number): number;
   section(key: string, v: unknown): Record<string, unknown>;
@@ -37,20 +42,23 @@ export function checks(file?: string): Checks {
     if (typeof v !== 'string' || v.length === 0) fail(key, 'must be a non-empty string');
     return v as string;
   };
+  const int = (key: string, v: unknown, def: number, min: number, max: number): number => {
+    if (v === undefined) return def;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(key, `must be an integer from ${min} to ${max}`);
+    return v as number;
+  };
   return {
     fail,
     str,
+    required: (key, v) => (v === undefined ? fail(key, 'is required') : str(key, v, '')),
+    optInt: (key, v, min, max) => (v === undefined ? undefined : int(key, v, 0, min, max)),
     optStr: (key, v) => (v === undefined || v === null ? null : str(key, v, '')),
     bool: (key, v, def) => {
       if (v === undefined) return def;
       if (typeof v !== 'boolean') fail(key, 'must be true or false');
       return v as boolean;
     },
-    int: (key, v, def, min, max) => {
-      if (v === undefined) return def;
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(key, `must be an integer from ${min} to ${max}`);
-      return v as number;
-    },
+    int,
     section: (key, v) => {
       if (v === undefined) return {};
       if (!isObject(v)) fail(key, 'must be an object');
