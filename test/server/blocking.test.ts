@@ -1,7 +1,7 @@
 // XEP-0191 Blocking Command, from outside with @xmpp/client: the XEP's own examples (numbered as in
 // version 1.3), with its characters — Juliet blocks Romeo; Iago, on another server name, by domain.
 import assert from 'node:assert/strict';
-import { connect, next, startTestServer, stopAll, xml, type TestServer, type XmppClient, type XmlElement } from './helpers.js';
+import { befriend, connect, next, startTestServer, stopAll, xml, type TestServer, type XmppClient, type XmlElement } from './helpers.js';
 
 const NS = 'urn:xmpp:blocking';
 const NS_ERRORS = 'urn:xmpp:blocking:errors';
@@ -158,15 +158,7 @@ describe('XEP-0191 Blocking Command', function () {
   it('sends unavailable to a blocked contact that saw the user, hides later presence, and shows it again on unblock (§3.3, §3.4)', async () => {
     const juliet = await login('juliet', 'chamber');
     const romeo = await login('romeo', 'orchard');
-    // Mutual subscription (RFC 6121 §3.1).
-    for (const [a, aJid, b, bJid] of [[juliet, 'juliet@capulet.com', romeo, 'romeo@capulet.com'], [romeo, 'romeo@capulet.com', juliet, 'juliet@capulet.com']] as const) {
-      const req = next(b, (el) => el.is('presence') && el.attrs.type === 'subscribe');
-      await a.send(xml('presence', { to: bJid, type: 'subscribe' }));
-      await req;
-      const ok = next(a, (el) => el.is('presence') && el.attrs.type === 'subscribed');
-      await b.send(xml('presence', { to: aJid, type: 'subscribed' }));
-      await ok;
-    }
+    await befriend(juliet, 'juliet@capulet.com', romeo, 'romeo@capulet.com');
     const gone = next(romeo, (el) => el.is('presence') && el.attrs.from === 'juliet@capulet.com/chamber' && el.attrs.type === 'unavailable');
     await set(juliet, 'block', 'romeo@capulet.com');
     await gone;

@@ -114,6 +114,20 @@ export function collect(c: XmppClient, pred: (el: XmlElement) => boolean): Colle
   };
 }
 
+export const isPresence = (from: string, type?: string) => (el: XmlElement) => el.is('presence') && el.attrs.from?.startsWith(from) === true && el.attrs.type === type;
+
+/** The subscription handshake of RFC 6121 §3.1 both ways, leaving `a` and `b` in state Both. */
+export async function befriend(a: XmppClient, aJid: string, b: XmppClient, bJid: string): Promise<void> {
+  for (const [from, to, toJid, fromJid] of [[a, b, bJid, aJid], [b, a, aJid, bJid]] as const) {
+    const request = next(to, isPresence(fromJid, 'subscribe'));
+    await from.send(xml('presence', { to: toJid, type: 'subscribe' }));
+    await request;
+    const approved = next(from, isPresence(toJid, 'subscribed'));
+    await to.send(xml('presence', { to: fromJid, type: 'subscribed' }));
+    await approved;
+  }
+}
+
 export async function stopAll(...clients: (XmppClient | undefined)[]): Promise<void> {
   await Promise.all(clients.map((c) => c?.stop().catch(() => {})));
 }

@@ -1,27 +1,15 @@
 // Instant messaging and presence (RFC 6121) between independent clients (@xmpp/client), with the
 // RFC's own characters and examples: Juliet, Romeo and the Nurse, all on example.com here.
 import assert from 'node:assert/strict';
-import { collect, connect, next, ping, startTestServer, stopAll, xml, type TestServer, type XmppClient, type XmlElement } from './helpers.js';
+import { collect, connect, next, ping, startTestServer, stopAll, xml, type TestServer, type XmppClient, type XmlElement, befriend, isPresence } from './helpers.js';
 
 const ROSTER = 'jabber:iq:roster';
-const isPresence = (from: string, type?: string) => (el: XmlElement) => el.is('presence') && el.attrs.from?.startsWith(from) && el.attrs.type === type;
 
 async function roster(c: XmppClient): Promise<XmlElement[]> {
   const r = await c.iqCaller.request(xml('iq', { type: 'get' }, xml('query', { xmlns: ROSTER })));
   return r.getChild('query', ROSTER)!.getChildren('item');
 }
 
-/** The full subscription handshake of RFC 6121 §3.1, leaving `a` and `b` in state Both. */
-async function befriend(a: XmppClient, aJid: string, b: XmppClient, bJid: string): Promise<void> {
-  for (const [from, to, toJid, fromJid] of [[a, b, bJid, aJid], [b, a, aJid, bJid]] as const) {
-    const request = next(to, isPresence(fromJid, 'subscribe'));
-    await from.send(xml('presence', { to: toJid, type: 'subscribe' }));
-    await request;
-    const approved = next(from, isPresence(toJid, 'subscribed'));
-    await to.send(xml('presence', { to: fromJid, type: 'subscribed' }));
-    await approved;
-  }
-}
 
 describe('IM and presence (RFC 6121)', function () {
   let srv: TestServer;

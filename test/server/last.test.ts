@@ -1,25 +1,13 @@
 // Last Activity (XEP-0012), with the XEP's examples: Juliet and Romeo, here both on capulet.com.
 import assert from 'node:assert/strict';
-import { connect, next, startTestServer, stopAll, xml, type TestServer, type XmppClient, type XmlElement } from './helpers.js';
+import { connect, next, startTestServer, stopAll, xml, type TestServer, type XmppClient, type XmlElement, befriend, isPresence } from './helpers.js';
 
 const LAST = 'jabber:iq:last';
 const DOMAIN = 'capulet.com';
 const JULIET = `juliet@${DOMAIN}`;
 const ROMEO = `romeo@${DOMAIN}`;
 
-const isPresence = (from: string, type?: string) => (el: XmlElement) => el.is('presence') && el.attrs.from?.startsWith(from) && el.attrs.type === type;
 
-/** The subscription handshake of RFC 6121 §3.1 both ways, leaving the two in state Both. */
-async function befriend(a: XmppClient, aJid: string, b: XmppClient, bJid: string): Promise<void> {
-  for (const [from, to, toJid, fromJid] of [[a, b, bJid, aJid], [b, a, aJid, bJid]] as const) {
-    const request = next(to, isPresence(fromJid, 'subscribe'));
-    await from.send(xml('presence', { to: toJid, type: 'subscribe' }));
-    await request;
-    const approved = next(from, isPresence(toJid, 'subscribed'));
-    await to.send(xml('presence', { to: fromJid, type: 'subscribed' }));
-    await approved;
-  }
-}
 
 /** Example 1: the query; resolves with the <query/> of the result. */
 async function last(c: XmppClient, to: string): Promise<XmlElement> {
