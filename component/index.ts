@@ -13,7 +13,14 @@ export type { CallComponentOptions, MediaOptions, TurnSettings } from './options
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-export async function startCallComponent(opts: CallComponentOptions): Promise<{ domain: string; stop(): Promise<void> }> {
+export interface RunningCallComponent {
+  domain: string;
+  /** Rooms that exist, rooms with a call going on, and the people in those calls. */
+  stats(): { rooms: number; calls: number; participants: number };
+  stop(): Promise<void>;
+}
+
+export async function startCallComponent(opts: CallComponentOptions): Promise<RunningCallComponent> {
   const log = opts.log ?? silent;
   let send: (el: Element) => void = () => {};
   const service = new CallService({
@@ -23,7 +30,8 @@ export async function startCallComponent(opts: CallComponentOptions): Promise<{ 
     log,
     turn: opts.turn,
   });
-  service.calls = new CallManager({ ctx: service.ctx, media: opts.media ?? {}, maxParticipants: opts.maxParticipants ?? 0 });
+  const calls = new CallManager({ ctx: service.ctx, media: opts.media ?? {}, maxParticipants: opts.maxParticipants ?? 0 });
+  service.calls = calls;
   const link = await connectComponent({
     service: opts.service, domain: opts.domain, secret: opts.secret, log,
     onStanza: (el) => { void service.receive(el); },
@@ -32,8 +40,9 @@ export async function startCallComponent(opts: CallComponentOptions): Promise<{ 
   log.info({ domain: opts.domain, service: opts.service }, 'call component online');
   return {
     domain: opts.domain,
+    stats: () => ({ rooms: service.rooms.size, ...calls.stats }),
     async stop() {
-      await service.calls?.stop();
+      await calls.stop();
       service.cancelRequests();
       await link.stop();
     },

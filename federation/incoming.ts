@@ -30,7 +30,7 @@ export class IncomingStream {
     private readonly ctx: FederationContext,
   ) {
     this.secure = transport.secure;
-    this.stream = new XmppStream(transport, NS.SERVER, ctx.maxStanzaBytesPreAuth);
+    this.stream = new XmppStream(transport, NS.SERVER, ctx.maxStanzaBytesPreAuth, ctx.server.metrics.streams.s2s_in);
     this.stream.start({
       open: (attrs) => this.onOpen(attrs),
       element: (el) => this.onElement(el),

@@ -168,7 +168,7 @@ export class OutgoingStream {
   private begin(socket: net.Socket, directTls: boolean): void {
     this.directTls = directTls;
     const transport = new TcpTransport(socket, directTls);
-    this.stream = new XmppStream(transport, NS.SERVER, this.ctx.maxStanzaBytes);
+    this.stream = new XmppStream(transport, NS.SERVER, this.ctx.maxStanzaBytes, this.ctx.server.metrics.streams.s2s_out);
     this.stream.start({
       open: (attrs) => this.onOpen(attrs),
       element: (el) => this.onElement(el),

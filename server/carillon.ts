@@ -12,6 +12,8 @@ export interface CarillonPorts {
   c2sDirectTls: number | null;
   s2s: number | null;
   components: number | null;
+  /** The /metrics listener (config `metrics.port`). */
+  metrics: number | null;
 }
 
 export interface Carillon {

@@ -19,7 +19,9 @@ export interface CarillonConfig {
   s2s: { port: number | null; directTlsPort: number | null; hosts: Record<string, string>; requireValidCertificates: boolean; idleTimeout: number };
   components: { port: number | null; secrets: Record<string, string> };
   registration: { open: boolean; throttle: number };
-  limits: { maxStanzaBytes: number; maxStanzaBytesPreAuth: number; offlineMessages: number };
+  limits: { maxStanzaBytes: number; maxStanzaBytesPreAuth: number; offlineMessages: number; resumeSeconds: number };
+  /** The Prometheus endpoint (server/metrics.ts): its own listener, off unless a port is set. */
+  metrics: { port: number | null; listen: string };
   call: {
     enabled: boolean;
     domain: string;
@@ -56,7 +58,7 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
   const { fail, str, optStr, bool, int } = c;
   if (!obj(input)) fail('(root)', 'the configuration must be a JSON object');
   const raw = input as Record<string, unknown>;
-  const known = ['domain', 'dataDir', 'listen', 'http', 'https', 'tls', 'c2s', 's2s', 'components', 'registration', 'limits', 'call', 'log', ...sections.map((s) => s.key)];
+  const known = ['domain', 'dataDir', 'listen', 'http', 'https', 'tls', 'c2s', 's2s', 'components', 'registration', 'limits', 'metrics', 'call', 'log', ...sections.map((s) => s.key)];
   for (const k of Object.keys(raw)) if (!known.includes(k)) fail(k, `unknown key (known: ${known.join(', ')})`);
 
   const section = (name: string): Record<string, unknown> => c.section(name, raw[name]);
@@ -82,6 +84,7 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
   const components = section('components');
   const registration = section('registration');
   const limits = section('limits');
+  const metrics = section('metrics');
   const call = section('call');
   const media = obj(call.media) ? call.media : call.media === undefined ? {} : fail('call.media', 'must be an object');
   const log = section('log');
@@ -132,6 +135,12 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
       // Before authentication (c2s SASL, s2s dialback or SASL, component handshake), like Prosody's 10 kB.
       maxStanzaBytesPreAuth: int('limits.maxStanzaBytesPreAuth', limits.maxStanzaBytesPreAuth, 10_000, 1024, maxStanzaBytes),
       offlineMessages: int('limits.offlineMessages', limits.offlineMessages, 1000, 0, 1_000_000),
+      // XEP-0198 §5: how long a dropped session waits to be resumed (the `max` of <enabled/>).
+      resumeSeconds: int('limits.resumeSeconds', limits.resumeSeconds, 300, 1, 86400),
+    },
+    metrics: {
+      port: metrics.port === undefined ? null : port('metrics.port', metrics.port, 0),
+      listen: str('metrics.listen', metrics.listen, '127.0.0.1'),
     },
     call: {
       enabled: bool('call.enabled', call.enabled, true),

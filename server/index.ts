@@ -19,7 +19,8 @@ import { deriveCredentials } from './sasl/credentials.js';
 import { startCallComponent } from '../component/index.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { startFederation } from '../federation/index.js';
+import { startFederation, type Federation } from '../federation/index.js';
+import { listenMetrics, renderMetrics } from './metrics.js';
 
 export type { CarillonConfig, ConfigInput } from './config.js';
 
@@ -39,7 +40,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
   const tls = loadTls(config, log, Object.keys(config.components.secrets));
   const listeners: Listener[] = [];
   const closers: (() => Promise<void> | void)[] = [];
-  const ports: CarillonPorts = { http: null, https: null, c2s: null, c2sDirectTls: null, s2s: null, components: null };
+  const ports: CarillonPorts = { http: null, https: null, c2s: null, c2sDirectTls: null, s2s: null, components: null, metrics: null };
   const acceptClient = (t: Parameters<typeof listenTcp>[2] extends (t: infer T) => void ? T : never) => new C2sSession(server, t, tls);
 
   try {
@@ -118,16 +119,18 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
       storage.close();
     },
   };
+  let federation: Federation | undefined;
+  let call: Awaited<ReturnType<typeof startCallComponent>> | undefined;
   if (config.s2s.port !== null) {
     // Federation (federation/): the s2s listener sets ports.s2s and becomes server.remote.
-    await startFederation(handle, { directTlsPort: config.s2s.directTlsPort }).catch(async (err: unknown) => {
+    federation = await startFederation(handle, { directTlsPort: config.s2s.directTlsPort }).catch(async (err: unknown) => {
       await handle.close();
       throw err;
     });
   }
   if (runCall) {
     try {
-      const call = await startCallComponent({
+      const started = await startCallComponent({
         service: `xmpp://127.0.0.1:${ports.components}`,
         domain: config.call.domain,
         secret: config.components.secrets[config.call.domain]!,
@@ -142,7 +145,25 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
         turn: turnSettings(config) ?? undefined,
         log: log.child({ component: config.call.domain }),
       });
-      closers.push(() => call.stop());
+      call = started;
+      closers.push(() => started.stop());
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+  if (config.metrics.port !== null) {
+    try {
+      const fed = federation;
+      const l = await listenMetrics(config.metrics.listen, config.metrics.port, () =>
+        renderMetrics({
+          server,
+          federation: fed && (() => ({ incoming: fed.stats.incoming, outgoing: fed.stats.outgoing.length })),
+          calls: call?.stats,
+        }),
+      );
+      listeners.push(l);
+      ports.metrics = l.port;
     } catch (err) {
       await handle.close();
       throw err;

@@ -16,6 +16,18 @@ export class CallManager implements CallHandler {
 
   constructor(private readonly opts: { ctx: MucContext; media: MediaOptions; maxParticipants: number }) {}
 
+  /** Rooms with a call going on, and the people in those calls (for the operator's metrics). */
+  get stats(): { calls: number; participants: number } {
+    let calls = 0;
+    let participants = 0;
+    for (const c of this.calls.values()) {
+      if (c.participants.size === 0) continue;
+      calls++;
+      participants += c.participants.size;
+    }
+    return { calls, participants };
+  }
+
   handleJingle(room: Room, occupant: Occupant, iq: Element): Promise<void> {
     let call = this.calls.get(room);
     if (!call) {

@@ -8,6 +8,7 @@ import { firstChild, type Element } from '../../xmpp/xml.js';
 import type { CarillonConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
+import { ServerMetrics } from './metrics.js';
 import { EventBus, PRIORITY, type AddressType, type IqEvent, type StanzaEvent, type StanzaKind } from './events.js';
 import type { ClientSession } from './session.js';
 import { SessionRegistry } from './sessions.js';
@@ -35,6 +36,8 @@ export class XmppServer {
   readonly domain: string;
   readonly events = new EventBus();
   readonly sessions = new SessionRegistry();
+  /** Counters for the operator's /metrics (core/metrics.ts). */
+  readonly metrics = new ServerMetrics();
   /** Disco features (XEP-0030) of the server and of accounts, declared by the modules that implement them. */
   readonly features = { host: new Set<string>(), account: new Set<string>() };
   readonly identities: { host: DiscoIdentity[]; account: DiscoIdentity[] } = {

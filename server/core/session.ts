@@ -15,6 +15,10 @@ export interface ClientSession {
   presence?: Element;
   /** Whether the connection is encrypted (TLS, or a WebSocket the HTTP layer vouches for). */
   readonly secure: boolean;
+  /** How the client is connected, for the operator's metrics; TCP when not said. */
+  readonly connection?: 'tcp' | 'websocket';
+  /** Its connection dropped and it waits to be resumed (XEP-0198 §5). */
+  readonly hibernating?: boolean;
   /**
    * What modules keep per session, under keys they own ("carbons:enabled", "roster:interested"):
    * the session itself carries no per-feature fields.

@@ -29,7 +29,10 @@ export default defineModule({
       // XEP-0085 §5.5: a bare chat state notification is not worth keeping for later.
       if (!childNs(stanza, NS.HINTS, 'store') && onlyChatStates(stanza)) return true;
       const stamped = withAttrs(stanza, {});
-      stamped.children = [...stanza.children, x('delay', { xmlns: NS.DELAY, from: server.domain, stamp: new Date().toISOString() }, 'Offline storage')];
+      // A message that already has the server's delay (one re-delivered after its session ended
+      // unacknowledged, XEP-0198) keeps it: the time it was first sent, and only one from us.
+      const ours = stanza.children.some((c) => typeof c !== 'string' && c.name === 'delay' && c.attrs.xmlns === NS.DELAY && c.attrs.from === server.domain);
+      stamped.children = ours ? [...stanza.children] : [...stanza.children, x('delay', { xmlns: NS.DELAY, from: server.domain, stamp: new Date().toISOString() }, 'Offline storage')];
       if (max === 0 || !server.storage.offline.push(to.local, stamped.toString(), max)) {
         server.bounce(stanza, new StanzaError('service-unavailable', 'the recipient is offline and cannot store more messages'));
       }

@@ -9,9 +9,9 @@ import type { XmppServer } from '../core/server.js';
 import type { ClientSession } from '../core/session.js';
 import type { TlsMaterial } from '../tls.js';
 import type { Transport } from '../transport/transport.js';
-import { XmppStream, type StreamHandlers } from './stream.js';
+import { XmppStream, type StreamEnd, type StreamHandlers } from './stream.js';
 import { SaslSession } from './sasl.js';
-import { MAX_RESUME_SECONDS, MAX_UNACKED, NS_SM, StreamManagement, failed } from './stream-management.js';
+import { MAX_UNACKED, NS_SM, StreamManagement, failed, type Unacked } from './stream-management.js';
 
 /** 'hibernating': the connection dropped and the session waits to be resumed (XEP-0198). */
 type State = 'tls' | 'sasl' | 'bind' | 'bound' | 'hibernating' | 'closed';
@@ -43,7 +43,7 @@ export class C2sSession implements ClientSession {
     transport: Transport,
     private readonly tlsMaterial: TlsMaterial,
   ) {
-    this.stream = new XmppStream(transport, NS.CLIENT, server.config.limits.maxStanzaBytesPreAuth);
+    this.stream = new XmppStream(transport, NS.CLIENT, server.config.limits.maxStanzaBytesPreAuth, server.metrics.streams.c2s);
     // STARTTLS is required where it can be had (TCP); a WebSocket's security is its HTTP layer's.
     this.state = transport.secure || !transport.startTls ? 'sasl' : 'tls';
     this.sasl = new SaslSession(server, transport);
@@ -69,6 +69,16 @@ export class C2sSession implements ClientSession {
 
   get secure(): boolean {
     return this.stream.transport.secure;
+  }
+
+  /** How the client is connected (for the operator's metrics). */
+  get connection(): 'tcp' | 'websocket' {
+    return this.stream.transport.framing === 'frames' ? 'websocket' : 'tcp';
+  }
+
+  /** Waiting to be resumed (XEP-0198 §5) after its connection dropped. */
+  get hibernating(): boolean {
+    return this.state === 'hibernating';
   }
 
   send(el: Element): void {
@@ -252,7 +262,7 @@ export class C2sSession implements ClientSession {
         const resume = el.attrs.resume === 'true' || el.attrs.resume === '1';
         this.sm = new StreamManagement(resume);
         if (resume) this.server.sessions.resumable.set(this.sm.id, this);
-        return this.stream.send(x('enabled', { xmlns: NS_SM, id: this.sm.id, resume: resume ? 'true' : undefined, max: resume ? MAX_RESUME_SECONDS : undefined }));
+        return this.stream.send(x('enabled', { xmlns: NS_SM, id: this.sm.id, resume: resume ? 'true' : undefined, max: resume ? this.server.config.limits.resumeSeconds : undefined }));
       }
       case 'r':
         if (this.sm) this.stream.send(this.sm.answer());
@@ -284,31 +294,39 @@ export class C2sSession implements ClientSession {
     old.stream.rebind(old.handlers());
     old.state = 'bound';
     old.stream.send(x('resumed', { xmlns: NS_SM, h: old.sm.inbound, previd: old.sm.id }));
-    for (const xml of old.sm.queue) old.stream.sendRaw(xml, true);
+    for (const { xml } of old.sm.queue) old.stream.sendRaw(xml, true);
     if (old.sm.queue.length) old.stream.send(old.sm.request());
     this.server.log.debug({ jid: old.jid?.full }, 'session resumed');
   }
 
-  private onClosed(err: StreamError | undefined, how: 'closed' | 'dropped'): void {
+  private onClosed(err: StreamError | undefined, how: StreamEnd): void {
     if (this.state === 'closed' || this.state === 'hibernating') return;
     if (err) this.server.log.debug({ ip: this.remoteAddress, jid: this.jid?.full, err: err.message }, 'stream closed with error');
     if (this.state === 'bound' && how === 'dropped' && this.sm?.resumable) {
       // §5: keep the session (and its presence) for a while; stanzas queue up for the resumed stream.
       this.state = 'hibernating';
-      this.hibernation = setTimeout(() => this.terminate(true), MAX_RESUME_SECONDS * 1000);
+      this.hibernation = setTimeout(() => this.terminate(true), this.server.config.limits.resumeSeconds * 1000);
       this.hibernation.unref();
       return;
     }
-    this.terminate(how === 'dropped');
+    this.terminate(how !== 'ended');
   }
 
   /**
-   * The session is over: unregister and tell the modules. When the connection was lost (not closed),
-   * messages the client never acknowledged are delivered again elsewhere. A client that closes its
-   * stream has read what we wrote before its close; some clients close without a final <a/>, and
-   * re-delivering then would only duplicate messages.
+   * The session is over: unregister and tell the modules, then (with `unacked`) handle what the
+   * client never acknowledged as if it had been sent to a resource that is gone (XEP-0198 §5, §7;
+   * see handleUnacked). That is done when the connection was lost, when a hibernating session
+   * expires or is replaced, and when we closed the stream (a stream error, a newer session with
+   * the same resource, shutdown, a peer that stopped reading).
+   *
+   * Not when the client itself closed its stream: a client that acked everything before its
+   * </stream:stream> has nothing unacknowledged, and one that did not is not to be trusted either
+   * way. @xmpp/client 0.14 sends a final <a/> on close (XEP-0198 §4 recommends one), but its count
+   * leaves out the IQs that its own iq-caller and iq-callee consume (they never reach its stream
+   * management middleware), so its h is short by the number of IQs it received and the tail of our
+   * queue is stanzas it did read: re-delivering them would duplicate messages.
    */
-  private terminate(lost = false): void {
+  private terminate(unacked = false): void {
     const wasBound = this.state === 'bound' || this.state === 'hibernating';
     this.state = 'closed';
     clearTimeout(this.negotiationTimer);
@@ -317,20 +335,42 @@ export class C2sSession implements ClientSession {
     if (!wasBound) return;
     this.server.sessions.remove(this);
     this.server.events.fire('session-closed', { session: this });
-    if (lost && this.sm?.queue.length) redeliver(this.server, this.jid!, this.sm.queue);
+    if (unacked && this.sm?.queue.length) handleUnacked(this.server, this.jid!, this.sm.queue.splice(0));
   }
 }
 
 /**
- * XEP-0198 §5: messages the client never acknowledged go to the account's other resources or to
- * offline storage, as if they had been sent to the bare JID; carbons and errors are not repeated.
+ * XEP-0198 §5: unacknowledged stanzas of a session that ends without being resumed are handled as
+ * stanzas for a resource that is no longer available (RFC 6121 §8.5.3.2), the session being
+ * already unregistered:
+ *
+ * - messages go through the full-JID rules of §8.5.3.2.1: chat and normal to the account's other
+ *   available resources or to offline storage (as if sent to the bare JID), groupchat bounced with
+ *   service-unavailable, headline dropped; each keeps its XEP-0359 <stanza-id/> and gets a
+ *   XEP-0203 <delay/> from the server with the time it was first sent (unless it already carries a
+ *   delay: offline messages, room history), so clients can tell it is old and deduplicate;
+ * - IQ get and set are answered with service-unavailable, as §8.5.3.2.3 has the server answer an
+ *   IQ for a resource that does not exist (Prosody's mod_smacks says recipient-unavailable; we keep
+ *   the same answer whether the resource went away a moment ago or never was);
+ * - presence, IQ results and errors, message errors and carbons (XEP-0280 copies, which the
+ *   account's other resources got themselves) are dropped.
  */
-function redeliver(server: XmppServer, jid: Jid, queue: string[]): void {
-  for (const xml of queue) {
+function handleUnacked(server: XmppServer, jid: Jid, queue: Unacked[]): void {
+  const count = server.metrics.unacked;
+  for (const { xml, at } of queue) {
     const el = parseXml(xml);
-    const type = el.attrs.type ?? 'normal';
-    if (el.name !== 'message' || (type !== 'chat' && type !== 'normal')) continue;
-    if (childNs(el, NS.CARBONS)) continue;
-    server.deliverMessage(el, jid.toBare());
+    const type = el.attrs.type;
+    if (el.name === 'iq' && (type === 'get' || type === 'set')) {
+      count.iqErrors++;
+      server.bounce(el, new StanzaError('service-unavailable', 'the recipient is no longer available'));
+      continue;
+    }
+    if (el.name !== 'message' || type === 'error' || childNs(el, NS.CARBONS)) {
+      count.dropped++;
+      continue;
+    }
+    if (!childNs(el, NS.DELAY, 'delay')) el.cnode(x('delay', { xmlns: NS.DELAY, from: server.domain, stamp: new Date(at).toISOString() }));
+    count.messages++;
+    server.deliverMessage(el, jid);
   }
 }

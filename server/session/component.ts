@@ -18,7 +18,7 @@ export class ComponentSession {
     private readonly server: XmppServer,
     transport: Transport,
   ) {
-    this.stream = new XmppStream(transport, NS.COMPONENT, server.config.limits.maxStanzaBytesPreAuth);
+    this.stream = new XmppStream(transport, NS.COMPONENT, server.config.limits.maxStanzaBytesPreAuth, server.metrics.streams.component);
     this.stream.start({
       open: (attrs) => this.onOpen(attrs),
       element: (el) => this.onElement(el),

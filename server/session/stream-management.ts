@@ -1,15 +1,23 @@
 // XEP-0198: Stream Management — acknowledgements, and resumption of a session whose connection
-// dropped. The session keeps the stanzas it sent until the client acknowledges them; a dropped
-// resumable session waits (hibernates) for `MAX_RESUME_SECONDS`, queueing what arrives for it.
+// dropped. The session keeps the stanzas it sent, with the time it first sent them, until the
+// client acknowledges them; a dropped resumable session waits (hibernates) for
+// `limits.resumeSeconds`, queueing what arrives for it.
 import { randomBytes } from 'node:crypto';
 import { x, type Element } from '../../xmpp/xml.js';
 
 export const NS_SM = 'urn:xmpp:sm:3';
-export const MAX_RESUME_SECONDS = 300;
 /** Unacknowledged stanzas we keep for one client before we give up on it. */
 export const MAX_UNACKED = 5000;
 /** Ask for an acknowledgement once this many stanzas are unacknowledged. */
 const REQUEST_EVERY = 5;
+
+/** A stanza sent (or queued while hibernating) and not yet acknowledged. */
+export interface Unacked {
+  /** Serialized, without the content namespace. */
+  readonly xml: string;
+  /** When the server first sent it (ms since the epoch): the XEP-0203 stamp if it is delivered again. */
+  readonly at: number;
+}
 
 /** The XEP-0198 state of one session. */
 export class StreamManagement {
@@ -18,15 +26,15 @@ export class StreamManagement {
   inbound = 0;
   /** Stanzas sent to the client and acknowledged by it. */
   private acked = 0;
-  /** Serialized stanzas sent but not acknowledged, oldest first. */
-  readonly queue: string[] = [];
+  /** Stanzas sent but not acknowledged, oldest first. */
+  readonly queue: Unacked[] = [];
   private requested = false;
 
   constructor(readonly resumable: boolean) {}
 
   /** Records an outgoing stanza; returns true when an ack request (<r/>) should follow it. */
   sent(xml: string): boolean {
-    this.queue.push(xml);
+    this.queue.push({ xml, at: Date.now() });
     if (!this.requested && this.queue.length >= REQUEST_EVERY) {
       this.requested = true;
       return true;

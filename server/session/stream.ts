@@ -5,6 +5,7 @@ import { StreamError } from '../../xmpp/errors.js';
 import { NS } from '../../xmpp/namespaces.js';
 import { StreamParser } from '../../xmpp/parser.js';
 import { escapeXml, type Element } from '../../xmpp/xml.js';
+import { streamCounters, type StreamCounters } from '../core/metrics.js';
 import type { Transport } from '../transport/transport.js';
 
 /** Bytes we queue for a peer before we give up on it. */
@@ -16,11 +17,14 @@ export interface StreamHandlers {
   /** A top-level element; stanzas arrive without their content namespace (see below). */
   element(el: Element): void;
   /**
-   * The stream is gone: 'closed' when either side ended it (with or without a stream error),
-   * 'dropped' when the connection went away without that (XEP-0198 may then resume the session).
+   * The stream is gone: 'ended' when the peer closed it (</stream:stream>, RFC 7395 <close/>),
+   * 'closed' when we did (with or without a stream error, or cutting off a peer that does not read),
+   * 'dropped' when the connection went away without either (XEP-0198 may then resume the session).
    */
-  closed(error: StreamError | undefined, how: 'closed' | 'dropped'): void;
+  closed(error: StreamError | undefined, how: StreamEnd): void;
 }
+
+export type StreamEnd = 'ended' | 'closed' | 'dropped';
 
 export class XmppStream {
   readonly id = randomBytes(9).toString('base64url');
@@ -35,6 +39,8 @@ export class XmppStream {
     readonly transport: Transport,
     contentNs: string,
     maxStanzaBytes: number,
+    /** Where stanzas in and out and our stream errors are counted (core/metrics.ts). */
+    private readonly counters: StreamCounters = streamCounters(),
   ) {
     this.contentNs = contentNs;
     this.parser = new StreamParser(
@@ -42,7 +48,7 @@ export class XmppStream {
       {
         streamStart: (attrs) => this.onOpen(attrs),
         element: (el) => this.onElement(el),
-        streamEnd: () => this.close(),
+        streamEnd: () => this.close(undefined, 'ended'),
         error: (err) => this.close(err),
       },
     );
@@ -101,10 +107,11 @@ export class XmppStream {
         this.opened = true;
         return this.handlers.open(el.attrs as Record<string, string>);
       }
-      if (el.name === 'close' && el.attrs.xmlns === NS.FRAMING) return this.close();
+      if (el.name === 'close' && el.attrs.xmlns === NS.FRAMING) return this.close(undefined, 'ended');
       if (!this.opened) return this.close(new StreamError('not-authorized', 'send <open/> first'));
     }
     if (el.attrs.xmlns === this.contentNs) delete el.attrs.xmlns;
+    if (el.name === 'message' || el.name === 'presence' || el.name === 'iq') this.counters.stanzasIn++;
     this.handlers.element(el);
   }
 
@@ -131,6 +138,13 @@ export class XmppStream {
   /** Sends serialized XML; `isStanza` marks a top-level stanza without its own xmlns. */
   sendRaw(xml: string, isStanza = true): void {
     if (this.closing) return;
+    this.write(xml, isStanza);
+    if (isStanza) this.counters.stanzasOut++;
+    // A peer that stops reading must not make us buffer without bound, nor cost anyone else time.
+    if (this.transport.bufferedAmount > MAX_BUFFERED_BYTES) this.cutOff();
+  }
+
+  private write(xml: string, isStanza: boolean): void {
     if (this.transport.framing === 'frames') {
       if (isStanza) {
         const sp = xml.search(/[\s/>]/);
@@ -141,25 +155,42 @@ export class XmppStream {
       }
     }
     this.transport.send(xml);
-    // A peer that stops reading must not make us buffer without bound.
-    if (this.transport.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.close(new StreamError('policy-violation', 'the connection is not reading what it is sent'));
-    }
+  }
+
+  /**
+   * The peer has more than MAX_BUFFERED_BYTES unread: it gets nothing more, not even the stream
+   * error, which would only queue behind the rest. The connection is destroyed at once and the
+   * handlers hear a policy-violation close, so the session is gone for routing from this moment.
+   */
+  private cutOff(): void {
+    const error = new StreamError('policy-violation', 'the connection is not reading what it is sent');
+    this.closing = true;
+    this.countClose(error);
+    this.transport.destroy();
+    this.fireClosed(error, 'closed');
+  }
+
+  private countClose(error: StreamError | undefined): void {
+    if (error) this.counters.closedWith[error.condition] = (this.counters.closedWith[error.condition] ?? 0) + 1;
   }
 
   get isClosing(): boolean {
     return this.closing;
   }
 
-  /** Closes the stream, with a stream error if given (RFC 6120 §4.9.1.1: error, then close). */
-  close(error?: StreamError): void {
+  /**
+   * Closes the stream, with a stream error if given (RFC 6120 §4.9.1.1: error, then close); `how`
+   * is 'ended' when this answers the peer's own close.
+   */
+  close(error?: StreamError, how: 'ended' | 'closed' = 'closed'): void {
     if (this.closing) return;
-    if (error && !this.opened && this.transport.framing === 'stream') this.sendHeader({});
-    if (error) this.sendRaw(error.toElement().toString(), false);
-    this.transport.send(this.transport.framing === 'frames' ? `<close xmlns="${NS.FRAMING}"/>` : '</stream:stream>');
     this.closing = true;
+    this.countClose(error);
+    if (error && !this.opened && this.transport.framing === 'stream') this.sendHeader({});
+    if (error) this.write(error.toElement().toString(), false);
+    this.transport.send(this.transport.framing === 'frames' ? `<close xmlns="${NS.FRAMING}"/>` : '</stream:stream>');
     this.transport.end();
-    this.fireClosed(error, 'closed');
+    this.fireClosed(error, how);
   }
 
   /** Ends the connection without a word and without telling the handlers (a resumed session's old stream). */
@@ -170,7 +201,7 @@ export class XmppStream {
   }
 
   private closedFired = false;
-  private fireClosed(error: StreamError | undefined, how: 'closed' | 'dropped'): void {
+  private fireClosed(error: StreamError | undefined, how: StreamEnd): void {
     if (this.closedFired) return;
     this.closedFired = true;
     this.handlers?.closed(error, how);

@@ -133,6 +133,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
     offPush: db.prepare('INSERT INTO offline (username, stanza, stored_at) VALUES (?, ?, ?)'),
     offAll: db.prepare('SELECT stanza FROM offline WHERE username = ? ORDER BY id').pluck(),
     offDel: db.prepare('DELETE FROM offline WHERE username = ?'),
+    offTotal: db.prepare('SELECT COUNT(*) AS messages, COALESCE(SUM(LENGTH(CAST(stanza AS BLOB))), 0) AS bytes FROM offline'),
     docGet: db.prepare('SELECT xml FROM documents WHERE username = ? AND key = ?').pluck(),
     docSet: db.prepare(
       'INSERT INTO documents (username, key, xml) VALUES (?, ?, ?) ON CONFLICT (username, key) DO UPDATE SET xml = excluded.xml',
@@ -220,6 +221,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
         return true;
       },
       take: (user) => takeOffline(user),
+      total: () => q.offTotal.get() as { messages: number; bytes: number },
     },
     documents: {
       get: (user, key) => q.docGet.get(user, key) as string | undefined,

@@ -85,6 +85,8 @@ export interface Storage {
   readonly offline: {
     push(user: string, xml: string, max: number): boolean; // false when the store is full
     take(user: string): string[]; // all stored, oldest first, removed from the store
+    /** Messages stored for all users, and their serialized size. */
+    total(): { messages: number; bytes: number };
   };
   /** Small per-user XML documents: vCard (XEP-0054). */
   readonly documents: {

@@ -83,6 +83,10 @@ export class TcpTransport implements Transport {
     setTimeout(() => this.socket.destroy(), 5000).unref();
   }
 
+  destroy(): void {
+    this.socket.destroy();
+  }
+
   startTls(context: tls.SecureContext, options: { requestCert?: boolean } = {}): Promise<void> {
     const raw = this.socket;
     this.detach(raw);

@@ -11,6 +11,8 @@ export interface Transport {
   send(text: string): void;
   /** Ends the connection after the queued bytes are written. */
   end(): void;
+  /** Ends the connection at once, dropping whatever is queued (a peer that does not read). */
+  destroy(): void;
   /** Upgrades to TLS in place (STARTTLS); only for 'stream' transports. */
   startTls?(context: tls.SecureContext, options?: { requestCert?: boolean }): Promise<void>;
   /** The peer certificate after TLS, if any (for SASL EXTERNAL on s2s). */

@@ -33,6 +33,10 @@ export class WebSocketTransport implements Transport {
     setTimeout(() => this.ws.terminate(), 5000).unref();
   }
 
+  destroy(): void {
+    this.ws.terminate();
+  }
+
   onData(handler: (chunk: Buffer | string) => void): void {
     this.ws.on('message', (data, isBinary) => {
       // RFC 7395 §3.2: XMPP frames are text; the ws library hands them over as Buffers.

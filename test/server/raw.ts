@@ -16,6 +16,7 @@ export class RawConnection {
   }
 
   private attach(s: net.Socket): void {
+    s.setNoDelay(true); // round trips are measured: no Nagle delay on small writes
     s.setEncoding('utf8');
     s.on('data', (d: string) => {
       this.received += d;
@@ -142,6 +143,15 @@ export class RawConnection {
     const m = await this.waitFor(/<jid>([^<]+)<\/jid>/);
     this.received = '';
     return m[1]!;
+  }
+
+  /** Stops reading: what the server sends piles up in the socket buffers, then in the server. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
   }
 
   end(): void {

@@ -1,0 +1,90 @@
+// Isolation under load: a client that stops reading is cut off once the server holds 8 MiB for it,
+// and until then (and after) it costs its sender no more than a client that reads. The sender's
+// own pings are answered throughout: the largest round trip during the flood is compared with
+// the largest before it, for the same batches sent to a client that reads.
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from './helpers.js';
+import { RawConnection } from './raw.js';
+
+const MB = 1024 * 1024;
+const BODY = 'x'.repeat(100 * 1024);
+const BATCH = 5; // messages between two pings: 500 KiB
+
+describe('isolation of a client that stops reading', function () {
+  this.timeout(120_000);
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer();
+    for (const u of ['juliet', 'romeo']) await srv.users.add(`${u}@localhost`, 'secret');
+  });
+  after(() => srv.stop());
+
+  /** Sends one batch of messages to `to` and then a ping; resolves with the ping's round trip (ms). */
+  let seq = 0;
+  async function batchThenPing(sender: RawConnection, to: string): Promise<number> {
+    let batch = '';
+    for (let i = 0; i < BATCH; i++) batch += `<message to='${to}' type='chat' id='m${seq}-${i}'><body>${BODY}</body></message>`;
+    const id = `ping${++seq}`;
+    sender.send(batch);
+    const t = performance.now();
+    sender.send(`<iq type='get' id='${id}' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    await sender.waitFor(new RegExp(`<iq [^>]*id="${id}"`), 20_000);
+    const rtt = performance.now() - t;
+    sender.received = '';
+    return rtt;
+  }
+
+  it('cuts off the stuck reader at the cap, and answers the sender\'s pings throughout', async () => {
+    const sender = await RawConnection.open(srv.ports.c2s!);
+    await sender.login('romeo', 'secret', 'flood');
+    const reading = await RawConnection.open(srv.ports.c2s!);
+    await reading.login('juliet', 'secret', 'reading');
+    // Its reads are kept short: only the tail, to look for the last message.
+    const drain = setInterval(() => {
+      reading.received = reading.received.slice(-2048);
+    }, 20);
+
+    // Before: 5 MiB in batches to a client that reads.
+    const before: number[] = [];
+    for (let i = 0; i < 10; i++) before.push(await batchThenPing(sender, 'juliet@localhost/reading'));
+    await reading.waitFor(new RegExp(`id="m${seq - 1}-${BATCH - 1}"`), 20_000);
+    clearInterval(drain);
+    reading.end();
+
+    const stuck = await RawConnection.open(srv.ports.c2s!);
+    await stuck.login('juliet', 'secret', 'stuck');
+    stuck.pause();
+    const c2s = srv.server.metrics.streams.c2s;
+    const cutBefore = c2s.closedWith['policy-violation'] ?? 0;
+    let sent = 0;
+    let sentAtCut: number | undefined;
+    const off = srv.server.events.on('session-closed', ({ session }) => {
+      if (session.jid?.resource === 'stuck') sentAtCut = sent;
+    });
+
+    // The flood: 40 MiB in the same batches to the client that stopped reading.
+    const during: number[] = [];
+    while (sent < 40 * MB) {
+      during.push(await batchThenPing(sender, 'juliet@localhost/stuck'));
+      sent += BATCH * BODY.length;
+    }
+    off();
+
+    assert.ok(sentAtCut !== undefined, 'the stuck reader was never cut off');
+    assert.equal(srv.server.sessions.get('juliet@localhost', 'stuck'), undefined, 'the stuck session is gone for routing');
+    assert.equal((c2s.closedWith['policy-violation'] ?? 0) - cutBefore, 1);
+    // 8 MiB in the server, plus what the kernel's socket buffers took before that.
+    assert.ok(sentAtCut >= 8 * MB && sentAtCut <= 24 * MB, `cut off after ${(sentAtCut / MB).toFixed(1)} MiB`);
+    // Reading again, the client finds what the socket buffers held, and then the end of the connection.
+    stuck.resume();
+    await stuck.waitClosed(20_000);
+
+    const maxBefore = Math.max(...before);
+    const maxDuring = Math.max(...during);
+    const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+    const report = `pings after a 500 KiB batch: before max ${maxBefore.toFixed(1)} ms (median ${median(before).toFixed(1)}), during max ${maxDuring.toFixed(1)} ms (median ${median(during).toFixed(1)}), cut off after ${(sentAtCut / MB).toFixed(1)} MiB of ${(sent / MB).toFixed(0)}`;
+    console.log(`      ${report}`);
+    assert.ok(maxDuring <= 5 * maxBefore, report);
+    sender.end();
+  });
+});
