@@ -13,6 +13,8 @@ describe('configuration', () => {
     assert.equal(c.registration.open, false);
     assert.equal(c.limits.maxStanzaBytes, 262144);
     assert.equal(c.limits.maxStanzaBytesPreAuth, 10000);
+    assert.equal(c.limits.resumeSeconds, 300);
+    assert.deepEqual(c.metrics, { port: null, listen: '127.0.0.1' });
     assert.match(c.dataDir, /data$/);
   });
 
@@ -25,6 +27,8 @@ describe('configuration', () => {
     [{ s2s: { hosts: { 'example.org': 'nowhere' } } }, 's2s.hosts.example.org'],
     [{ colour: 'blue' }, 'colour'],
     [{ limits: { maxStanzaBytes: 20_000, maxStanzaBytesPreAuth: 30_000 } }, 'limits.maxStanzaBytesPreAuth'],
+    [{ limits: { resumeSeconds: 0 } }, 'limits.resumeSeconds'],
+    [{ metrics: { port: 'on' } }, 'metrics.port'],
   ];
   for (const [input, key] of bad) {
     it(`names the key "${key}" in the error`, () => {
