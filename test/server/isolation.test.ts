@@ -3,11 +3,13 @@
 // own pings are answered throughout: the largest round trip during the flood is compared with
 // the largest before it, for the same batches sent to a client that reads.
 //
-// Measured (2 shared cores, three runs): before, max 26–74 ms (median 9–17); during the 40 MiB
-// flood, max 44–147 ms (median 8–16) — about 2× — the stuck client cut off after 11.2 MiB sent
-// (8 MiB in the server, the rest in socket buffers). Before the fix, writing the stream error to
-// the stuck peer re-entered close() until the stack overflowed: the event loop stopped for 10–18 s
-// and the sender's own stream failed.
+// Measured on 2 shared cores (load 1–7 from other work): before, max 22–158 ms (median 8–25);
+// during the 40 MiB flood, max 12–488 ms (median 5–14); the ratio of the maxima 0.5–3.1. The
+// stuck client is cut off after 11.2 MiB sent (8 MiB in the server, the rest in socket buffers).
+// Without the no-store hint (see batchThenPing) the messages after the cut go to offline storage
+// and its SQLite checkpoints add a 40–110 ms round trip every ~4 MB. Before the fix, writing the
+// stream error to the stuck peer re-entered close() until the stack overflowed: the event loop
+// stopped for 10–18 s and the sender's own stream failed.
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from './helpers.js';
 import { RawConnection } from './raw.js';
@@ -25,11 +27,15 @@ describe('isolation of a client that stops reading', function () {
   });
   after(() => srv.stop());
 
-  /** Sends one batch of messages to `to` and then a ping; resolves with the ping's round trip (ms). */
+  /**
+   * Sends one batch of messages to `to` and then a ping; resolves with the ping's round trip (ms).
+   * The messages carry a XEP-0334 no-store hint: once the stuck client is gone they are dropped, not
+   * written to offline storage, whose SQLite checkpoints (one per ~4 MB) would be measured instead.
+   */
   let seq = 0;
   async function batchThenPing(sender: RawConnection, to: string): Promise<number> {
     let batch = '';
-    for (let i = 0; i < BATCH; i++) batch += `<message to='${to}' type='chat' id='m${seq}-${i}'><body>${BODY}</body></message>`;
+    for (let i = 0; i < BATCH; i++) batch += `<message to='${to}' type='chat' id='m${seq}-${i}'><body>${BODY}</body><no-store xmlns='urn:xmpp:hints'/></message>`;
     const id = `ping${++seq}`;
     sender.send(batch);
     const t = performance.now();
@@ -50,9 +56,9 @@ describe('isolation of a client that stops reading', function () {
       reading.received = reading.received.slice(-2048);
     }, 20);
 
-    // Before: 5 MiB in batches to a client that reads.
+    // Before: 10 MiB in batches to a client that reads (enough rounds to see its noise too).
     const before: number[] = [];
-    for (let i = 0; i < 10; i++) before.push(await batchThenPing(sender, 'juliet@localhost/reading'));
+    for (let i = 0; i < 20; i++) before.push(await batchThenPing(sender, 'juliet@localhost/reading'));
     await reading.waitFor(new RegExp(`id="m${seq - 1}-${BATCH - 1}"`), 20_000);
     clearInterval(drain);
     reading.end();
