@@ -18,5 +18,6 @@ import blocking from './blocking.js';
 import privateStorage from './private.js';
 import caps from './caps.js';
 import extdisco from './extdisco.js';
+import mam from './mam.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco, mam];

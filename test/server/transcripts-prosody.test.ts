@@ -14,7 +14,7 @@ const PROSODY_DIFFERS: Record<string, { why: string; failure: RegExp }> = {
 };
 
 /** Prosody's modules the transcripts need beyond the harness's own set. */
-const PROSODY_MODULES = ['blocklist', 'private'];
+const PROSODY_MODULES = ['blocklist', 'private', 'mam'];
 
 describe('transcripts (interop: Prosody 0.12)', function () {
   let prosody: Prosody;
