@@ -5,7 +5,14 @@ import { StreamError } from '../../xmpp/errors.js';
 import { NS } from '../../xmpp/namespaces.js';
 import { StreamParser } from '../../xmpp/parser.js';
 import { escapeXml, type Element } from '../../xmpp/xml.js';
+import { TokenBucket, type RateLimit } from '../transport/rate-limit.js';
 import type { Transport } from '../transport/transport.js';
+
+/**
+ * How long a peer we close for a limit or a timeout has to read our stream error and close its
+ * side, before the connection is cut (one that never reads nor closes must not hold it longer).
+ */
+export const TIMEOUT_GRACE_MS = 1000;
 
 /** Bytes we queue for a peer before we give up on it. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -30,6 +37,11 @@ export class XmppStream {
   private handlers!: StreamHandlers;
   /** Top-level elements with this namespace are stanzas; it is stripped on input and implied on output. */
   readonly contentNs: string;
+  /** When the peer last sent anything (performance.now()), for idle checks. */
+  lastInputAt = performance.now();
+  private bucket?: TokenBucket;
+  /** Set while reading is paused by the rate limit. */
+  private resumeTimer?: NodeJS.Timeout;
 
   constructor(
     readonly transport: Transport,
@@ -51,6 +63,8 @@ export class XmppStream {
   start(handlers: StreamHandlers): void {
     this.handlers = handlers;
     this.transport.onData((chunk) => {
+      this.lastInputAt = performance.now();
+      if (this.bucket) this.throttle(this.bucket.take(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length));
       this.parser.write(chunk);
       // RFC 7395 §3.3.3: every WebSocket message holds whole elements.
       if (this.transport.framing === 'frames' && !this.parser.atTopLevel) {
@@ -59,6 +73,7 @@ export class XmppStream {
     });
     this.transport.onClose(() => {
       this.closing = true;
+      clearTimeout(this.resumeTimer);
       this.fireClosed(undefined, 'dropped');
     });
   }
@@ -74,6 +89,39 @@ export class XmppStream {
    */
   setMaxStanzaBytes(n: number): void {
     this.parser.setMaxStanzaBytes(n);
+  }
+
+  /**
+   * Limits what is read from the peer to `limit` (a token bucket), by pausing reads — stanzas are
+   * never dropped; undefined lifts the limit (an exempt account, an authenticated component).
+   */
+  setRateLimit(limit: RateLimit | undefined): void {
+    this.bucket = limit ? new TokenBucket(limit) : undefined;
+    if (!limit && this.resumeTimer) {
+      clearTimeout(this.resumeTimer);
+      this.resumeTimer = undefined;
+      this.transport.resume();
+    }
+  }
+
+  get rateLimited(): boolean {
+    return this.bucket !== undefined;
+  }
+
+  /** Pauses reading for `waitMs` when the bucket is in debt, and resumes once it is repaid. */
+  private throttle(waitMs: number): void {
+    if (waitMs <= 0 || this.resumeTimer || this.closing) return;
+    this.transport.pause();
+    const check = (ms: number) => {
+      this.resumeTimer = setTimeout(() => {
+        const more = this.bucket?.wait() ?? 0;
+        if (more > 0 && !this.closing) return check(more);
+        this.resumeTimer = undefined;
+        this.transport.resume();
+      }, ms);
+      this.resumeTimer.unref();
+    };
+    check(waitMs);
   }
 
   /** Expect a new stream header (after STARTTLS or SASL success). */
@@ -151,21 +199,42 @@ export class XmppStream {
     return this.closing;
   }
 
-  /** Closes the stream, with a stream error if given (RFC 6120 §4.9.1.1: error, then close). */
-  close(error?: StreamError): void {
+  /**
+   * Closes the stream, with a stream error if given (RFC 6120 §4.9.1.1: error, then close);
+   * `graceMs`: how long the peer has to close its side before the connection is cut.
+   */
+  close(error?: StreamError, graceMs?: number): void {
     if (this.closing) return;
     if (error && !this.opened && this.transport.framing === 'stream') this.sendHeader({});
     if (error) this.sendRaw(error.toElement().toString(), false);
     this.transport.send(this.transport.framing === 'frames' ? `<close xmlns="${NS.FRAMING}"/>` : '</stream:stream>');
     this.closing = true;
-    this.transport.end();
+    clearTimeout(this.resumeTimer);
+    this.transport.end(graceMs);
     this.fireClosed(error, 'closed');
+  }
+
+  /**
+   * Refuses a connection before it is read from: our header, the stream error, the close, and the
+   * connection destroyed shortly after (the peer gets no more of our time than that).
+   */
+  refuse(error: StreamError, headerAttrs: Record<string, string | undefined>): void {
+    this.sendHeader(headerAttrs);
+    this.opened = true;
+    this.close(error, TIMEOUT_GRACE_MS);
+  }
+
+  /** Drops the connection without a word, as if the network had lost it (handlers see 'dropped'). */
+  drop(): void {
+    clearTimeout(this.resumeTimer);
+    this.transport.destroy();
   }
 
   /** Ends the connection without a word and without telling the handlers (a resumed session's old stream). */
   abandon(): void {
     this.closing = true;
     this.closedFired = true;
+    clearTimeout(this.resumeTimer);
     this.transport.end();
   }
 
