@@ -126,7 +126,7 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 3600) fail(key, 'must be a number of seconds from 0 to 3600');
     return v as number;
   };
-  // Like Prosody's mod_limits: c2s "10kb/s" and s2sin "30kb/s", burst 2 s; null turns a limit off.
+  // Prosody's mod_limits defaults: c2s 10 × 1024 and s2sin 30 × 1024 bytes/s, burst 2 s; null turns a limit off.
   const rateLimit = (name: 'c2s' | 's2s', defRate: number): { rate: number | null; burst: number } => {
     const r = c.section(`limits.${name}`, limits[name]);
     c.only(`limits.${name}`, r, ['rate', 'burst']);
