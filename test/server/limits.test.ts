@@ -203,6 +203,37 @@ describe('limits (rate, connections, negotiation and idle timeouts)', function (
     });
   });
 
+  describe('negotiation timeout, server to server', () => {
+    let srv: TestServer;
+    before(async () => {
+      srv = await startTestServer({ limits: { negotiationSeconds: 2 }, s2s: { port: 0 } });
+    });
+    after(() => srv.stop());
+
+    it('closes an incoming server stream that never authenticates a domain, however busy it keeps it', async () => {
+      const peer = await RawConnection.open(srv.ports.s2s!);
+      const t0 = performance.now();
+      const header = `<?xml version='1.0'?><stream:stream from='elsewhere.example' to='localhost' xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback' version='1.0'>`;
+      peer.send(header);
+      await peer.waitFor(/<\/stream:features>/);
+      await peer.startTls();
+      peer.send(header);
+      await peer.waitFor(/<\/stream:features>/);
+      // Stray elements that the stream ignores keep it busy (and reset the idle timer) but prove nothing.
+      let stopped = false;
+      void peer.waitClosed(10_000).then(() => (stopped = true), () => {});
+      for (let i = 0; i < 50 && !stopped; i++) {
+        peer.send(`<db:result from='elsewhere.example' to='localhost' type='valid'/>`);
+        await new Promise((r) => setTimeout(r, 200)); // the peer's own pace
+      }
+      await peer.waitClosed(5000);
+      const after = (performance.now() - t0) / 1000;
+      console.log(`      an unauthenticated s2s stream was closed after ${after.toFixed(2)} s (timeout 2 s)`);
+      assert.match(peer.received, /<connection-timeout xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>/);
+      assert.ok(after >= 1.9 && after < 4, `closed after ${after} s`);
+    });
+  });
+
   describe('connection limits', () => {
     let srv: TestServer;
     before(async () => {
