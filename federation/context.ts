@@ -2,6 +2,7 @@
 import type { SecureContext } from 'node:tls';
 import type { XmppServer } from '../server/core/server.js';
 import type { Logger } from '../server/log.js';
+import type { RateLimit } from '../server/transport/rate-limit.js';
 import type { DialbackKeys } from './dialback.js';
 import type { ResolveOptions } from './resolve.js';
 
@@ -22,6 +23,12 @@ export interface FederationContext {
   maxStanzaBytes: number;
   /** The limit on an incoming stream until the peer has verified a domain (SASL EXTERNAL or dialback). */
   maxStanzaBytesPreAuth: number;
+  /** Reading from incoming streams (limits.s2s), unless the peer's domain is exempt. */
+  rateLimit?: RateLimit;
+  /** Whether a verified peer domain is in limits.unlimitedJids. */
+  isUnlimited(domain: string): boolean;
+  /** An incoming stream that has not verified a domain in this time is closed (limits.negotiationSeconds). */
+  negotiationMs: number;
   /** Our own domain or one of our components' domains: the domains we authenticate as and accept for. */
   isOurDomain(domain: string): boolean;
   /** The receiving role's question to the authoritative server (XEP-0220 §2.3), over our outgoing stream. */

@@ -6,7 +6,7 @@ import { StreamError } from '../xmpp/errors.js';
 import { Jid } from '../xmpp/jid.js';
 import { NS } from '../xmpp/namespaces.js';
 import { x, type Element } from '../xmpp/xml.js';
-import { XmppStream } from '../server/session/stream.js';
+import { TIMEOUT_GRACE_MS, XmppStream } from '../server/session/stream.js';
 import type { Transport } from '../server/transport/transport.js';
 import { certificateMatches } from './certificates.js';
 import { readDialback, resultAnswer, verifyAnswer, type DialbackElement } from './dialback.js';
@@ -23,6 +23,7 @@ export class IncomingStream {
   private readonly pending = new Set<string>();
   private saslDone = false;
   private idleTimer?: NodeJS.Timeout;
+  private negotiationTimer: NodeJS.Timeout;
   private onClosedFns: (() => void)[] = [];
 
   constructor(
@@ -31,6 +32,12 @@ export class IncomingStream {
   ) {
     this.secure = transport.secure;
     this.stream = new XmppStream(transport, NS.SERVER, ctx.maxStanzaBytesPreAuth, ctx.server.metrics.streams.s2s_in);
+    if (ctx.rateLimit) this.stream.setRateLimit(ctx.rateLimit);
+    // A peer that has not verified a single domain in time is gone (however little or slowly it sends).
+    this.negotiationTimer = setTimeout(() => {
+      if (this.verified.size === 0) this.stream.close(new StreamError('connection-timeout', 'no domain authenticated in time'), { graceMs: TIMEOUT_GRACE_MS });
+    }, ctx.negotiationMs);
+    this.negotiationTimer.unref();
     this.stream.start({
       open: (attrs) => this.onOpen(attrs),
       element: (el) => this.onElement(el),
@@ -45,6 +52,7 @@ export class IncomingStream {
       return;
     }
     clearTimeout(this.idleTimer);
+    clearTimeout(this.negotiationTimer);
     for (const f of this.onClosedFns) f();
   }
 
@@ -129,6 +137,7 @@ export class IncomingStream {
     }
     this.saslDone = true;
     this.verified.add(`${authzid} ${local}`);
+    this.authenticated(authzid);
     this.stream.setMaxStanzaBytes(this.ctx.maxStanzaBytes);
     this.stream.send(x('success', { xmlns: NS.SASL }));
     this.stream.restart();
@@ -161,9 +170,16 @@ export class IncomingStream {
 
   private accept(pair: string, db: DialbackElement, how: string): void {
     this.verified.add(pair);
+    this.authenticated(Jid.parse(db.from).domain);
     this.stream.setMaxStanzaBytes(this.ctx.maxStanzaBytes);
     this.stream.send(resultAnswer(db.to, db.from, 'valid'));
     this.ctx.log.debug({ remote: db.from, local: db.to, how }, 's2s incoming domain verified');
+  }
+
+  /** A domain was verified on this stream: negotiation is over; an exempt peer reads at full speed. */
+  private authenticated(domain: string): void {
+    clearTimeout(this.negotiationTimer);
+    if (this.ctx.isUnlimited(domain)) this.stream.setRateLimit(undefined);
   }
 
   /** Authoritative role (XEP-0220 §2.3): did we issue this key for this stream? */

@@ -1,6 +1,8 @@
 // Federation: the s2s listener, the outgoing streams by domain pair, and the StanzaSink the core
 // uses for every domain that is neither ours nor an attached component.
-import { StanzaError } from '../xmpp/errors.js';
+import { StanzaError, StreamError } from '../xmpp/errors.js';
+import { NS } from '../xmpp/namespaces.js';
+import { XmppStream } from '../server/session/stream.js';
 import { Jid } from '../xmpp/jid.js';
 import type { Element } from '../xmpp/xml.js';
 import type { StanzaSink } from '../server/core/server.js';
@@ -54,6 +56,9 @@ export class Federation implements StanzaSink {
       resolve: { pins: config.s2s.hosts, dnsServers: opts.dnsServers },
       maxStanzaBytes: config.limits.maxStanzaBytes,
       maxStanzaBytesPreAuth: config.limits.maxStanzaBytesPreAuth,
+      rateLimit: config.limits.s2s.rate === null ? undefined : { rate: config.limits.s2s.rate, burst: config.limits.s2s.burst },
+      isUnlimited: (d) => config.limits.unlimitedJids.includes(d),
+      negotiationMs: config.limits.negotiationSeconds * 1000,
       isOurDomain: (d) => d === server.domain || componentDomains.has(d) || server.components.has(d),
       verify: (receiving, originating, id, key) => this.verify(receiving, originating, id, key),
     };
@@ -69,20 +74,35 @@ export class Federation implements StanzaSink {
 
   async listen(port: number | null, directTlsPort: number | null = null): Promise<void> {
     const { listen } = this.carillon.config;
-    const { log } = this.carillon;
-    if (port !== null) this.listener = await listenTcp(listen, port, (t) => this.accept(t), { log, name: 's2s' });
+    const { log, connections, server } = this.carillon;
+    // Incoming server connections count towards limits.connections (not per address: one peer may carry many domains).
+    const gate = {
+      limits: connections,
+      kind: 's2s' as const,
+      refuse: (t: Transport) => new XmppStream(t, NS.SERVER, 1024).refuse(new StreamError('policy-violation', 'too many connections'), { from: server.domain }),
+    };
+    if (port !== null) this.listener = await listenTcp(listen, port, (t) => this.accept(t), { log, name: 's2s', gate });
     if (directTlsPort === null) return;
     // TLS from the first byte; asking for the peer's certificate as on STARTTLS (for SASL EXTERNAL).
     this.directTlsListener = await listenTcp(
       listen,
       directTlsPort,
       (t) => {
+        // A peer that never completes the handshake does not keep the connection.
+        const timer = setTimeout(() => t.destroy(), this.ctx.negotiationMs);
+        timer.unref();
         t.startTls!(this.ctx.tls.context, { requestCert: true }).then(
-          () => this.accept(t),
-          () => t.end(),
+          () => {
+            clearTimeout(timer);
+            this.accept(t);
+          },
+          () => {
+            clearTimeout(timer);
+            t.end();
+          },
         );
       },
-      { log, name: 's2s-tls' },
+      { log, name: 's2s-tls', gate: { ...gate, refuse: (t: Transport) => t.destroy() } },
     );
   }
 

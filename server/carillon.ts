@@ -4,6 +4,7 @@ import type { CarillonConfig } from './config.js';
 import type { Logger } from './log.js';
 import type { XmppServer } from './core/server.js';
 import type { TlsMaterial } from './tls.js';
+import type { ConnectionLimits } from './transport/connection-limits.js';
 
 export interface CarillonPorts {
   http: number | null;
@@ -20,6 +21,8 @@ export interface Carillon {
   config: CarillonConfig;
   server: XmppServer;
   ports: CarillonPorts;
+  /** Connections counted against limits.connectionsPerIp and limits.connections (clients, incoming servers). */
+  connections: ConnectionLimits;
   log: Logger;
   /** The certificate in use (configured or self-signed), for other listeners such as s2s. */
   tls: TlsMaterial;

@@ -2,7 +2,7 @@
 // an error names the key and the file.
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { normalizeDomain } from '../xmpp/jid.js';
+import { Jid, normalizeDomain } from '../xmpp/jid.js';
 import { ConfigError, checks, isObject, type Checks } from '../xmpp/config-checks.js';
 
 export { ConfigError } from '../xmpp/config-checks.js';
@@ -19,7 +19,26 @@ export interface CarillonConfig {
   s2s: { port: number | null; directTlsPort: number | null; hosts: Record<string, string>; requireValidCertificates: boolean; idleTimeout: number };
   components: { port: number | null; secrets: Record<string, string> };
   registration: { open: boolean; throttle: number };
-  limits: { maxStanzaBytes: number; maxStanzaBytesPreAuth: number; offlineMessages: number; resumeSeconds: number };
+  limits: {
+    maxStanzaBytes: number;
+    maxStanzaBytesPreAuth: number;
+    offlineMessages: number;
+    /** XEP-0198 §5: how long a dropped session waits to be resumed. */
+    resumeSeconds: number;
+    /** Reading from client streams (null: unlimited); bytes per second, burst in seconds. */
+    c2s: { rate: number | null; burst: number };
+    /** Reading from incoming server-to-server streams. */
+    s2s: { rate: number | null; burst: number };
+    /** Bare JIDs and domains whose streams are not rate limited (normalized). */
+    unlimitedJids: string[];
+    /** Client connections from one address, and connections (clients and servers) in all. */
+    connectionsPerIp: number;
+    connections: number;
+    /** Time to authenticate (and bind, for clients) before the stream is closed. */
+    negotiationSeconds: number;
+    /** Silence after which a client session is pinged (XEP-0199), then closed if it does not answer. */
+    idleSeconds: number;
+  };
   /** The Prometheus endpoint (server/metrics.ts): its own listener, off unless a port is set. */
   metrics: { port: number | null; listen: string };
   call: {
@@ -33,8 +52,11 @@ export interface CarillonConfig {
   modules: Record<string, unknown>;
 }
 
+/** A section's keys are optional, and so are those of its sub-sections (limits.c2s.rate, …). */
+type PartialSection<T> = { [P in keyof T]?: T[P] extends unknown[] ? T[P] : T[P] extends object ? Partial<T[P]> : T[P] };
+
 /** Deep partial of the config, as written in carillon.json or passed to startCarillon(). */
-export type ConfigInput = { [K in Exclude<keyof CarillonConfig, 'modules'>]?: CarillonConfig[K] extends object ? Partial<CarillonConfig[K]> : CarillonConfig[K] } & {
+export type ConfigInput = { [K in Exclude<keyof CarillonConfig, 'modules'>]?: CarillonConfig[K] extends object ? PartialSection<CarillonConfig[K]> : CarillonConfig[K] } & {
   /** Module keys (contactInfo, admins, …), checked by the module that owns them. */
   [moduleKey: string]: unknown;
 };
@@ -103,6 +125,26 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
   for (const [d, addr] of Object.entries(hosts)) {
     if (!/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(addr)) fail(`s2s.hosts.${d}`, 'must be "host:port"');
   }
+  c.only('limits', limits, ['maxStanzaBytes', 'maxStanzaBytesPreAuth', 'offlineMessages', 'resumeSeconds', 'c2s', 's2s', 'unlimitedJids', 'connectionsPerIp', 'connections', 'negotiationSeconds', 'idleSeconds']);
+  const seconds = (key: string, v: unknown, def: number): number => {
+    if (v === undefined) return def;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 3600) fail(key, 'must be a number of seconds from 0 to 3600');
+    return v as number;
+  };
+  // Prosody's mod_limits defaults: c2s 10 × 1024 and s2sin 30 × 1024 bytes/s, burst 2 s; null turns a limit off.
+  const rateLimit = (name: 'c2s' | 's2s', defRate: number): { rate: number | null; burst: number } => {
+    const r = c.section(`limits.${name}`, limits[name]);
+    c.only(`limits.${name}`, r, ['rate', 'burst']);
+    return {
+      rate: r.rate === null ? null : int(`limits.${name}.rate`, r.rate, defRate, 100, 1024 * 1024 * 1024),
+      burst: seconds(`limits.${name}.burst`, r.burst, 2),
+    };
+  };
+  const unlimitedJids = c.strList('limits.unlimitedJids', limits.unlimitedJids, []).map((j, i) => {
+    const jid = Jid.tryParse(j);
+    if (!jid || !jid.isBare()) fail(`limits.unlimitedJids[${i}]`, 'must be a bare JID (user@domain) or a domain');
+    return jid!.bare;
+  });
   const maxStanzaBytes = int('limits.maxStanzaBytes', limits.maxStanzaBytes, 256 * 1024, 10_000, 64 * 1024 * 1024);
   const portMin = int('call.media.portMin', (media as Record<string, unknown>).portMin, 40000, 1024, 65535);
   const portMax = int('call.media.portMax', (media as Record<string, unknown>).portMax, 40999, portMin, 65535);
@@ -137,6 +179,13 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
       offlineMessages: int('limits.offlineMessages', limits.offlineMessages, 1000, 0, 1_000_000),
       // XEP-0198 §5: how long a dropped session waits to be resumed (the `max` of <enabled/>).
       resumeSeconds: int('limits.resumeSeconds', limits.resumeSeconds, 300, 1, 86400),
+      c2s: rateLimit('c2s', 10 * 1024),
+      s2s: rateLimit('s2s', 30 * 1024),
+      unlimitedJids,
+      connectionsPerIp: int('limits.connectionsPerIp', limits.connectionsPerIp, 100, 1, 10_000_000),
+      connections: int('limits.connections', limits.connections, 100_000, 1, 10_000_000),
+      negotiationSeconds: int('limits.negotiationSeconds', limits.negotiationSeconds, 60, 1, 3600),
+      idleSeconds: int('limits.idleSeconds', limits.idleSeconds, 300, 1, 86400),
     },
     metrics: {
       port: metrics.port === undefined ? null : port('metrics.port', metrics.port, 0),

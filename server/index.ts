@@ -7,7 +7,8 @@ import { loadTls } from './tls.js';
 import type { Carillon, CarillonPorts } from './carillon.js';
 import { listenTcp, type Listener } from './transport/listeners.js';
 import { createHttpApp, listenHttp } from './transport/http.js';
-import { C2sSession } from './session/c2s.js';
+import { C2sSession, refuseClient } from './session/c2s.js';
+import { ConnectionLimits } from './transport/connection-limits.js';
 import { ComponentSession } from './session/component.js';
 import { MODULES } from './modules/index.js';
 import { turnSettings } from './modules/extdisco.js';
@@ -42,32 +43,38 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
   const closers: (() => Promise<void> | void)[] = [];
   const ports: CarillonPorts = { http: null, https: null, c2s: null, c2sDirectTls: null, s2s: null, components: null, metrics: null };
   const acceptClient = (t: Parameters<typeof listenTcp>[2] extends (t: infer T) => void ? T : never) => new C2sSession(server, t, tls);
+  // limits.connectionsPerIp and limits.connections, shared by every client listener (and s2s, in all).
+  const connections = new ConnectionLimits({ perIp: config.limits.connectionsPerIp, total: config.limits.connections }, log);
+  const gate = { limits: connections, kind: 'c2s' as const, refuse: (t: Parameters<typeof refuseClient>[1]) => refuseClient(server, t) };
+  const handshakeTimeout = config.limits.negotiationSeconds * 1000;
 
   try {
     if (config.c2s.port !== null) {
-      const l = await listenTcp(config.listen, config.c2s.port, acceptClient, { log, name: 'c2s' });
+      const l = await listenTcp(config.listen, config.c2s.port, acceptClient, { log, name: 'c2s', gate });
       listeners.push(l);
       ports.c2s = l.port;
     }
     if (config.c2s.directTlsPort !== null) {
-      const l = await listenTcp(config.listen, config.c2s.directTlsPort, acceptClient, { log, name: 'c2s-tls', tls });
+      const l = await listenTcp(config.listen, config.c2s.directTlsPort, acceptClient, { log, name: 'c2s-tls', tls, gate, handshakeTimeout });
       listeners.push(l);
       ports.c2sDirectTls = l.port;
     }
     if (config.components.port !== null) {
-      const l = await listenTcp(config.listen, config.components.port, (t) => new ComponentSession(server, t), { log, name: 'components' });
+      // Components (XEP-0114) are configured peers with a secret, and the call component needs the
+    // throughput: no connection or rate limits on that port.
+    const l = await listenTcp(config.listen, config.components.port, (t) => new ComponentSession(server, t), { log, name: 'components' });
       listeners.push(l);
       ports.components = l.port;
     }
     const app = createHttpApp({ log });
     const maxPayload = config.limits.maxStanzaBytes + 1024;
     if (config.http.port !== null) {
-      const l = await listenHttp(config.listen, config.http.port, app, acceptClient, { log, maxPayload, name: 'http' });
+      const l = await listenHttp(config.listen, config.http.port, app, acceptClient, { log, maxPayload, name: 'http', gate });
       listeners.push(l);
       ports.http = l.port;
     }
     if (config.https.port !== null) {
-      const l = await listenHttp(config.listen, config.https.port, app, acceptClient, { log, maxPayload, name: 'https', tls });
+      const l = await listenHttp(config.listen, config.https.port, app, acceptClient, { log, maxPayload, name: 'https', tls, gate });
       listeners.push(l);
       ports.https = l.port;
     }
@@ -88,6 +95,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
   const handle: Carillon = {
     config,
     server,
+    connections,
     ports,
     log,
     tls,

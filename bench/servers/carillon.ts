@@ -35,7 +35,7 @@ export class CarillonServer implements BenchServer {
   version = 'Carillon';
   pid = 0;
   target: Target;
-  notes = ['node bin/carillon.js start, one process', 'registration.open, throttle 0, log warn'];
+  notes = ['node bin/carillon.js start, one process', 'registration.open, throttle 0, log warn', 'no rate limits, connection limits raised (load from one address)'];
   private proc: ChildProcess | null = null;
 
   constructor(private readonly o: ServerOptions) {
@@ -62,6 +62,8 @@ export class CarillonServer implements BenchServer {
       s2s: { port: p.s2s },
       components: { port: p.components },
       registration: { open: true, throttle: 0 },
+      // Like the Prosody run (no mod_limits): no rate limits, and all the load comes from one address.
+      limits: { c2s: { rate: null }, s2s: { rate: null }, connectionsPerIp: 1_000_000, connections: 1_000_000 },
       log: { level: 'warn' },
     };
     writeText(`${dir}/carillon.json`, JSON.stringify(config, null, 2));

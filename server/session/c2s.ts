@@ -9,14 +9,29 @@ import type { XmppServer } from '../core/server.js';
 import type { ClientSession } from '../core/session.js';
 import type { TlsMaterial } from '../tls.js';
 import type { Transport } from '../transport/transport.js';
-import { XmppStream, type StreamEnd, type StreamHandlers } from './stream.js';
+import { TIMEOUT_GRACE_MS, XmppStream, type StreamEnd, type StreamHandlers } from './stream.js';
 import { SaslSession } from './sasl.js';
 import { MAX_UNACKED, NS_SM, StreamManagement, failed, type Unacked } from './stream-management.js';
 
 /** 'hibernating': the connection dropped and the session waits to be resumed (XEP-0198). */
 type State = 'tls' | 'sasl' | 'bind' | 'bound' | 'hibernating' | 'closed';
 
-const NEGOTIATION_TIMEOUT_MS = 60_000;
+/** How long an idle session has to answer our ping (at most; less when limits.idleSeconds is shorter). */
+const IDLE_PING_TIMEOUT_MS = 30_000;
+
+/** Whether a bare JID is exempt from rate limits: listed itself, or its domain is (limits.unlimitedJids). */
+export function isUnlimited(list: readonly string[], jid: Jid): boolean {
+  return list.length > 0 && (list.includes(jid.bare) || list.includes(jid.domain));
+}
+
+/**
+ * A client connection over limits.connectionsPerIp or limits.connections: our header, then
+ * <policy-violation/> (RFC 6120 §4.9.3.14), and the connection is gone.
+ */
+export function refuseClient(server: XmppServer, transport: Transport): void {
+  const stream = new XmppStream(transport, NS.CLIENT, 1024);
+  stream.refuse(new StreamError('policy-violation', 'too many connections'), { from: server.domain });
+}
 
 export class C2sSession implements ClientSession {
   stream: XmppStream;
@@ -37,6 +52,8 @@ export class C2sSession implements ClientSession {
   readonly data = new Map<string, unknown>();
   readonly startedAt = Date.now();
   private negotiationTimer: NodeJS.Timeout;
+  /** Checks for silence once bound (limits.idleSeconds). */
+  private idleTimer?: NodeJS.Timeout;
 
   constructor(
     readonly server: XmppServer,
@@ -47,10 +64,14 @@ export class C2sSession implements ClientSession {
     // STARTTLS is required where it can be had (TCP); a WebSocket's security is its HTTP layer's.
     this.state = transport.secure || !transport.startTls ? 'sasl' : 'tls';
     this.sasl = new SaslSession(server, transport);
-    // A connection that does not get as far as a bound resource in time is dropped (RFC 6120 §4.6.2).
+    const limits = server.config.limits;
+    // Before authentication too: what an unknown peer may make us parse is limited from the first byte.
+    if (limits.c2s.rate !== null) this.stream.setRateLimit({ rate: limits.c2s.rate, burst: limits.c2s.burst });
+    // A connection that does not get as far as a bound resource in time is closed (RFC 6120 §4.6.2),
+    // however little or slowly it sends.
     this.negotiationTimer = setTimeout(() => {
-      if (this.state !== 'bound') this.close(new StreamError('connection-timeout', 'stream negotiation took too long'));
-    }, NEGOTIATION_TIMEOUT_MS);
+      if (this.state !== 'bound' && this.state !== 'closed') this.close(new StreamError('connection-timeout', 'stream negotiation took too long'), TIMEOUT_GRACE_MS);
+    }, limits.negotiationSeconds * 1000);
     this.negotiationTimer.unref();
     this.stream.start(this.handlers());
   }
@@ -97,9 +118,9 @@ export class C2sSession implements ClientSession {
     if (ask) this.stream.send(sm.request());
   }
 
-  close(error?: StreamError): void {
+  close(error?: StreamError, graceMs?: number): void {
     if (this.state === 'hibernating') return this.terminate();
-    this.stream.close(error);
+    this.stream.close(error, { graceMs });
   }
 
   private onOpen(attrs: Record<string, string>): void {
@@ -218,9 +239,50 @@ export class C2sSession implements ClientSession {
     this.server.sessions.add(this);
     this.state = 'bound';
     clearTimeout(this.negotiationTimer);
+    this.applyExemption();
+    this.watchIdle();
     this.send(x('iq', { type: 'result', id: el.attrs.id }, x('bind', { xmlns: NS.BIND }, x('jid', null, jid.full))));
     this.server.log.debug({ jid: jid.full, ip: this.remoteAddress }, 'session bound');
     this.server.events.fire('session-bound', { session: this });
+  }
+
+  /** Accounts in limits.unlimitedJids read at full speed once authenticated. */
+  private applyExemption(): void {
+    if (this.jid && isUnlimited(this.server.config.limits.unlimitedJids, this.jid)) this.stream.setRateLimit(undefined);
+  }
+
+  /**
+   * After limits.idleSeconds without a byte from the client, an XEP-0199 ping; no answer in time
+   * and the session is over: closed with <connection-timeout/>, or, with XEP-0198 resumption
+   * enabled, treated as a dropped connection (the session hibernates and may be resumed).
+   */
+  private watchIdle(): void {
+    const idleMs = this.server.config.limits.idleSeconds * 1000;
+    const schedule = (ms: number) => {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(check, ms);
+      this.idleTimer.unref();
+    };
+    const check = () => {
+      if (this.state !== 'bound') return;
+      const silent = performance.now() - this.stream.lastInputAt;
+      if (silent < idleMs) return schedule(idleMs - silent);
+      const stream = this.stream;
+      const asked = performance.now();
+      const ping = x('iq', { type: 'get', to: this.jid!.full }, x('ping', { xmlns: NS.PING }));
+      this.server.request(ping, Math.min(IDLE_PING_TIMEOUT_MS, idleMs)).then(
+        () => schedule(idleMs),
+        () => {
+          if (this.state !== 'bound' || this.stream !== stream) return;
+          // Anything at all from the client since the ping shows it is there.
+          if (stream.lastInputAt > asked) return schedule(idleMs);
+          this.server.log.debug({ jid: this.jid?.full, ip: this.remoteAddress }, 'idle session did not answer a ping');
+          if (this.sm?.resumable) stream.drop();
+          else this.close(new StreamError('connection-timeout', `no answer to a ping after ${idleMs / 1000} s of silence`), TIMEOUT_GRACE_MS);
+        },
+      );
+    };
+    schedule(idleMs);
   }
 
   private onStanza(el: Element): void {
@@ -293,6 +355,8 @@ export class C2sSession implements ClientSession {
     old.stream = this.stream;
     old.stream.rebind(old.handlers());
     old.state = 'bound';
+    old.applyExemption();
+    old.watchIdle();
     old.stream.send(x('resumed', { xmlns: NS_SM, h: old.sm.inbound, previd: old.sm.id }));
     for (const { xml } of old.sm.queue) old.stream.sendRaw(xml, true);
     if (old.sm.queue.length) old.stream.send(old.sm.request());
@@ -331,6 +395,7 @@ export class C2sSession implements ClientSession {
     this.state = 'closed';
     clearTimeout(this.negotiationTimer);
     clearTimeout(this.hibernation);
+    clearTimeout(this.idleTimer);
     if (this.sm) this.server.sessions.resumable.delete(this.sm.id);
     if (!wasBound) return;
     this.server.sessions.remove(this);

@@ -6,7 +6,14 @@ import { NS } from '../../xmpp/namespaces.js';
 import { StreamParser } from '../../xmpp/parser.js';
 import { escapeXml, type Element } from '../../xmpp/xml.js';
 import { streamCounters, type StreamCounters } from '../core/metrics.js';
+import { TokenBucket, type RateLimit } from '../transport/rate-limit.js';
 import type { Transport } from '../transport/transport.js';
+
+/**
+ * How long a peer we close for a limit or a timeout has to read our stream error and close its
+ * side, before the connection is cut (one that never reads nor closes must not hold it longer).
+ */
+export const TIMEOUT_GRACE_MS = 1000;
 
 /** Bytes we queue for a peer before we give up on it. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -34,6 +41,11 @@ export class XmppStream {
   private handlers!: StreamHandlers;
   /** Top-level elements with this namespace are stanzas; it is stripped on input and implied on output. */
   readonly contentNs: string;
+  /** When the peer last sent anything (performance.now()), for idle checks. */
+  lastInputAt = performance.now();
+  private bucket?: TokenBucket;
+  /** Set while reading is paused by the rate limit. */
+  private resumeTimer?: NodeJS.Timeout;
 
   constructor(
     readonly transport: Transport,
@@ -48,7 +60,7 @@ export class XmppStream {
       {
         streamStart: (attrs) => this.onOpen(attrs),
         element: (el) => this.onElement(el),
-        streamEnd: () => this.close(undefined, 'ended'),
+        streamEnd: () => this.close(undefined, { how: 'ended' }),
         error: (err) => this.close(err),
       },
     );
@@ -57,6 +69,8 @@ export class XmppStream {
   start(handlers: StreamHandlers): void {
     this.handlers = handlers;
     this.transport.onData((chunk) => {
+      this.lastInputAt = performance.now();
+      if (this.bucket) this.throttle(this.bucket.take(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length));
       this.parser.write(chunk);
       // RFC 7395 §3.3.3: every WebSocket message holds whole elements.
       if (this.transport.framing === 'frames' && !this.parser.atTopLevel) {
@@ -65,6 +79,7 @@ export class XmppStream {
     });
     this.transport.onClose(() => {
       this.closing = true;
+      clearTimeout(this.resumeTimer);
       this.fireClosed(undefined, 'dropped');
     });
   }
@@ -80,6 +95,39 @@ export class XmppStream {
    */
   setMaxStanzaBytes(n: number): void {
     this.parser.setMaxStanzaBytes(n);
+  }
+
+  /**
+   * Limits what is read from the peer to `limit` (a token bucket), by pausing reads — stanzas are
+   * never dropped; undefined lifts the limit (an exempt account, an authenticated component).
+   */
+  setRateLimit(limit: RateLimit | undefined): void {
+    this.bucket = limit ? new TokenBucket(limit) : undefined;
+    if (!limit && this.resumeTimer) {
+      clearTimeout(this.resumeTimer);
+      this.resumeTimer = undefined;
+      this.transport.resume();
+    }
+  }
+
+  get rateLimited(): boolean {
+    return this.bucket !== undefined;
+  }
+
+  /** Pauses reading for `waitMs` when the bucket is in debt, and resumes once it is repaid. */
+  private throttle(waitMs: number): void {
+    if (waitMs <= 0 || this.resumeTimer || this.closing) return;
+    this.transport.pause();
+    const check = (ms: number) => {
+      this.resumeTimer = setTimeout(() => {
+        const more = this.bucket?.wait() ?? 0;
+        if (more > 0 && !this.closing) return check(more);
+        this.resumeTimer = undefined;
+        this.transport.resume();
+      }, ms);
+      this.resumeTimer.unref();
+    };
+    check(waitMs);
   }
 
   /** Expect a new stream header (after STARTTLS or SASL success). */
@@ -107,7 +155,7 @@ export class XmppStream {
         this.opened = true;
         return this.handlers.open(el.attrs as Record<string, string>);
       }
-      if (el.name === 'close' && el.attrs.xmlns === NS.FRAMING) return this.close(undefined, 'ended');
+      if (el.name === 'close' && el.attrs.xmlns === NS.FRAMING) return this.close(undefined, { how: 'ended' });
       if (!this.opened) return this.close(new StreamError('not-authorized', 'send <open/> first'));
     }
     if (el.attrs.xmlns === this.contentNs) delete el.attrs.xmlns;
@@ -179,24 +227,43 @@ export class XmppStream {
   }
 
   /**
-   * Closes the stream, with a stream error if given (RFC 6120 §4.9.1.1: error, then close); `how`
-   * is 'ended' when this answers the peer's own close.
+   * Closes the stream, with a stream error if given (RFC 6120 §4.9.1.1: error, then close).
+   * `how` is 'ended' when this answers the peer's own close; `graceMs` is how long the peer has to
+   * close its side before the connection is cut.
    */
-  close(error?: StreamError, how: 'ended' | 'closed' = 'closed'): void {
+  close(error?: StreamError, opts: { how?: 'ended' | 'closed'; graceMs?: number } = {}): void {
     if (this.closing) return;
     this.closing = true;
     this.countClose(error);
+    clearTimeout(this.resumeTimer);
     if (error && !this.opened && this.transport.framing === 'stream') this.sendHeader({});
     if (error) this.write(error.toElement().toString(), false);
     this.transport.send(this.transport.framing === 'frames' ? `<close xmlns="${NS.FRAMING}"/>` : '</stream:stream>');
-    this.transport.end();
-    this.fireClosed(error, how);
+    this.transport.end(opts.graceMs);
+    this.fireClosed(error, opts.how ?? 'closed');
+  }
+
+  /**
+   * Refuses a connection before it is read from: our header, the stream error, the close, and the
+   * connection destroyed shortly after (the peer gets no more of our time than that).
+   */
+  refuse(error: StreamError, headerAttrs: Record<string, string | undefined>): void {
+    this.sendHeader(headerAttrs);
+    this.opened = true;
+    this.close(error, { graceMs: TIMEOUT_GRACE_MS });
+  }
+
+  /** Drops the connection without a word, as if the network had lost it (handlers see 'dropped'). */
+  drop(): void {
+    clearTimeout(this.resumeTimer);
+    this.transport.destroy();
   }
 
   /** Ends the connection without a word and without telling the handlers (a resumed session's old stream). */
   abandon(): void {
     this.closing = true;
     this.closedFired = true;
+    clearTimeout(this.resumeTimer);
     this.transport.end();
   }
 

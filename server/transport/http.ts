@@ -14,6 +14,7 @@ import type { TlsMaterial } from '../tls.js';
 import { WebSocketTransport } from './websocket.js';
 import type { Transport } from './transport.js';
 import type { Listener } from './listeners.js';
+import type { ConnectionGate } from './connection-limits.js';
 
 export const WS_PATH = '/xmpp-websocket';
 
@@ -88,7 +89,14 @@ export async function listenHttp(
   port: number,
   app: Koa,
   accept: (t: Transport) => void,
-  opts: { tls?: TlsMaterial; maxPayload: number; log: Logger; name: string },
+  opts: {
+    tls?: TlsMaterial;
+    maxPayload: number;
+    log: Logger;
+    name: string;
+    /** Connection limits for XMPP over WebSocket, counted at the upgrade (page loads are not XMPP connections). */
+    gate?: { limits: ConnectionGate; refuse(t: Transport): void };
+  },
 ): Promise<Listener> {
   const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, app.callback()) : http.createServer(app.callback());
   const wss = new WebSocketServer({
@@ -108,7 +116,13 @@ export async function listenHttp(
       if (ws.protocol !== 'xmpp') return ws.close(1002, 'the "xmpp" subprotocol is required');
       const addr = req.socket.remoteAddress ?? '';
       // Loopback connections count as secure: a local client, or a TLS-terminating proxy in front.
-      accept(new WebSocketTransport(ws, !!opts.tls || isLoopback(addr), addr));
+      const t = new WebSocketTransport(ws, !!opts.tls || isLoopback(addr), addr);
+      const gate = opts.gate;
+      if (gate) {
+        if (!gate.limits.admit(addr, 'c2s')) return gate.refuse(t);
+        t.onClose(() => gate.limits.release(addr));
+      }
+      accept(t);
     });
   });
   await new Promise<void>((resolveListen, reject) => {

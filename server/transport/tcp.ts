@@ -3,12 +3,16 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import type { Transport } from './transport.js';
 
+/** How long an ended connection may take to close its side before we destroy it. */
+export const END_GRACE_MS = 5000;
+
 export class TcpTransport implements Transport {
   readonly framing = 'stream' as const;
   private socket: net.Socket | tls.TLSSocket;
   private dataHandler: (chunk: Buffer | string) => void = () => {};
   private closeHandlers: (() => void)[] = [];
   private closed = false;
+  private paused = false;
   /** The socket corked for this turn of the event loop, if any (see send). */
   private corked?: net.Socket;
   private readonly listeners = {
@@ -37,6 +41,7 @@ export class TcpTransport implements Transport {
     socket.on('data', this.listeners.data);
     socket.on('error', this.listeners.error);
     socket.on('close', this.listeners.close);
+    if (this.paused) socket.pause();
   }
 
   /**
@@ -76,15 +81,25 @@ export class TcpTransport implements Transport {
     socket.write(text);
   }
 
-  end(): void {
+  end(graceMs = END_GRACE_MS): void {
     if (this.closed) return;
     this.socket.end();
     // A peer that never closes its side must not hold the socket forever (RFC 6120 §4.4).
-    setTimeout(() => this.socket.destroy(), 5000).unref();
+    setTimeout(() => this.socket.destroy(), graceMs).unref();
   }
 
   destroy(): void {
     this.socket.destroy();
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    if (!this.closed) this.socket.resume();
   }
 
   startTls(context: tls.SecureContext, options: { requestCert?: boolean } = {}): Promise<void> {

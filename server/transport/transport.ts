@@ -9,10 +9,19 @@ export interface Transport {
   readonly secure: boolean;
   readonly remoteAddress: string;
   send(text: string): void;
-  /** Ends the connection after the queued bytes are written. */
-  end(): void;
-  /** Ends the connection at once, dropping whatever is queued (a peer that does not read). */
+  /**
+   * Ends the connection after the queued bytes are written; a peer that has not closed its side
+   * after `graceMs` (default 5 s) is disconnected.
+   */
+  end(graceMs?: number): void;
+  /** Ends the connection at once, dropping what is queued. */
   destroy(): void;
+  /**
+   * Stops reading from the connection (back-pressure: the peer's writes back up in TCP) until
+   * resume(). A chunk already read may still be delivered after pause().
+   */
+  pause(): void;
+  resume(): void;
   /** Upgrades to TLS in place (STARTTLS); only for 'stream' transports. */
   startTls?(context: tls.SecureContext, options?: { requestCert?: boolean }): Promise<void>;
   /** The peer certificate after TLS, if any (for SASL EXTERNAL on s2s). */

@@ -28,13 +28,22 @@ export class WebSocketTransport implements Transport {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
   }
 
-  end(): void {
+  end(graceMs = 5000): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000);
-    setTimeout(() => this.ws.terminate(), 5000).unref();
+    setTimeout(() => this.ws.terminate(), graceMs).unref();
   }
 
   destroy(): void {
     this.ws.terminate();
+  }
+
+  /** ws stops reading from its socket (and emitting messages) while paused. */
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
   }
 
   onData(handler: (chunk: Buffer | string) => void): void {

@@ -86,6 +86,7 @@ describe('bench: load generator end to end', function () {
     const srv = await startCarillon({
       domain: 'bench.test', dataDir: tmp(), listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: 0 },
       s2s: { port: null }, components: { port: null }, registration: { open: true, throttle: 0 },
+      limits: { c2s: { rate: null }, connectionsPerIp: 1_000_000 },
     });
     try {
       const server: BenchServer = {

@@ -15,7 +15,18 @@ describe('configuration', () => {
     assert.equal(c.limits.maxStanzaBytesPreAuth, 10000);
     assert.equal(c.limits.resumeSeconds, 300);
     assert.deepEqual(c.metrics, { port: null, listen: '127.0.0.1' });
+    // Rate limits as Prosody's mod_limits has them once loaded; connection and time limits.
+    assert.deepEqual(c.limits.c2s, { rate: 10240, burst: 2 });
+    assert.deepEqual(c.limits.s2s, { rate: 30720, burst: 2 });
+    assert.deepEqual(c.limits.unlimitedJids, []);
+    assert.deepEqual([c.limits.connectionsPerIp, c.limits.connections, c.limits.negotiationSeconds, c.limits.idleSeconds], [100, 100000, 60, 300]);
     assert.match(c.dataDir, /data$/);
+  });
+
+  it('turns a rate limit off with null and normalizes unlimitedJids', () => {
+    const c = resolveConfig({ limits: { c2s: { rate: null, burst: 0.5 }, unlimitedJids: ['Bot@Example.ORG', 'example.net'] } });
+    assert.deepEqual(c.limits.c2s, { rate: null, burst: 0.5 });
+    assert.deepEqual(c.limits.unlimitedJids, ['bot@example.org', 'example.net']);
   });
 
   const bad: [unknown, string][] = [
@@ -29,6 +40,13 @@ describe('configuration', () => {
     [{ limits: { maxStanzaBytes: 20_000, maxStanzaBytesPreAuth: 30_000 } }, 'limits.maxStanzaBytesPreAuth'],
     [{ limits: { resumeSeconds: 0 } }, 'limits.resumeSeconds'],
     [{ metrics: { port: 'on' } }, 'metrics.port'],
+    [{ limits: { c2s: { rate: 'fast' } } }, 'limits.c2s.rate'],
+    [{ limits: { s2s: { burst: -1 } } }, 'limits.s2s.burst'],
+    [{ limits: { c2s: { speed: 1 } } }, 'limits.c2s.speed'],
+    [{ limits: { unlimitedJids: ['a@b/c'] } }, 'limits.unlimitedJids[0]'],
+    [{ limits: { connectionsPerIp: 0 } }, 'limits.connectionsPerIp'],
+    [{ limits: { negotiationSeconds: 0 } }, 'limits.negotiationSeconds'],
+    [{ limits: { idleSecs: 5 } }, 'limits.idleSecs'],
   ];
   for (const [input, key] of bad) {
     it(`names the key "${key}" in the error`, () => {

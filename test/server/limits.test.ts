@@ -1,0 +1,319 @@
+// Limits under load and abuse (limits.* in docs/configuration.md): rate limits that slow a flooding
+// stream by reading less (never by dropping), connection limits, the negotiation timeout for
+// streams that never authenticate, and idle sessions pinged and closed.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { WebSocket } from 'ws';
+import { PRIORITY } from '../../server/core/events.js';
+import { connect, startTestServer, stopAll, xml, type TestServer, type XmppClient } from './helpers.js';
+import { RawConnection } from './raw.js';
+import { until } from '../support/until.js';
+
+const HEADER = `<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`;
+
+function p95(samples: number[]): number {
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]!;
+}
+
+/**
+ * Round trips of XEP-0199 pings from `a` to `b`'s full JID (b's client library answers them), in
+ * ms; one every 50 ms at most, the pace of a busy but ordinary client, well within its own rate limit.
+ */
+async function pings(a: XmppClient, b: XmppClient, n: number): Promise<number[]> {
+  const to = (b as unknown as { jid: { toString(): string } }).jid.toString();
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await a.iqCaller.request(xml('iq', { type: 'get', to }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    const rtt = performance.now() - t;
+    out.push(rtt);
+    if (rtt < 50) await new Promise((r) => setTimeout(r, 50 - rtt));
+  }
+  return out;
+}
+
+/** A message of about `size` bytes from a raw stream, numbered. */
+function message(to: string, n: number, size: number): string {
+  const head = `<message to='${to}' type='chat' id='m${n}'><body>`;
+  const tail = '</body></message>';
+  return head + 'x'.repeat(Math.max(0, size - head.length - tail.length)) + tail;
+}
+
+interface Flood {
+  /** Bytes per second the server took in, after the first second (the burst) up to the deadline. */
+  rate: number;
+  /** Bytes per second from the first message to the last one accepted. */
+  throughput: number;
+  messages: number;
+  /** Message numbers the server handled, in the order it handled them. */
+  order: number[];
+}
+
+/**
+ * Logs `user` in on a raw socket and writes messages as fast as the server reads them, for at most
+ * `ms` milliseconds or `maxBytes`; counts what the server accepts from that session (at the
+ * pre-routing hook, which consumes them). `during` runs meanwhile.
+ */
+async function flood(srv: TestServer, user: string, opts: { ms: number; maxBytes: number; during?: () => Promise<void> }): Promise<Flood> {
+  const raw = await RawConnection.open(srv.ports.c2s!);
+  const jid = await raw.login(user, 'secret', 'flood');
+  const SIZE = 1000;
+  const seen: { t: number; bytes: number; n: number }[] = [];
+  const off = srv.server.events.on('pre-message/full', (e) => {
+    if (e.from.full !== jid) return;
+    seen.push({ t: performance.now(), bytes: SIZE, n: Number(e.stanza.attrs.id!.slice(1)) });
+    return true;
+  }, PRIORITY.DEFAULT + 1000);
+  try {
+    // Fifty numbered messages per write; numbers go on across writes.
+    let n = 0;
+    const chunk = () => Buffer.from(Array.from({ length: 50 }, () => message('nobody@localhost/none', n++, SIZE)).join(''));
+    const start = performance.now();
+    const stop = () => performance.now() - start > opts.ms;
+    // The loopback connection's kernel buffers take megabytes before writes block: the measurement
+    // ends at the deadline, whatever is still queued (the socket is destroyed below).
+    const pumping = (async () => {
+      let sent = 0;
+      for (let i = 0; i < 100_000 && sent < opts.maxBytes && !stop() && !raw.closed; i++) sent += await raw.pump(chunk(), 50 * SIZE, stop);
+    })();
+    let deadline: NodeJS.Timeout | undefined;
+    const window = new Promise<void>((resolve) => (deadline = setTimeout(resolve, opts.ms)));
+    // Writing stops at maxBytes (the kernel holds what the server has not read yet) or the deadline.
+    void pumping;
+    await Promise.all([window, opts.during?.()]);
+    clearTimeout(deadline);
+    const end = performance.now();
+    assert.ok(seen.length > 0, 'nothing accepted');
+    const first = seen[0]!.t;
+    // After the first second (which includes the burst), up to the end of the window.
+    const later = seen.filter((s) => s.t >= first + 1000);
+    const rate = (later.length * SIZE) / ((end - first - 1000) / 1000);
+    const throughput = (seen.length * SIZE) / (Math.max(1, seen.at(-1)!.t - first) / 1000);
+    return { rate, throughput, messages: seen.length, order: seen.map((s) => s.n) };
+  } finally {
+    off();
+    raw.end();
+  }
+}
+
+describe('limits (rate, connections, negotiation and idle timeouts)', function () {
+  this.timeout(60_000);
+
+  describe('rate limits', () => {
+    let srv: TestServer;
+    const RATE = 20_000;
+    before(async () => {
+      srv = await startTestServer({ limits: { c2s: { rate: RATE, burst: 0.5 }, unlimitedJids: ['exempt@localhost'] } });
+      for (const u of ['flooder', 'exempt', 'alice', 'bob']) await srv.users.add(`${u}@localhost`, 'secret');
+    });
+    after(() => srv.stop());
+
+    it('slows a flooding session to limits.c2s.rate by reading less, drops nothing, and bystanders keep their latency', async () => {
+      // @xmpp/client answers XEP-0199 pings by itself.
+      const alice = await connect(srv, 'alice', 'secret');
+      const bob = await connect(srv, 'bob', 'secret');
+      try {
+        await pings(alice, bob, 10); // warm up
+        const unloaded = p95(await pings(alice, bob, 40));
+        let loaded = 0;
+        const f = await flood(srv, 'flooder', {
+          ms: 4000,
+          maxBytes: 2_000_000,
+          during: async () => {
+            loaded = p95(await pings(alice, bob, 40));
+          },
+        });
+        console.log(`      flood: ${Math.round(f.rate)} B/s accepted (limit ${RATE}), ${f.messages} messages; ping p95 ${unloaded.toFixed(2)} ms unloaded, ${loaded.toFixed(2)} ms during the flood`);
+        assert.ok(f.rate >= RATE * 0.5 && f.rate <= RATE * 2, `accepted ${f.rate} B/s with a limit of ${RATE}`);
+        assert.deepEqual(f.order, f.order.map((_, i) => i), 'every message handled, in order');
+        // Loopback round trips are a fraction of a millisecond: 2× of that is within timer noise, so 1 ms of slack.
+        assert.ok(loaded <= Math.max(2 * unloaded, unloaded + 1), `ping p95 ${loaded} ms under load, ${unloaded} ms without`);
+      } finally {
+        await stopAll(alice, bob);
+      }
+    });
+
+    it('does not slow an account in limits.unlimitedJids', async () => {
+      const f = await flood(srv, 'exempt', { ms: 2000, maxBytes: 2_000_000 });
+      console.log(`      exempt: ${Math.round(f.throughput)} B/s accepted, ${f.messages} messages`);
+      assert.ok(f.throughput > RATE * 10, `accepted only ${f.throughput} B/s`);
+      assert.deepEqual(f.order, f.order.map((_, i) => i));
+    });
+  });
+
+  describe('negotiation timeout', () => {
+    let srv: TestServer;
+    before(async () => {
+      srv = await startTestServer({ limits: { negotiationSeconds: 2, connectionsPerIp: 2000 } });
+      await srv.users.add('user@localhost', 'secret');
+    });
+    after(() => srv.stop());
+
+    it('closes 500 connections that never negotiate after limits.negotiationSeconds, while a user logs in throughout', async () => {
+      const N = 500;
+      const t0 = performance.now();
+      const conns: RawConnection[] = [];
+      for (let i = 0; i < N; i++) {
+        const c = await RawConnection.open(srv.ports.c2s!);
+        // Some send nothing at all, some a header, some a header and a start of a stanza.
+        if (i % 3 === 1) c.send(HEADER);
+        if (i % 3 === 2) c.send(`${HEADER}<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>`);
+        conns.push(c);
+      }
+      const opened = (performance.now() - t0) / 1000;
+      const closedAt = new Map<RawConnection, number>();
+      const allClosed = Promise.all(conns.map((c) => c.waitClosed(15_000).then(() => closedAt.set(c, performance.now()))));
+      let logins = 0;
+      let done = false;
+      void allClosed.finally(() => (done = true));
+      for (let i = 0; i < 50 && !done; i++) {
+        const c = await connect(srv, 'user', 'secret', { sendPresence: false });
+        await c.stop();
+        logins++;
+      }
+      await allClosed;
+      const times = [...closedAt.values()].map((t) => (t - t0) / 1000);
+      console.log(`      ${N} idle connections closed ${Math.min(...times).toFixed(2)}–${Math.max(...times).toFixed(2)} s after the first opened (timeout 2 s); ${logins} logins meanwhile`);
+      assert.ok(logins >= 3, `only ${logins} logins while the connections were open`);
+      assert.ok(Math.min(...times) >= 1.9, 'closed before the timeout');
+      assert.ok(Math.max(...times) <= opened + 2 + 2, 'not all closed in time');
+      for (const c of conns) assert.match(c.received, /<stream:error><connection-timeout xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>/);
+      await until(() => srv.connections.count === 0, () => `${srv.connections.count} connections still counted`, 5000);
+    });
+
+    it('closes a connection that sends one byte per 200 ms, and one that never reads nor closes its side', async () => {
+      // A peer that keeps its side open after our </stream:stream> and never reads: the connection is destroyed anyway.
+      const socket = net.connect({ host: '127.0.0.1', port: srv.ports.c2s!, allowHalfOpen: true });
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.pause();
+      socket.on('error', () => {});
+      const t0 = performance.now();
+      const closed = new Promise<number>((resolve) => socket.once('close', () => resolve((performance.now() - t0) / 1000)));
+      let stopped = false;
+      void closed.then(() => (stopped = true));
+      const bytes = Buffer.from(HEADER.repeat(2));
+      for (let i = 0; i < 100 && !stopped; i++) {
+        if (socket.writable) socket.write(bytes.subarray(i, i + 1));
+        await new Promise((r) => setTimeout(r, 200)); // the slow peer's own pace, not a wait for the server
+      }
+      const after = await closed;
+      console.log(`      a byte every 200 ms: the connection was gone after ${after.toFixed(2)} s (timeout 2 s)`);
+      assert.ok(after >= 1.9 && after <= 4, `closed after ${after} s`);
+    });
+  });
+
+  describe('negotiation timeout, server to server', () => {
+    let srv: TestServer;
+    before(async () => {
+      srv = await startTestServer({ limits: { negotiationSeconds: 2 }, s2s: { port: 0 } });
+    });
+    after(() => srv.stop());
+
+    it('closes an incoming server stream that never authenticates a domain, however busy it keeps it', async () => {
+      const peer = await RawConnection.open(srv.ports.s2s!);
+      const t0 = performance.now();
+      const header = `<?xml version='1.0'?><stream:stream from='elsewhere.example' to='localhost' xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback' version='1.0'>`;
+      peer.send(header);
+      await peer.waitFor(/<\/stream:features>/);
+      await peer.startTls();
+      peer.send(header);
+      await peer.waitFor(/<\/stream:features>/);
+      // Stray elements that the stream ignores keep it busy (and reset the idle timer) but prove nothing.
+      let stopped = false;
+      void peer.waitClosed(10_000).then(() => (stopped = true), () => {});
+      for (let i = 0; i < 50 && !stopped; i++) {
+        peer.send(`<db:result from='elsewhere.example' to='localhost' type='valid'/>`);
+        await new Promise((r) => setTimeout(r, 200)); // the peer's own pace
+      }
+      await peer.waitClosed(5000);
+      const after = (performance.now() - t0) / 1000;
+      console.log(`      an unauthenticated s2s stream was closed after ${after.toFixed(2)} s (timeout 2 s)`);
+      assert.match(peer.received, /<connection-timeout xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>/);
+      assert.ok(after >= 1.9 && after < 4, `closed after ${after} s`);
+    });
+  });
+
+  describe('connection limits', () => {
+    let srv: TestServer;
+    before(async () => {
+      srv = await startTestServer({ limits: { connectionsPerIp: 3 } });
+    });
+    after(() => srv.stop());
+
+    it('refuses the connection over limits.connectionsPerIp with policy-violation, over TCP and WebSocket', async () => {
+      const held: RawConnection[] = [];
+      for (let i = 0; i < 3; i++) {
+        const c = await RawConnection.open(srv.ports.c2s!);
+        c.header();
+        await c.waitFor(/<\/stream:features>/);
+        held.push(c);
+      }
+      const over = await RawConnection.open(srv.ports.c2s!);
+      await over.waitClosed();
+      assert.match(over.received, /<stream:stream [^>]*from="localhost"[^>]*>.*<stream:error><policy-violation xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>/s);
+
+      const ws = new WebSocket(`ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, 'xmpp');
+      const frames: string[] = [];
+      ws.on('message', (d) => frames.push(String(d)));
+      ws.on('error', () => {});
+      await new Promise<void>((resolve) => ws.once('close', () => resolve()));
+      assert.match(frames.join(''), /<policy-violation/);
+
+      // One goes, one more may come.
+      held.pop()!.end();
+      await until(() => srv.connections.countFor('127.0.0.1') === 2, 'the closed connection to be released', 5000);
+      const again = await RawConnection.open(srv.ports.c2s!);
+      again.header();
+      await again.waitFor(/<\/stream:features>/);
+      assert.equal(srv.connections.countFor('127.0.0.1'), 3);
+      for (const c of [...held, again]) c.end();
+    });
+  });
+
+  describe('idle sessions', () => {
+    let srv: TestServer;
+    before(async () => {
+      srv = await startTestServer({ limits: { idleSeconds: 1 } });
+      await srv.users.add('quiet@localhost', 'secret');
+      await srv.users.add('awake@localhost', 'secret');
+    });
+    after(() => srv.stop());
+
+    it('pings a session silent for limits.idleSeconds and closes it when it does not answer; one that answers stays', async () => {
+      const awake = await connect(srv, 'awake', 'secret', { transport: 'tcp' });
+      // @xmpp/client answers pings by itself.
+      let pinged = 0;
+      awake.on('stanza', (el) => {
+        if (el.is('iq') && el.getChild('ping', 'urn:xmpp:ping')) pinged++;
+      });
+      const quiet = await RawConnection.open(srv.ports.c2s!);
+      await quiet.login('quiet', 'secret');
+      const t0 = performance.now();
+      await quiet.waitFor(/<iq [^>]*type="get"[^>]*><ping xmlns="urn:xmpp:ping"\/><\/iq>/, 5000);
+      await quiet.waitClosed(5000);
+      const after = (performance.now() - t0) / 1000;
+      console.log(`      a silent session was closed ${after.toFixed(2)} s after binding (idle 1 s, then 1 s for the ping)`);
+      assert.match(quiet.received, /<connection-timeout xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>/);
+      assert.ok(after >= 1.8 && after < 4, `closed after ${after} s`);
+      assert.ok(pinged >= 1, 'the answering client was pinged too');
+      assert.equal(srv.server.sessions.get('awake@localhost', (awake as unknown as { jid: { resource: string } }).jid.resource) !== undefined, true, 'the answering client stays');
+      await stopAll(awake);
+    });
+
+    it('treats a silent session with XEP-0198 resumption as dropped: it hibernates and can be resumed', async () => {
+      const quiet = await RawConnection.open(srv.ports.c2s!);
+      await quiet.login('quiet', 'secret', 'sm');
+      quiet.send(`<enable xmlns='urn:xmpp:sm:3' resume='true'/>`);
+      const [, id] = await quiet.waitFor(/<enabled xmlns="urn:xmpp:sm:3" id="([^"]+)" resume="true"/);
+      await quiet.waitClosed(5000);
+      assert.doesNotMatch(quiet.received, /<stream:error>/, 'dropped, not closed with an error');
+      assert.ok(srv.server.sessions.get('quiet@localhost', 'sm'), 'the session hibernates');
+      const again = await RawConnection.open(srv.ports.c2s!);
+      await again.authenticate('quiet', 'secret');
+      again.send(`<resume xmlns='urn:xmpp:sm:3' h='0' previd='${id}'/>`);
+      await again.waitFor(/<resumed xmlns="urn:xmpp:sm:3"/);
+      again.end();
+    });
+  });
+});
