@@ -22,7 +22,8 @@ describe('isolation of a client that stops reading', function () {
   this.timeout(120_000);
   let srv: TestServer;
   before(async () => {
-    srv = await startTestServer();
+    // The sender floods on purpose: no rate limit here (limits.test.ts covers that), only the cut-off.
+    srv = await startTestServer({ limits: { c2s: { rate: null } } });
     for (const u of ['juliet', 'romeo']) await srv.users.add(`${u}@localhost`, 'secret');
   });
   after(() => srv.stop());
