@@ -136,10 +136,21 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
   }
 
   const own = () => bare(client.jid);
+  /**
+   * Proposals already seen, by session id: the same propose can arrive again — from the archive,
+   * from offline storage, or re-delivered by the server after a connection the client never
+   * acknowledged (XEP-0198 §5) — and must not ring twice. Bounded, oldest forgotten first.
+   */
+  const seenProposals = new Set<string>();
 
   function onJmi(msg: Message & { from?: string }, self: boolean): void {
     const jm = msg.jingleMessage;
     if (!jm?.id || !msg.from) return;
+    if (jm.type === 'propose') {
+      if (seenProposals.has(jm.id)) return;
+      seenProposals.add(jm.id);
+      if (seenProposals.size > 200) seenProposals.delete(seenProposals.values().next().value!);
+    }
     const sentAt = msg.delay?.timestamp?.getTime();
     if (jm.type === 'propose' && isStaleProposal(sentAt, Date.now())) {
       if (!self) hooks.onMissedWhileAway?.(bare(msg.from), mediaOf(jm), sentAt!);
