@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--servers carillon,prosody,ejabberd] [--workers N] [--profile]`
+// `npm run bench [-- --quick] [--servers carillon,prosody,ejabberd] [--workers N] [--profile] [--mam]`
 // Starts each server in turn on the same machine, runs every scenario against it with the same
 // load generator, prints the side-by-side table and writes bench/results/latest.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -43,6 +43,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--workers') a.workers = Number(argv[++i]);
     else if (k === '--profile') a.profile = true;
     else if (k === '--keep') a.keep = true;
+    else if (k === '--mam') process.env.BENCH_MAM = '1'; // Carillon archives every message (XEP-0313)
     else if (k === '--ref-rate') a.scale = { ...a.scale, refRate: Number(argv[++i]) };
     else throw new Error(`unknown argument ${k}`);
   }

@@ -35,7 +35,7 @@ export class CarillonServer implements BenchServer {
   version = 'Carillon';
   pid = 0;
   target: Target;
-  notes = ['node bin/carillon.js start, one process', 'registration.open, throttle 0, log warn', 'no rate limits, connection limits raised (load from one address)'];
+  notes = ['node bin/carillon.js start, one process', 'registration.open, throttle 0, log warn', 'no rate limits, connection limits raised (load from one address)', process.env.BENCH_MAM === '1' ? 'message archive on (mam.default always)' : 'no message archive (mam.default never), as the others'];
   private proc: ChildProcess | null = null;
 
   constructor(private readonly o: ServerOptions) {
@@ -64,6 +64,8 @@ export class CarillonServer implements BenchServer {
       registration: { open: true, throttle: 0 },
       // Like the Prosody run (no mod_limits): no rate limits, and all the load comes from one address.
       limits: { c2s: { rate: null }, s2s: { rate: null }, connectionsPerIp: 1_000_000, connections: 1_000_000 },
+      // Nor does it archive (no mod_mam there, none in ejabberd's set): `npm run bench -- --mam` measures Carillon archiving.
+      mam: { default: process.env.BENCH_MAM === '1' ? 'always' : 'never' },
       log: { level: 'warn' },
     };
     writeText(`${dir}/carillon.json`, JSON.stringify(config, null, 2));

@@ -350,7 +350,9 @@ function moduleStores(db: Database.Database): Storage['modules'] & { flush(): vo
   };
   const append = (module: string, user: string, item: ArchiveItem): boolean => {
     const key = `${module}\u0000${user}\u0000${item.id}`;
-    if (pendingIds.has(key) || q.seqOf.get(module, user, item.id) !== undefined) return false;
+    // A duplicate of an item already written is dropped by the database (INSERT OR IGNORE on the
+    // unique id); looking each id up first cost a query per archived message.
+    if (pendingIds.has(key)) return false;
     if (pending.length === 0) setImmediate(flush);
     pending.push([module, user, item]);
     pendingIds.add(key);

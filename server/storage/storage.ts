@@ -113,7 +113,10 @@ export interface Storage {
     get(module: string, user: string, key: string): string | undefined;
     set(module: string, user: string, key: string, value: string | undefined): void;
     keys(module: string, user: string): string[];
-    /** Appends an item; false when its id is taken. */
+    /**
+     * Appends an item, written with the others of the same turn of the event loop; false when its
+     * id is taken by an item not yet written (one already written wins over a later duplicate).
+     */
     append(module: string, user: string, item: ArchiveItem): boolean;
     query(module: string, user: string, q: ArchiveQuery): ArchivePage;
     /** Removes items older than `ts` of every user; returns how many. */
