@@ -19,6 +19,48 @@ import type { Jingle, JingleContent, JingleRtpDescription } from 'stanza/protoco
 import { Namespaces } from 'stanza';
 import * as SdpProtocol from 'stanza/jingle/sdp/Protocol.js';
 import * as SdpIntermediate from 'stanza/jingle/sdp/Intermediate.js';
+import { Constants } from 'stanza';
+
+/**
+ * BUNDLE (RFC 8843) when the peer takes it, one ICE transport per content when it does not:
+ * Dino negotiates a transport per content and answers without <group semantics='BUNDLE'/>,
+ * which RFC 8843 §7.3.3 allows the answerer to do. With 'max-bundle' Chromium refuses such an
+ * answer ("cannot remove m= section ... from already-established BUNDLE group"); 'balanced'
+ * gathers per media type, offers the group, and uses whichever the answer says. Peers that
+ * BUNDLE (browsers, Conversations, the call service) still share one transport.
+ */
+export const BUNDLE_POLICY: RTCBundlePolicy = 'balanced';
+
+/** RFC 6120 §8.3.3: the defined stanza error conditions. */
+const STANZA_CONDITIONS = new Set<string>(Object.values(Constants.StanzaErrorCondition));
+/** XEP-0166 §10: the Jingle-specific error conditions. */
+const JINGLE_CONDITIONS = new Set<string>(Object.values(Constants.JingleErrorCondition));
+
+export interface IqError {
+  type: 'cancel' | 'modify' | 'auth' | 'wait' | 'continue';
+  condition: string;
+  jingleError?: string;
+  text?: string;
+}
+
+/**
+ * The error StanzaJS's Jingle code hands back for a request it could not process, as an IQ error
+ * that names a defined condition. StanzaJS passes Jingle reasons (`general-error` when an SDP
+ * cannot be applied) or plain exceptions, which serialize as a bare <error type='cancel'/>; those
+ * become `bad-request` with the reason as text. Defined conditions pass through unchanged.
+ */
+export function jingleIqError(err: unknown): IqError {
+  const e = (err ?? {}) as { type?: string; condition?: string; jingleError?: string; text?: string; message?: string };
+  const known = e.condition !== undefined && STANZA_CONDITIONS.has(e.condition);
+  const out: IqError = {
+    type: (['cancel', 'modify', 'auth', 'wait', 'continue'] as const).find((t) => t === e.type) ?? (known ? 'cancel' : 'modify'),
+    condition: known ? e.condition! : 'bad-request',
+  };
+  if (e.jingleError && JINGLE_CONDITIONS.has(e.jingleError)) out.jingleError = e.jingleError;
+  const text = e.text ?? (known ? undefined : e.message ?? e.condition);
+  if (text) out.text = String(text);
+  return out;
+}
 
 export type Role = 'initiator' | 'responder';
 
