@@ -102,11 +102,35 @@ export function normalizeRemoteJingle(jingle: Jingle): Jingle {
 }
 
 /**
+ * XEP-0176 §5.2 makes generation, id and network REQUIRED on every <candidate/>; StanzaJS leaves
+ * all three out of what it builds from SDP, and strict parsers (xmpp-parsers, which Monal's Jingle
+ * goes through) refuse such a candidate. The SDP has no id and no network index: a fresh id, and
+ * network 0 (one network per peer, as a browser exposes it) and generation 0 (RFC 8445 has no
+ * generations; an ICE restart changes ufrag and pwd instead).
+ */
+function completeCandidates(content: JingleContent): void {
+  const transport = content.transport as { transportType?: string; candidates?: Array<{ generation?: number; id?: string; network?: number }> } | undefined;
+  if (transport?.transportType !== Namespaces.NS_JINGLE_ICE_UDP_1) return;
+  for (const c of transport.candidates ?? []) {
+    c.generation ??= 0;
+    c.network ??= 0;
+    c.id ??= candidateId();
+  }
+}
+
+function candidateId(): string {
+  const b = new Uint8Array(6);
+  globalThis.crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/**
  * Declares every SSRC named in a group as a <source/> (outgoing), primary first, and gives each
  * source the msid parameter (XEP-0339 §3.2) that clients without StanzaJS's <stream/> read.
  */
 export function normalizeLocalJingle(jingle: Jingle): Jingle {
   for (const content of jingle.contents ?? []) {
+    completeCandidates(content);
     const app = rtp(content);
     if (!app) continue;
     for (const codec of app.codecs ?? []) {
