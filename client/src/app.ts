@@ -88,6 +88,16 @@ export class App {
     });
   }
 
+  /**
+   * The page is going away (closed, reloaded): live calls end with <gone/> and the stream closes,
+   * written to the socket at once because nothing scheduled for later runs after `pagehide`.
+   */
+  leave(): void {
+    this.calls?.leave();
+    this.rooms.pageGone();
+    this.#conn?.leave();
+  }
+
   async signOut(): Promise<void> {
     this.calls?.hangup();
     const conn = this.#conn;

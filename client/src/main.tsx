@@ -6,8 +6,8 @@ import { App as AppView } from './views/App.js';
 const app = new App();
 const root = document.getElementById('app');
 if (root) render(<AppView app={app} />, root);
-// closing the tab hangs up properly (session-terminate and JMI finish) instead of leaving the
-// other side to time out
-addEventListener('pagehide', () => app.calls?.hangup());
+// closing or reloading the tab ends a live call (session-terminate with <gone/>, JMI finish) and
+// the stream, instead of leaving the other side with a call and a contact that look alive
+addEventListener('pagehide', () => app.leave());
 // exposed for diagnostics in the browser console and end-to-end tests
 (globalThis as { carillon?: App }).carillon = app;

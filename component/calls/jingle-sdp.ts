@@ -1,6 +1,7 @@
 // The one place where Jingle meets SDP. Jingle XML <-> typed objects through StanzaJS's JXT
 // definitions (XEP-0166/0167/0176/0320/0338/0339/0293/0294), and typed Jingle <-> SDP through its
 // Intermediate/Protocol translators. Nothing else in the component reads or writes SDP text.
+import { randomBytes } from 'node:crypto';
 import * as stanza from 'stanza';
 import type { Jingle, JingleContent, JingleRtpDescription } from 'stanza/protocol/index.js';
 import { importFromSDP, exportToSDP } from 'stanza/jingle/sdp/Intermediate.js';
@@ -50,7 +51,22 @@ export function jingleElement(j: Jingle): Element {
 /** SDP (a local description) to Jingle contents and bundle groups, seen from `role`. */
 export function sdpToJingle(sdp: string, role: JingleSessionRole): { contents: JingleContent[]; groups: Jingle['groups'] } {
   const req = convertIntermediateToRequest(importFromSDP(sdp), role, NS.JINGLE_ICE);
+  for (const c of req.contents ?? []) completeCandidates((c.transport as JingleIce | undefined)?.candidates ?? []);
   return { contents: req.contents ?? [], groups: req.groups ?? [] };
+}
+
+/**
+ * XEP-0176 §5.2: generation, id and network are REQUIRED on a <candidate/>, and StanzaJS leaves
+ * them out of what it builds from SDP (strict parsers such as xmpp-parsers refuse that). SDP has
+ * neither an id nor a network index: a fresh id, network 0 and generation 0.
+ */
+export function completeCandidates(candidates: JingleIceCandidate[]): JingleIceCandidate[] {
+  for (const c of candidates) {
+    c.generation ??= 0;
+    c.network ??= 0;
+    c.id ??= randomBytes(6).toString('hex');
+  }
+  return candidates;
 }
 
 /**

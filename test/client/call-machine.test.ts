@@ -2,7 +2,7 @@
 // and the effects that must (and must not) come out.
 import { strict as assert } from 'node:assert';
 import {
-  transition, isStaleProposal, IDLE, RING_TIMEOUT_MS, CONNECT_TIMEOUT_MS,
+  transition, isStaleProposal, IDLE, RING_TIMEOUT_MS, CONNECT_TIMEOUT_MS, MEDIA_LOSS_TIMEOUT_MS,
   type CallState, type CallEvent, type CallEffect,
 } from '../../client/src/protocol/call-machine.js';
 
@@ -100,6 +100,41 @@ const rows: Row[] = [
   { name: 'a finish from the peer ends the call', from: inActive, ev: { type: 'finish', sid: SID, from: ROMEO_PHONE }, phase: 'ended', endReason: 'remote-hangup' },
   { name: 'media not flowing in time fails the call', from: outConnecting, ev: { type: 'timeout', sid: SID }, phase: 'ended', endReason: 'failed', has: [{ kind: 'end-session', sid: SID, reason: 'connectivity-error' }] },
   { name: 'an ICE failure fails the call', from: inActive, ev: { type: 'failed', sid: SID }, phase: 'ended', endReason: 'failed' },
+  {
+    name: 'media stopping in an active call arms the media-loss timer',
+    from: outActive, ev: { type: 'interrupted', sid: SID, at: 2000 }, phase: 'active',
+    effects: [{ kind: 'timer', sid: SID, ms: MEDIA_LOSS_TIMEOUT_MS }],
+    check: (s) => assert.equal(s.interruptedAt, 2000),
+  },
+  { name: 'a second interruption does not re-arm it', from: { ...outActive, interruptedAt: 2000 }, ev: { type: 'interrupted', sid: SID, at: 3000 }, phase: 'active', effects: [] },
+  {
+    name: 'media coming back clears the interruption',
+    from: { ...outActive, interruptedAt: 2000 }, ev: { type: 'connected', sid: SID, at: 4000 }, phase: 'active', effects: [],
+    check: (s) => { assert.equal(s.interruptedAt, undefined); assert.equal(s.startedAt, 1000); },
+  },
+  {
+    name: 'media not back in time ends the call on both sides with connectivity-error',
+    from: { ...outActive, interruptedAt: 2000 }, ev: { type: 'timeout', sid: SID }, phase: 'ended', endReason: 'failed',
+    has: [
+      { kind: 'end-session', sid: SID, reason: 'connectivity-error' },
+      { kind: 'send', to: JULIET, jm: { type: 'finish', id: SID, reason: { condition: 'connectivity-error' } } },
+    ],
+  },
+  { name: 'a late timer in a healthy active call does nothing', from: outActive, ev: { type: 'timeout', sid: SID }, phase: 'active', effects: [] },
+
+  // ── the page goes away (closed, reloaded) ──────────────────────────────
+  {
+    name: 'closing the page in a call terminates the session with gone and finishes',
+    from: outActive, ev: { type: 'gone' }, phase: 'ended', endReason: 'hangup',
+    effects: [
+      { kind: 'end-session', sid: SID, reason: 'gone' },
+      { kind: 'send', to: JULIET, jm: { type: 'finish', id: SID, reason: { condition: 'success' } } },
+      { kind: 'tone', tone: 'off' },
+    ],
+  },
+  { name: 'closing the page while connecting does the same', from: inConnecting, ev: { type: 'gone' }, phase: 'ended', has: [{ kind: 'end-session', sid: SID, reason: 'gone' }] },
+  { name: 'closing the page while proposing retracts', from: outRinging, ev: { type: 'gone' }, phase: 'ended', endReason: 'cancelled', has: [{ kind: 'send', to: JULIET, jm: { type: 'retract', id: SID, reason: { condition: 'cancel', text: 'Retracted' } } }] },
+  { name: 'closing the page while a call rings here leaves it to our other devices', from: inRinging, ev: { type: 'gone' }, phase: 'ringing', effects: [] },
 
   // ── incoming ───────────────────────────────────────────────────────────
   {
@@ -115,9 +150,17 @@ const rows: Row[] = [
   { name: 'our own propose seen through carbons does not ring', from: IDLE, ev: { type: 'propose', sid: SID, from: `${JULIET}/laptop`, media: 'audio', self: true }, phase: 'idle', effects: [] },
   { name: 'a duplicate propose (archive replay) is ignored', from: inRinging, ev: { type: 'propose', sid: SID, from: ROMEO_PHONE, media: 'audio' }, phase: 'ringing', effects: [] },
   {
-    name: 'accepting sends proceed to the caller\'s bare JID',
+    // XEP-0353 0.3 §3.3 as Conversations and Dino do it: accept to our own bare JID (our other
+    // devices stop ringing), proceed to the full JID of the device that proposed (Dino starts
+    // the session only on a proceed addressed to that resource)
+    name: 'accepting sends accept to our own devices and proceed to the device that called',
     from: inRinging, ev: { type: 'accept' }, phase: 'connecting',
-    effects: [{ kind: 'tone', tone: 'off' }, { kind: 'send', to: ROMEO, jm: { type: 'proceed', id: SID } }, { kind: 'timer', sid: SID, ms: CONNECT_TIMEOUT_MS }],
+    effects: [
+      { kind: 'tone', tone: 'off' },
+      { kind: 'send-self', jm: { type: 'accept', id: SID } },
+      { kind: 'send', to: ROMEO_PHONE, jm: { type: 'proceed', id: SID } },
+      { kind: 'timer', sid: SID, ms: CONNECT_TIMEOUT_MS },
+    ],
   },
   { name: 'the session-initiate of the accepted call is accepted', from: inConnecting, ev: { type: 'session-initiate', sid: SID, from: ROMEO_PHONE, media: 'audio' }, phase: 'connecting', effects: [{ kind: 'accept-session', sid: SID }] },
   {
@@ -130,7 +173,8 @@ const rows: Row[] = [
     from: { ...inRinging, earlySession: true }, ev: { type: 'accept' }, phase: 'connecting',
     effects: [
       { kind: 'tone', tone: 'off' },
-      { kind: 'send', to: ROMEO, jm: { type: 'proceed', id: SID } },
+      { kind: 'send-self', jm: { type: 'accept', id: SID } },
+      { kind: 'send', to: ROMEO_PHONE, jm: { type: 'proceed', id: SID } },
       { kind: 'accept-session', sid: SID },
       { kind: 'timer', sid: SID, ms: CONNECT_TIMEOUT_MS },
     ],
@@ -144,6 +188,7 @@ const rows: Row[] = [
   { name: 'a retract before answering is a missed call', from: inRinging, ev: { type: 'retract', sid: SID, from: ROMEO_PHONE }, phase: 'ended', endReason: 'missed', effects: [{ kind: 'tone', tone: 'off' }] },
   { name: 'ringing out unanswered is a missed call, and sends nothing', from: inRinging, ev: { type: 'timeout', sid: SID }, phase: 'ended', endReason: 'missed', effects: [{ kind: 'tone', tone: 'off' }] },
   { name: 'another device of ours answering stops the ringing', from: inRinging, ev: { type: 'proceed', sid: SID, from: `${JULIET}/tablet`, self: true }, phase: 'ended', endReason: 'answered-elsewhere' },
+  { name: 'our own accept coming back to us changes nothing', from: inConnecting, ev: { type: 'proceed', sid: SID, from: JULIET_PHONE, self: true }, phase: 'connecting', effects: [] },
   { name: 'another device of ours declining stops the ringing', from: inRinging, ev: { type: 'reject', sid: SID, from: `${JULIET}/tablet`, self: true }, phase: 'ended', endReason: 'declined', effects: [{ kind: 'tone', tone: 'off' }] },
   {
     name: 'a call while in a call is rejected as busy',
@@ -169,7 +214,8 @@ const rows: Row[] = [
     from: { ...outProposing, sid: 'm-ours', peer: JULIET }, ev: { type: 'propose', sid: 'a-theirs', from: JULIET_PHONE, media: 'audio' }, phase: 'connecting',
     effects: [
       { kind: 'send', to: JULIET, jm: { type: 'retract', id: 'm-ours', tieBreak: true, reason: { condition: 'expired', text: 'Tie-Break' } } },
-      { kind: 'send', to: JULIET, jm: { type: 'proceed', id: 'a-theirs' } },
+      { kind: 'send-self', jm: { type: 'accept', id: 'a-theirs' } },
+      { kind: 'send', to: JULIET_PHONE, jm: { type: 'proceed', id: 'a-theirs' } },
       { kind: 'timer', sid: 'a-theirs', ms: CONNECT_TIMEOUT_MS },
     ],
     check: (s) => { assert.equal(s.sid, 'a-theirs'); assert.equal(s.direction, 'incoming'); },

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { createClient, JXT } from 'stanza';
 import type { IQ, Jingle } from 'stanza/protocol/index.js';
-import { jingleToSdp, sdpToJingle } from '../../client/src/protocol/jingle-sdp.js';
+import { jingleIqError, jingleToSdp, sdpToJingle } from '../../client/src/protocol/jingle-sdp.js';
 import { writeDefaultNamespaces } from '../../client/src/protocol/xml-compat.js';
 
 const registry = createClient({}).stanzas;
@@ -143,5 +143,45 @@ describe('SDP to Jingle (a real Chromium offer)', () => {
     assert.ok(back.includes(`a=ssrc-group:FID ${primary[1]} ${primary[2]}`), back);
     assert.ok(back.includes('a=rtpmap:111 opus/48000/2'));
     assert.ok(back.includes('a=rtpmap:96 VP8/90000'));
+  });
+});
+
+describe('BUNDLE groups (RFC 8843, XEP-0338): never invented, never dropped', () => {
+  const offer = sdpToJingle(fixture('chromium-156-offer.sdp'), 'initiator') as Jingle;
+
+  it('a peer that BUNDLEs keeps its group in the SDP', () => {
+    assert.match(jingleToSdp(offer, 'initiator'), /\r\na=group:BUNDLE 0 1\r\n/);
+  });
+
+  it('a peer with one transport per content (Dino 0.4) gets no group, and keeps its own ICE per m-line', () => {
+    const unbundled = { ...structuredClone(offer), groups: [] } as Jingle;
+    const sdp = jingleToSdp(unbundled, 'responder');
+    assert.doesNotMatch(sdp, /a=group:/);
+    assert.equal(sdp.split('\r\n').filter((l) => l.startsWith('a=ice-ufrag:')).length, 2, 'ICE credentials on each m-line');
+  });
+
+  it('an SDP without a group translates to Jingle without one', () => {
+    const sdp = fixture('chromium-156-offer.sdp').replace(/a=group:BUNDLE[^\r]*\r\n/, '');
+    assert.deepEqual(sdpToJingle(sdp, 'responder').groups ?? [], []);
+  });
+});
+
+describe('errors for refused Jingle requests (RFC 6120 §8.3.3, XEP-0166 §10)', () => {
+  it('a Jingle reason where a stanza condition belongs becomes bad-request, with the reason as text', () => {
+    assert.deepEqual(jingleIqError({ condition: 'general-error' }), { type: 'modify', condition: 'bad-request', text: 'general-error' });
+  });
+  it('an exception becomes bad-request with its message', () => {
+    assert.deepEqual(jingleIqError(new Error('Failed to set remote answer sdp')), { type: 'modify', condition: 'bad-request', text: 'Failed to set remote answer sdp' });
+  });
+  it('nothing at all still names a condition', () => {
+    assert.equal(jingleIqError(undefined).condition, 'bad-request');
+  });
+  it('defined conditions and Jingle conditions pass through', () => {
+    assert.deepEqual(jingleIqError({ condition: 'item-not-found', jingleError: 'unknown-session' }), { type: 'cancel', condition: 'item-not-found', jingleError: 'unknown-session' });
+    assert.deepEqual(jingleIqError({ condition: 'feature-not-implemented', jingleError: 'unsupported-info', type: 'modify' }), { type: 'modify', condition: 'feature-not-implemented', jingleError: 'unsupported-info' });
+  });
+  it('serializes with the condition element', () => {
+    const xml = registry.export('iq', { type: 'error', id: 'e', to: 'a@b/c', error: jingleIqError({ condition: 'general-error' }) } as IQ)!.toString();
+    assert.match(xml, /<error type="modify"><bad-request xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"\/><text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas">general-error<\/text><\/error>/);
   });
 });

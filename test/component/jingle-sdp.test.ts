@@ -76,6 +76,14 @@ describe('SDP to Jingle (component/calls/jingle-sdp.ts)', () => {
     assert.deepEqual(groups, [{ semantics: 'BUNDLE', contents: ['0', '2'] }]);
   });
 
+  it('writes every candidate with XEP-0176 §5.2\'s required generation, id and network', () => {
+    const { contents } = sdpToJingle(offer, 'responder');
+    const xml = jingleElement({ action: 'session-accept', sid: 's', contents } as Jingle).toString();
+    const cands = xml.match(/<candidate [^>]*>/g) ?? [];
+    assert.equal(cands.length, 2);
+    for (const c of cands) for (const a of ['generation="0"', 'network="0"', 'id="']) assert.ok(c.includes(a), `${a} in ${c}`);
+  });
+
   it('advertises only the bound address, or the public address behind NAT', () => {
     const a = sdpToJingle(offer, 'responder').contents;
     rewriteCandidates(a, { bindAddress: '127.0.0.1' });

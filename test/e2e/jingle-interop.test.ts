@@ -9,8 +9,14 @@ import { client as xmppClient, xml, type XmppClient } from '@xmpp/client';
 import * as ltx from 'ltx';
 import { WebSocket } from 'ws';
 import type { Browser, Page } from 'playwright-core';
+import { createClient, JXT } from 'stanza';
+import type { IQ, Jingle } from 'stanza/protocol/index.js';
 import { startCarillon, type Carillon } from '../../server/index.js';
+import { jingleToSdp, sdpToJingle } from '../../client/src/protocol/jingle-sdp.js';
+import { writeDefaultNamespaces } from '../../client/src/protocol/xml-compat.js';
+import { candidateToSdp, transportCandidates } from '../../component/calls/jingle-sdp.js';
 import { launchChromium } from './support/chromium.js';
+import { until, untilValue } from '../support/until.js';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
@@ -37,6 +43,54 @@ function waitFor(c: XmppClient, what: string, pred: (el: El) => boolean, ms = 10
 
 const jmi = (el: El, action: string) => el.is('message') && !!el.getChild(action, NS_JMI);
 const jingleAction = (el: El, action: string) => el.is('iq') && el.attrs.type === 'set' && el.getChild('jingle', NS_JINGLE)?.attrs.action === action;
+
+// StanzaJS's Jingle definitions, to read the browser's Jingle and write the peer's (as XML)
+const stanzas = createClient({}).stanzas;
+writeDefaultNamespaces(stanzas);
+function jingleOf(el: El): Jingle {
+  const copy = ltx.parse(el.toString()) as El;
+  copy.attrs.xmlns = 'jabber:client';
+  return (stanzas.import(JXT.parse(copy.toString())) as IQ & { jingle: Jingle }).jingle;
+}
+function jingleIq(to: string, jingle: Jingle): El {
+  return ltx.parse(stanzas.export('iq', { type: 'set', to, jingle } as IQ)!.toString()) as El;
+}
+
+/**
+ * A native client's media stack that does not BUNDLE, as Dino 0.4 (libnice, one ICE agent per
+ * content): a plain RTCPeerConnection in its own page answers the browser's offer with the
+ * BUNDLE group taken out, so its answer has one transport per m-line and no a=group.
+ */
+async function unbundledAnswer(native: Page, offer: string): Promise<string> {
+  return native.evaluate(async (sdp) => {
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-compat', rtcpMuxPolicy: 'require' });
+    (globalThis as { pc?: RTCPeerConnection }).pc = pc;
+    const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: /\r\nm=video /.test(sdp) });
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    for (const t of pc.getTransceivers()) {
+      const track = media.getTracks().find((k) => k.kind === t.receiver.track.kind);
+      if (!track) continue;
+      await t.sender.replaceTrack(track);
+      t.sender.setStreams(media);
+      t.direction = 'sendrecv';
+    }
+    await pc.setLocalDescription(await pc.createAnswer());
+    if (pc.iceGatheringState !== 'complete') {
+      await new Promise<void>((resolve) => pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') resolve(); }));
+    }
+    return pc.localDescription!.sdp;
+  }, offer);
+}
+
+async function inboundBytes(page: Page, kind: 'audio' | 'video', native: boolean): Promise<number> {
+  return page.evaluate(async ([k, n]) => {
+    const g = globalThis as unknown as { pc?: RTCPeerConnection; carillon: { calls?: { stats(): Promise<RTCStatsReport | undefined> } } };
+    const stats = n ? await g.pc?.getStats() : await g.carillon.calls?.stats();
+    let bytes = 0;
+    stats?.forEach((r: { type: string; kind?: string; bytesReceived?: number }) => { if (r.type === 'inbound-rtp' && r.kind === k) bytes += r.bytesReceived ?? 0; });
+    return bytes;
+  }, [kind, native] as const);
+}
 
 /** Answers Jingle IQ sets from the browser, as every Jingle client must (XEP-0166 §6.3.1). */
 function ackJingle(c: XmppClient): void {
@@ -119,6 +173,7 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Accept');
     await page.keyboard.press('Enter');
     const p = await proceed;
+    assert.equal(p.attrs.to, romeoJid, 'proceed goes to the device that proposed (full JID), as Conversations and Dino expect');
     assert.equal(p.attrs.type, 'chat');
     assert.equal(p.getChild('proceed', NS_JMI)!.attrs.id, sid);
     assert.ok(p.getChild('store', 'urn:xmpp:hints'), 'JMI messages carry the store hint');
@@ -274,6 +329,132 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
     await page.getByRole('button', { name: 'Close' }).click();
   });
 
+  for (const media of ['audio', 'video'] as const) {
+    it(`calls a peer that does not BUNDLE (Dino 0.4): its ${media} answer with one transport per content connects${media === 'audio' ? ', and the call ends when its media stops' : ''}`, async () => {
+      const native = await browser.newPage();
+      await native.goto(`http://127.0.0.1:${srv.ports.http}/native-peer`); // a secure context, for getUserMedia
+      const sessionIqs: El[] = [];
+      const onIq = (el: El) => { if (el.is('iq') && el.attrs.type === 'set' && el.getChild('jingle', NS_JINGLE)) sessionIqs.push(el); };
+      romeo.on('stanza', onIq);
+      try {
+        await page.getByRole('button', { name: /^romeo, / }).click();
+        const propose = waitFor(romeo, 'propose', (el) => jmi(el, 'propose'));
+        await page.getByRole('button', { name: media === 'video' ? 'Video call' : 'Audio call' }).click();
+        const pr = await propose;
+        const sid = pr.getChild('propose', NS_JMI)!.attrs.id as string;
+        const initiate = waitFor(romeo, 'session-initiate', (el) => jingleAction(el, 'session-initiate'));
+        // Dino answers a propose with proceed to the proposing resource
+        await romeo.send(xml('message', { to: pr.attrs.from, type: 'chat' }, xml('proceed', { xmlns: NS_JMI, id: sid }), xml('store', { xmlns: 'urn:xmpp:hints' })));
+        const si = jingleOf(await initiate);
+        assert.ok(si.groups?.some((g) => g.semantics === 'BUNDLE'), 'the browser offers BUNDLE (RFC 8843)');
+        const offer = jingleToSdp(si, 'initiator').replace(/a=group:BUNDLE[^\r]*\r\n/, '');
+        const answer = await unbundledAnswer(native, offer);
+        assert.doesNotMatch(answer, /a=group:BUNDLE/);
+
+        // the browser's trickled candidates, before and after the answer (XEP-0176 transport-info)
+        let fed = 0;
+        const feed = async () => {
+          const infos = sessionIqs.filter((el) => el.getChild('jingle', NS_JINGLE)!.attrs.action === 'transport-info');
+          for (const el of infos.slice(fed)) {
+            for (const c of jingleOf(el).contents ?? []) {
+              for (const cand of transportCandidates(c)) {
+                await native.evaluate(([mid, candidate]) => (globalThis as unknown as { pc: RTCPeerConnection }).pc.addIceCandidate({ sdpMid: mid, candidate }), [c.name, candidateToSdp(cand)] as const);
+              }
+            }
+          }
+          fed = infos.length;
+        };
+        await feed();
+
+        // Dino's session-accept: no <group/>, and RTCP (component 2) candidates next to <rtcp-mux/>
+        const { contents } = sdpToJingle(answer, 'responder') as { contents: NonNullable<Jingle['contents']> };
+        for (const c of contents) {
+          const t = c.transport as { candidates?: Array<{ component: number; foundation: string; port: number; priority: number; id?: string }> };
+          t.candidates = (t.candidates ?? []).flatMap((k) => [k, { ...k, component: 2, port: k.port + 1, priority: k.priority - 1, id: `${k.id ?? k.foundation}-rtcp` }]);
+        }
+        const accept = jingleIq(pr.attrs.from as string, { action: 'session-accept', sid, responder: romeoJid, contents } as Jingle);
+        assert.equal(accept.getChild('jingle', NS_JINGLE)!.getChild('group', 'urn:xmpp:jingle:apps:grouping:0'), undefined);
+        const ack = await romeo.iqCaller.request(accept);
+        assert.equal(ack.attrs.type, 'result', 'the browser takes the answer without BUNDLE');
+
+        await page.getByRole('timer', { name: 'Call duration' }).waitFor();
+        await until(async () => { await feed(); return (await inboundBytes(native, 'audio', true)) > 0; }, 'audio at the native peer');
+        const kinds = media === 'video' ? ['audio', 'video'] as const : ['audio'] as const;
+        for (const k of kinds) {
+          const first = await untilValue(() => inboundBytes(page, k, false), (b) => b > 0, `${k} at the browser`);
+          await untilValue(() => inboundBytes(page, k, false), (b) => b > first, `${k} to keep flowing to the browser`);
+          const firstNative = await untilValue(() => inboundBytes(native, k, true), (b) => b > 0, `${k} at the native peer`);
+          await untilValue(() => inboundBytes(native, k, true), (b) => b > firstNative, `${k} to keep flowing to the native peer`);
+        }
+        if (media === 'video') {
+          const transports = await native.evaluate(async () => {
+            const ids = new Set<string>();
+            (await (globalThis as unknown as { pc: RTCPeerConnection }).pc.getStats()).forEach((r: { type: string }) => { if (r.type === 'transport') ids.add((r as unknown as { id: string }).id); });
+            return ids.size;
+          });
+          assert.equal(transports, 2, 'one ICE transport per content, as negotiated');
+        }
+
+        if (media === 'video') {
+          // Dino hangs up
+          await romeo.iqCaller.request(xml('iq', { type: 'set', to: pr.attrs.from },
+            xml('jingle', { xmlns: NS_JINGLE, action: 'session-terminate', sid }, xml('reason', {}, xml('success')))));
+          await page.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
+        } else {
+          // Dino's media goes away without a word (crash, network gone): once ICE has been
+          // disconnected for MEDIA_LOSS_TIMEOUT_MS the browser ends the call on both sides
+          const terminate = waitFor(romeo, 'session-terminate', (el) => jingleAction(el, 'session-terminate'), 30_000);
+          const finish = waitFor(romeo, 'finish', (el) => jmi(el, 'finish'), 30_000);
+          await native.evaluate(() => (globalThis as unknown as { pc: RTCPeerConnection }).pc.close());
+          const t = (await terminate).getChild('jingle', NS_JINGLE)!;
+          assert.ok(t.getChild('reason')?.getChild('connectivity-error'), t.toString());
+          assert.ok((await finish).getChild('finish', NS_JMI)!.getChild('reason', NS_JINGLE)?.getChild('connectivity-error'));
+          await page.getByRole('status').filter({ hasText: 'Call failed' }).waitFor();
+        }
+        await page.getByRole('button', { name: 'Close' }).click();
+      } finally {
+        romeo.off('stanza', onIq);
+        await native.close();
+        // leave no call screen behind for the next test, whatever happened
+        await page.evaluate(() => (globalThis as unknown as { carillon: { calls?: { hangup(): void; dismiss(): void } } }).carillon.calls?.hangup());
+        await page.evaluate(() => (globalThis as unknown as { carillon: { calls?: { dismiss(): void } } }).carillon.calls?.dismiss());
+      }
+    });
+  }
+
+  it('answers a session-accept it cannot apply with a defined error condition, and ends the session', async () => {
+    await page.getByRole('button', { name: /^romeo, / }).click();
+    const propose = waitFor(romeo, 'propose', (el) => jmi(el, 'propose'));
+    await page.getByRole('button', { name: 'Audio call' }).click();
+    const pr = await propose;
+    const sid = pr.getChild('propose', NS_JMI)!.attrs.id as string;
+    const initiate = waitFor(romeo, 'session-initiate', (el) => jingleAction(el, 'session-initiate'));
+    await romeo.send(xml('message', { to: pr.attrs.from, type: 'chat' }, xml('proceed', { xmlns: NS_JMI, id: sid }), xml('store', { xmlns: 'urn:xmpp:hints' })));
+    await initiate;
+    // an answer for a content the offer does not have: setRemoteDescription fails in the browser
+    const terminate = waitFor(romeo, 'session-terminate', (el) => jingleAction(el, 'session-terminate'));
+    const bad = ltx.parse(`<iq xmlns='jabber:client' type='set' to='${pr.attrs.from}' id='bad-accept'>
+      <jingle xmlns='${NS_JINGLE}' action='session-accept' sid='${sid}' responder='${romeoJid}'>
+        <content creator='initiator' name='no-such-content'>
+          <description xmlns='${NS_RTP}' media='audio'><payload-type id='111' name='opus' clockrate='48000' channels='2'/><rtcp-mux/></description>
+          <transport xmlns='${NS_ICE}' ufrag='abcd' pwd='abcdefghijklmnopqrstuv'><fingerprint xmlns='${NS_DTLS}' hash='sha-256' setup='active'>${Array(32).fill('AB').join(':')}</fingerprint></transport>
+        </content>
+      </jingle></iq>`) as El;
+    const reply = await new Promise<El>((resolve) => {
+      const on = (el: El) => { if (el.is('iq') && el.attrs.id === 'bad-accept') { romeo.off('stanza', on); resolve(el); } };
+      romeo.on('stanza', on);
+      void romeo.send(bad);
+    });
+    assert.equal(reply.attrs.type, 'error');
+    const error = reply.getChild('error')!;
+    const conditions = error.children.filter((c): c is El => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas' && c.name !== 'text');
+    assert.deepEqual(conditions.map((c) => c.name), ['bad-request'], `a defined condition (RFC 6120 §8.3.3): ${reply.toString()}`);
+    const t = (await terminate).getChild('jingle', NS_JINGLE)!;
+    assert.ok(t.getChild('reason')?.getChild('failed-application'), t.toString());
+    await page.getByRole('status').filter({ hasText: 'Call failed' }).waitFor();
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
   it('signs out: contacts see the device go offline, the sign-in form returns', async () => {
     const gone = waitFor(romeo, 'unavailable', (el) => el.is('presence') && el.attrs.type === 'unavailable' && el.attrs.from === aliceFull);
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -281,5 +462,36 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     assert.equal(await page.getByLabel('Address').inputValue(), 'alice@localhost', 'the address is remembered, not the password');
     assert.equal(await page.getByLabel('Password').inputValue(), '');
+  });
+
+  it('closing the tab in a call ends it: session-terminate with <gone/>, finish, and the device goes offline', async () => {
+    await page.getByLabel('Password').fill('alice-pass');
+    const back = waitFor(romeo, 'alice\'s presence', (el) => el.is('presence') && !el.attrs.type && el.attrs.from?.startsWith('alice@localhost/'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const full = (await back).attrs.from as string;
+    const sid = 'tab-closes-mid-call';
+    await romeo.send(xml('message', { to: 'alice@localhost', type: 'chat' },
+      xml('propose', { xmlns: NS_JMI, id: sid }, xml('description', { xmlns: NS_RTP, media: 'audio' })), xml('store', { xmlns: 'urn:xmpp:hints' })));
+    const proceed = waitFor(romeo, 'proceed', (el) => jmi(el, 'proceed'));
+    await page.getByRole('dialog', { name: 'Incoming call' }).getByRole('button', { name: 'Accept' }).click();
+    await proceed;
+    const fixture = readFileSync(new URL('../client/fixtures/conversations-style-session-initiate.xml', import.meta.url), 'utf8').replace(/<!--[\s\S]*?-->/, '');
+    const initiate = ltx.parse(fixture) as El;
+    const jingle = initiate.getChild('jingle', NS_JINGLE)!;
+    jingle.attrs.sid = sid;
+    jingle.attrs.initiator = romeoJid;
+    const accept = waitFor(romeo, 'session-accept', (el) => jingleAction(el, 'session-accept'));
+    await romeo.iqCaller.request(xml('iq', { type: 'set', to: full }, jingle));
+    await accept;
+
+    const terminate = waitFor(romeo, 'session-terminate', (el) => jingleAction(el, 'session-terminate'));
+    const finish = waitFor(romeo, 'finish', (el) => jmi(el, 'finish'));
+    const offline = waitFor(romeo, 'unavailable', (el) => el.is('presence') && el.attrs.type === 'unavailable' && el.attrs.from === full);
+    await page.close(); // pagehide, no hang-up button
+    const t = (await terminate).getChild('jingle', NS_JINGLE)!;
+    assert.equal(t.attrs.sid, sid);
+    assert.ok(t.getChild('reason')?.getChild('gone'), t.toString());
+    assert.equal((await finish).getChild('finish', NS_JMI)!.attrs.id, sid);
+    await offline; // the stream was closed, not kept for resumption (XEP-0198)
   });
 });

@@ -13,6 +13,8 @@ export interface Zone {
   s2sPort: number;
   /** XEP-0368 direct TLS port, published as _xmpps-server._tcp. */
   s2sTlsPort?: number;
+  /** RFC 6120 §3.2.1 client port, published as _xmpp-client._tcp (for clients without a port setting, e.g. Dino). */
+  c2sPort?: number;
   /** The SRV target host; the queried domain itself when absent. */
   srvTarget?: string;
 }
@@ -44,7 +46,7 @@ export async function startDns(zones: Record<string, Zone>): Promise<TestDns> {
         return send(res);
       }
       const [, z] = found;
-      const target = z.srvTarget ?? name.replace(/^_xmpps?-server\._tcp\./, '');
+      const target = z.srvTarget ?? name.replace(/^_xmpps?-(server|client)\._tcp\./, '');
       res.header.aa = 1;
       if (q.type === Packet.TYPE.A && !name.startsWith('_')) res.answers.push({ name: q.name, type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 5, address: z.ip } as Answer);
       if (q.type === Packet.TYPE.SRV && name.startsWith('_xmpp-server._tcp.')) {
@@ -52,6 +54,9 @@ export async function startDns(zones: Record<string, Zone>): Promise<TestDns> {
       }
       if (q.type === Packet.TYPE.SRV && name.startsWith('_xmpps-server._tcp.') && z.s2sTlsPort) {
         res.answers.push({ name: q.name, type: Packet.TYPE.SRV, class: Packet.CLASS.IN, ttl: 5, priority: 0, weight: 0, port: z.s2sTlsPort, target } as Answer);
+      }
+      if (q.type === Packet.TYPE.SRV && name.startsWith('_xmpp-client._tcp.') && z.c2sPort) {
+        res.answers.push({ name: q.name, type: Packet.TYPE.SRV, class: Packet.CLASS.IN, ttl: 5, priority: 0, weight: 0, port: z.c2sPort, target } as Answer);
       }
       send(res);
     },

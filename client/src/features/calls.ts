@@ -8,6 +8,7 @@ import {
   transition, isStaleProposal, IDLE, type CallEffect, type CallEvent, type CallState, type Media,
 } from '../protocol/call-machine.js';
 import { bare } from '../protocol/jid.js';
+import { sendNow } from '../protocol/connection.js';
 import { jmiMessage, newSessionId, type JingleMessage } from '../protocol/xep0353-jmi.js';
 import { Store } from '../state/store.js';
 import { playTone } from './tones.js';
@@ -28,6 +29,8 @@ export interface CallActions {
   accept(): Promise<void>;
   decline(): void;
   hangup(): void;
+  /** The page is going away: end a live call at once, best effort (XEP-0166 <gone/>). */
+  leave(): void;
   dismiss(): void;
   toggleMute(): void;
   toggleCamera(): void;
@@ -53,6 +56,8 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   let screen: MediaStreamTrack | undefined;
   let camera: MediaStreamTrack | undefined;
+  /** While the page unloads: write stanzas to the socket now, nothing asynchronous gets out. */
+  let leaving = false;
 
   const session = (): MediaSession | undefined => {
     const sid = store.value.sid;
@@ -98,7 +103,11 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
             const caps = client.disco.getCaps();
             client.sendPresence({ to: e.to, ...(caps ? { legacyCapabilities: caps } : {}) });
           }
-          client.sendMessage(jmiMessage(e.to, e.jm));
+          if (leaving) sendNow(client, 'message', { id: client.nextId(), ...jmiMessage(e.to, e.jm) });
+          else client.sendMessage(jmiMessage(e.to, e.jm));
+          return;
+        case 'send-self':
+          client.sendMessage(jmiMessage(own(), e.jm));
           return;
         case 'tone':
           playTone(e.tone);
@@ -123,9 +132,18 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
           return;
         }
         case 'decline-session':
-        case 'end-session':
-          client.jingle.sessions[e.sid]?.end(e.reason as 'success');
+        case 'end-session': {
+          const s = client.jingle.sessions[e.sid];
+          if (!s) return;
+          if (leaving && s.state !== 'ended') {
+            const jingle = { action: 'session-terminate', sid: e.sid, reason: { condition: e.reason } };
+            const sent = sendNow(client, 'iq', { type: 'set', id: client.nextId(), to: s.peerID, jingle });
+            s.end(e.reason as 'success', sent); // silently when it went out above
+            return;
+          }
+          s.end(e.reason as 'success');
           return;
+        }
       }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -187,6 +205,9 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
     if (s.sid !== store.value.sid) return;
     if (state === 'connected') dispatch({ type: 'connected', sid: s.sid, at: Date.now() });
     if (state === 'failed') dispatch({ type: 'failed', sid: s.sid });
+    // ICE disconnected: StanzaJS tries an ICE restart (initiator side); if media is not back
+    // within MEDIA_LOSS_TIMEOUT_MS the call ends on both sides with connectivity-error
+    if (state === 'interrupted' || state === 'disconnected') dispatch({ type: 'interrupted', sid: s.sid, at: Date.now() });
   });
   client.jingle.on('peerTrackAdded', (s: MediaSession, track: MediaStreamTrack) => {
     if (s.sid !== store.value.sid) return;
@@ -221,6 +242,14 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
     },
     decline: () => dispatch({ type: 'decline' }),
     hangup: () => dispatch({ type: 'hangup' }),
+    leave() {
+      leaving = true;
+      try {
+        dispatch({ type: 'gone' });
+      } finally {
+        leaving = false;
+      }
+    },
     dismiss: () => dispatch({ type: 'dismiss' }),
     toggleMute() {
       const muted = !store.value.muted;

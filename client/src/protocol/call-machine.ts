@@ -8,6 +8,13 @@
 //
 // XEP-0353 §3 (propose → ringing → proceed/reject/retract → finish) and §4.1 (crossing proposes:
 // the lower session id, by i;octet collation, wins).
+//
+// Addressing, as the deployed clients (Conversations, Dino) do it: propose, retract, reject and
+// finish go to the other party's bare JID; ringing and proceed go to the full JID of the device
+// that proposed (a proceed is what makes that device start the session, and Dino acts only on
+// one addressed to it, as XEP-0353 0.3 §3.3 had it); the answering device also sends <accept/>
+// to its own bare JID, so that its other devices stop ringing (0.3 §3.3; carbons of the proceed
+// do the same for clients that follow 0.7).
 import { bare } from './jid.js';
 import type { JingleMessage } from './xep0353-jmi.js';
 
@@ -31,6 +38,8 @@ export interface CallState {
   viaJingle?: boolean;
   /** The caller's session-initiate came before our proceed (it is accepted with the call). */
   earlySession?: boolean;
+  /** When media stopped arriving in an active call (ICE disconnected), until it recovers. */
+  interruptedAt?: number;
   startedAt?: number;
   endReason?: EndReason;
 }
@@ -40,6 +49,8 @@ export const IDLE: CallState = { phase: 'idle' };
 /** How long a proposal rings before it is given up, and how long media may take to flow. */
 export const RING_TIMEOUT_MS = 45_000;
 export const CONNECT_TIMEOUT_MS = 30_000;
+/** How long an active call may go without media (ICE disconnected) before it is ended. */
+export const MEDIA_LOSS_TIMEOUT_MS = 6_000;
 
 export type CallEvent =
   // local user
@@ -47,6 +58,8 @@ export type CallEvent =
   | { type: 'accept' }
   | { type: 'decline' }
   | { type: 'hangup' }
+  /** The page is going away (closed, reloaded): end what is live, with `gone` (XEP-0166 §7.4). */
+  | { type: 'gone' }
   | { type: 'dismiss' }
   // XEP-0353 messages; `self` when sent by another device of our own account (carbons)
   | { type: 'propose'; sid: string; from: string; media: Media; self?: boolean }
@@ -58,6 +71,8 @@ export type CallEvent =
   // Jingle (XEP-0166) and media
   | { type: 'session-initiate'; sid: string; from: string; media: Media }
   | { type: 'connected'; sid: string; at: number }
+  /** Media stopped arriving (ICE disconnected); `connected` again means it recovered. */
+  | { type: 'interrupted'; sid: string; at: number }
   | { type: 'terminated'; sid: string; reason?: string }
   | { type: 'failed'; sid: string }
   | { type: 'timeout'; sid: string };
@@ -66,6 +81,8 @@ export type Tone = 'ring' | 'ringback' | 'off';
 
 export type CallEffect =
   | { kind: 'send'; to: string; jm: JingleMessage }
+  /** To our own bare JID (XEP-0353 <accept/>, for our other devices). */
+  | { kind: 'send-self'; jm: JingleMessage }
   | { kind: 'start-session'; to: string; sid: string; media: Media }
   | { kind: 'accept-session'; sid: string }
   | { kind: 'decline-session'; sid: string; reason: string }
@@ -157,7 +174,8 @@ export function transition(s: CallState, ev: CallEvent): Transition {
           state: { ...next.state, phase: 'connecting' },
           effects: [
             { kind: 'send', to: s.peer!, jm: { type: 'retract', id: s.sid, tieBreak: true, reason: { condition: 'expired', text: 'Tie-Break' } } },
-            { kind: 'send', to: bare(ev.from), jm: { type: 'proceed', id: ev.sid } },
+            { kind: 'send-self', jm: { type: 'accept', id: ev.sid } },
+            { kind: 'send', to: ev.from, jm: { type: 'proceed', id: ev.sid } },
             { kind: 'timer', sid: ev.sid, ms: CONNECT_TIMEOUT_MS },
           ],
         };
@@ -208,8 +226,11 @@ export function transition(s: CallState, ev: CallEvent): Transition {
         state: { ...s, phase: 'connecting' },
         effects: [
           { kind: 'tone', tone: 'off' },
-          // §3.3: proceed goes to the initiator's bare JID, so all its devices and ours learn of it
-          ...(s.viaJingle ? [] : [{ kind: 'send', to: s.peer!, jm: { type: 'proceed', id: s.sid! } } as CallEffect]),
+          // accept to our own devices, proceed to the device that proposed (see the top of this file)
+          ...(s.viaJingle ? [] : [
+            { kind: 'send-self', jm: { type: 'accept', id: s.sid! } } as CallEffect,
+            { kind: 'send', to: s.peerFull ?? s.peer!, jm: { type: 'proceed', id: s.sid! } } as CallEffect,
+          ]),
           ...(s.viaJingle || s.earlySession ? [{ kind: 'accept-session', sid: s.sid! } as CallEffect] : []),
           { kind: 'timer', sid: s.sid!, ms: CONNECT_TIMEOUT_MS },
         ],
@@ -234,8 +255,31 @@ export function transition(s: CallState, ev: CallEvent): Transition {
       return { state: s, effects: [{ kind: 'decline-session', sid: ev.sid, reason: 'busy' }] };
 
     case 'connected':
+      if (s.phase === 'active' && s.interruptedAt !== undefined) {
+        const { interruptedAt: _, ...rest } = s;
+        return same(rest); // media came back: the pending loss timer finds nothing to end
+      }
       if (s.phase !== 'connecting') return same(s);
       return { state: { ...s, phase: 'active', startedAt: ev.at }, effects: [] };
+
+    case 'interrupted':
+      if (s.phase !== 'active' || s.interruptedAt !== undefined) return same(s);
+      return { state: { ...s, interruptedAt: ev.at }, effects: [{ kind: 'timer', sid: s.sid!, ms: MEDIA_LOSS_TIMEOUT_MS }] };
+
+    case 'gone':
+      // Best effort while the page unloads: what a hang-up sends, with `gone` on the session.
+      // A call ringing here is left to ring on our other devices: nobody declined it.
+      if (s.phase === 'connecting' || s.phase === 'active') {
+        return end(s, 'hangup', [
+          { kind: 'end-session', sid: s.sid!, reason: 'gone' },
+          ...(s.viaJingle ? [] : [{ kind: 'send', to: s.peer!, jm: { type: 'finish', id: s.sid!, reason: { condition: 'success' } } } as CallEffect]),
+        ]);
+      }
+      if (s.phase === 'proposing' || s.phase === 'ringing') {
+        if (s.direction === 'incoming') return same(s);
+        return transition(s, { type: 'hangup' });
+      }
+      return same(s);
 
     case 'hangup':
       if (s.phase === 'proposing' || s.phase === 'ringing') {
@@ -274,6 +318,8 @@ export function transition(s: CallState, ev: CallEvent): Transition {
         return end(s, 'no-answer', [{ kind: 'send', to: s.peer!, jm: { type: 'retract', id: s.sid!, reason: { condition: 'timeout', text: 'No answer' } } }]);
       }
       if (s.phase === 'connecting') return transition(s, { type: 'failed', sid: s.sid! });
+      // media did not come back in time
+      if (s.phase === 'active' && s.interruptedAt !== undefined) return transition(s, { type: 'failed', sid: s.sid! });
       return same(s);
 
     case 'dismiss':

@@ -1,5 +1,5 @@
 // The StanzaJS client as Carillon configures it: WebSocket only (RFC 7395), the XEP-0353
-// definitions StanzaJS lacks, Jingle with max-bundle and ICE servers from XEP-0215, prefix-free
+// definitions StanzaJS lacks, Jingle that BUNDLEs when the peer does and ICE servers from XEP-0215, prefix-free
 // XML, and the Jingle↔SDP adjustments of jingle-sdp.ts on every Jingle request in and out.
 // Connection state is reported as plain values; the views decide what to show.
 import { createClient, type Agent } from 'stanza';
@@ -7,7 +7,7 @@ import type { IQ, Jingle } from 'stanza/protocol/index.js';
 import { domainOf } from './jid.js';
 import { JmiProtocol, NS_JMI } from './xep0353-jmi.js';
 import { discoverIceServers } from './xep0215-extdisco.js';
-import { normalizeLocalJingle, normalizeRemoteJingle } from './jingle-sdp.js';
+import { BUNDLE_POLICY, normalizeLocalJingle, normalizeRemoteJingle, jingleIqError } from './jingle-sdp.js';
 import { writeDefaultNamespaces } from './xml-compat.js';
 
 export type ConnectionStatus =
@@ -28,6 +28,23 @@ export interface ConnectOptions {
 export interface Connection {
   client: Agent;
   close(): Promise<void>;
+  /**
+   * The page is going away: write the stream's end now (RFC 7395 §3.6), so that the server ends
+   * the session at once instead of keeping it for resumption (XEP-0198) and showing us online.
+   */
+  leave(): void;
+}
+
+/**
+ * Writes a stanza to the WebSocket at once, past StanzaJS's asynchronous send queue: on `pagehide`
+ * nothing queued for later gets out. Returns false when there is no open socket.
+ */
+export function sendNow(client: Agent, kind: 'iq' | 'message' | 'presence', stanza: object): boolean {
+  const socket = (client.transport as { socket?: WebSocket } | undefined)?.socket;
+  const xml = client.stanzas.export(kind, stanza as never)?.toString();
+  if (!socket || socket.readyState !== 1 || !xml) return false;
+  socket.send(xml);
+  return true;
 }
 
 /** XEP-0115 node naming this client; other clients decide from its features whether to offer calls. */
@@ -53,7 +70,7 @@ export function connect(opts: ConnectOptions): Connection {
     jingle: {
       hasRTCPeerConnection: true,
       advertiseFileTransfer: false,
-      bundlePolicy: 'max-bundle',
+      bundlePolicy: BUNDLE_POLICY,
       rtcpMuxPolicy: 'require',
       iceServers: [], // only what the server lists (XEP-0215); host candidates work on a LAN
       trickleIce: true,
@@ -66,9 +83,31 @@ export function connect(opts: ConnectOptions): Connection {
   // Jingle requests pass through the interop adjustments in both directions.
   const manager = client.jingle;
   const process = manager.process.bind(manager);
+  const recent = new Map<string, IQ & { jingle: Jingle }>(); // request id → request, for its error
   manager.process = (req: IQ & { jingle: Jingle }) => {
-    if (req.jingle && req.type === 'set') normalizeRemoteJingle(req.jingle);
+    if (req.jingle && req.type === 'set') {
+      normalizeRemoteJingle(req.jingle);
+      if (req.id) recent.set(req.id, req);
+      if (recent.size > 32) recent.delete(recent.keys().next().value!);
+    }
     process(req);
+  };
+  // A refused Jingle request gets an error with a defined condition (RFC 6120 §8.3.3, XEP-0166
+  // §10), and a session whose description cannot be applied ends instead of waiting for a timer.
+  const internal = manager as unknown as { _sendError(to: string, id: string, data: unknown): void };
+  const sendError = internal._sendError.bind(manager);
+  internal._sendError = (to, id, data) => {
+    sendError(to, id, jingleIqError(data));
+    const req = recent.get(id);
+    recent.delete(id);
+    // StanzaJS's own failure to apply a description (setRemoteDescription) is `general-error`
+    if ((data as { condition?: string } | undefined)?.condition !== 'general-error') return;
+    const session = req && manager.sessions[req.jingle.sid];
+    if (!session || session.state === 'ended' || session.peerID !== to) return;
+    // XEP-0166 §6.3.2: an initiate answered with an error never started; an accept we cannot
+    // apply leaves the peer with a session it thinks is live, so it is terminated (§6.7).
+    if (req.jingle.action === 'session-initiate') session.end('failed-application', true);
+    if (req.jingle.action === 'session-accept') session.end('failed-application');
   };
   const signal = manager.signal.bind(manager);
   manager.signal = (session, data) => {
@@ -128,6 +167,12 @@ export function connect(opts: ConnectOptions): Connection {
 
   return {
     client,
+    leave() {
+      closing = true;
+      client.config.autoReconnect = false;
+      const socket = (client.transport as { socket?: WebSocket } | undefined)?.socket;
+      if (socket?.readyState === 1) socket.send("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>");
+    },
     async close() {
       closing = true;
       client.config.autoReconnect = false;

@@ -19,6 +19,48 @@ import type { Jingle, JingleContent, JingleRtpDescription } from 'stanza/protoco
 import { Namespaces } from 'stanza';
 import * as SdpProtocol from 'stanza/jingle/sdp/Protocol.js';
 import * as SdpIntermediate from 'stanza/jingle/sdp/Intermediate.js';
+import { Constants } from 'stanza';
+
+/**
+ * BUNDLE (RFC 8843) when the peer takes it, one ICE transport per content when it does not:
+ * Dino negotiates a transport per content and answers without <group semantics='BUNDLE'/>,
+ * which RFC 8843 §7.3.3 allows the answerer to do. With 'max-bundle' Chromium refuses such an
+ * answer ("cannot remove m= section ... from already-established BUNDLE group"); 'balanced'
+ * gathers per media type, offers the group, and uses whichever the answer says. Peers that
+ * BUNDLE (browsers, Conversations, the call service) still share one transport.
+ */
+export const BUNDLE_POLICY: RTCBundlePolicy = 'balanced';
+
+/** RFC 6120 §8.3.3: the defined stanza error conditions. */
+const STANZA_CONDITIONS = new Set<string>(Object.values(Constants.StanzaErrorCondition));
+/** XEP-0166 §10: the Jingle-specific error conditions. */
+const JINGLE_CONDITIONS = new Set<string>(Object.values(Constants.JingleErrorCondition));
+
+export interface IqError {
+  type: 'cancel' | 'modify' | 'auth' | 'wait' | 'continue';
+  condition: string;
+  jingleError?: string;
+  text?: string;
+}
+
+/**
+ * The error StanzaJS's Jingle code hands back for a request it could not process, as an IQ error
+ * that names a defined condition. StanzaJS passes Jingle reasons (`general-error` when an SDP
+ * cannot be applied) or plain exceptions, which serialize as a bare <error type='cancel'/>; those
+ * become `bad-request` with the reason as text. Defined conditions pass through unchanged.
+ */
+export function jingleIqError(err: unknown): IqError {
+  const e = (err ?? {}) as { type?: string; condition?: string; jingleError?: string; text?: string; message?: string };
+  const known = e.condition !== undefined && STANZA_CONDITIONS.has(e.condition);
+  const out: IqError = {
+    type: (['cancel', 'modify', 'auth', 'wait', 'continue'] as const).find((t) => t === e.type) ?? (known ? 'cancel' : 'modify'),
+    condition: known ? e.condition! : 'bad-request',
+  };
+  if (e.jingleError && JINGLE_CONDITIONS.has(e.jingleError)) out.jingleError = e.jingleError;
+  const text = e.text ?? (known ? undefined : e.message ?? e.condition);
+  if (text) out.text = String(text);
+  return out;
+}
 
 export type Role = 'initiator' | 'responder';
 
@@ -60,11 +102,35 @@ export function normalizeRemoteJingle(jingle: Jingle): Jingle {
 }
 
 /**
+ * XEP-0176 §5.2 makes generation, id and network REQUIRED on every <candidate/>; StanzaJS leaves
+ * all three out of what it builds from SDP, and strict parsers (xmpp-parsers, which Monal's Jingle
+ * goes through) refuse such a candidate. The SDP has no id and no network index: a fresh id, and
+ * network 0 (one network per peer, as a browser exposes it) and generation 0 (RFC 8445 has no
+ * generations; an ICE restart changes ufrag and pwd instead).
+ */
+function completeCandidates(content: JingleContent): void {
+  const transport = content.transport as { transportType?: string; candidates?: Array<{ generation?: number; id?: string; network?: number }> } | undefined;
+  if (transport?.transportType !== Namespaces.NS_JINGLE_ICE_UDP_1) return;
+  for (const c of transport.candidates ?? []) {
+    c.generation ??= 0;
+    c.network ??= 0;
+    c.id ??= candidateId();
+  }
+}
+
+function candidateId(): string {
+  const b = new Uint8Array(6);
+  globalThis.crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/**
  * Declares every SSRC named in a group as a <source/> (outgoing), primary first, and gives each
  * source the msid parameter (XEP-0339 §3.2) that clients without StanzaJS's <stream/> read.
  */
 export function normalizeLocalJingle(jingle: Jingle): Jingle {
   for (const content of jingle.contents ?? []) {
+    completeCandidates(content);
     const app = rtp(content);
     if (!app) continue;
     for (const codec of app.codecs ?? []) {

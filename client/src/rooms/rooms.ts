@@ -5,6 +5,8 @@
 import type { Agent } from 'stanza';
 import type { ReceivedMessage } from 'stanza/protocol/index.js';
 import { bare, domainOf, localOf } from '../protocol/jid.js';
+import { sendNow } from '../protocol/connection.js';
+import { BUNDLE_POLICY } from '../protocol/jingle-sdp.js';
 import { Store } from '../state/store.js';
 import {
   NO_ROOMS, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
@@ -186,7 +188,7 @@ export class Rooms {
     this.media.set({ local, remote: {} });
     const manager = client.jingle;
     const session = new RoomCallSession({
-      config: { ...manager.config.peerConnectionConfig, bundlePolicy: 'max-bundle' },
+      config: { ...manager.config.peerConnectionConfig, bundlePolicy: BUNDLE_POLICY },
       constraints: manager.config.peerConnectionConstraints,
       iceServers: manager.iceServers,
       initiator: true,
@@ -222,6 +224,16 @@ export class Rooms {
     const s = this.#session;
     this.#endCall(); // first, so that our own session-terminate is not taken for the room's
     s?.end('success');
+  }
+
+  /** The page is going away: session-terminate with <gone/>, written at once (best effort). */
+  pageGone(): void {
+    const s = this.#session;
+    const client = this.#client;
+    this.#endCall();
+    if (!s || !client || s.state === 'ended') return;
+    const jingle = { action: 'session-terminate', sid: s.sid, reason: { condition: 'gone' } };
+    s.end('gone', sendNow(client, 'iq', { type: 'set', id: client.nextId(), to: s.peerID, jingle }));
   }
 
   toggleMute(): void {

@@ -1,0 +1,142 @@
+// Dino 0.4 (Debian dino-im), a real native XMPP client, against Carillon and its web client:
+// Dino signs in over STARTTLS with a certificate from a CA the test makes, chat goes both ways,
+// and audio calls go each way with sound flowing both ways (getStats in the page; Dino's call
+// window on its side), hung up from each side. Dino runs headless (support/dino.ts) and is
+// driven through AT-SPI. A missing prerequisite fails the test with what to install.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { client as xmppClient } from '@xmpp/client';
+import type { Browser, Page } from 'playwright-core';
+import { WebSocket } from 'ws';
+import { startCarillon, type Carillon } from '../../server/index.js';
+import { startDns, type TestDns } from '../federation/dns-server.js';
+import { befriend, xml } from '../server/helpers.js';
+import { untilValue } from '../support/until.js';
+import { launchChromium } from './support/chromium.js';
+import { checkPrerequisites, DinoDesktop, testCertificates } from './support/dino.js';
+
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+
+async function inboundAudio(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const app = (globalThis as unknown as { carillon: { calls?: { stats(): Promise<RTCStatsReport | undefined> } } }).carillon;
+    let bytes = 0;
+    (await app.calls?.stats())?.forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') bytes += r.bytesReceived ?? 0;
+    });
+    return bytes;
+  });
+}
+
+async function outboundAudio(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const app = (globalThis as unknown as { carillon: { calls?: { stats(): Promise<RTCStatsReport | undefined> } } }).carillon;
+    let bytes = 0;
+    (await app.calls?.stats())?.forEach((r: { type: string; kind?: string; bytesSent?: number }) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'audio') bytes += r.bytesSent ?? 0;
+    });
+    return bytes;
+  });
+}
+
+describe('Dino 0.4 (a native client) with Carillon and the web client', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let srv: Carillon;
+  let dns: TestDns;
+  let dino: DinoDesktop;
+  let browser: Browser;
+  let page: Page;
+
+  before(async function () {
+    this.timeout(120_000);
+    checkPrerequisites();
+    dir = mkdtempSync(join(tmpdir(), 'carillon-dino-'));
+    const tls = testCertificates(join(dir, 'tls'), 'localhost');
+    srv = await startCarillon({
+      domain: 'localhost', dataDir: join(dir, 'data'), tls: { cert: tls.cert, key: tls.key },
+      http: { port: 0 }, https: { port: null }, c2s: { port: 0 }, s2s: { port: null }, components: { port: null },
+    });
+    dns = await startDns({ localhost: { ip: '127.0.0.1', s2sPort: 0, c2sPort: srv.ports.c2s! } });
+    await srv.users.add('alice@localhost', 'alice-pass');
+    await srv.users.add('bob@localhost', 'bob-pass');
+    // alice (Dino) and bob (web) are mutual contacts before either client starts
+    const service = `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`;
+    const [a, b] = ['alice', 'bob'].map((u) => xmppClient({ service, domain: 'localhost', username: u, password: `${u}-pass`, resource: 'setup' }));
+    for (const c of [a!, b!]) { c.on('error', () => undefined); c.reconnect.stop(); await c.start(); await c.send(xml('presence')); }
+    await befriend(a!, 'alice@localhost', b!, 'bob@localhost');
+    await Promise.all([a!.stop(), b!.stop()]);
+
+    // bob's web client first, so that Dino sees a resource that can take calls when it starts
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1000, height: 720 } })).newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(`http://127.0.0.1:${srv.ports.http}/`);
+    await page.getByLabel('Address').fill('bob@localhost');
+    await page.getByLabel('Password').fill('bob-pass');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('region', { name: 'Contacts' }).waitFor();
+
+    dino = await DinoDesktop.start({ dir: join(dir, 'dino'), caBundle: tls.caBundle, dnsPort: dns.port, jid: 'alice@localhost', password: 'alice-pass', resource: 'dino' });
+  });
+
+  afterEach(async function () {
+    // what Dino showed and the end of its stanza log, to tell where a failure came from
+    if (this.currentTest?.state === 'failed' && dino) {
+      console.log(`--- Dino's windows ---\n${await dino.tree()}\n--- Dino's log (end) ---\n${dino.log().split('\n').slice(-60).join('\n')}`);
+    }
+  });
+
+  after(async () => {
+    await dino?.stop();
+    await browser?.close();
+    await dns?.close();
+    await srv?.close();
+    if (dir && !process.env.KEEP_DINO) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs in over STARTTLS with the test CA\'s certificate, found by SRV', async () => {
+    await page.getByRole('button', { name: /^alice, Available/ }).waitFor({ timeout: 30_000 });
+  });
+
+  it('chats both ways', async () => {
+    await page.getByRole('button', { name: /^alice, / }).click();
+    await page.getByRole('textbox', { name: 'Message' }).fill('Hello Dino, from the web');
+    await page.getByRole('button', { name: 'Send' }).click();
+    assert.ok(await dino.drive('wait-label', 'Hello Dino, from the web', 20), 'the message shows in Dino');
+    // the conversation is open and its message box has the focus
+    dino.type('Hello web, from Dino');
+    await page.getByRole('log', { name: 'Messages' }).getByText('Hello web, from Dino').waitFor();
+  });
+
+  it('web → Dino audio call: Dino accepts, sound flows both ways, the web side hangs up', async () => {
+    await page.getByRole('button', { name: 'Audio call' }).click();
+    assert.ok(await dino.drive('click-button', 'Accept', 25), 'Dino rings and its Accept is clicked');
+    await page.getByRole('timer', { name: 'Call duration' }).waitFor();
+    const inFirst = await untilValue(() => inboundAudio(page), (b) => b > 0, 'audio from Dino', 30_000);
+    await untilValue(() => inboundAudio(page), (b) => b > inFirst + 4000, 'audio from Dino to keep flowing');
+    const outFirst = await untilValue(() => outboundAudio(page), (b) => b > 0, 'audio to Dino');
+    await untilValue(() => outboundAudio(page), (b) => b > outFirst + 4000, 'audio to Dino to keep flowing');
+    assert.ok(await dino.drive('has-frame', 'CallWindow', 5), 'Dino shows its call window');
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await page.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
+    assert.ok(await dino.drive('no-frame', 'CallWindow', 15), 'Dino\'s call window closes');
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('Dino → web audio call: the web accepts, sound flows both ways, Dino hangs up', async () => {
+    assert.ok(await dino.drive('action', 'call.audio', 25), 'Dino offers an audio call to bob');
+    await page.getByRole('dialog', { name: 'Incoming call' }).getByRole('button', { name: 'Accept' }).click();
+    await page.getByRole('timer', { name: 'Call duration' }).waitFor();
+    const inFirst = await untilValue(() => inboundAudio(page), (b) => b > 0, 'audio from Dino', 30_000);
+    await untilValue(() => inboundAudio(page), (b) => b > inFirst + 4000, 'audio from Dino to keep flowing');
+    const outFirst = await untilValue(() => outboundAudio(page), (b) => b > 0, 'audio to Dino');
+    await untilValue(() => outboundAudio(page), (b) => b > outFirst + 4000, 'audio to Dino to keep flowing');
+    assert.ok(await dino.drive('has-frame', 'CallWindow', 5), 'Dino shows its call window');
+    assert.ok(await dino.drive('hang-up', '', 10), 'Dino\'s hang-up button is clicked');
+    assert.ok(await dino.drive('no-frame', 'CallWindow', 15), 'Dino\'s call window closes');
+    await page.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
+  });
+});
