@@ -4,10 +4,9 @@
 // visitor look like a loopback client. Counters are kept by the streams as plain increments
 // (core/metrics.ts); gauges are read here, when scraped.
 import http from 'node:http';
-import type net from 'node:net';
 import type { XmppServer } from './core/server.js';
 import type { StreamKind } from './core/metrics.js';
-import type { Listener } from './transport/listeners.js';
+import { listen, type Listener } from './transport/listeners.js';
 
 export interface MetricsSources {
   server: XmppServer;
@@ -105,7 +104,6 @@ export function renderMetrics(src: MetricsSources): string {
 
 /** Serves GET /metrics on host:port (nothing else). */
 export async function listenMetrics(host: string, port: number, render: () => string): Promise<Listener> {
-  const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/metrics') {
@@ -126,23 +124,5 @@ export async function listenMetrics(host: string, port: number, render: () => st
     res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
-  server.on('connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((done) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => done());
-      }),
-  };
+  return listen(server, host, port);
 }

@@ -2,7 +2,6 @@
 // WebSocket (RFC 7395) at /xmpp-websocket — koa for HTTP, ws for the upgrade.
 import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -13,7 +12,7 @@ import type { Logger } from '../log.js';
 import type { TlsMaterial } from '../tls.js';
 import { WebSocketTransport } from './websocket.js';
 import type { Transport } from './transport.js';
-import type { Listener } from './listeners.js';
+import { listen, type Listener } from './listeners.js';
 import type { ConnectionGate } from './connection-limits.js';
 
 export const WS_PATH = '/xmpp-websocket';
@@ -104,11 +103,6 @@ export async function listenHttp(
     maxPayload: opts.maxPayload,
     handleProtocols: (protocols) => (protocols.has('xmpp') ? 'xmpp' : false),
   });
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== WS_PATH) return socket.destroy();
@@ -125,20 +119,9 @@ export async function listenHttp(
       accept(t);
     });
   });
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port }, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
+  return listen(server, host, port, {
+    beforeClose: () => {
+      for (const c of wss.clients) c.terminate();
+    },
   });
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((done) => {
-        for (const c of wss.clients) c.terminate();
-        for (const s of sockets) s.destroy();
-        server.close(() => done());
-      }),
-  };
 }

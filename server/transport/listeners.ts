@@ -12,6 +12,35 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/**
+ * Starts `server` on host:port and returns it as a Listener. Every connection it accepts is
+ * tracked, so that close() can end them (a server stops only once its connections are gone);
+ * `beforeClose` ends what runs over them first (WebSocket clients get a proper close).
+ */
+export async function listen(server: net.Server, host: string, port: number, opts: { backlog?: number; beforeClose?: () => void } = {}): Promise<Listener> {
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, backlog: opts.backlog }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((done) => {
+        opts.beforeClose?.();
+        for (const s of sockets) s.destroy();
+        server.close(() => done());
+      }),
+  };
+}
+
 /** Listens on host:port and hands each connection, wrapped as a Transport, to `accept`. */
 export async function listenTcp(
   host: string,
@@ -27,7 +56,6 @@ export async function listenTcp(
     handshakeTimeout?: number;
   },
 ): Promise<Listener> {
-  const sockets = new Set<net.Socket>();
   /** Counts a new connection against the limits (on the raw socket, before any TLS handshake). */
   const admitted = (raw: net.Socket): boolean => {
     const gate = opts.gate;
@@ -38,8 +66,6 @@ export async function listenTcp(
     return true;
   };
   const onSocket = (socket: net.Socket, secure: boolean) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     if (!secure && !admitted(socket)) return opts.gate!.refuse(new TcpTransport(socket, secure));
     accept(new TcpTransport(socket, secure));
   };
@@ -49,28 +75,11 @@ export async function listenTcp(
   if (opts.tls) {
     // Over the limits, a direct TLS connection is closed at once: a stream error would cost a handshake.
     server.on('connection', (raw: net.Socket) => {
-      sockets.add(raw);
-      raw.on('close', () => sockets.delete(raw));
       if (!admitted(raw)) raw.destroy();
     });
   }
   server.on('error', (err) => opts.log.error({ err }, `${opts.name} listener error`));
   // A TLS handshake that fails only concerns that connection.
   server.on('tlsClientError', () => {});
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port, backlog: 4096 }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = (server.address() as net.AddressInfo).port;
-  return {
-    port: bound,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, host, port, { backlog: 4096 });
 }
