@@ -66,7 +66,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
       listeners.push(l);
       ports.components = l.port;
     }
-    const app = createHttpApp({ log });
+    const app = createHttpApp({ log, routes: server.httpRoutes });
     const maxPayload = config.limits.maxStanzaBytes + 1024;
     if (config.http.port !== null) {
       const l = await listenHttp(config.listen, config.http.port, app, acceptClient, { log, maxPayload, name: 'http', gate });

@@ -6,7 +6,8 @@ import type { ConfigSection } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ArchiveItem, ArchivePage, ArchiveQuery } from '../storage/storage.js';
 import type { EventBus } from './events.js';
-import type { DiscoIdentity, IqHandler, IqTarget, XmppServer } from './server.js';
+import type { DiscoIdentity, HttpRoute, IqHandler, IqTarget, XmppServer } from './server.js';
+import { addLocalService, type LocalService, type ServiceOptions } from './local-service.js';
 
 /** JSON documents per (module, user, key). */
 export interface KeyValueStore<T> {
@@ -39,6 +40,13 @@ export interface ModuleContext<C> {
   store<T>(name?: string): KeyValueStore<T>;
   /** The module's archive store, in the server's database. */
   archive(name?: string): ArchiveStore;
+  /**
+   * A service on a domain of its own (e.g. `upload.<domain>`), hosted by the server: listed in the
+   * server's disco#items, answering its own disco#info and IQs (core/local-service.ts).
+   */
+  service(domain: string, opts: ServiceOptions): LocalService;
+  /** Serves HTTP requests under `prefix` (e.g. `/upload/`) on the HTTP and HTTPS ports, before the web client's files. */
+  http(prefix: string, handler: HttpRoute['handler']): void;
 }
 
 export interface ModuleDefinition<C = undefined> {
@@ -94,6 +102,8 @@ export function loadModules(server: XmppServer, modules: readonly ModuleDefiniti
           clear: (user) => stores.clear(mod, user),
         };
       },
+      service: (domain, opts) => addLocalService(server, domain, opts),
+      http: (prefix, handler) => void server.httpRoutes.push({ prefix, handler }),
     };
     def.setup(ctx);
   }

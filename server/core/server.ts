@@ -6,6 +6,7 @@ import { IqTracker } from '../../xmpp/iq-tracker.js';
 import { Jid } from '../../xmpp/jid.js';
 import { firstChild, type Element } from '../../xmpp/xml.js';
 import type { CarillonConfig } from '../config.js';
+import type { Context as HttpContext } from 'koa';
 import type { Logger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
 import { ServerMetrics } from './metrics.js';
@@ -22,6 +23,13 @@ export interface DiscoIdentity {
   category: string;
   type: string;
   name?: string;
+}
+
+/** An HTTP endpoint of a module (e.g. XEP-0363 uploads), served on the HTTP and HTTPS ports. */
+export interface HttpRoute {
+  /** Path prefix, e.g. `/upload/`. */
+  prefix: string;
+  handler: (ctx: HttpContext) => Promise<void> | void;
 }
 
 /** host: IQs to the server's domain; bare: to an account (or from a client without `to`). */
@@ -46,6 +54,8 @@ export class XmppServer {
   };
   /** Attached XEP-0114 components by domain. */
   readonly components = new Map<string, StanzaSink>();
+  /** HTTP endpoints of modules (core/module.ts `http`), mounted by transport/http.ts. */
+  readonly httpRoutes: HttpRoute[] = [];
   /** Server-to-server routing; set by federation/ when s2s is enabled. */
   remote?: StanzaSink;
   readonly startedAt = Date.now();

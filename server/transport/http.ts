@@ -14,6 +14,7 @@ import { WebSocketTransport } from './websocket.js';
 import type { Transport } from './transport.js';
 import { listen, type Listener } from './listeners.js';
 import type { ConnectionGate } from './connection-limits.js';
+import type { HttpRoute } from '../core/server.js';
 
 export const WS_PATH = '/xmpp-websocket';
 
@@ -36,7 +37,7 @@ function isLoopback(addr: string | undefined): boolean {
   return !!addr && (addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.'));
 }
 
-export function createHttpApp(opts: { log: Logger; clientDir?: string }): Koa {
+export function createHttpApp(opts: { log: Logger; clientDir?: string; routes?: readonly HttpRoute[] }): Koa {
   const app = new Koa();
   const clientDir = opts.clientDir ?? CLIENT_DIR;
   app.silent = true;
@@ -59,6 +60,13 @@ export function createHttpApp(opts: { log: Logger; clientDir?: string }): Koa {
       ctx.body = { links: [{ rel: 'urn:xmpp:alt-connections:websocket', href }] };
       return;
     }
+    await next();
+  });
+  // Modules' endpoints (core/module.ts `http`), e.g. XEP-0363 uploads.
+  const routes = opts.routes ?? [];
+  app.use(async (ctx, next) => {
+    const route = routes.find((r) => ctx.path.startsWith(r.prefix));
+    if (route) return route.handler(ctx);
     await next();
   });
   app.use(async (ctx) => {
