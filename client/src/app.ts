@@ -10,6 +10,7 @@ import { unlockAudio } from './features/tones.js';
 import { callSummary } from './features/call-log.js';
 import { addMessage } from './features/chat.js';
 import { Rooms } from './rooms/rooms.js';
+import { watchAttention } from './features/attention.js';
 
 export interface SignInForm {
   jid: string;
@@ -37,6 +38,13 @@ export class App {
       }
       prev = c;
     });
+    if (typeof document !== 'undefined') {
+      watchAttention({
+        chat: this.chat,
+        nameOf: (peer) => this.roster.value.contacts[peer]?.name || localOf(peer) || peer,
+        open: (peer) => this.messages?.open(peer),
+      });
+    }
   }
 
   contacts?: RosterActions;

@@ -56,11 +56,21 @@ export function openConversation(s: ChatState, peer: string | undefined): ChatSt
   return peer ? update(next, peer, (c) => ({ ...c, unread: 0 })) : next;
 }
 
+/** Drops a conversation (a stranger's, ignored or blocked). */
+export function forgetConversation(s: ChatState, peer: string): ChatState {
+  const conversations = { ...s.conversations };
+  delete conversations[peer];
+  const next = { ...s, conversations };
+  if (s.open === peer) delete next.open;
+  return next;
+}
+
 export interface ChatActions {
   send(to: string, body: string): void;
   /** Call on every keystroke; sends composing once and paused after a pause (XEP-0085 §5). */
   typing(to: string): void;
   open(peer: string | undefined): void;
+  forget(peer: string): void;
 }
 
 const PAUSE_MS = 4000;
@@ -110,6 +120,9 @@ export function bindChat(client: Agent, store: Store<ChatState>, isVisible: () =
     },
     open(peer) {
       store.set((s) => openConversation(s, peer));
+    },
+    forget(peer) {
+      store.set((s) => forgetConversation(s, peer));
     },
   };
 }

@@ -91,6 +91,8 @@ export interface RosterActions {
   accept(jid: string): void;
   deny(jid: string): void;
   remove(jid: string): Promise<void>;
+  /** XEP-0191: the server drops everything from `jid` (and our presence to it) until unblocked. */
+  block(jid: string): Promise<void>;
 }
 
 export function bindRoster(client: Agent, store: Store<RosterState>): RosterActions {
@@ -144,6 +146,10 @@ export function bindRoster(client: Agent, store: Store<RosterState>): RosterActi
     },
     async remove(jid) {
       await client.removeRosterItem(bare(jid));
+    },
+    async block(jid) {
+      await client.block(bare(jid));
+      store.set((s) => dropRequest(s, jid));
     },
   };
 }

@@ -61,3 +61,16 @@ export function playTone(tone: Tone): void {
   const timer = setInterval(() => p.play(c, c.currentTime + 0.05), p.period);
   stopCurrent = () => clearInterval(timer);
 }
+
+/** A short two-note chime for a message that arrives while the page is in the background. */
+export function playChime(): void {
+  try {
+    ctx ??= new AudioContext();
+  } catch {
+    return;
+  }
+  const c = ctx;
+  void c.resume();
+  beep(c, [880], c.currentTime + 0.02, 0.12, 0.08);
+  beep(c, [1174.66], c.currentTime + 0.14, 0.16, 0.08);
+}

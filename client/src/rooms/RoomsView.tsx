@@ -7,6 +7,8 @@ import { useStore } from '../state/use-store.js';
 import { Avatar } from '../views/Contacts.js';
 import { Icon } from '../views/icons.js';
 import { useInert } from '../views/use-inert.js';
+import { Composer } from '../views/Composer.js';
+import { MessageBody } from '../views/MessageBody.js';
 import type { AppWithRooms } from './app-with-rooms.js';
 import type { Room } from './room-state.js';
 import { GroupCallScreen } from './GroupCallScreen.js';
@@ -166,8 +168,7 @@ function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element
   }, [room.messages.length, room.jid]);
   const inThisCall = call.room === room.jid && call.phase !== 'idle';
   const inCall = new Set(inThisCall ? [room.nick, ...Object.values(call.tiles).map((t) => t.nick)] : []);
-  const send = (e: Event) => {
-    e.preventDefault();
+  const send = () => {
     app.rooms.send(room.jid, draft);
     setDraft('');
   };
@@ -199,19 +200,13 @@ function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element
             {room.messages.map((m) => (
               <li key={`${m.nick}${m.id}`} class={`bubble ${m.self ? 'out' : 'in'} ${m.history ? 'history' : ''}`}>
                 {!m.self && <span class="who">{m.nick}</span>}
-                <span class="body">{m.body}</span>
+                <MessageBody body={m.body} />
                 <span class="meta">{when(m.at)}</span>
               </li>
             ))}
           </ol>
-          <form class="composer" onSubmit={send}>
-            <label class="grow">
-              <span class="sr-only">Message to the room</span>
-              <input type="text" placeholder={`Message #${roomName(room.jid)}`} value={draft} autocomplete="off"
-                disabled={room.phase !== 'joined'} onInput={(e) => setDraft(e.currentTarget.value)} />
-            </label>
-            <button type="submit" class="icon-button primary" aria-label="Send to room" disabled={!draft.trim() || room.phase !== 'joined'}><Icon name="send" /></button>
-          </form>
+          <Composer label="Message to the room" placeholder={`Message #${roomName(room.jid)}`} sendLabel="Send to room" value={draft}
+            disabled={room.phase !== 'joined'} onInput={setDraft} onSend={send} />
         </div>
         <Occupants room={room} inCall={inCall} />
       </div>}

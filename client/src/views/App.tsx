@@ -7,6 +7,19 @@ import { Contacts, Avatar } from './Contacts.js';
 import { Chat } from './Chat.js';
 import { CallScreen } from './CallScreen.js';
 import { RoomsButton, RoomsView } from '../rooms/RoomsView.js';
+import { useState } from 'preact/hooks';
+import { askNotificationPermission, notificationPermission } from '../features/attention.js';
+import { Icon } from './icons.js';
+
+/** Offers desktop notifications once, on a click, while the browser has not been asked yet. */
+function NotifyToggle(): JSX.Element | null {
+  const [permission, setPermission] = useState(notificationPermission());
+  if (permission !== 'default') return null;
+  return (
+    <button type="button" class="icon-button notify-toggle" aria-label="Turn on notifications" title="Turn on notifications"
+      onClick={() => void askNotificationPermission().then(setPermission)}><Icon name="bell" /></button>
+  );
+}
 
 function Banner({ app }: { app: AppModel }): JSX.Element | null {
   const status = useStore(app.status);
@@ -34,6 +47,7 @@ export function App({ app }: { app: AppModel }): JSX.Element {
             <strong>{localOf(me) || me}</strong>
             <small class="muted">{me}</small>
           </div>
+          <NotifyToggle />
           <RoomsButton app={app} />
           <button type="button" class="small" onClick={() => void app.signOut()}>Sign out</button>
         </header>

@@ -5,6 +5,8 @@ import { useStore } from '../state/use-store.js';
 import { availability } from '../features/roster.js';
 import { Avatar, displayName } from './Contacts.js';
 import { Icon } from './icons.js';
+import { Composer } from './Composer.js';
+import { MessageBody } from './MessageBody.js';
 
 const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
@@ -25,8 +27,7 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
     log.current?.lastElementChild?.scrollIntoView({ block: 'end' });
   }, [conv?.messages.length, peer]);
 
-  const send = (e: Event) => {
-    e.preventDefault();
+  const send = () => {
     app.messages?.send(peer, draft);
     setDraft('');
   };
@@ -64,7 +65,7 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
           <li key={`${m.id}${m.at}`} class={`call-line ${m.dir}`}><Icon name={m.body.startsWith('Video') || m.body.includes('video') ? 'video' : 'phone'} size={14} /> {m.body} · {time(m.at)}</li>
         ) : (
           <li key={`${m.dir}${m.id}${m.at}`} class={`bubble ${m.dir}`}>
-            <span class="body">{m.body}</span>
+            <MessageBody body={m.body} />
             <span class="meta">
               {time(m.at)}
               {m.dir === 'out' && (
@@ -76,14 +77,8 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
         ))}
       </ol>
       <p class="typing-line" aria-live="polite">{conv?.peerState === 'composing' ? `${name} is typing…` : ''}</p>
-      <form class="composer" onSubmit={send}>
-        <label class="grow">
-          <span class="sr-only">Message</span>
-          <input type="text" placeholder={`Message ${name}`} value={draft} autocomplete="off"
-            onInput={(e) => { setDraft(e.currentTarget.value); app.messages?.typing(peer); }} />
-        </label>
-        <button type="submit" class="icon-button primary" aria-label="Send" disabled={!draft.trim()}><Icon name="send" /></button>
-      </form>
+      <Composer label="Message" placeholder={`Message ${name}`} sendLabel="Send" value={draft}
+        onInput={(v) => { setDraft(v); app.messages?.typing(peer); }} onSend={send} />
     </section>
   );
 }

@@ -87,6 +87,7 @@ export function Contacts({ app, onOpen }: { app: App; onOpen: (jid: string) => v
           ))}
         </ul>
       )}
+      <MessageRequests app={app} onOpen={onOpen} />
       {contacts.length === 0 && !adding && (
         <p class="empty muted">No contacts yet. Use <strong>+</strong> to add someone by their address.</p>
       )}
@@ -113,6 +114,48 @@ export function Contacts({ app, onOpen }: { app: App; onOpen: (jid: string) => v
             </li>
           );
         })}
+      </ul>
+    </section>
+  );
+}
+
+/**
+ * Messages from people who are not contacts (and have not asked to be): shown apart, as
+ * Conversations and Signal do, so that a stranger's first message is seen but cannot pass for a
+ * contact's. Accept adds them (RFC 6121 §3 subscription both ways), Block asks the server to drop
+ * everything from them (XEP-0191), Ignore hides the conversation.
+ */
+function MessageRequests({ app, onOpen }: { app: App; onOpen: (jid: string) => void }): JSX.Element | null {
+  const roster = useStore(app.roster);
+  const chat = useStore(app.chat);
+  const [failed, setFailed] = useState('');
+  const strangers = Object.entries(chat.conversations)
+    .filter(([jid, c]) => !roster.contacts[jid] && !roster.requests.includes(jid) && c.messages.some((m) => m.dir === 'in' && m.kind !== 'call'))
+    .map(([jid, c]) => ({ jid, last: [...c.messages].reverse().find((m) => m.dir === 'in')!, unread: c.unread }));
+  if (strangers.length === 0) return null;
+  return (
+    <section class="requests message-requests" aria-label="Message requests">
+      <div class="section-head"><h2>Requests</h2></div>
+      {failed && <p class="error" role="alert">{failed}</p>}
+      <ul>
+        {strangers.map(({ jid, last, unread }) => (
+          <li key={jid} class="request">
+            <Avatar name={jid} />
+            <button type="button" class="grow request-open" onClick={() => onOpen(jid)}
+              aria-label={`Message from ${jid}${unread ? `, ${unread} unread` : ''}`}>
+              <strong>{jid}</strong><small>{last.body}</small>
+            </button>
+            <span class="request-actions">
+              <button type="button" class="small primary" aria-label={`Accept ${jid}`} onClick={() => {
+                void app.contacts?.add(jid).then(() => onOpen(jid), () => setFailed(`Could not add ${jid}.`));
+              }}>Accept</button>
+              <button type="button" class="small" aria-label={`Block ${jid}`} onClick={() => {
+                void app.contacts?.block(jid).then(() => app.messages?.forget(jid), () => setFailed(`Your server could not block ${jid}.`));
+              }}>Block</button>
+              <button type="button" class="small" aria-label={`Ignore ${jid}`} onClick={() => app.messages?.forget(jid)}>Ignore</button>
+            </span>
+          </li>
+        ))}
       </ul>
     </section>
   );

@@ -1,0 +1,43 @@
+import { useLayoutEffect, useRef } from 'preact/hooks';
+import type { JSX } from 'preact';
+import { Icon } from './icons.js';
+
+/**
+ * The message input of a conversation or a room: several lines (Shift+Enter breaks a line, Enter
+ * sends, as in Conversations, Dino and Converse.js), growing with its text up to a few lines.
+ */
+export function Composer(props: {
+  label: string;
+  placeholder: string;
+  sendLabel: string;
+  value: string;
+  disabled?: boolean;
+  onInput(value: string): void;
+  onSend(): void;
+}): JSX.Element {
+  const ref = useRef<HTMLTextAreaElement>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, 160)}px`;
+  }, [props.value]);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (props.value.trim() && !props.disabled) props.onSend();
+  };
+  return (
+    <form class="composer" onSubmit={submit}>
+      <label class="grow">
+        <span class="sr-only">{props.label}</span>
+        <textarea ref={ref} rows={1} placeholder={props.placeholder} value={props.value} autocomplete="off" disabled={props.disabled}
+          onInput={(e) => props.onInput(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            // Enter sends; Shift+Enter (and Enter while an input method composes) is a line break
+            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) submit(e);
+          }} />
+      </label>
+      <button type="submit" class="icon-button primary" aria-label={props.sendLabel} disabled={!props.value.trim() || props.disabled}><Icon name="send" /></button>
+    </form>
+  );
+}
