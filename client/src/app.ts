@@ -11,11 +11,14 @@ import { callSummary } from './features/call-log.js';
 import { addMessage } from './features/chat.js';
 import { Rooms } from './rooms/rooms.js';
 import { watchAttention } from './features/attention.js';
+import { dropResumption, forgetAll, fromB64, saveAccount, savedAccount, savedResumption, saveResumption, scramKeys, type SmState } from './features/saved-session.js';
 
 export interface SignInForm {
   jid: string;
   password: string;
   websocketUrl?: string;
+  /** "Keep me signed in": sign in again without the password, and resume the session on reload. */
+  keep?: boolean;
 }
 
 export class App {
@@ -52,6 +55,9 @@ export class App {
   calls?: CallActions;
   #conn?: Connection;
 
+  /** Whether this sign-in is kept ("Keep me signed in"). */
+  #keep = false;
+
   async signIn(form: SignInForm): Promise<void> {
     unlockAudio(); // we are inside the click: allow the ringtone later
     await this.#conn?.close();
@@ -60,24 +66,58 @@ export class App {
       this.status.set({ kind: 'failed', reason: 'other', message: 'Enter an address like name@example.org.' });
       return;
     }
+    forgetAll();
+    this.#keep = !!form.keep;
+    await this.#start(jid, { password: form.password }, form.websocketUrl);
+  }
+
+  /**
+   * At page load: signs in again with what "Keep me signed in" kept, resuming this tab's session
+   * when an earlier page left one (a reload). Returns false when nothing was kept.
+   */
+  async restore(): Promise<boolean> {
+    const saved = savedAccount();
+    if (!saved?.scram) return false;
+    this.#keep = true;
+    const resume = savedResumption(saved.jid);
+    dropResumption(); // used once: a second reload saves it anew
+    const scram = { salt: fromB64(saved.scram.salt), clientKey: fromB64(saved.scram.clientKey), serverKey: fromB64(saved.scram.serverKey) };
+    await this.#start(saved.jid, { scram, ...(resume ? { resume } : {}) }, saved.websocketUrl);
+    return true;
+  }
+
+  async #start(jid: string, auth: { password?: string; scram?: { salt: Uint8Array; clientKey: Uint8Array; serverKey: Uint8Array }; resume?: { sm: SmState; roster: RosterState; chat: ChatState } }, websocketUrl?: string): Promise<void> {
     const domain = domainOf(jid);
     this.status.set({ kind: 'connecting', url: '' });
     const url = await discoverWebsocket({
       domain,
-      ...(form.websocketUrl ? { manual: form.websocketUrl } : {}),
+      ...(websocketUrl ? { manual: websocketUrl } : {}),
       page: location,
       fetch: (u, init) => fetch(u, init),
     });
-    this.roster.set(EMPTY_ROSTER);
-    this.chat.set(EMPTY_CHAT);
+    this.roster.set(auth.resume?.roster ?? EMPTY_ROSTER);
+    this.chat.set(auth.resume?.chat ?? EMPTY_CHAT);
     this.call.set(NO_CALL);
     const conn = connect({
       jid,
-      password: form.password,
+      ...(auth.password !== undefined ? { password: auth.password } : {}),
+      ...(auth.scram ? { scram: auth.scram } : {}),
+      ...(auth.resume ? { resume: auth.resume.sm } : {}),
       websocketUrl: url,
       onStatus: (s) => {
+        if (s.kind === 'failed' && s.reason === 'auth' && auth.scram) {
+          // the kept keys no longer work (the password changed): ask for it again
+          forgetAll();
+          this.#keep = false;
+          this.status.set({ ...s, message: 'Your saved sign-in no longer works. Enter your password.' });
+          return;
+        }
         this.status.set(s);
         if (s.kind === 'online') this.me.set(bare(s.jid));
+      },
+      onScramKeys: (k) => {
+        const scram = scramKeys(k);
+        if (this.#keep && scram) saveAccount({ jid, ...(websocketUrl ? { websocketUrl } : {}), scram });
       },
     });
     this.#conn = conn;
@@ -103,10 +143,23 @@ export class App {
   leave(): void {
     this.calls?.leave();
     this.rooms.pageGone();
-    this.#conn?.leave();
+    const conn = this.#conn;
+    if (!conn) return;
+    const sm = conn.client.sm;
+    const jid = this.me.value;
+    if (this.#keep && jid && sm.id && sm.allowResume) {
+      // a reload: the next page of this tab resumes this stream from exactly this state
+      const state: SmState = { allowResume: sm.allowResume, handled: sm.handled, id: sm.id, jid: sm.jid, lastAck: sm.lastAck, unacked: sm.unacked.filter(([kind]) => kind === 'message') };
+      saveResumption({ jid, sm: state, roster: this.roster.value, chat: this.chat.value, savedAt: Date.now() });
+      conn.suspend();
+    } else {
+      conn.leave();
+    }
   }
 
   async signOut(): Promise<void> {
+    forgetAll();
+    this.#keep = false;
     this.calls?.hangup();
     const conn = this.#conn;
     this.#conn = undefined;

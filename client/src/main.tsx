@@ -6,6 +6,8 @@ import { App as AppView } from './views/App.js';
 const app = new App();
 const root = document.getElementById('app');
 if (root) render(<AppView app={app} />, root);
+// "Keep me signed in": sign in again at once, resuming this tab's session after a reload
+void app.restore();
 // closing or reloading the tab ends a live call (session-terminate with <gone/>, JMI finish) and
 // the stream, instead of leaving the other side with a call and a contact that look alive
 addEventListener('pagehide', () => app.leave());

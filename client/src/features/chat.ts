@@ -1,5 +1,9 @@
 // 1:1 chat for the session: messages, unread counts, typing (XEP-0085), delivery receipts
-// (XEP-0184) and messages of our other clients (XEP-0280 carbons, when the server has them).
+// (XEP-0184), messages of our other clients (XEP-0280 carbons, when the server has them) and
+// history from the server's archive (XEP-0313): the latest messages at sign-in, older pages on
+// demand. However a message arrives — live, carbon, offline, archive, a resumed stream — it is
+// shown once: messages are keyed by their id and direction, and the archive's stanza-id
+// (XEP-0359) where there is no id.
 import type { Agent } from 'stanza';
 import type { Message } from 'stanza/protocol/index.js';
 import { Store } from '../state/store.js';
@@ -14,6 +18,8 @@ export interface ChatMessage {
   status?: 'sent' | 'delivered';
   /** A call summary line rather than a message. */
   kind?: 'call';
+  /** The id our archive gave it (XEP-0359 stanza-id by our account), when known. */
+  archiveId?: string;
 }
 
 export interface Conversation {
@@ -21,6 +27,8 @@ export interface Conversation {
   unread: number;
   /** XEP-0085 state of the peer. */
   peerState?: 'composing' | 'paused' | 'active' | 'inactive' | 'gone';
+  /** Archive paging (XEP-0313): the oldest archive id loaded, and whether older ones remain. */
+  history?: { oldest?: string; complete: boolean; loading?: boolean };
 }
 
 export interface ChatState {
@@ -35,9 +43,12 @@ function update(s: ChatState, jid: string, fn: (c: Conversation) => Conversation
   return { ...s, conversations: { ...s.conversations, [jid]: fn(s.conversations[jid] ?? EMPTY_CONV) } };
 }
 
+const same = (a: ChatMessage, b: ChatMessage): boolean =>
+  (!!a.id && a.id === b.id && a.dir === b.dir) || (!!a.archiveId && a.archiveId === b.archiveId);
+
 export function addMessage(s: ChatState, peer: string, m: ChatMessage, visible: boolean): ChatState {
   return update(s, peer, (c) => {
-    if (m.id && c.messages.some((x) => x.id === m.id && x.dir === m.dir)) return c; // duplicate
+    if (c.messages.some((x) => same(x, m))) return c; // duplicate
     const unread = m.dir === 'in' && !(visible && s.open === peer) ? c.unread + 1 : c.unread;
     // a message ends "typing" (XEP-0085 §5.1: a body implies active)
     return { ...c, messages: [...c.messages, m], unread, ...(m.dir === 'in' ? { peerState: 'active' as const } : {}) };
@@ -56,6 +67,18 @@ export function openConversation(s: ChatState, peer: string | undefined): ChatSt
   return peer ? update(next, peer, (c) => ({ ...c, unread: 0 })) : next;
 }
 
+/**
+ * Messages from the archive, oldest first, merged into a conversation by time; those already
+ * shown are skipped. Archived messages are not unread: they were delivered when they arrived.
+ */
+export function addArchived(s: ChatState, peer: string, page: ChatMessage[], history: Conversation['history']): ChatState {
+  return update(s, peer, (c) => {
+    const fresh = page.filter((m) => !c.messages.some((x) => same(x, m)));
+    const messages = [...fresh, ...c.messages].sort((a, b) => a.at - b.at);
+    return { ...c, messages, history };
+  });
+}
+
 /** Drops a conversation (a stranger's, ignored or blocked). */
 export function forgetConversation(s: ChatState, peer: string): ChatState {
   const conversations = { ...s.conversations };
@@ -71,13 +94,54 @@ export interface ChatActions {
   typing(to: string): void;
   open(peer: string | undefined): void;
   forget(peer: string): void;
+  /** Loads the page of the archive before what the conversation shows (XEP-0313 §4.1.4). */
+  loadOlder(peer: string): Promise<void>;
+}
+
+/** An archived message (XEP-0313 §4.2) as a chat line, when it is one (a body, not a call). */
+export function fromArchive(me: string, r: { id: string; item: { delay?: { timestamp?: Date }; message?: Message } }): { peer: string; message: ChatMessage } | undefined {
+  const msg = r.item.message;
+  if (!msg?.body || msg.jingleMessage || !msg.from || !msg.to) return undefined;
+  if (msg.type && msg.type !== 'chat' && msg.type !== 'normal') return undefined;
+  const out = bare(msg.from) === me;
+  const peer = bare(out ? msg.to : msg.from);
+  const at = r.item.delay?.timestamp ? new Date(r.item.delay.timestamp).getTime() : Date.now();
+  return { peer, message: { id: msg.id ?? '', dir: out ? 'out' : 'in', body: msg.body, at, archiveId: r.id, ...(out ? { status: 'sent' as const } : {}) } };
 }
 
 const PAUSE_MS = 4000;
 
+const PAGE = 40;
+
 export function bindChat(client: Agent, store: Store<ChatState>, isVisible: () => boolean = () => true): ChatActions {
+  const me = () => bare(client.jid);
+  /** One page of the archive: with one contact, or of all conversations (at sign-in). */
+  const page = async (opts: { with?: string; before?: string; after?: string }) => {
+    const fin = await client.searchHistory({
+      ...(opts.with ? { with: opts.with } : {}),
+      paging: { max: PAGE, ...(opts.after ? { after: opts.after } : { before: opts.before ?? '' }) },
+    });
+    const lines = (fin.results ?? []).map((r) => fromArchive(me(), r)).filter((x) => !!x);
+    return { lines, complete: !!fin.complete, first: fin.paging?.first };
+  };
   client.on('session:started', () => {
     client.enableCarbons().catch(() => undefined); // servers without XEP-0280 answer with an error
+    // catch up from the archive: the latest messages of every conversation, so that a new
+    // sign-in (another device, or the password again) is not a blank page
+    client.getDiscoInfo(me()).then(async (info) => {
+      if (!info.features?.includes('urn:xmpp:mam:2')) return;
+      const { lines } = await page({});
+      const byPeer = new Map<string, ChatMessage[]>();
+      for (const l of lines) byPeer.set(l.peer, [...(byPeer.get(l.peer) ?? []), l.message]);
+      store.set((s) => {
+        let next = s;
+        for (const [peer, msgs] of byPeer) {
+          const h = next.conversations[peer]?.history;
+          next = addArchived(next, peer, msgs, h ?? { oldest: msgs[0]?.archiveId, complete: false });
+        }
+        return next;
+      });
+    }).catch(() => undefined); // no archive: history is what this page saw
   });
   client.on('chat', (msg) => {
     if (!msg.body || msg.jingleMessage) return;
@@ -123,6 +187,18 @@ export function bindChat(client: Agent, store: Store<ChatState>, isVisible: () =
     },
     forget(peer) {
       store.set((s) => forgetConversation(s, peer));
+    },
+    async loadOlder(peer) {
+      const c = store.value.conversations[peer];
+      if (c?.history?.complete || c?.history?.loading) return;
+      const oldest = c?.history?.oldest ?? c?.messages.find((m) => m.archiveId)?.archiveId;
+      store.set((s) => update(s, peer, (x) => ({ ...x, history: { ...(x.history ?? { complete: false }), loading: true } })));
+      try {
+        const { lines, complete, first } = await page({ with: peer, ...(oldest ? { before: oldest } : {}) });
+        store.set((s) => addArchived(s, peer, lines.map((l) => l.message), { oldest: first ?? oldest, complete }));
+      } catch {
+        store.set((s) => update(s, peer, (x) => ({ ...x, history: { ...(x.history ?? {}), complete: true } })));
+      }
     },
   };
 }

@@ -2,7 +2,7 @@
 // definitions StanzaJS lacks, Jingle that BUNDLEs when the peer does and ICE servers from XEP-0215, prefix-free
 // XML, and the Jingle↔SDP adjustments of jingle-sdp.ts on every Jingle request in and out.
 // Connection state is reported as plain values; the views decide what to show.
-import { createClient, type Agent } from 'stanza';
+import { createClient, type Agent, type AgentConfig } from 'stanza';
 import type { IQ, Jingle } from 'stanza/protocol/index.js';
 import { domainOf } from './jid.js';
 import { JmiProtocol, NS_JMI } from './xep0353-jmi.js';
@@ -19,15 +19,28 @@ export type ConnectionStatus =
 
 export interface ConnectOptions {
   jid: string;
-  password: string;
+  /** The password, or instead `scram`: keys SCRAM signs in with (features/saved-session.ts). */
+  password?: string;
+  scram?: { salt: Uint8Array; clientKey: Uint8Array; serverKey: Uint8Array };
   websocketUrl: string;
   resource?: string;
+  /** A stream-management state to resume (XEP-0198 §5), saved by an earlier page of this tab. */
+  resume?: object;
   onStatus: (s: ConnectionStatus) => void;
+  /** SCRAM's cacheable keys after a successful authentication (never the password). */
+  onScramKeys?: (keys: { salt?: Uint8Array; clientKey?: Uint8Array; serverKey?: Uint8Array }) => void;
+  /** The session started afresh (`resumed` false) or continued an earlier page's stream (`true`). */
+  onSession?: (resumed: boolean) => void;
 }
 
 export interface Connection {
   client: Agent;
   close(): Promise<void>;
+  /**
+   * The page is going away but the session should live on for the next page of this tab: the
+   * socket just closes, and the server keeps the session for resumption (XEP-0198 §5).
+   */
+  suspend(): void;
   /**
    * The page is going away: write the stream's end now (RFC 7395 §3.6), so that the server ends
    * the session at once instead of keeping it for resumption (XEP-0198) and showing us online.
@@ -60,7 +73,8 @@ function randomResource(): string {
 export function connect(opts: ConnectOptions): Connection {
   const client = createClient({
     jid: opts.jid,
-    password: opts.password,
+    ...(opts.password !== undefined ? { password: opts.password } : {}),
+    ...(opts.scram ? { credentials: { ...opts.scram } as unknown as AgentConfig['credentials'] } : {}),
     resource: opts.resource ?? randomResource(),
     transports: { websocket: opts.websocketUrl, bosh: false },
     autoReconnect: false, // turned on once a session has started: a wrong password must not loop
@@ -75,6 +89,11 @@ export function connect(opts: ConnectOptions): Connection {
       iceServers: [], // only what the server lists (XEP-0215); host candidates work on a LAN
       trickleIce: true,
     },
+  });
+  if (opts.resume) client.sm.load(opts.resume as Parameters<typeof client.sm.load>[0]);
+  client.on('credentials:update', (c) => {
+    const { salt, clientKey, serverKey } = c as { salt?: Uint8Array; clientKey?: Uint8Array; serverKey?: Uint8Array };
+    opts.onScramKeys?.({ salt, clientKey, serverKey });
   });
   client.stanzas.define(JmiProtocol);
   writeDefaultNamespaces(client.stanzas);
@@ -130,20 +149,31 @@ export function connect(opts: ConnectOptions): Connection {
     opts.onStatus({ kind: 'failed', reason: 'auth', message: 'Wrong address or password.' });
     void client.disconnect();
   });
-  // XEP-0198: a resumed stream keeps its roster, presence and calls
+  const discoverIce = async () => {
+    const ice = await discoverIceServers(client, domainOf(client.jid));
+    manager.resetICEServers();
+    for (const s of ice) manager.addICEServer(s);
+  };
+  // XEP-0198: a resumed stream keeps its roster, presence and calls — also the stream of an
+  // earlier page of this tab, whose state the page restored (opts.resume)
   client.on('stream:management:resumed', () => {
     attempt = 0;
+    const firstHere = !started;
+    started = true;
+    client.config.autoReconnect = true;
     opts.onStatus({ kind: 'online', jid: client.jid });
+    if (firstHere) {
+      opts.onSession?.(true);
+      void discoverIce();
+    }
   });
   client.on('session:started', async () => {
     started = true;
     attempt = 0;
     client.config.autoReconnect = true;
     opts.onStatus({ kind: 'online', jid: client.jid });
-    const domain = domainOf(client.jid);
-    const ice = await discoverIceServers(client, domain);
-    manager.resetICEServers();
-    for (const s of ice) manager.addICEServer(s);
+    opts.onSession?.(false);
+    await discoverIce();
   });
   client.on('disconnected', () => {
     if (closing || authFailed) return;
@@ -167,6 +197,16 @@ export function connect(opts: ConnectOptions): Connection {
 
   return {
     client,
+    suspend() {
+      closing = true;
+      client.config.autoReconnect = false;
+      const socket = (client.transport as { socket?: WebSocket } | undefined)?.socket;
+      // an ack first, so the server resends only what this page did not handle
+      if (socket?.readyState === 1) {
+        socket.send(`<a xmlns='urn:xmpp:sm:3' h='${client.sm.handled}'/>`);
+        socket.close();
+      }
+    },
     leave() {
       closing = true;
       client.config.autoReconnect = false;

@@ -23,9 +23,18 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
   const presence = availability(contact);
   const inCall = call.phase !== 'idle' && call.phase !== 'ended';
 
+  // follow the newest message; older pages from the archive are added above without jumping
+  const newest = conv?.messages[conv.messages.length - 1];
   useEffect(() => {
     log.current?.lastElementChild?.scrollIntoView({ block: 'end' });
-  }, [conv?.messages.length, peer]);
+  }, [newest?.id, newest?.at, peer]);
+  // the first time a conversation opens, what the archive has of it (XEP-0313)
+  useEffect(() => {
+    if (!conv?.history) void app.messages?.loadOlder(peer);
+  }, [peer]);
+  const onScroll = (e: Event) => {
+    if ((e.currentTarget as HTMLElement).scrollTop < 40 && conv?.history && !conv.history.complete) void app.messages?.loadOlder(peer);
+  };
 
   const send = () => {
     app.messages?.send(peer, draft);
@@ -59,8 +68,15 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
           <button type="button" class="small" onClick={() => setConfirming(false)}>Cancel</button>
         </div>
       )}
-      <ol class="messages" ref={log} role="log" aria-label="Messages" aria-live="polite">
-        {(conv?.messages ?? []).length === 0 && <li class="empty muted">Say hello to {name}.</li>}
+      <ol class="messages" ref={log} role="log" aria-label="Messages" aria-live="polite" onScroll={onScroll}>
+        {conv?.history && !conv.history.complete && (conv.messages.length > 0) && (
+          <li class="older">
+            <button type="button" class="small" disabled={conv.history.loading} onClick={() => void app.messages?.loadOlder(peer)}>
+              {conv.history.loading ? 'Loading…' : 'Load earlier messages'}
+            </button>
+          </li>
+        )}
+        {(conv?.messages ?? []).length === 0 && <li class="empty muted">{conv?.history?.loading ? 'Loading history…' : `Say hello to ${name}.`}</li>}
         {(conv?.messages ?? []).map((m) => m.kind === 'call' ? (
           <li key={`${m.id}${m.at}`} class={`call-line ${m.dir}`}><Icon name={m.body.startsWith('Video') || m.body.includes('video') ? 'video' : 'phone'} size={14} /> {m.body} · {time(m.at)}</li>
         ) : (

@@ -12,6 +12,7 @@ export function SignIn({ app }: { app: App }): JSX.Element {
   const [jid, setJid] = useState(() => localStorage.getItem(LAST) ?? '');
   const [password, setPassword] = useState('');
   const [ws, setWs] = useState(() => localStorage.getItem(WS) ?? '');
+  const [keep, setKeep] = useState(false);
   const busy = status.kind === 'connecting';
 
   const submit = (e: Event) => {
@@ -19,7 +20,7 @@ export function SignIn({ app }: { app: App }): JSX.Element {
     localStorage.setItem(LAST, jid.trim());
     if (ws.trim()) localStorage.setItem(WS, ws.trim());
     else localStorage.removeItem(WS);
-    void app.signIn({ jid, password, ...(ws.trim() ? { websocketUrl: ws.trim() } : {}) });
+    void app.signIn({ jid, password, keep, ...(ws.trim() ? { websocketUrl: ws.trim() } : {}) });
   };
 
   return (
@@ -37,6 +38,10 @@ export function SignIn({ app }: { app: App }): JSX.Element {
           <span>Password</span>
           <input type="password" name="password" autocomplete="current-password" required
             value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+        </label>
+        <label class="check">
+          <input type="checkbox" name="keep" checked={keep} onChange={(e) => setKeep(e.currentTarget.checked)} />
+          <span>Keep me signed in</span>
         </label>
         <details class="advanced">
           <summary>Connection settings</summary>
