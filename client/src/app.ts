@@ -11,6 +11,8 @@ import { callSummary } from './features/call-log.js';
 import { addMessage } from './features/chat.js';
 import { Rooms } from './rooms/rooms.js';
 import { watchAttention } from './features/attention.js';
+import { createAccount } from './protocol/xep0077-register.js';
+import { bindProfile, DEFAULT_PROFILE, presenceFields, type Profile, type ProfileActions } from './features/profile.js';
 import { dropResumption, forgetAll, fromB64, saveAccount, savedAccount, savedResumption, saveResumption, scramKeys, type SmState } from './features/saved-session.js';
 
 export interface SignInForm {
@@ -28,6 +30,9 @@ export class App {
   readonly call = new Store<CallView>(NO_CALL);
   /** Bare JID once signed in. */
   readonly me = new Store<string | undefined>(undefined);
+  readonly profile = new Store<Profile>(DEFAULT_PROFILE);
+  /** Whether the settings view is open. */
+  readonly settingsOpen = new Store<boolean>(false);
   /** Rooms (XEP-0045) and their group calls (client/src/rooms/). */
   readonly rooms = new Rooms();
 
@@ -51,6 +56,8 @@ export class App {
   }
 
   contacts?: RosterActions;
+  /** Your own presence, nickname and password. */
+  account?: ProfileActions;
   messages?: ChatActions;
   calls?: CallActions;
   #conn?: Connection;
@@ -69,6 +76,27 @@ export class App {
     forgetAll();
     this.#keep = !!form.keep;
     await this.#start(jid, { password: form.password }, form.websocketUrl);
+  }
+
+  /** Creates the account (XEP-0077 §3.1) and signs in with it. */
+  async register(form: SignInForm): Promise<void> {
+    const jid = form.jid.trim().toLowerCase();
+    if (!localOf(jid) || !domainOf(jid)) {
+      this.status.set({ kind: 'failed', reason: 'other', message: 'Enter an address like name@example.org.' });
+      return;
+    }
+    if (form.password.length < 8) {
+      this.status.set({ kind: 'failed', reason: 'other', message: 'Choose a password of at least 8 characters.' });
+      return;
+    }
+    this.status.set({ kind: 'connecting', url: '' });
+    const url = await discoverWebsocket({ domain: domainOf(jid), ...(form.websocketUrl ? { manual: form.websocketUrl } : {}), page: location, fetch: (u, init) => fetch(u, init) });
+    const r = await createAccount({ websocketUrl: url, domain: domainOf(jid), username: localOf(jid), password: form.password });
+    if (!r.ok) {
+      this.status.set({ kind: 'failed', reason: 'other', message: r.message });
+      return;
+    }
+    await this.signIn(form);
   }
 
   /**
@@ -121,7 +149,8 @@ export class App {
       },
     });
     this.#conn = conn;
-    this.contacts = bindRoster(conn.client, this.roster);
+    this.contacts = bindRoster(conn.client, this.roster, () => presenceFields(this.profile.value));
+    this.account = bindProfile(conn.client, this.profile);
     this.messages = bindChat(conn.client, this.chat, () => document.visibilityState === 'visible');
     this.rooms.attach(conn.client);
     this.calls = bindCalls(conn.client, this.call, {

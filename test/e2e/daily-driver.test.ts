@@ -78,7 +78,7 @@ describe('web client for everyday use', function () {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), 'carillon-daily-'));
-    srv = await startCarillon({ domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: null }, s2s: { port: null }, components: { port: 0 }, call: { enabled: true }, log: { level: 'warn' } });
+    srv = await startCarillon({ domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: null }, s2s: { port: null }, components: { port: 0 }, call: { enabled: true }, registration: { open: true }, log: { level: 'warn' } });
     for (const u of ['alice', 'carol', 'bob', 'mallory']) await srv.users.add(u, `${u}-pass`);
     browser = await launchChromium();
     const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -216,6 +216,71 @@ describe('web client for everyday use', function () {
     await alice.getByRole('log', { name: 'Messages' }).getByText('Marker after the block').waitFor();
     assert.equal(await alice.getByText('Why did you block me').count(), 0);
     assert.equal(await alice.getByRole('region', { name: 'Message requests' }).count(), 0);
+  });
+
+  it('sets status, nickname and password in Settings, and renames a contact', async () => {
+    for (const [who, p] of [['alice', alice], ['carol', carol]] as const) {
+      if (who === 'carol') await carol.getByRole('button', { name: 'Close rooms' }).click().catch(() => undefined);
+      await p.getByRole('button', { name: 'Settings' }).click();
+      await p.getByRole('region', { name: 'Settings' }).waitFor();
+      await assertNoSideScroll(p, `${who}: settings`);
+      await shot(p, `${who}-settings`);
+    }
+    // away with a status message: bob, a contact, sees it (RFC 6121 §4.7)
+    const seen = new Promise<{ show?: string; status?: string }>((resolve) => {
+      const on = (st: { is(n: string): boolean; attrs: Record<string, string>; getChildText(n: string): string | null }) => {
+        if (st.is('presence') && st.attrs.from?.startsWith('alice@localhost/') && st.getChildText('show') === 'away' && st.getChildText('status')) {
+          bob.off('stanza', on);
+          resolve({ show: st.getChildText('show') ?? undefined, status: st.getChildText('status') ?? undefined });
+        }
+      };
+      bob.on('stanza', on);
+    });
+    const settings = alice.getByRole('region', { name: 'Settings' });
+    await settings.getByLabel('Status message').fill('In a meeting until 3');
+    await settings.getByRole('radio', { name: 'Away' }).check();
+    assert.deepEqual(await seen, { show: 'away', status: 'In a meeting until 3' });
+    await settings.getByRole('textbox', { name: 'Nickname' }).fill('Alice Liddell');
+    await settings.getByRole('button', { name: 'Save nickname' }).click();
+    await settings.getByRole('status').filter({ hasText: 'Nickname saved.' }).waitFor();
+    await alice.getByRole('button', { name: 'Settings' }).getByText('Alice Liddell').waitFor();
+    // a new password: an independent client signs in with it, and not with the old one
+    await settings.getByRole('textbox', { name: 'New password', exact: true }).fill('alice-new-pass');
+    await settings.getByRole('textbox', { name: 'New password again' }).fill('alice-new-pass');
+    await settings.getByRole('button', { name: 'Change password' }).click();
+    await settings.getByRole('status').filter({ hasText: 'Password changed.' }).waitFor();
+    const phone = xmppClient({ service: `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, domain: 'localhost', username: 'alice', password: 'alice-new-pass', resource: 'phone' });
+    phone.on('error', () => undefined);
+    phone.reconnect.stop();
+    await phone.start();
+    await phone.stop();
+    // rename bob
+    await alice.getByRole('button', { name: 'Close settings' }).click();
+    await alice.getByRole('button', { name: /^bob, / }).click();
+    await alice.getByRole('button', { name: 'Rename contact' }).click();
+    await alice.getByRole('form', { name: 'Rename contact' }).getByRole('textbox').fill('Bobby Tables');
+    await alice.getByRole('form', { name: 'Rename contact' }).getByRole('button', { name: 'Save' }).click();
+    await alice.getByRole('button', { name: /^Bobby Tables, / }).waitFor();
+    await carol.getByRole('button', { name: 'Close settings' }).click();
+  });
+
+  it('creates an account from the sign-in page, and says so when the name is taken', async () => {
+    const p = await browser.newPage({ viewport: { width: 360, height: 720 } });
+    p.on('pageerror', (e) => errors.push(`dave: ${e.message}`));
+    await p.goto(`http://127.0.0.1:${srv.ports.http}/`);
+    await p.getByRole('button', { name: 'Create account' }).click();
+    await assertNoSideScroll(p, 'create account');
+    await shot(p, 'create-account');
+    await p.getByLabel('Address').fill('alice@localhost');
+    await p.getByLabel('Password').fill('whatever-pass');
+    await p.getByRole('button', { name: 'Create account' }).click();
+    await p.getByRole('alert').filter({ hasText: 'That name is taken on this server. Choose another.' }).waitFor();
+    await p.getByLabel('Address').fill('dave@localhost');
+    await p.getByLabel('Password').fill('dave-new-pass');
+    await p.getByRole('button', { name: 'Create account' }).click();
+    await p.getByRole('region', { name: 'Contacts' }).waitFor();
+    assert.ok(srv.server.storage.users.exists('dave'));
+    await p.close();
   });
 
   it('keeps the rooms view and a room within the window at both widths', async () => {

@@ -91,11 +91,13 @@ export interface RosterActions {
   accept(jid: string): void;
   deny(jid: string): void;
   remove(jid: string): Promise<void>;
+  /** Renames the contact (RFC 6121 §2.1.2.2: the roster item's name). */
+  rename(jid: string, name: string): Promise<void>;
   /** XEP-0191: the server drops everything from `jid` (and our presence to it) until unblocked. */
   block(jid: string): Promise<void>;
 }
 
-export function bindRoster(client: Agent, store: Store<RosterState>): RosterActions {
+export function bindRoster(client: Agent, store: Store<RosterState>, myPresence: () => Partial<Pick<ReceivedPresence, 'show' | 'status'>> = () => ({})): RosterActions {
   client.on('session:started', async () => {
     // a new session (not a resumed one): presence is sent to us again after our initial presence
     store.set(withoutPresence);
@@ -107,7 +109,7 @@ export function bindRoster(client: Agent, store: Store<RosterState>): RosterActi
       // clients see we take Jingle calls
       client.updateCaps();
       const caps = client.disco.getCaps();
-      client.sendPresence(caps ? { legacyCapabilities: caps } : {});
+      client.sendPresence({ ...myPresence(), ...(caps ? { legacyCapabilities: caps } : {}) });
     }
   });
   client.on('roster:update', (iq) => {
@@ -146,6 +148,10 @@ export function bindRoster(client: Agent, store: Store<RosterState>): RosterActi
     },
     async remove(jid) {
       await client.removeRosterItem(bare(jid));
+    },
+    async rename(jid, name) {
+      // RFC 6121 §2.1.2.2: the subscription is the server's to say; a set carries none
+      await client.updateRosterItem({ jid: bare(jid), ...(name.trim() ? { name: name.trim() } : {}), subscription: 'none' });
     },
     async block(jid) {
       await client.block(bare(jid));

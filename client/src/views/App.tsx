@@ -10,6 +10,7 @@ import { RoomsButton, RoomsView } from '../rooms/RoomsView.js';
 import { useState } from 'preact/hooks';
 import { askNotificationPermission, notificationPermission } from '../features/attention.js';
 import { Icon } from './icons.js';
+import { Settings } from './Settings.js';
 
 /** Offers desktop notifications once, on a click, while the browser has not been asked yet. */
 function NotifyToggle(): JSX.Element | null {
@@ -34,27 +35,36 @@ export function App({ app }: { app: AppModel }): JSX.Element {
   const me = useStore(app.me);
   const chat = useStore(app.chat);
   const call = useStore(app.call);
+  const settings = useStore(app.settingsOpen);
+  const profile = useStore(app.profile);
   // behind a call screen nothing can be focused or read (the dialog is modal)
   const covered = call.phase !== 'idle';
   if (!me) return <SignIn app={app} />;
   const open = chat.open;
+  const showing = settings ? 'settings' : open ? 'chat' : undefined;
+  const presence = profile.show === 'away' ? 'away' : profile.show === 'dnd' ? 'busy' : 'available';
   return (
-    <div class={`shell ${open ? 'has-open' : ''}`}>
+    <div class={`shell ${showing ? 'has-open' : ''}`}>
       <aside class="sidebar" inert={covered}>
         <header class="me">
-          <Avatar name={localOf(me) || me} presence="available" />
-          <div class="grow">
-            <strong>{localOf(me) || me}</strong>
-            <small class="muted">{me}</small>
-          </div>
+          <button type="button" class="me-button grow" aria-label="Settings" title="Your status and settings" aria-expanded={settings}
+            onClick={() => app.settingsOpen.set(!settings)}>
+            <Avatar name={profile.nick || localOf(me) || me} presence={presence} />
+            <span class="grow">
+              <strong>{profile.nick || localOf(me) || me}</strong>
+              <small class="muted">{profile.status || me}</small>
+            </span>
+          </button>
           <NotifyToggle />
           <RoomsButton app={app} />
           <button type="button" class="small" onClick={() => void app.signOut()}>Sign out</button>
         </header>
-        <Contacts app={app} onOpen={(jid) => app.messages?.open(jid)} />
+        <Contacts app={app} onOpen={(jid) => { app.settingsOpen.set(false); app.messages?.open(jid); }} />
       </aside>
       <main class="main" inert={covered}>
-        {open
+        {settings
+          ? <Settings app={app} onClose={() => app.settingsOpen.set(false)} />
+          : open
           ? <Chat app={app} peer={open} onBack={() => app.messages?.open(undefined)} />
           : <div class="placeholder muted"><p>Choose a contact to chat or call.</p></div>}
       </main>

@@ -16,6 +16,7 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
   const call = useStore(app.call);
   const [draft, setDraft] = useState('');
   const [confirming, setConfirming] = useState(false);
+  const [renaming, setRenaming] = useState<string | undefined>();
   const log = useRef<HTMLOListElement>(null);
   const conv = chat.conversations[peer];
   const contact = roster.contacts[peer];
@@ -54,9 +55,25 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
           onClick={() => void app.calls?.call(peer, 'audio')}><Icon name="phone" /></button>
         <button type="button" class="icon-button call" aria-label="Video call" title="Video call" disabled={inCall}
           onClick={() => void app.calls?.call(peer, 'video')}><Icon name="video" /></button>
+        {contact && <button type="button" class="icon-button" aria-label="Rename contact" title="Rename contact" aria-expanded={renaming !== undefined}
+          onClick={() => setRenaming(renaming === undefined ? contact.name ?? '' : undefined)}><Icon name="edit" /></button>}
         <button type="button" class="icon-button" aria-label="Remove contact" title="Remove contact" aria-expanded={confirming}
           onClick={() => setConfirming(!confirming)}><Icon name="trash" /></button>
       </header>
+      {renaming !== undefined && (
+        <form class="confirm rename" aria-label="Rename contact" onSubmit={(e) => {
+          e.preventDefault();
+          app.contacts?.rename(peer, renaming).catch(() => undefined); // the roster push shows the new name
+          setRenaming(undefined);
+        }}>
+          <label class="grow">
+            <span class="sr-only">Name</span>
+            <input type="text" value={renaming} placeholder={peer} maxLength={100} autoFocus onInput={(e) => setRenaming(e.currentTarget.value)} />
+          </label>
+          <button type="submit" class="small primary">Save</button>
+          <button type="button" class="small" onClick={() => setRenaming(undefined)}>Cancel</button>
+        </form>
+      )}
       {confirming && (
         <div class="confirm" role="group" aria-label="Remove contact">
           <span class="grow">Remove {name} from your contacts? You will no longer see each other's presence.</span>
