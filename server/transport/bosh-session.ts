@@ -54,8 +54,8 @@ export interface BoshSessionOptions {
 export interface BoshSessionEvents {
   /** Payloads (and the stream restart) for the XMPP stream, in rid order. */
   input(req: BoshRequest): void;
-  /** The session is over; `silent` when the client was not told (inactivity, §10). */
-  ended(silent: boolean): void;
+  /** The session is over. */
+  ended(): void;
 }
 
 interface Pending {
@@ -155,7 +155,6 @@ export class BoshSession {
     const extra = req.attrs.type === 'terminate' || req.attrs.pause !== undefined ? 1 : 0;
     if (rid > this.lastRid + this.requests + extra) return this.fail('item-not-found', respond);
     this.early.set(rid, { req, respond });
-    clearTimeout(this.inactivityTimer);
     this.drain(false);
   }
 
@@ -183,23 +182,25 @@ export class BoshSession {
    */
   close(condition?: BoshCondition, extra: readonly string[] = []): void {
     if (this.over) return;
-    this.end(condition, [...this.takeQueue(), ...extra], false);
+    this.end(condition, [...this.takeQueue(), ...extra], true);
   }
 
   /** A binding error (§17.2): this request and every other one get it, and the session is over. */
   fail(condition: BoshCondition, respond?: Respond): void {
     if (this.over) return respond?.(terminateReply('item-not-found', this.opts.legacy));
     respond?.(terminateReply(condition, this.opts.legacy));
+    // The client has been told on this request, or on those held: nothing is kept for later.
     this.end(condition, [], false);
   }
 
   /** Ends the session without a word to the client (§10 inactivity, or the server dropping it). */
   abandon(): void {
     if (this.over) return;
-    this.end('item-not-found', [], true);
+    this.end('item-not-found', [], false);
   }
 
-  private end(condition: BoshCondition | undefined, payloads: string[], silent: boolean): void {
+  /** `keep`: the terminate waits for the client's next request if none is held (not so for fail and abandon). */
+  private end(condition: BoshCondition | undefined, payloads: string[], keep: boolean): void {
     this.over = true;
     clearTimeout(this.inactivityTimer);
     this.queue.length = 0;
@@ -213,8 +214,8 @@ export class BoshSession {
       clearTimeout((h as Partial<Held>).timer);
       h.respond(terminateReply(condition, legacy, i === 0 ? payloads : []));
     });
-    if (waiting.length === 0 && !silent) this.finalReply = terminateReply(condition, legacy, payloads);
-    this.events.ended(silent);
+    if (waiting.length === 0 && keep) this.finalReply = terminateReply(condition, legacy, payloads);
+    this.events.ended();
   }
 
   /** Processes requests in rid order, as far as they have arrived (§14.2). */
@@ -231,6 +232,7 @@ export class BoshSession {
       create = false;
       // Held before its payloads are handed over: a stream error they cause answers it.
       this.held.push(held);
+      clearTimeout(this.inactivityTimer);
       this.events.input(next.req);
     }
     this.scheduleFlush();
@@ -271,7 +273,7 @@ export class BoshSession {
       this.sent.delete(rid);
     }
     h.respond(reply);
-    if (this.held.length === 0 && this.early.size === 0) this.watchInactivity();
+    if (this.held.length === 0) this.watchInactivity();
   }
 
   private takeQueue(): string[] {
@@ -299,7 +301,8 @@ export class BoshSession {
   private watchInactivity(): void {
     clearTimeout(this.inactivityTimer);
     this.inactivityTimer = setTimeout(() => {
-      if (this.held.length === 0 && this.early.size === 0) this.abandon();
+      // Requests waiting for a missing rid do not keep the session: that rid may never come.
+      if (this.held.length === 0) this.abandon();
     }, this.opts.inactivity * 1000);
     this.inactivityTimer.unref();
   }

@@ -175,16 +175,19 @@ type Body = { bytes: number; text: string } | { bytes: number; tooLarge: string 
 /** Reads a request body up to `limit` bytes; past that keeps only its start, for its sid. */
 function readBody(req: IncomingMessage, limit: number): Promise<Body> {
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let bytes = 0;
+    let head = '';
     req.on('data', (chunk: Buffer) => {
+      if (bytes < 2048) head += chunk.subarray(0, 2048 - bytes).toString('latin1');
       bytes += chunk.length;
       if (bytes <= limit) chunks.push(chunk);
-      else if (bytes > limit + DRAIN_LIMIT) req.socket.destroy();
+      else chunks = [];
+      if (bytes > limit + DRAIN_LIMIT) req.socket.destroy();
     });
     req.on('end', () => {
+      if (bytes > limit) return resolve({ bytes, tooLarge: head });
       const buf = Buffer.concat(chunks);
-      if (bytes > limit) return resolve({ bytes, tooLarge: buf.subarray(0, 2048).toString('latin1') });
       try {
         resolve({ bytes, text: new TextDecoder('utf-8', { fatal: true }).decode(buf) });
       } catch {

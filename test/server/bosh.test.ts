@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { createClient, type Agent } from 'stanza';
 import { connect, isPresence, next, ping, startTestServer, stopAll, xml, type TestServer, type XmppClient } from './helpers.js';
+import { until } from '../support/until.js';
 import { RawBosh, body, pipelined, post, stanzas } from './bosh-raw.js';
 
 const NS_HTTPBIND = 'http://jabber.org/protocol/httpbind';
@@ -54,6 +55,16 @@ describe('BOSH (XEP-0124, XEP-0206)', function () {
     const reply = next(bob, (el) => el.is('message') && el.getChildText('body') === 'hello back');
     alice.sendMessage({ to: 'bob@localhost', type: 'chat', body: 'hello back' });
     assert.equal((await reply).attrs.from, 'alice@localhost/stanza');
+
+    // A type='terminate' request ends the session (XEP-0124 §13): the directed presence's
+    // recipient is told (RFC 6121 §4.6.3).
+    const seen = next(bob, isPresence('alice@localhost/stanza'));
+    alice.sendPresence();
+    alice.sendPresence({ to: 'bob@localhost' });
+    await seen;
+    const gone = next(bob, isPresence('alice@localhost/stanza', 'unavailable'));
+    alice.disconnect();
+    await gone;
   });
 
   it('answers the session creation request with the attributes of XEP-0124 §7.2 and XEP-0206 §4', async () => {
@@ -100,5 +111,204 @@ describe('BOSH (XEP-0124, XEP-0206)', function () {
       jrd.links.find((l) => l.rel === 'urn:xmpp:alt-connections:xbosh'),
       { rel: 'urn:xmpp:alt-connections:xbosh', href: `${base}/http-bind` },
     );
+  });
+
+  /** Polls until `done` holds for the messages received (at most `max` requests); returns their bodies. */
+  async function pollMessages(a: RawBosh, done: (bodies: string[]) => boolean, max = 20): Promise<string[]> {
+    const bodies: string[] = [];
+    for (let i = 0; i < max && !done(bodies); i++) {
+      for (const s of stanzas(await a.send())) if (s.name === 'message') bodies.push(s.getChildText('body') ?? '');
+    }
+    return bodies;
+  }
+
+  it('answers a retransmitted rid with the same response, losing and repeating nothing (§14.3)', async () => {
+    bob = await connect(srv, 'bob', 'bob-pw');
+    const a = new RawBosh(boshUrl(srv));
+    await a.login('alice', 'alice-pw', 'localhost', 10);
+    const rid = a.rid;
+    const request = a.request();
+    const held = post(a.url, request);
+    await bob.send(xml('message', { to: a.jid, type: 'chat' }, xml('body', {}, 'one')));
+    const first = await held;
+    assert.deepEqual(stanzas(first).map((s) => s.getChildText('body')), ['one']);
+    // The client lost that response: the same request again gets the same response.
+    const again = await post(a.url, request);
+    assert.equal(again.text, first.text);
+    assert.equal(again.body.attrs.type, undefined);
+    // And the next request in sequence goes on from there: 'one' is not delivered twice.
+    await bob.send(xml('message', { to: a.jid, type: 'chat' }, xml('body', {}, 'two')));
+    assert.deepEqual(await pollMessages(a, (b) => b.includes('two')), ['two']);
+    assert.ok(a.rid > rid + 1);
+    await a.send('', { type: 'terminate' });
+  });
+
+  it('forwards requests that arrive out of order in rid order (§14.2)', async () => {
+    bob = await connect(srv, 'bob', 'bob-pw');
+    const a = new RawBosh(boshUrl(srv));
+    await a.login('alice', 'alice-pw', 'localhost', 10);
+    const msg = (text: string) => `<message to='bob@localhost' type='chat' xmlns='jabber:client'><body>${text}</body></message>`;
+    const one = a.request(msg('one'));
+    const two = a.request(msg('two'));
+    const got: string[] = [];
+    bob.on('stanza', (el) => el.is('message') && got.push(el.getChildText('body') ?? ''));
+    const bobGotTwo = next(bob, (el) => el.is('message') && el.getChildText('body') === 'two');
+    // One connection, the later rid first: the server holds it until the gap is filled.
+    const responses = pipelined(srv.ports.http!, [two, one]);
+    await bobGotTwo;
+    assert.deepEqual(got, ['one', 'two']);
+    // The later request is still held (hold=1): a message for alice releases it.
+    await bob.send(xml('message', { to: a.jid, type: 'chat' }, xml('body', {}, 'three')));
+    const [forTwo, forOne] = await responses;
+    assert.match(forTwo!, /<body>three<\/body>/);
+    assert.doesNotMatch(forOne!, /<message/);
+    await a.send('', { type: 'terminate' });
+  });
+
+  it('terminates a request for an unknown sid or a rid out of the window with item-not-found (§14.2, §17.2)', async () => {
+    const unknown = await post(boshUrl(srv), body({ rid: 1249243562, sid: 'SomeSID' }));
+    assert.equal(unknown.status, 200);
+    assert.equal(unknown.body.attrs.type, 'terminate');
+    assert.equal(unknown.body.attrs.condition, 'item-not-found');
+
+    bob = await connect(srv, 'bob', 'bob-pw');
+    const a = new RawBosh(boshUrl(srv));
+    await a.login('alice', 'alice-pw', 'localhost');
+    const seen = next(bob, isPresence(a.jid));
+    await a.send(`<presence xmlns='jabber:client'/><presence to='bob@localhost' xmlns='jabber:client'/>`);
+    await seen;
+    const gone = next(bob, isPresence(a.jid, 'unavailable'));
+    // XEP-0124 Example 'Unexpected rid error': beyond the window of `requests` (2) rids.
+    const far = await post(a.url, body({ rid: a.rid + 5, sid: a.sid }));
+    assert.equal(far.body.attrs.type, 'terminate');
+    assert.equal(far.body.attrs.condition, 'item-not-found');
+    await gone;
+    const after = await a.send();
+    assert.equal(after.body.attrs.condition, 'item-not-found');
+  });
+
+  it('terminates malformed XML with bad-request and the session with it', async () => {
+    const a = new RawBosh(boshUrl(srv));
+    await a.login('alice', 'alice-pw', 'localhost');
+    const broken = await post(a.url, `<body rid='${a.rid++}' sid='${a.sid}' xmlns='${NS_HTTPBIND}'><message><body>unclosed</message></body>`);
+    assert.equal(broken.body.attrs.type, 'terminate');
+    assert.equal(broken.body.attrs.condition, 'bad-request');
+    assert.equal((await a.send()).body.attrs.condition, 'item-not-found');
+
+    // RFC 6120 §11.1 restrictions hold in the wrapper too: no comments.
+    const b = new RawBosh(boshUrl(srv));
+    await b.login('alice', 'alice-pw', 'localhost');
+    const comment = await post(b.url, `<body rid='${b.rid++}' sid='${b.sid}' xmlns='${NS_HTTPBIND}'><!-- hi --></body>`);
+    assert.equal(comment.body.attrs.condition, 'bad-request');
+    const notBosh = await post(boshUrl(srv), `<stream rid='1' xmlns='jabber:client'/>`);
+    assert.equal(notBosh.body.attrs.condition, 'bad-request');
+  });
+
+  it('refuses a session request without our domain (§17.2 improper-addressing, host-unknown)', async () => {
+    const none = await post(boshUrl(srv), body({ rid: 1573741820, wait: 60, hold: 1, ver: '1.6' }));
+    assert.equal(none.body.attrs.condition, 'improper-addressing');
+    const other = await post(boshUrl(srv), body({ rid: 1573741820, to: 'jabber.org', wait: 60, hold: 1, ver: '1.6' }));
+    assert.equal(other.body.attrs.condition, 'host-unknown');
+  });
+
+  it('ends the session at a client terminate after delivering its payloads (XEP-0124 §13)', async () => {
+    bob = await connect(srv, 'bob', 'bob-pw');
+    const a = new RawBosh(boshUrl(srv));
+    await a.login('alice', 'alice-pw', 'localhost');
+    const seen = next(bob, isPresence(a.jid));
+    await a.send(`<presence xmlns='jabber:client'/><presence to='bob@localhost' xmlns='jabber:client'/>`);
+    await seen;
+    const last = next(bob, (el) => el.is('message') && el.getChildText('body') === 'bye');
+    const gone = next(bob, isPresence(a.jid, 'unavailable'));
+    // XEP-0124 Example 'Session termination by client', with a message before the presence.
+    const end = await a.send(`<message to='bob@localhost' type='chat' xmlns='jabber:client'><body>bye</body></message><presence type='unavailable' xmlns='jabber:client'/>`, { type: 'terminate' });
+    assert.equal(end.body.attrs.type, 'terminate');
+    assert.equal(end.body.attrs.condition, undefined);
+    await last;
+    await gone;
+    assert.equal((await a.send()).body.attrs.condition, 'item-not-found');
+    await ping(bob);
+  });
+});
+
+describe('BOSH limits', function () {
+  let srv: TestServer | undefined;
+  let bob: XmppClient | undefined;
+  afterEach(async () => {
+    await stopAll(bob);
+    bob = undefined;
+    await srv?.stop();
+    srv = undefined;
+  });
+
+  async function start(extra: Parameters<typeof startTestServer>[0]): Promise<TestServer> {
+    srv = await startTestServer(extra);
+    await srv.users.add('alice@localhost', 'alice-pw');
+    await srv.users.add('bob@localhost', 'bob-pw');
+    return srv;
+  }
+
+  it('ends a session after bosh.maxInactivity seconds without a request (§10)', async () => {
+    const s = await start({ bosh: { maxInactivity: 1 } });
+    bob = await connect(s, 'bob', 'bob-pw');
+    const a = new RawBosh(boshUrl(s));
+    const created = await a.login('alice', 'alice-pw', 'localhost', 1);
+    assert.equal(created.attrs.inactivity, '1');
+    const seen = next(bob, isPresence(a.jid));
+    await a.send(`<presence xmlns='jabber:client'/><presence to='bob@localhost' xmlns='jabber:client'/>`);
+    await seen;
+    // No more requests: the session is given up silently, and the C2s session ends as dropped.
+    await next(bob, isPresence(a.jid, 'unavailable'), 20_000);
+    assert.equal((await a.send()).body.attrs.condition, 'item-not-found');
+  });
+
+  it('terminates a body over limits.maxStanzaBytes (or the pre-auth limit before SASL) with policy-violation', async () => {
+    const s = await start({ limits: { maxStanzaBytes: 10_000, maxStanzaBytesPreAuth: 1024 } });
+    const pre = new RawBosh(boshUrl(s));
+    const created = await post(pre.url, body({ rid: pre.rid++, to: 'localhost', wait: 1, hold: 1, ver: '1.6' }));
+    pre.sid = created.body.attrs.sid;
+    const big = await pre.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${'A'.repeat(3000)}</auth>`);
+    assert.equal(big.body.attrs.condition, 'policy-violation');
+
+    const a = new RawBosh(boshUrl(s));
+    await a.login('alice', 'alice-pw', 'localhost');
+    const huge = await a.send(`<message to='bob@localhost' xmlns='jabber:client'><body>${'x'.repeat(20_000)}</body></message>`);
+    assert.equal(huge.body.attrs.type, 'terminate');
+    assert.equal(huge.body.attrs.condition, 'policy-violation');
+    assert.equal((await a.send()).body.attrs.condition, 'item-not-found');
+    await until(() => s.connections.count === 0, 'the sessions to be released');
+  });
+
+  it('counts a BOSH session as one connection for limits.connectionsPerIp', async () => {
+    const s = await start({ limits: { connectionsPerIp: 1 } });
+    const a = new RawBosh(boshUrl(s));
+    await a.login('alice', 'alice-pw', 'localhost');
+    assert.equal(s.connections.countFor('127.0.0.1'), 1);
+    const refused = await post(boshUrl(s), body({ rid: 42, to: 'localhost', wait: 1, hold: 1, ver: '1.6' }));
+    assert.equal(refused.body.attrs.type, 'terminate');
+    assert.equal(refused.body.attrs.condition, 'remote-stream-error');
+    assert.ok(refused.body.getChild('policy-violation', 'urn:ietf:params:xml:ns:xmpp-streams'), refused.text);
+    await a.send('', { type: 'terminate' });
+    await until(() => s.connections.count === 0, 'the session to be released');
+    const b = new RawBosh(boshUrl(s));
+    await b.login('alice', 'alice-pw', 'localhost');
+  });
+
+  it('delays rather than drops what a client sends over limits.c2s.rate', async () => {
+    const s = await start({ limits: { c2s: { rate: 1000, burst: 1 } } });
+    bob = await connect(s, 'bob', 'bob-pw');
+    const a = new RawBosh(boshUrl(s));
+    await a.login('alice', 'alice-pw', 'localhost');
+    const texts = Array.from({ length: 6 }, (_, i) => `${i}:${'r'.repeat(700)}`);
+    const msg = (t: string) => `<message to='bob@localhost' type='chat' xmlns='jabber:client'><body>${t}</body></message>`;
+    const got: string[] = [];
+    bob.on('stanza', (el) => el.is('message') && got.push(el.getChildText('body') ?? ''));
+    const last = next(bob, (el) => el.is('message') && el.getChildText('body') === texts[5], 30_000);
+    // Two requests of three messages each, about 2.3 kB apiece, against a 1 kB/s bucket.
+    const first = a.send(texts.slice(0, 3).map(msg).join(''));
+    const second = a.send(texts.slice(3).map(msg).join(''));
+    await last;
+    assert.deepEqual(got, texts);
+    await Promise.all([first, second]);
   });
 });
