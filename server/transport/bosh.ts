@@ -153,11 +153,18 @@ export class BoshTransport implements Transport {
     this.closeHandlers.push(handler);
   }
 
+  /**
+   * Like a socket's 'close', the handlers hear of it in a later turn: a stream that closes the
+   * session itself must first finish closing, or it would take its own close for a dropped
+   * connection (and XEP-0198 would keep a session that the client ended).
+   */
   private gone(): void {
     if (this.closed) return;
     this.closed = true;
     this.onEnded(this);
-    for (const h of this.closeHandlers) h();
+    setImmediate(() => {
+      for (const h of this.closeHandlers) h();
+    });
   }
 }
 

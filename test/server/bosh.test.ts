@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { createClient, type Agent } from 'stanza';
 import { connect, isPresence, next, ping, startTestServer, stopAll, xml, type TestServer, type XmppClient } from './helpers.js';
 import { until } from '../support/until.js';
+import { configSections } from '../../server/core/module.js';
+import { MODULES } from '../../server/modules/index.js';
+import { resolveConfig } from '../../server/config.js';
 import { RawBosh, body, pipelined, post, stanzas } from './bosh-raw.js';
 
 const NS_HTTPBIND = 'http://jabber.org/protocol/httpbind';
@@ -19,6 +22,7 @@ async function stanzaClient(srv: TestServer, user: string, password: string): Pr
     client.once('session:started', () => resolve());
     client.once('disconnected', () => reject(new Error('disconnected before the session started')));
   });
+  if (process.env.BOSH_DEBUG) client.on('raw', (dir, data) => console.log(dir, data));
   client.connect();
   await started;
   return client;
@@ -247,6 +251,23 @@ describe('BOSH limits', function () {
     await srv.users.add('bob@localhost', 'bob-pw');
     return srv;
   }
+
+  it('checks the bosh keys at startup, naming the key', () => {
+    const sections = configSections(MODULES);
+    assert.throws(() => resolveConfig({ bosh: { maxWait: 0 } }, undefined, undefined, sections), /config key "bosh.maxWait": must be an integer from 1 to 120/);
+    assert.throws(() => resolveConfig({ bosh: { enabled: 'yes' } }, undefined, undefined, sections), /config key "bosh.enabled": must be true or false/);
+    assert.throws(() => resolveConfig({ bosh: { wait: 10 } }, undefined, undefined, sections), /config key "bosh.wait": unknown key/);
+    assert.deepEqual(resolveConfig({}, undefined, undefined, sections).modules.bosh, { enabled: true, maxWait: 60, maxInactivity: 60 });
+  });
+
+  it('serves no /http-bind and lists no BOSH in host-meta with bosh.enabled false', async () => {
+    const s = await start({ bosh: { enabled: false } });
+    const res = await fetch(boshUrl(s), { method: 'POST', body: body({ rid: 1, to: 'localhost', ver: '1.6' }) });
+    assert.equal(res.status, 404);
+    const xrd = await (await fetch(`http://127.0.0.1:${s.ports.http}/.well-known/host-meta`)).text();
+    assert.doesNotMatch(xrd, /xbosh/);
+    assert.match(xrd, /alt-connections:websocket/);
+  });
 
   it('ends a session after bosh.maxInactivity seconds without a request (§10)', async () => {
     const s = await start({ bosh: { maxInactivity: 1 } });
