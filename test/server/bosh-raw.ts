@@ -47,6 +47,15 @@ export class RawBosh {
 
   /** Session creation (XEP-0206 Example 1), SASL PLAIN, restart, bind: a bound resource. */
   async login(user: string, password: string, domain: string, wait = 1): Promise<Element> {
+    const created = await this.authenticate(user, password, domain, wait);
+    const bound = await this.send(`<iq id='bind_1' type='set' xmlns='jabber:client'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>httpclient</resource></bind></iq>`);
+    this.jid = bound.body.getChild('iq')?.getChild('bind')?.getChildText('jid') ?? '';
+    if (!this.jid) throw new Error(`not bound: ${bound.text}`);
+    return created;
+  }
+
+  /** Session creation, SASL PLAIN and the stream restart (XEP-0206 §5); resolves with the creation response. */
+  async authenticate(user: string, password: string, domain: string, wait = 1): Promise<Element> {
     const created = await post(this.url, body({ content: 'text/xml; charset=utf-8', hold: 1, rid: this.rid++, to: domain, wait, 'xml:lang': 'en', 'xmpp:version': '1.0', ver: '1.6' }).replace('<body ', `<body ${XBOSH} `));
     this.sid = created.body.attrs.sid;
     if (!this.sid) throw new Error(`no session: ${created.text}`);
@@ -55,9 +64,6 @@ export class RawBosh {
     if (!auth.body.getChild('success')) throw new Error(`no SASL success: ${auth.text}`);
     const restarted = await post(this.url, this.request('', { to: domain, 'xml:lang': 'en', 'xmpp:restart': 'true' }).replace('<body ', `<body ${XBOSH} `));
     if (!restarted.text.includes('urn:ietf:params:xml:ns:xmpp-bind')) throw new Error(`no bind feature: ${restarted.text}`);
-    const bound = await this.send(`<iq id='bind_1' type='set' xmlns='jabber:client'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>httpclient</resource></bind></iq>`);
-    this.jid = bound.body.getChild('iq')?.getChild('bind')?.getChildText('jid') ?? '';
-    if (!this.jid) throw new Error(`not bound: ${bound.text}`);
     return created.body;
   }
 }

@@ -2,7 +2,7 @@
 // chats with an @xmpp/client WebSocket user; raw requests check the protocol's details.
 import assert from 'node:assert/strict';
 import { createClient, type Agent } from 'stanza';
-import { connect, isPresence, next, ping, startTestServer, stopAll, xml, type TestServer, type XmppClient } from './helpers.js';
+import { collect, connect, isPresence, next, ping, startTestServer, stopAll, xml, type TestServer, type XmppClient } from './helpers.js';
 import { until } from '../support/until.js';
 import { configSections } from '../../server/core/module.js';
 import { MODULES } from '../../server/modules/index.js';
@@ -235,6 +235,15 @@ describe('BOSH (XEP-0124, XEP-0206)', function () {
   });
 });
 
+/** Polls until a message with `text` arrives (at most 20 requests); resolves with the bodies of the messages seen. */
+async function pollMessagesFrom(a: RawBosh, text: string): Promise<string[]> {
+  const bodies: string[] = [];
+  for (let i = 0; i < 20 && !bodies.includes(text); i++) {
+    for (const st of stanzas(await a.send())) if (st.name === 'message') bodies.push(st.getChildText('body') ?? '');
+  }
+  return bodies;
+}
+
 describe('BOSH limits', function () {
   let srv: TestServer | undefined;
   let bob: XmppClient | undefined;
@@ -281,6 +290,42 @@ describe('BOSH limits', function () {
     // No more requests: the session is given up silently, and the C2s session ends as dropped.
     await next(bob, isPresence(a.jid, 'unavailable'), 20_000);
     assert.equal((await a.send()).body.attrs.condition, 'item-not-found');
+  });
+
+  it('hibernates an inactive session with XEP-0198 resumption, and resumes it over a new BOSH session', async () => {
+    const s = await start({ bosh: { maxInactivity: 1 } });
+    bob = await connect(s, 'bob', 'bob-pw');
+    const a = new RawBosh(boshUrl(s));
+    await a.login('alice', 'alice-pw', 'localhost', 1);
+    const enabled = (await a.send(`<enable xmlns='urn:xmpp:sm:3' resume='true'/>`)).body.getChild('enabled', 'urn:xmpp:sm:3');
+    assert.ok(enabled?.attrs.id);
+    const seen = next(bob, isPresence(a.jid));
+    await a.send(`<presence xmlns='jabber:client'/><presence to='bob@localhost' xmlns='jabber:client'/>`);
+    await seen;
+    const unavailable = collect(bob, isPresence(a.jid, 'unavailable'));
+    // Quiet: the BOSH session ends as a dropped connection, and the C2s session waits (§5).
+    await until(() => [...s.server.sessions.all()].some((x) => x.hibernating === true), 'the session to hibernate');
+    const b = new RawBosh(boshUrl(s));
+    await b.authenticate('alice', 'alice-pw', 'localhost', 1);
+    const resumed = await b.send(`<resume xmlns='urn:xmpp:sm:3' previd='${enabled.attrs.id}' h='0'/>`);
+    assert.equal(resumed.body.getChild('resumed', 'urn:xmpp:sm:3')?.attrs.previd, enabled.attrs.id, resumed.text);
+    assert.deepEqual(await unavailable.done(), [], 'the contact never saw the session go');
+    const got = pollMessagesFrom(b, 'after resume');
+    await bob.send(xml('message', { to: a.jid, type: 'chat' }, xml('body', {}, 'after resume')));
+    assert.deepEqual(await got, ['after resume']);
+    await b.send('', { type: 'terminate' });
+  });
+
+  it('closes a session that does not authenticate within limits.negotiationSeconds', async () => {
+    const s = await start({ limits: { negotiationSeconds: 1 } });
+    const a = new RawBosh(boshUrl(s));
+    const created = await post(a.url, body({ rid: a.rid++, to: 'localhost', wait: 5, hold: 1, ver: '1.6' }));
+    a.sid = created.body.attrs.sid;
+    // The next request is held, and answered when the server gives up on the stream.
+    const r = await a.send();
+    assert.equal(r.body.attrs.type, 'terminate');
+    assert.equal(r.body.attrs.condition, 'remote-stream-error');
+    assert.ok(r.body.getChild('connection-timeout', 'urn:ietf:params:xml:ns:xmpp-streams'), r.text);
   });
 
   it('terminates a body over limits.maxStanzaBytes (or the pre-auth limit before SASL) with policy-violation', async () => {
