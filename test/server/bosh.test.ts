@@ -278,6 +278,17 @@ describe('BOSH limits', function () {
     assert.match(xrd, /alt-connections:websocket/);
   });
 
+  it('serves BOSH on the HTTPS port too, listed there with its https address', async () => {
+    const s = await start({ https: { port: 0 } });
+    const base = `https://127.0.0.1:${s.ports.https}`;
+    const jrd = (await (await fetch(`${base}/.well-known/host-meta.json`)).json()) as { links: { rel: string; href: string }[] };
+    assert.equal(jrd.links.find((l) => l.rel === 'urn:xmpp:alt-connections:xbosh')?.href, `${base}/http-bind`);
+    const a = new RawBosh(`${base}/http-bind`);
+    await a.login('alice', 'alice-pw', 'localhost');
+    assert.equal(a.jid, 'alice@localhost/httpclient');
+    assert.equal((await a.send('', { type: 'terminate' })).body.attrs.type, 'terminate');
+  });
+
   it('ends a session after bosh.maxInactivity seconds without a request (§10)', async () => {
     const s = await start({ bosh: { maxInactivity: 1 } });
     bob = await connect(s, 'bob', 'bob-pw');
