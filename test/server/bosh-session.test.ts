@@ -77,6 +77,13 @@ describe('BOSH session (XEP-0124)', () => {
     assert.equal((await held).body, `<body xmlns='${NS}' sid='SomeSID' wait='60' hold='1' requests='2' inactivity='60' polling='5' ver='1.6' from='localhost'/>`);
   });
 
+  it('answers every request at once in a polling session (hold 0, §11 Polling Sessions)', async () => {
+    const h = harness({ hold: 0 });
+    assert.equal(h.session.requests, 1);
+    assert.equal(attrsOf(await h.start(req(1))).hold, '0');
+    assert.equal((await h.send(req(2))).body, `<body xmlns='${NS}'/>`);
+  });
+
   it("answers an empty request after 'wait' seconds with an empty body (§8)", async () => {
     const h = harness({ wait: 0.02 });
     await h.start(req(1));

@@ -208,6 +208,14 @@ describe('BOSH (XEP-0124, XEP-0206)', function () {
     assert.equal(notBosh.body.attrs.condition, 'bad-request');
   });
 
+  it("answers with the Content-Type the session request named in 'content' (§7.1)", async () => {
+    const r = await post(boshUrl(srv), body({ rid: 77, to: 'localhost', wait: 1, hold: 1, ver: '1.6', content: 'text/plain; charset=utf-8' }));
+    assert.equal(r.headers.get('content-type'), 'text/plain; charset=utf-8');
+    const end = await post(boshUrl(srv), body({ rid: 78, sid: r.body.attrs.sid, type: 'terminate' }));
+    assert.equal(end.headers.get('content-type'), 'text/plain; charset=utf-8');
+    assert.equal(end.body.attrs.type, 'terminate');
+  });
+
   it('refuses a session request without our domain (§17.2 improper-addressing, host-unknown)', async () => {
     const none = await post(boshUrl(srv), body({ rid: 1573741820, wait: 60, hold: 1, ver: '1.6' }));
     assert.equal(none.body.attrs.condition, 'improper-addressing');
