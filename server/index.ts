@@ -7,6 +7,7 @@ import { loadTls } from './tls.js';
 import type { Carillon, CarillonPorts } from './carillon.js';
 import { listenTcp, type Listener } from './transport/listeners.js';
 import { createHttpApp, listenHttp } from './transport/http.js';
+import { BOSH_PATH, BoshService, boshSettings } from './transport/bosh.js';
 import { C2sSession, refuseClient } from './session/c2s.js';
 import { ConnectionLimits } from './transport/connection-limits.js';
 import { ComponentSession } from './session/component.js';
@@ -47,6 +48,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
   const connections = new ConnectionLimits({ perIp: config.limits.connectionsPerIp, total: config.limits.connections }, log);
   const gate = { limits: connections, kind: 'c2s' as const, refuse: (t: Parameters<typeof refuseClient>[1]) => refuseClient(server, t) };
   const handshakeTimeout = config.limits.negotiationSeconds * 1000;
+  let boshService: BoshService | undefined;
 
   try {
     if (config.c2s.port !== null) {
@@ -66,7 +68,13 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
       listeners.push(l);
       ports.components = l.port;
     }
-    const app = createHttpApp({ log, routes: server.httpRoutes });
+    // XMPP over BOSH (XEP-0206) on the HTTP and HTTPS ports, counted like any client connection.
+    const bosh = boshSettings(config);
+    if (bosh.enabled && (config.http.port !== null || config.https.port !== null)) {
+      boshService = new BoshService({ domain: config.domain, limits: config.limits, settings: bosh, accept: acceptClient, gate, log });
+    }
+    const routes = boshService ? [boshService.route, ...server.httpRoutes] : server.httpRoutes;
+    const app = createHttpApp({ log, routes, boshPath: boshService ? BOSH_PATH : undefined });
     const maxPayload = config.limits.maxStanzaBytes + 1024;
     if (config.http.port !== null) {
       const l = await listenHttp(config.listen, config.http.port, app, acceptClient, { log, maxPayload, name: 'http', gate });
@@ -123,6 +131,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
       closed = true;
       for (const fn of closers.reverse()) await fn();
       for (const s of [...server.sessions.all()]) s.close(new StreamError('system-shutdown'));
+      boshService?.close();
       await Promise.all(listeners.map((l) => l.close()));
       storage.close();
     },

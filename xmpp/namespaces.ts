@@ -54,4 +54,7 @@ export const NS = {
   SSMA: 'urn:xmpp:jingle:apps:rtp:ssma:0', // XEP-0339
   GROUPING: 'urn:xmpp:jingle:apps:grouping:0', // XEP-0338
   JINGLE_MSID: 'urn:xmpp:jingle:apps:rtp:msid:0',
+  // XEP-0124 BOSH and XEP-0206 XMPP over BOSH
+  HTTPBIND: 'http://jabber.org/protocol/httpbind',
+  XBOSH: 'urn:xmpp:xbosh',
 } as const;

@@ -19,5 +19,6 @@ import privateStorage from './private.js';
 import caps from './caps.js';
 import extdisco from './extdisco.js';
 import mam from './mam.js';
+import bosh from './bosh.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco, mam];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco, mam, bosh];

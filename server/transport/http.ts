@@ -1,5 +1,6 @@
-// HTTP and HTTPS: the web client (static files from client/dist), XEP-0156 host-meta, and XMPP over
-// WebSocket (RFC 7395) at /xmpp-websocket — koa for HTTP, ws for the upgrade.
+// HTTP and HTTPS: the web client (static files from client/dist), XEP-0156 host-meta, XMPP over
+// WebSocket (RFC 7395) at /xmpp-websocket — koa for HTTP, ws for the upgrade — and the routes
+// given to createHttpApp (modules' endpoints, XMPP over BOSH at /http-bind: bosh.ts).
 import http from 'node:http';
 import https from 'node:https';
 import { existsSync } from 'node:fs';
@@ -15,6 +16,7 @@ import type { Transport } from './transport.js';
 import { listen, type Listener } from './listeners.js';
 import type { ConnectionGate } from './connection-limits.js';
 import type { HttpRoute } from '../core/server.js';
+import { escapeXml } from '../../xmpp/xml.js';
 
 export const WS_PATH = '/xmpp-websocket';
 
@@ -37,7 +39,13 @@ function isLoopback(addr: string | undefined): boolean {
   return !!addr && (addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.'));
 }
 
-export function createHttpApp(opts: { log: Logger; clientDir?: string; routes?: readonly HttpRoute[] }): Koa {
+export function createHttpApp(opts: {
+  log: Logger;
+  clientDir?: string;
+  routes?: readonly HttpRoute[];
+  /** The path of the BOSH endpoint, when it is served (listed in host-meta). */
+  boshPath?: string;
+}): Koa {
   const app = new Koa();
   const clientDir = opts.clientDir ?? CLIENT_DIR;
   app.silent = true;
@@ -46,18 +54,20 @@ export function createHttpApp(opts: { log: Logger; clientDir?: string; routes?: 
     await next();
   });
   app.use(async (ctx, next) => {
-    // XEP-0156 §3: host-meta (XRD) and host-meta.json (JRD) point clients at our WebSocket endpoint.
-    const scheme = ctx.protocol === 'https' ? 'wss' : 'ws';
-    const href = `${scheme}://${ctx.host}${WS_PATH}`;
+    // XEP-0156 §3: host-meta (XRD) and host-meta.json (JRD) point clients at our WebSocket and
+    // BOSH endpoints, on the scheme and host the document was asked for.
+    const links = [{ rel: 'urn:xmpp:alt-connections:websocket', href: `${ctx.protocol === 'https' ? 'wss' : 'ws'}://${ctx.host}${WS_PATH}` }];
+    if (opts.boshPath) links.push({ rel: 'urn:xmpp:alt-connections:xbosh', href: `${ctx.protocol}://${ctx.host}${opts.boshPath}` });
     if (ctx.path === '/.well-known/host-meta') {
       ctx.set('Access-Control-Allow-Origin', '*');
       ctx.type = 'application/xrd+xml';
-      ctx.body = `<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n  <Link rel="urn:xmpp:alt-connections:websocket" href="${href}"/>\n</XRD>\n`;
+      const xrd = links.map((l) => `  <Link rel="${l.rel}" href="${escapeXml(l.href)}"/>\n`).join('');
+      ctx.body = `<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n${xrd}</XRD>\n`;
       return;
     }
     if (ctx.path === '/.well-known/host-meta.json') {
       ctx.set('Access-Control-Allow-Origin', '*');
-      ctx.body = { links: [{ rel: 'urn:xmpp:alt-connections:websocket', href }] };
+      ctx.body = { links };
       return;
     }
     await next();
