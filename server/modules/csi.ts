@@ -34,6 +34,12 @@ export function isInactive(session: ClientSession): boolean {
   return session.data.has(STATE);
 }
 
+/** What an inactive session holds, oldest first (serialized); empty for an active one. */
+export function heldStanzas(session: ClientSession): string[] {
+  const state = session.data.get(STATE) as Inactive | undefined;
+  return state ? [...state.held.values()] : [];
+}
+
 function onlyChatStates(stanza: Element): boolean {
   let any = false;
   for (const c of stanza.children) {
