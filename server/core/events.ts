@@ -72,6 +72,8 @@ export interface LifecycleEvents {
   /** A session sent available presence; `initial` for its first (RFC 6121 §4.2). */
   'session-available': { session: ClientSession; initial: boolean };
   'session-closed': { session: ClientSession };
+  /** A session's connection dropped and it waits to be resumed (XEP-0198 §5); `unacked`: what it had not acknowledged, oldest first, serialized. */
+  'session-hibernated': { session: ClientSession; unacked: readonly string[] };
   /** A session whose connection dropped was resumed on a new stream (XEP-0198 §5), its queue resent. */
   'session-resumed': { session: ClientSession };
   'account-deleted': { user: string };

@@ -145,8 +145,8 @@ export default defineModule<PushConfig>({
       throw new StanzaError('bad-request', `<${payload.name}/> is neither enable nor disable`);
     }, { feature: null });
 
-    const summary = (stanza: Element, reason: 'call' | 'message'): Element => {
-      const fields: FieldSpec[] = [{ var: 'message-count', value: 1 }];
+    const summary = (stanza: Element, reason: 'call' | 'message', count = 1): Element => {
+      const fields: FieldSpec[] = [{ var: 'message-count', value: count }];
       if (config.includeSender && stanza.attrs.from) fields.push({ var: 'last-message-sender', type: 'jid-single', value: stanza.attrs.from });
       const body = stanza.getChildText('body') ?? '';
       const important = reason === 'call' || body !== '';
@@ -203,6 +203,31 @@ export default defineModule<PushConfig>({
     // After policy (a blocked sender's message is refused before this), before delivery.
     m.on('message/bare', incoming, PRIORITY.OBSERVE);
     m.on('message/full', incoming, PRIORITY.OBSERVE);
+
+    // A connection that died unnoticed (no FIN, the idle ping unanswered) took messages the client
+    // never acknowledged; once we notice and the session hibernates, they call for a push, one for
+    // all of them (as mod_cloud_notify's smacks-hibernation-start): the last one is summarized, and
+    // message-count says how many there are.
+    m.on('session-hibernated', ({ session, unacked }) => {
+      const jid = session.jid;
+      if (!jid || unacked.length === 0) return;
+      const regs = registrations(jid.local).filter(([, r]) => r.resource === jid.resource);
+      if (regs.length === 0) return;
+      let last: Element | undefined;
+      let reason: 'call' | 'message' | undefined;
+      let count = 0;
+      for (const xml of unacked) {
+        const el = parseXml(xml);
+        const why = el.name === 'message' ? pushReason(el) : undefined;
+        if (!why) continue;
+        count++;
+        last = el;
+        reason = reason === 'call' ? reason : why;
+      }
+      if (!last || !reason) return;
+      const payload = summary(last, reason, count);
+      for (const [key, reg] of regs) publish(jid.toBare(), key, reg, payload);
+    });
 
     // The service's answers come to the account's bare JID, from which we published.
     m.on('iq/bare', ({ stanza }) => tracker.settle(stanza) || undefined, PRIORITY.NORMAL);

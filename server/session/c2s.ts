@@ -401,6 +401,7 @@ export class C2sSession implements ClientSession {
       this.state = 'hibernating';
       this.hibernation = setTimeout(() => this.terminate(true), this.server.config.limits.resumeSeconds * 1000);
       this.hibernation.unref();
+      this.server.events.fire('session-hibernated', { session: this, unacked: this.sm.queue.map((u) => u.xml) });
       return;
     }
     this.terminate(how !== 'ended');

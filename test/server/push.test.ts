@@ -214,6 +214,35 @@ describe('XEP-0357 Push Notifications', function () {
     }
   });
 
+  it('notifies once, when the session hibernates, for the messages its dead connection never acknowledged', async () => {
+    const raw = await RawConnection.open(srv.ports.c2s!);
+    await raw.login('juliet', 'secret', 'phone');
+    raw.send(`<enable xmlns='${SM}' resume='true'/>`);
+    await raw.waitFor(/<enabled xmlns="urn:xmpp:sm:3"/);
+    raw.send(`<presence/>${ENABLE}`);
+    await raw.waitFor(/<iq [^>]*id="x42"[^>]*type="result"|<iq [^>]*type="result"[^>]*id="x42"/);
+    // Delivered to a session that looks alive: no push yet, and the client never acknowledges them.
+    const live = await app.during(romeo, async () => {
+      await romeo.send(chat('juliet@localhost', 'Good night, good night!'));
+      await romeo.send(chat('juliet@localhost', 'Sleep dwell upon thine eyes'));
+    });
+    assert.deepEqual(live, []);
+    await raw.waitFor(/Sleep dwell upon thine eyes/);
+    const before = app.publishes.length;
+    raw.end();
+    await raw.waitClosed();
+    const session = () => srv.server.sessions.get('juliet@localhost', 'phone');
+    await until(() => session()?.hibernating === true, 'the session to hibernate');
+    try {
+      await app.during(romeo, async () => {});
+      const publishes = app.publishes.slice(before);
+      assert.equal(publishes.length, 1);
+      assert.deepEqual(summary(publishes[0]!), { FORM_TYPE: 'urn:xmpp:push:summary', 'message-count': '2', 'last-message-sender': 'romeo@localhost/orchard', 'last-message-body': 'New Message!' });
+    } finally {
+      session()?.close();
+    }
+  });
+
   it('stops on <disable/>: one node (Example 11), or every node of the service (Example 10)', async () => {
     const j = await phone();
     const other = await sendFixture(j, `<iq type='set' id='x44'><enable xmlns='urn:xmpp:push:0' jid='${SERVICE}' node='second-node'/></iq>`, 'x44');
