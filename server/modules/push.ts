@@ -51,6 +51,8 @@ interface Registration {
   at: number;
 }
 
+/** Users whose registrations are kept in memory; the oldest is forgotten past this many. */
+const CACHE_USERS = 10_000;
 /** How long the push service has to answer a publish. */
 const PUBLISH_TIMEOUT_MS = 30_000;
 
@@ -111,11 +113,28 @@ export default defineModule<PushConfig>({
     // §4.1 Example 5: the feature of the account, where Conversations looks for it.
     m.feature('account', NS.PUSH);
 
-    const registrations = (user: string): Array<[string, Registration]> =>
-      store.keys(user).flatMap((k) => {
-        const r = store.get(user, k);
-        return r ? [[k, r] as [string, Registration]] : [];
-      });
+    // Registrations by user, read through to the store once: every message with a body asks.
+    const cache = new Map<string, Map<string, Registration>>();
+    const registrations = (user: string): Map<string, Registration> => {
+      let regs = cache.get(user);
+      if (!regs) {
+        regs = new Map();
+        for (const k of store.keys(user)) {
+          const r = store.get(user, k);
+          if (r) regs.set(k, r);
+        }
+        if (cache.size >= CACHE_USERS) cache.delete(cache.keys().next().value!);
+        cache.set(user, regs);
+      }
+      return regs;
+    };
+    const save = (user: string, key: string, reg: Registration | undefined): void => {
+      const regs = registrations(user);
+      if (reg) regs.set(key, reg);
+      else regs.delete(key);
+      store.set(user, key, reg);
+    };
+    m.on('account-deleted', ({ user }) => void cache.delete(user));
 
     m.iq('set', 'bare', NS.PUSH, ({ from, to, origin, payload }) => {
       if (!origin || from.bare !== to.bare) throw new StanzaError('forbidden', 'push notifications are enabled by the account\u2019s own clients');
@@ -131,15 +150,15 @@ export default defineModule<PushConfig>({
         if (service.bare === to.bare) throw new StanzaError('bad-request', 'the push service cannot be the account itself');
         const options = publishOptions(payload);
         // §5: the same JID and node again replaces the earlier request, publish options and all.
-        store.set(user, keyOf(service.full, node ?? ''), { jid: service.full, node: node ?? '', options, resource: from.resource, at: Date.now() });
-        const all = registrations(user).sort((a, b) => a[1].at - b[1].at);
-        for (const [k] of all.slice(0, Math.max(0, all.length - config.maxRegistrations))) store.set(user, k, undefined);
+        save(user, keyOf(service.full, node ?? ''), { jid: service.full, node: node ?? '', options, resource: from.resource, at: Date.now() });
+        const all = [...registrations(user)].sort((a, b) => a[1].at - b[1].at);
+        for (const [k] of all.slice(0, Math.max(0, all.length - config.maxRegistrations))) save(user, k, undefined);
         m.log.debug({ user, service: service.full, node }, 'push notifications enabled');
         return undefined;
       }
       if (payload.name === 'disable') {
         // §6: without a node, every node of that service.
-        for (const [k, r] of registrations(user)) if (r.jid === service.full && (node === undefined || r.node === node)) store.set(user, k, undefined);
+        for (const [k, r] of [...registrations(user)]) if (r.jid === service.full && (node === undefined || r.node === node)) save(user, k, undefined);
         return undefined;
       }
       throw new StanzaError('bad-request', `<${payload.name}/> is neither enable nor disable`);
@@ -178,7 +197,7 @@ export default defineModule<PushConfig>({
             return m.log.info({ user: account.local, service: reg.jid, condition }, 'push service asked to wait; the registration is kept');
           }
           // §7.1: the JID and node combination is disabled — unless the client enabled it again meanwhile.
-          if (store.get(account.local, key)?.at === reg.at) store.set(account.local, key, undefined);
+          if (registrations(account.local).get(key)?.at === reg.at) save(account.local, key, undefined);
           counters.disabled++;
           m.log.info({ user: account.local, service: reg.jid, node: reg.node, condition }, 'push service refused a notification; registration disabled');
         },
@@ -191,7 +210,7 @@ export default defineModule<PushConfig>({
       const reason = pushReason(stanza);
       if (!reason) return;
       const regs = registrations(to.local);
-      if (regs.length === 0) return;
+      if (regs.size === 0) return;
       const account = to.toBare();
       let payload: Element | undefined;
       for (const [key, reg] of regs) {
@@ -200,6 +219,16 @@ export default defineModule<PushConfig>({
         publish(account, key, reg, payload);
       }
     };
+    // §8 Example 14: the service withdraws the account's publish affiliation; we stop publishing
+    // to that node (MAY). `from` is the service itself: stamped or verified on its stream.
+    m.on('message/bare', ({ stanza, from, to }) => {
+      const pubsub = childNs(stanza, NS.PUSH_PUBSUB, 'pubsub');
+      const affiliation = pubsub?.getChild('affiliation');
+      if (!pubsub || !affiliation || affiliation.attrs.jid !== to.bare || affiliation.attrs.affiliation !== 'none') return;
+      for (const [k, r] of [...registrations(to.local)]) {
+        if (r.jid === from.full && r.node === (pubsub.attrs.node ?? '')) save(to.local, k, undefined);
+      }
+    });
     // After policy (a blocked sender's message is refused before this), before delivery.
     m.on('message/bare', incoming, PRIORITY.OBSERVE);
     m.on('message/full', incoming, PRIORITY.OBSERVE);
@@ -211,7 +240,7 @@ export default defineModule<PushConfig>({
     m.on('session-hibernated', ({ session, unacked }) => {
       const jid = session.jid;
       if (!jid || unacked.length === 0) return;
-      const regs = registrations(jid.local).filter(([, r]) => r.resource === jid.resource);
+      const regs = [...registrations(jid.local)].filter(([, r]) => r.resource === jid.resource);
       if (regs.length === 0) return;
       let last: Element | undefined;
       let reason: 'call' | 'message' | undefined;

@@ -40,6 +40,7 @@ interface Component {
   stop(): Promise<unknown>;
   on(ev: string, fn: (...a: unknown[]) => void): void;
   iqCallee: { get(ns: string, name: string, fn: (ctx: { stanza: XmlElement }) => unknown): void; set(ns: string, name: string, fn: (ctx: { stanza: XmlElement }) => unknown): void };
+  iqCaller: { request(el: XmlElement): Promise<XmlElement> };
 }
 
 /** The app server: records each publish and answers it with `answer` (a result unless told otherwise). */
@@ -62,6 +63,12 @@ class AppServer extends EventEmitter {
 
   stop(): Promise<unknown> {
     return this.comp.stop().catch(() => {});
+  }
+
+  /** Writes raw XML to the server, and waits for a ping round trip so the server has handled it. */
+  async send(text: string): Promise<void> {
+    await (this.comp as unknown as { write(s: string): Promise<void> }).write(text);
+    await this.comp.iqCaller.request(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
   }
 
   /** Resolves with the next publish. */
@@ -275,6 +282,22 @@ describe('XEP-0357 Push Notifications', function () {
     app.answer = () => true;
     assert.deepEqual(await app.during(romeo, () => romeo.send(chat('juliet@localhost', 'not pushed'))), []);
     assert.equal(counters.disabled, 1);
+  });
+
+  it('stops when the service withdraws the account\u2019s affiliation (Example 14)', async () => {
+    const j = await phone(ENABLE, 'x42');
+    await stopAll(j);
+    await until(() => srv.server.sessions.get('juliet@localhost', 'phone') === undefined, 'the phone session to end');
+    assert.equal((await app.during(romeo, () => romeo.send(chat('juliet@localhost', 'still pushed')))).length, 1);
+    // From someone else it means nothing.
+    await (romeo as unknown as { write(s: string): Promise<void> }).write(`<message to='juliet@localhost'><pubsub xmlns='${PUBSUB}' node='${NODE}'><affiliation jid='juliet@localhost' affiliation='none'/></pubsub></message>`);
+    assert.equal((await app.during(romeo, () => romeo.send(chat('juliet@localhost', 'pushed again')))).length, 1);
+    await app.send(`<message from='${SERVICE}' to='juliet@localhost'>
+  <pubsub xmlns='http://jabber.org/protocol/pubsub' node='yxs32uqsflafdk3iuqo'>
+    <affiliation jid='juliet@localhost' affiliation='none' />
+  </pubsub>
+</message>`);
+    assert.deepEqual(await app.during(romeo, () => romeo.send(chat('juliet@localhost', 'not pushed'))), []);
   });
 
   it('refuses bad requests: no jid, a malformed one, the account itself, foreign publish options, another account', async () => {
