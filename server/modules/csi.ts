@@ -1,5 +1,5 @@
 // XEP-0352: Client State Indication — a client says whether its user is looking at it. While a
-// session is inactive, what can wait waits (the optimisations of §2.2, as Prosody's mod_csi_simple
+// session is inactive, what can wait waits (the optimisations of §3.2, as Prosody's mod_csi_simple
 // does them):
 //
 // - presence updates, available or unavailable: only the latest from each full JID is kept, which
@@ -105,13 +105,13 @@ function becomeActive(session: ClientSession): void {
 export default defineModule({
   name: 'csi',
   setup(m) {
-    // §3.1 Example 1: offered once the client has authenticated.
+    // §4.1 Example 1: offered once the client has authenticated.
     m.on('stream-features', ({ stage, features }) => {
       if (stage === 'bind') features.cnode(x('csi', { xmlns: NS.CSI }));
     });
 
-    // §3.2 Examples 2 and 3. There is no reply to either. Handled as they arrive, before whatever the
-    // client sent next (§4.1, "In-order processing"): the stream hands us its elements in order.
+    // §4.2 Examples 2 and 3. There is no reply to either. Handled as they arrive, before whatever the
+    // client sent next (§5.1, "In-order processing"): the stream hands us its elements in order.
     m.on(`nonza/${NS.CSI}`, ({ element, session }) => {
       if (element.name === 'inactive') becomeInactive(session);
       else if (element.name === 'active') becomeActive(session);
@@ -119,7 +119,7 @@ export default defineModule({
       return true;
     });
 
-    // XEP-0198 §5: a resumed stream is a new stream, and a stream begins active (§3.2).
+    // XEP-0198 §5: a resumed stream is a new stream, and a stream begins active (§4.2).
     m.on('session-resumed', ({ session }) => becomeActive(session));
 
     m.on('session-closed', ({ session }) => {

@@ -11,7 +11,7 @@
 // A call proposal is urgent: pushed whatever state the session is in, as mod_cloud_notify does
 // (is_urgent), since a session that looks alive may be a dead connection not noticed yet.
 //
-// What the notification reveals is the operator's choice, not the client's (§10: in-band changes
+// What the notification reveals is the operator's choice, not the client's (§9: in-band changes
 // of push content are NOT RECOMMENDED): the sender and the body are included per `push.*` keys.
 // Important messages (a body, a call) that go without their body carry `push.importantBody`
 // instead, as mod_cloud_notify's push_notification_important_body: app servers take a non-empty
@@ -219,7 +219,7 @@ export default defineModule<PushConfig>({
         publish(account, key, reg, payload);
       }
     };
-    // §8 Example 14: the service withdraws the account's publish affiliation; we stop publishing
+    // §8 Example 15: the service withdraws the account's publish affiliation; we stop publishing
     // to that node (MAY). `from` is the service itself: stamped or verified on its stream.
     m.on('message/bare', ({ stanza, from, to }) => {
       const pubsub = childNs(stanza, NS.PUSH_PUBSUB, 'pubsub');

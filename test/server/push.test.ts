@@ -1,6 +1,6 @@
 // XEP-0357 Push Notifications: an app server attached as an XEP-0114 component (@xmpp/component)
 // receives what the server publishes; clients are @xmpp/client and raw streams. Fixtures are the
-// XEP's own examples (0.4.1: Examples 5, 8, 9, 10, 11 and the shape of 12 and 13).
+// XEP's own examples (0.4.1: Examples 5, 8-11 and 15, and the shape of 12 and 13).
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { rmSync } from 'node:fs';
@@ -284,7 +284,7 @@ describe('XEP-0357 Push Notifications', function () {
     assert.equal(counters.disabled, 1);
   });
 
-  it('stops when the service withdraws the account\u2019s affiliation (Example 14)', async () => {
+  it('stops when the service withdraws the account\u2019s affiliation (Example 15)', async () => {
     const j = await phone(ENABLE, 'x42');
     await stopAll(j);
     await until(() => srv.server.sessions.get('juliet@localhost', 'phone') === undefined, 'the phone session to end');
