@@ -119,7 +119,7 @@ export default defineModule({
       return true;
     });
 
-    // XEP-0198 §5: a resumed stream is a new stream, and a stream begins active (§4.2).
+    // §5.2: the state is not restored when a stream is resumed (XEP-0198 §5): a stream begins active (§4.2).
     m.on('session-resumed', ({ session }) => becomeActive(session));
 
     m.on('session-closed', ({ session }) => {
