@@ -199,6 +199,27 @@ describe('XEP-0352 Client State Indication', function () {
     }
   });
 
+  it('drops what it holds when the session ends: nothing is handed on to another resource or to offline storage', async () => {
+    const raw = await RawConnection.open(srv.ports.c2s!);
+    await raw.login('juliet', 'secret', 'tomb');
+    raw.send(`<enable xmlns='${SM}' resume='true'/>`);
+    await raw.waitFor(/<enabled xmlns="urn:xmpp:sm:3"/);
+    raw.send(`<presence/>${INACTIVE}<iq type='get' id='p3' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    await raw.waitFor(/id="p3"/);
+    const balcony = collect(juliet, (el) => fromRomeo(el) && (el.is('message') || el.getChildText('status') === 'for the tomb'));
+    await romeo.send(xml('message', { to: 'juliet@localhost/tomb', type: 'chat' }, xml('composing', { xmlns: CHATSTATES })));
+    await romeo.send(xml('presence', {}, xml('status', {}, 'for the tomb')));
+    await romeoDone();
+    assert.equal(heldStanzas(session('tomb')).length, 2);
+    // Closed by the server: what a session had not acknowledged is handed on (XEP-0198 §5); what it held was never sent.
+    session('tomb').close();
+    await raw.waitClosed();
+    assert.equal(srv.server.sessions.get('juliet@localhost', 'tomb'), undefined);
+    const handedOn = await balcony.done();
+    assert.deepEqual(handedOn.map((el) => el.name), ['presence'], 'the balcony got the presence broadcast itself, and no chat state');
+    assert.deepEqual(srv.server.storage.offline.take('juliet'), []);
+  });
+
   it('ends the stream with unsupported-stanza-type for another element of the namespace, as for any unknown top-level element', async () => {
     for (const bad of [`<csi xmlns='${CSI}'/>`, `<dance xmlns='urn:example:unknown'/>`]) {
       const raw = await RawConnection.open(srv.ports.c2s!);
