@@ -19,8 +19,14 @@ import { defineModule } from '../core/module.js';
 import type { ClientSession } from '../core/session.js';
 
 const STATE = 'csi:inactive';
-/** Stanzas one inactive session holds at most; one more and all of them go out (as mod_csi_simple's queue size). */
-export const MAX_HELD = 256;
+
+export interface CsiConfig {
+  /**
+   * Stanzas one inactive session holds at most; one more and all of them go out (mod_csi_simple's
+   * csi_queue_size). 0 holds nothing. §3.2: the optimisations SHOULD be configurable.
+   */
+  maxHeld: number;
+}
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
 
 interface Inactive {
@@ -77,7 +83,7 @@ function flush(session: ClientSession, state: Inactive): void {
   for (const xml of out) session.sendUnfiltered(xml);
 }
 
-function becomeInactive(session: ClientSession): void {
+function becomeInactive(session: ClientSession, maxHeld: number): void {
   if (session.data.has(STATE)) return;
   const state: Inactive = { held: new Map(), stopFiltering: () => {} };
   state.stopFiltering = session.filterOutgoing((stanza, xml) => {
@@ -88,7 +94,7 @@ function becomeInactive(session: ClientSession): void {
     }
     state.held.delete(key); // the newer one takes the older one's place, at the end
     state.held.set(key, xml);
-    if (state.held.size > MAX_HELD) flush(session, state);
+    if (state.held.size > maxHeld) flush(session, state);
     return true;
   });
   session.data.set(STATE, state);
@@ -102,8 +108,16 @@ function becomeActive(session: ClientSession): void {
   flush(session, state);
 }
 
-export default defineModule({
+export default defineModule<CsiConfig>({
   name: 'csi',
+  config: {
+    key: 'csi',
+    parse: (raw, c) => {
+      const s = c.section('csi', raw);
+      c.only('csi', s, ['maxHeld']);
+      return { maxHeld: c.int('csi.maxHeld', s.maxHeld, 256, 0, 100_000) };
+    },
+  },
   setup(m) {
     // §4.1 Example 1: offered once the client has authenticated.
     m.on('stream-features', ({ stage, features }) => {
@@ -113,7 +127,7 @@ export default defineModule({
     // §4.2 Examples 2 and 3. There is no reply to either. Handled as they arrive, before whatever the
     // client sent next (§5.1, "In-order processing"): the stream hands us its elements in order.
     m.on(`nonza/${NS.CSI}`, ({ element, session }) => {
-      if (element.name === 'inactive') becomeInactive(session);
+      if (element.name === 'inactive') becomeInactive(session, m.config.maxHeld);
       else if (element.name === 'active') becomeActive(session);
       else return false; // not a CSI state: the session ends the stream with unsupported-stanza-type
       return true;

@@ -1,7 +1,10 @@
 // XEP-0352 Client State Indication with @xmpp/client peers and raw streams, with the XEP's own
 // examples (Example 1: the stream feature, 2: <inactive/>, 3: <active/>, 4: in-order processing).
 import assert from 'node:assert/strict';
+import { resolveConfig } from '../../server/config.js';
+import { configSections } from '../../server/core/module.js';
 import { heldStanzas } from '../../server/modules/csi.js';
+import { MODULES } from '../../server/modules/index.js';
 import type { ClientSession } from '../../server/core/session.js';
 import { befriend, collect, connect, next, startTestServer, stopAll, xml, type TestServer, type XmlElement, type XmppClient } from './helpers.js';
 import { RawConnection } from './raw.js';
@@ -235,3 +238,41 @@ describe('XEP-0352 Client State Indication', function () {
 function stanzaCount(text: string): number {
   return text.match(/<(message|presence|iq)[\s/>]/g)?.length ?? 0;
 }
+
+describe('XEP-0352 settings (csi.maxHeld)', function () {
+  it('sends everything held once a session holds more than csi.maxHeld', async () => {
+    const srv = await startTestServer({ components: { port: null }, csi: { maxHeld: 1 } });
+    const clients: XmppClient[] = [];
+    try {
+      for (const u of ['juliet', 'romeo', 'mercutio']) await srv.users.add(`${u}@localhost`, 'secret');
+      const juliet = await connect(srv, 'juliet', 'secret', { resource: 'balcony' });
+      const romeo = await connect(srv, 'romeo', 'secret', { resource: 'orchard' });
+      const mercutio = await connect(srv, 'mercutio', 'secret', { resource: 'street' });
+      clients.push(juliet, romeo, mercutio);
+      await befriend(juliet, 'juliet@localhost', romeo, 'romeo@localhost');
+      await befriend(juliet, 'juliet@localhost', mercutio, 'mercutio@localhost');
+      await (juliet as unknown as { write(s: string): Promise<void> }).write(INACTIVE);
+      await collect(juliet, () => false).done();
+      const session = srv.server.sessions.get('juliet@localhost', 'balcony')!;
+      const pingFrom = (c: XmppClient) => c.iqCaller.request(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+      await romeo.send(xml('presence', {}, xml('show', {}, 'away')));
+      await pingFrom(romeo);
+      assert.equal(heldStanzas(session).length, 1);
+      const both = Promise.all([next(juliet, (el) => el.is('presence') && el.attrs.from === 'romeo@localhost/orchard'), next(juliet, (el) => el.is('presence') && el.attrs.from === 'mercutio@localhost/street')]);
+      await mercutio.send(xml('presence', {}, xml('show', {}, 'dnd')));
+      await pingFrom(mercutio);
+      await both;
+      assert.deepEqual(heldStanzas(session), []);
+    } finally {
+      await stopAll(...clients);
+      await srv.stop();
+    }
+  });
+
+  it('refuses a wrong setting, naming the key', () => {
+    const sections = configSections(MODULES);
+    assert.deepEqual(resolveConfig({}, undefined, undefined, sections).modules.csi, { maxHeld: 256 });
+    assert.throws(() => resolveConfig({ csi: { maxHeld: -1 } }, undefined, undefined, sections), /csi\.maxHeld/);
+    assert.throws(() => resolveConfig({ csi: { queue: 3 } }, undefined, undefined, sections), /csi\.queue/);
+  });
+});
