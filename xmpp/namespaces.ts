@@ -57,4 +57,12 @@ export const NS = {
   // XEP-0124 BOSH and XEP-0206 XMPP over BOSH
   HTTPBIND: 'http://jabber.org/protocol/httpbind',
   XBOSH: 'urn:xmpp:xbosh',
+  // XEP-0352 Client State Indication
+  CSI: 'urn:xmpp:csi:0',
+  // XEP-0357 Push Notifications: the protocol, its summary form, and the XEP-0060 publish it makes
+  PUSH: 'urn:xmpp:push:0',
+  PUSH_SUMMARY: 'urn:xmpp:push:summary',
+  PUSH_PUBSUB: 'http://jabber.org/protocol/pubsub',
+  PUSH_PUBLISH_OPTIONS: 'http://jabber.org/protocol/pubsub#publish-options',
+  JMI: 'urn:xmpp:jingle-message:0', // XEP-0353 Jingle Message Initiation (what push treats as a call)
 } as const;

@@ -52,6 +52,17 @@ export interface IqEvent extends StanzaEvent {
 }
 
 export type StanzaEventName = `${'pre-' | ''}${StanzaKind}/${AddressType}` | 'message/offline';
+
+/**
+ * A top-level element on a bound client stream that is not a stanza (a "nonza", such as XEP-0352's
+ * <inactive/>), fired as `nonza/<its namespace>`. A handler that takes it returns true; one nobody
+ * takes ends the stream with <unsupported-stanza-type/> as before (RFC 6120 §4.9.3.22).
+ */
+export interface NonzaEvent {
+  element: Element;
+  session: ClientSession;
+}
+export type NonzaEventName = `nonza/${string}`;
 export type IqEventName = `iq-${'get' | 'set'}/${AddressType | 'preauth'}/${string}`;
 
 /** Events that are not stanzas: what happened to sessions and accounts. */
@@ -61,6 +72,10 @@ export interface LifecycleEvents {
   /** A session sent available presence; `initial` for its first (RFC 6121 §4.2). */
   'session-available': { session: ClientSession; initial: boolean };
   'session-closed': { session: ClientSession };
+  /** A session's connection dropped and it waits to be resumed (XEP-0198 §5); `unacked`: what it had not acknowledged, oldest first, serialized. */
+  'session-hibernated': { session: ClientSession; unacked: readonly string[] };
+  /** A session whose connection dropped was resumed on a new stream (XEP-0198 §5), its queue resent. */
+  'session-resumed': { session: ClientSession };
   'account-deleted': { user: string };
   /** A chat or normal message went to these sessions of `to` (carbons copy it to the others). */
   'message-delivered': { stanza: Element; to: Jid; delivered: ClientSession[] };
@@ -82,9 +97,11 @@ export type EventPayload<K extends string> = K extends keyof LifecycleEvents
     ? IqEvent
     : K extends StanzaEventName
       ? StanzaEvent
-      : never;
+      : K extends NonzaEventName
+        ? NonzaEvent
+        : never;
 
-export type EventName = keyof LifecycleEvents | StanzaEventName | IqEventName;
+export type EventName = keyof LifecycleEvents | StanzaEventName | IqEventName | NonzaEventName;
 
 export type Listener<E> = (event: E) => boolean | void;
 

@@ -4,6 +4,12 @@ import type { Element } from '../../xmpp/xml.js';
 import type { Jid } from '../../xmpp/jid.js';
 import type { StreamError } from '../../xmpp/errors.js';
 
+/**
+ * Sees a stanza on its way to the client, before it is written or counted by XEP-0198. Returns true
+ * when it keeps the stanza back (to let it go later with `sendUnfiltered`, or to drop it).
+ */
+export type OutgoingFilter = (stanza: Element, xml: string) => boolean;
+
 export interface ClientSession {
   /** The bound full JID (set once a resource is bound). */
   readonly jid?: Jid;
@@ -27,5 +33,9 @@ export interface ClientSession {
   send(el: Element): void;
   /** Sends an already serialized stanza (serialize once, fan out to many). */
   sendXml(xml: string): void;
+  /** Adds a filter that every outgoing stanza passes first (in the order added); returns its removal. */
+  filterOutgoing(filter: OutgoingFilter): () => void;
+  /** Sends a serialized stanza past the filters: what a filter kept back and now lets go. */
+  sendUnfiltered(xml: string): void;
   close(error?: StreamError): void;
 }

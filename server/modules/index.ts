@@ -20,5 +20,7 @@ import caps from './caps.js';
 import extdisco from './extdisco.js';
 import mam from './mam.js';
 import bosh from './bosh.js';
+import csi from './csi.js';
+import push from './push.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco, mam, bosh];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco, mam, bosh, csi, push];

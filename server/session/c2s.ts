@@ -6,7 +6,7 @@ import { StanzaError, StreamError, errorReply } from '../../xmpp/errors.js';
 import { NS } from '../../xmpp/namespaces.js';
 import { x, childNs, firstChild, parseXml, type Element } from '../../xmpp/xml.js';
 import type { XmppServer } from '../core/server.js';
-import type { ClientSession } from '../core/session.js';
+import type { ClientSession, OutgoingFilter } from '../core/session.js';
 import type { TlsMaterial } from '../tls.js';
 import type { Transport } from '../transport/transport.js';
 import { TIMEOUT_GRACE_MS, XmppStream, type StreamEnd, type StreamHandlers } from './stream.js';
@@ -51,6 +51,8 @@ export class C2sSession implements ClientSession {
   /** What modules keep for this session (core/session.ts). */
   readonly data = new Map<string, unknown>();
   readonly startedAt = Date.now();
+  /** What modules filter outgoing stanzas through (core/session.ts); none on most sessions. */
+  private readonly filters: OutgoingFilter[] = [];
   private negotiationTimer: NodeJS.Timeout;
   /** Checks for silence once bound (limits.idleSeconds). */
   private idleTimer?: NodeJS.Timeout;
@@ -103,12 +105,36 @@ export class C2sSession implements ClientSession {
   }
 
   send(el: Element): void {
-    if (this.sm) return this.sendXml(el.toString());
+    if (this.filters.length) {
+      const xml = el.toString();
+      if (!this.heldBack(el, xml)) this.sendUnfiltered(xml);
+      return;
+    }
+    if (this.sm) return this.sendUnfiltered(el.toString());
     this.stream.send(el);
   }
 
   /** Sends an already serialized stanza (serialize once, fan out to many). */
   sendXml(xml: string): void {
+    if (this.filters.length && this.heldBack(parseXml(xml), xml)) return;
+    this.sendUnfiltered(xml);
+  }
+
+  filterOutgoing(filter: OutgoingFilter): () => void {
+    this.filters.push(filter);
+    return () => {
+      const i = this.filters.indexOf(filter);
+      if (i >= 0) this.filters.splice(i, 1);
+    };
+  }
+
+  private heldBack(el: Element, xml: string): boolean {
+    for (const f of this.filters) if (f(el, xml)) return true;
+    return false;
+  }
+
+  /** Writes a stanza; with XEP-0198, counts it as sent and keeps it until acknowledged. */
+  sendUnfiltered(xml: string): void {
     const sm = this.sm;
     if (!sm) return this.stream.sendRaw(xml, true);
     const ask = sm.sent(xml);
@@ -287,10 +313,13 @@ export class C2sSession implements ClientSession {
 
   private onStanza(el: Element): void {
     if (el.attrs.xmlns === NS_SM) return this.onSmElement(el);
-    if (this.sm) this.sm.inbound++;
     if (el.name !== 'message' && el.name !== 'presence' && el.name !== 'iq') {
+      // Not a stanza, and not counted as one by XEP-0198: a module may take those of its namespace.
+      const ns = el.attrs.xmlns;
+      if (ns !== undefined && this.server.events.fire(`nonza/${ns}`, { element: el, session: this })) return;
       return this.close(new StreamError('unsupported-stanza-type', `<${el.name}/> is not a stanza`));
     }
+    if (this.sm) this.sm.inbound++;
     // RFC 6120 §8.1.2.1: the server stamps the full JID; a client may only claim its own JID.
     const from = el.attrs.from;
     if (from !== undefined && from !== this.jid!.full && from !== this.jid!.bare) {
@@ -361,6 +390,7 @@ export class C2sSession implements ClientSession {
     for (const { xml } of old.sm.queue) old.stream.sendRaw(xml, true);
     if (old.sm.queue.length) old.stream.send(old.sm.request());
     this.server.log.debug({ jid: old.jid?.full }, 'session resumed');
+    this.server.events.fire('session-resumed', { session: old });
   }
 
   private onClosed(err: StreamError | undefined, how: StreamEnd): void {
@@ -371,6 +401,7 @@ export class C2sSession implements ClientSession {
       this.state = 'hibernating';
       this.hibernation = setTimeout(() => this.terminate(true), this.server.config.limits.resumeSeconds * 1000);
       this.hibernation.unref();
+      this.server.events.fire('session-hibernated', { session: this, unacked: this.sm.queue.map((u) => u.xml) });
       return;
     }
     this.terminate(how !== 'ended');
