@@ -57,4 +57,6 @@ export const NS = {
   // XEP-0124 BOSH and XEP-0206 XMPP over BOSH
   HTTPBIND: 'http://jabber.org/protocol/httpbind',
   XBOSH: 'urn:xmpp:xbosh',
+  // XEP-0363 HTTP File Upload
+  HTTP_UPLOAD: 'urn:xmpp:http:upload:0',
 } as const;
