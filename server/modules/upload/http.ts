@@ -110,8 +110,8 @@ async function put(ctx: Context, files: UploadFiles, log: Logger, id: string, r:
     if (size !== r.size) throw new Error(`received ${size} of ${r.size} bytes`);
     await rename(part, files.path(id));
     files.markStored(id, r.type === null && validMediaType(type) ? type : null);
-    ctx.status = 201;
     ctx.body = null;
+    ctx.status = 201; // §6: "201 means that the server is now ready to serve the file"; set after the body, which would make it 204
   } catch (err) {
     await rm(part, { force: true });
     log.info({ err: (err as Error).message, slot: id }, 'upload failed');

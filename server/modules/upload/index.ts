@@ -6,6 +6,7 @@ import { StanzaError } from '../../../xmpp/errors.js';
 import { buildForm } from '../../../xmpp/forms.js';
 import { NS } from '../../../xmpp/namespaces.js';
 import { x } from '../../../xmpp/xml.js';
+import { PRIORITY } from '../../core/events.js';
 import { defineModule } from '../../core/module.js';
 import type { XmppServer } from '../../core/server.js';
 import { parseUploadSettings, type UploadSettings } from './config.js';
@@ -94,10 +95,12 @@ export default defineModule<UploadSettings>({
 
     m.http(HTTP_PREFIX, uploadHandler(files, m.log));
 
+    // Ahead of the other handlers: a handler that returns true consumes the event, and some return
+    // Map#delete's boolean (blocking.ts, mam.ts), which would leave the files behind.
     m.on('account-deleted', ({ user }) => {
       const removed = files.removeOwner(user);
       if (removed) m.log.info({ user, removed }, 'deleted the uploads of a deleted account');
-    });
+    }, PRIORITY.POLICY);
 
     const swept = files.sweep(true);
     if (swept) m.log.info({ removed: swept }, 'deleted expired uploads');

@@ -1,0 +1,351 @@
+// XEP-0363 HTTP File Upload from outside: slots asked for with @xmpp/client, files moved with
+// Node's fetch, as a client (Conversations, Dino, Converse.js) does; the XEP's examples as fixtures.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import componentPkg from '@xmpp/component';
+import { resolveConfig } from '../../server/config.js';
+import { configSections } from '../../server/core/module.js';
+import { MODULES } from '../../server/modules/index.js';
+import { until } from '../support/until.js';
+import { connect, startTestServer, stopAll, xml, type TestServer, type XmlElement, type XmppClient } from './helpers.js';
+
+const NS = 'urn:xmpp:http:upload:0';
+const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+const MAX = 6_000_000;
+const QUOTA = 16_000_000;
+
+interface Slot {
+  put: string;
+  get: string;
+}
+
+interface IqFailure {
+  condition?: string;
+  element?: XmlElement;
+}
+
+/** A slot request as in §4 Example 5 (filename, size, content-type). */
+function request(filename: string | undefined, size: string, type?: string): XmlElement {
+  return xml('iq', { type: 'get', to: 'upload.localhost' }, xml('request', { xmlns: NS, filename, size, 'content-type': type }));
+}
+
+async function slot(c: XmppClient, filename: string, size: number, type?: string): Promise<Slot> {
+  const r = await c.iqCaller.request(request(filename, String(size), type));
+  const s = r.getChild('slot', NS)!;
+  return { put: s.getChild('put')!.attrs.url as string, get: s.getChild('get')!.attrs.url as string };
+}
+
+const put = (url: string, body: Uint8Array, type?: string) => fetch(url, { method: 'PUT', body: new Uint8Array(body), headers: type ? { 'Content-Type': type } : {} });
+
+/** The error of a refused IQ: condition, type and the element itself. */
+async function refusal(p: Promise<unknown>): Promise<{ condition: string; type: string; error: XmlElement }> {
+  try {
+    await p;
+  } catch (e) {
+    const f = e as IqFailure;
+    const error = f.element!; // @xmpp/client's StanzaError keeps the <error/> element
+    return { condition: f.condition!, type: error.attrs.type as string, error };
+  }
+  throw new Error('the request was not refused');
+}
+
+/** Replaces a query parameter of a URL. */
+function withParam(url: string, name: string, value: string): string {
+  const u = new URL(url);
+  u.searchParams.set(name, value);
+  return u.toString();
+}
+
+describe('XEP-0363 HTTP File Upload', function () {
+  let srv: TestServer;
+  let romeo: XmppClient;
+
+  before(async () => {
+    srv = await startTestServer({ upload: { maxBytes: MAX, quotaBytes: QUOTA }, components: { port: 0, secrets: { 'bot.localhost': 'secret' } } });
+    for (const u of ['romeo', 'benvolio', 'mercutio']) await srv.users.add(`${u}@localhost`, 'secret');
+    romeo = await connect(srv, 'romeo', 'secret', { resource: 'garden' });
+  });
+  after(async () => {
+    await stopAll(romeo);
+    await srv.stop();
+  });
+
+  it('is listed in the server\u2019s disco#items and has the §3 form in its disco#info (Examples 1–4)', async () => {
+    const items = await romeo.iqCaller.request(xml('iq', { type: 'get', to: 'localhost', id: 'step_01' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })));
+    assert.ok(items.getChild('query')!.getChildren('item').some((i) => i.attrs.jid === 'upload.localhost'));
+    const info = await romeo.iqCaller.request(xml('iq', { type: 'get', to: 'upload.localhost', id: 'step_02' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const q = info.getChild('query')!;
+    const identity = q.getChild('identity')!;
+    assert.deepEqual([identity.attrs.category, identity.attrs.type], ['store', 'file']);
+    assert.ok(q.getChildren('feature').some((f) => f.attrs.var === NS));
+    const form = q.getChild('x', 'jabber:x:data')!;
+    assert.equal(form.attrs.type, 'result');
+    const value = (name: string) => form.getChildren('field').find((f) => f.attrs.var === name)?.getChildText('value');
+    assert.equal(value('FORM_TYPE'), NS);
+    assert.equal(form.getChildren('field').find((f) => f.attrs.var === 'FORM_TYPE')!.attrs.type, 'hidden');
+    assert.equal(value('max-file-size'), String(MAX));
+  });
+
+  it('round-trips a 5 MB random file byte for byte: slot (Examples 5, 6), PUT 201, GET and HEAD', async () => {
+    const data = randomBytes(5 * 1024 * 1024);
+    const s = await slot(romeo, 'my-juliet.jpg', data.length, 'image/jpeg');
+    // The default base: the server's domain and the port its HTTP listener got; the name kept intact.
+    assert.ok(s.put.startsWith(`http://localhost:${srv.ports.http}/upload/`), s.put);
+    assert.ok(s.get.startsWith(`http://localhost:${srv.ports.http}/upload/`), s.get);
+    assert.equal(new URL(s.get).pathname.split('/').pop(), 'my-juliet.jpg');
+    assert.notEqual(s.put, s.get);
+    const secret = srv.server.storage.modules.get('upload/secret', '', 'hmac')!;
+    assert.ok(secret && !s.put.includes(secret) && !s.get.includes(encodeURIComponent(secret)));
+    assert.equal((await fetch(s.get)).status, 404, 'nothing to GET before the PUT');
+
+    const r = await put(s.put, data, 'image/jpeg');
+    assert.equal(r.status, 201);
+    const got = await fetch(s.get);
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get('content-type'), 'image/jpeg');
+    assert.equal(got.headers.get('content-length'), String(data.length));
+    assert.equal(got.headers.get('content-disposition'), `inline; filename="my-juliet.jpg"; filename*=UTF-8''my-juliet.jpg`);
+    assert.equal(got.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(got.headers.get('access-control-allow-origin'), '*');
+    assert.ok(Buffer.from(await got.arrayBuffer()).equals(data), 'the same bytes');
+    const head = await fetch(s.get, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(data.length));
+    assert.equal((await head.arrayBuffer()).byteLength, 0);
+    // Stored in <dataDir>/upload, under the slot's id.
+    const id = new URL(s.get).pathname.split('/')[2]!;
+    assert.ok(readFileSync(join(srv.dataDir, 'upload', id)).equals(data));
+  });
+
+  it('serves HTML and SVG as attachments or under a CSP that runs no script, with the name encoded (RFC 6266, RFC 8187)', async () => {
+    const html = Buffer.from('<script>alert(1)</script>');
+    const s = await slot(romeo, 'très "cool".html', html.length, 'text/html');
+    assert.equal((await put(s.put, html, 'text/html')).status, 201);
+    const got = await fetch(s.get);
+    assert.equal(got.headers.get('content-disposition'), `attachment; filename="tr_s _cool_.html"; filename*=UTF-8''tr%C3%A8s%20%22cool%22.html`);
+    const csp = got.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /sandbox/);
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+    const v = await slot(romeo, 'x.svg', svg.length, 'image/svg+xml');
+    assert.equal((await put(v.put, svg, 'image/svg+xml')).status, 201);
+    assert.match((await fetch(v.get)).headers.get('content-security-policy') ?? '', /default-src 'none'.*sandbox/);
+  });
+
+  it('refuses a PUT of another size with 413 (§6) and keeps the slot for the right one', async () => {
+    const s = await slot(romeo, 'a.bin', 100);
+    assert.equal((await put(s.put, randomBytes(99))).status, 413);
+    assert.equal((await put(s.put, randomBytes(101))).status, 413);
+    const body = randomBytes(100);
+    assert.equal((await put(s.put, body)).status, 201);
+    assert.ok(Buffer.from(await (await fetch(s.get)).arrayBuffer()).equals(body));
+  });
+
+  it('refuses a PUT without Content-Length (chunked) with 411', async () => {
+    const s = await slot(romeo, 'chunked.bin', 4);
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new Uint8Array([1, 2, 3, 4]));
+        c.close();
+      },
+    });
+    const r = await fetch(s.put, { method: 'PUT', body: stream, duplex: 'half' } as RequestInit);
+    assert.equal(r.status, 411);
+  });
+
+  it('refuses a PUT of another Content-Type than the slot\u2019s with 400 (§6), and takes parameters of the same type', async () => {
+    const s = await slot(romeo, 'p.png', 3, 'image/png');
+    assert.equal((await put(s.put, Buffer.from('abc'), 'text/html')).status, 400);
+    assert.equal((await put(s.put, Buffer.from('abc'))).status, 400, 'none at all');
+    assert.equal((await put(s.put, Buffer.from('abc'), 'IMAGE/PNG; x=y')).status, 201);
+    assert.equal((await fetch(s.get)).headers.get('content-type'), 'image/png');
+  });
+
+  it('refuses forged or altered signatures with 403', async () => {
+    const s = await slot(romeo, 'f.txt', 2, 'text/plain');
+    const sig = new URL(s.put).searchParams.get('s')!;
+    const flipped = sig.slice(0, -1) + (sig.endsWith('A') ? 'B' : 'A');
+    assert.equal((await put(withParam(s.put, 's', flipped), Buffer.from('hi'), 'text/plain')).status, 403);
+    assert.equal((await put(withParam(s.put, 's', ''), Buffer.from('hi'), 'text/plain')).status, 403);
+    // A later expiry with the same signature.
+    const e = Number(new URL(s.put).searchParams.get('e'));
+    assert.equal((await put(withParam(s.put, 'e', String(e + 3600)), Buffer.from('hi'), 'text/plain')).status, 403);
+    // Another name in the path, and the GET URL's signature used for a PUT.
+    assert.equal((await put(s.put.replace('/f.txt?', '/g.txt?'), Buffer.from('hi'), 'text/plain')).status, 403);
+    assert.equal((await put(s.get, Buffer.from('hi'), 'text/plain')).status, 403);
+    assert.equal((await put(s.put, Buffer.from('hi'), 'text/plain')).status, 201, 'the real URL still works');
+    assert.equal((await fetch(withParam(s.get, 's', flipped))).status, 403);
+    assert.equal((await fetch(s.put)).status, 403, 'the PUT signature is no GET signature');
+  });
+
+  it('refuses a second PUT to the same slot with 409 and keeps the first file', async () => {
+    const s = await slot(romeo, 'once.txt', 5, 'text/plain');
+    assert.equal((await put(s.put, Buffer.from('first'), 'text/plain')).status, 201);
+    assert.equal((await put(s.put, Buffer.from('again'), 'text/plain')).status, 409);
+    assert.equal(await (await fetch(s.get)).text(), 'first');
+  });
+
+  it('answers a too-large request with not-acceptable and <file-too-large/> (§5 Example 7)', async () => {
+    const { condition, type, error } = await refusal(romeo.iqCaller.request(request('my-juliet.jpg', String(MAX + 1), 'image/jpeg')));
+    assert.equal(condition, 'not-acceptable');
+    assert.equal(type, 'modify');
+    assert.equal(error.getChild('file-too-large', NS)!.getChildText('max-file-size'), String(MAX));
+    assert.match(error.getChildText('text', STANZAS) ?? '', /File too large/);
+  });
+
+  it('refuses a slot over the quota with resource-constraint (wait) naming the quota (§5 Example 8)', async () => {
+    const benvolio = await connect(srv, 'benvolio', 'secret');
+    try {
+      // Slots not yet used count: 3 × 5 MB fit in 16 MB, a fourth does not.
+      for (let i = 0; i < 3; i++) await slot(benvolio, `part${i}.bin`, 5_000_000);
+      const { condition, type, error } = await refusal(benvolio.iqCaller.request(request('part3.bin', '5000000')));
+      assert.equal(condition, 'resource-constraint');
+      assert.equal(type, 'wait');
+      assert.match(error.getChildText('text', STANZAS) ?? '', new RegExp(`Quota reached: 15000000 of your ${QUOTA} bytes`));
+      // The slots expire unused after upload.putSeconds: the retry stamp says when (XEP-0082, UTC).
+      assert.match(error.getChild('retry', NS)!.attrs.stamp as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      // Another user is not affected.
+      await slot(romeo, 'fine.bin', 5_000_000);
+    } finally {
+      await stopAll(benvolio);
+    }
+  });
+
+  it('answers bad filenames and sizes with bad-request', async () => {
+    for (const [name, size] of [[undefined, '10'], ['', '10'], ['a/b.txt', '10'], ['..', '10'], ['a.txt', 'ten'], ['a.txt', '-1'], ['a.txt', '1.5'], ['a.txt', '']] as const) {
+      const { condition } = await refusal(romeo.iqCaller.request(request(name, size)));
+      assert.equal(condition, 'bad-request', `${name} ${size}`);
+    }
+    assert.equal((await refusal(romeo.iqCaller.request(request('a.txt', '10', 'not a type')))).condition, 'bad-request');
+  });
+
+  it('answers the CORS preflight of a web client', async () => {
+    const s = await slot(romeo, 'c.txt', 1, 'text/plain');
+    const r = await fetch(s.put, { method: 'OPTIONS', headers: { Origin: 'https://web.example', 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' } });
+    assert.equal(r.status, 204);
+    assert.equal(r.headers.get('access-control-allow-origin'), '*');
+    assert.deepEqual(r.headers.get('access-control-allow-methods')!.split(/,\s*/).sort(), ['GET', 'HEAD', 'OPTIONS', 'PUT']);
+    assert.match(r.headers.get('access-control-allow-headers') ?? '', /content-type/i);
+  });
+
+  it('refuses a requester who is not a user of the server with not-allowed (§5 Example 9)', async () => {
+    const { component } = componentPkg as unknown as { component: (o: object) => { start(): Promise<unknown>; stop(): Promise<unknown>; send(el: unknown): Promise<void>; on(ev: string, fn: (el: XmlElement) => void): void } };
+    const comp = component({ service: `xmpp://127.0.0.1:${srv.ports.components}`, domain: 'bot.localhost', password: 'secret' });
+    comp.on('error', () => {});
+    await comp.start();
+    try {
+      const reply = new Promise<XmlElement>((resolve) => comp.on('stanza', (el) => el.attrs.id === 'step_03' && resolve(el)));
+      await comp.send(xml('iq', { type: 'get', id: 'step_03', from: 'romeo@bot.localhost', to: 'upload.localhost' }, xml('request', { xmlns: NS, filename: 'my-juliet.jpg', size: '23456', 'content-type': 'image/jpeg' })));
+      const r = await reply;
+      assert.equal(r.attrs.type, 'error');
+      assert.ok(r.getChild('error')!.getChild('not-allowed', STANZAS));
+      assert.equal(r.getChild('error')!.attrs.type, 'cancel');
+    } finally {
+      await comp.stop();
+    }
+  });
+
+  it('deletes an account\u2019s files with the account', async () => {
+    const mercutio = await connect(srv, 'mercutio', 'secret');
+    const s = await slot(mercutio, 'plague.txt', 4, 'text/plain');
+    assert.equal((await put(s.put, Buffer.from('both'), 'text/plain')).status, 201);
+    const mine = await slot(romeo, 'mine.txt', 4, 'text/plain');
+    assert.equal((await put(mine.put, Buffer.from('mine'), 'text/plain')).status, 201);
+    const id = new URL(s.get).pathname.split('/')[2]!;
+    assert.ok(existsSync(join(srv.dataDir, 'upload', id)));
+    await stopAll(mercutio);
+    assert.equal(await srv.users.remove('mercutio@localhost'), true);
+    assert.equal(existsSync(join(srv.dataDir, 'upload', id)), false);
+    assert.equal((await fetch(s.get)).status, 404);
+    assert.equal(await (await fetch(mine.get)).text(), 'mine', 'other users\u2019 files stay');
+  });
+});
+
+describe('XEP-0363 expiry and configuration', function () {
+  it('refuses an expired PUT URL with 410 (upload.putSeconds 0: PUT URLs are born expired)', async () => {
+    const srv = await startTestServer({ upload: { putSeconds: 0 } });
+    await srv.users.add('romeo@localhost', 'secret');
+    const c = await connect(srv, 'romeo', 'secret');
+    try {
+      const s = await slot(c, 'late.txt', 2, 'text/plain');
+      assert.equal((await put(s.put, Buffer.from('hi'), 'text/plain')).status, 410);
+      assert.equal((await fetch(s.get)).status, 404, 'nothing was stored');
+    } finally {
+      await stopAll(c);
+      await srv.stop();
+    }
+  });
+
+  it('expires files and their GET URLs after upload.expireDays, deletes them at start, and keeps its secret across restarts', async () => {
+    // 1/86400 of a day: the file lasts one to two seconds.
+    const srv = await startTestServer({ upload: { expireDays: 1 / 86_400 } });
+    await srv.users.add('romeo@localhost', 'secret');
+    const c = await connect(srv, 'romeo', 'secret');
+    let again: TestServer | undefined;
+    try {
+      const s = await slot(c, 'brief.txt', 2, 'text/plain');
+      assert.equal((await put(s.put, Buffer.from('hi'), 'text/plain')).status, 201);
+      const expires = Number(new URL(s.get).searchParams.get('e'));
+      // Waiting for the clock itself, not for an event.
+      await until(() => Date.now() / 1000 >= expires, 'the file\u2019s expiry');
+      assert.equal((await fetch(s.get)).status, 410);
+      const secret = srv.server.storage.modules.get('upload/secret', '', 'hmac');
+      await stopAll(c);
+      await srv.close();
+      const id = new URL(s.get).pathname.split('/')[2]!;
+      assert.ok(existsSync(join(srv.dataDir, 'upload', id)), 'still on disk until a sweep');
+      again = await startTestServer({ dataDir: srv.dataDir, upload: { expireDays: 1 / 86_400 } });
+      assert.deepEqual(readdirSync(join(srv.dataDir, 'upload')), [], 'swept at start');
+      assert.equal(again.server.storage.modules.keys('upload/files', '').length, 0);
+      assert.ok(secret);
+      assert.equal(again.server.storage.modules.get('upload/secret', '', 'hmac'), secret);
+    } finally {
+      await stopAll(c);
+      await (again ?? srv).stop();
+    }
+  });
+
+  it('checks its keys at startup with an error naming the key', () => {
+    const sections = configSections(MODULES);
+    const bad: [Record<string, unknown>, string][] = [
+      [{ maxBytes: -1 }, 'upload.maxBytes'],
+      [{ quotaBytes: 'lots' }, 'upload.quotaBytes'],
+      [{ expireDays: -2 }, 'upload.expireDays'],
+      [{ url: 'ftp://example.org' }, 'upload.url'],
+      [{ url: 'https://example.org/?x=1' }, 'upload.url'],
+      [{ domain: 'bad domain!' }, 'upload.domain'],
+      [{ putSeconds: 1.5 }, 'upload.putSeconds'],
+      [{ size: 1 }, 'upload.size'],
+    ];
+    for (const [upload, key] of bad) assert.throws(() => resolveConfig({ upload }, undefined, undefined, sections), (e: Error) => e.message.includes(`"${key}"`), key);
+    const ok = resolveConfig({ upload: { url: 'https://example.org:5281/' } }, undefined, undefined, sections).modules.upload as { url: string; maxBytes: number; quotaBytes: number; expireDays: number; putSeconds: number };
+    assert.deepEqual(ok, { enabled: true, domain: null, url: 'https://example.org:5281', maxBytes: 100 * 1024 * 1024, quotaBytes: 1024 * 1024 * 1024, expireDays: 30, putSeconds: 300 });
+  });
+
+  it('links to upload.url, and to the HTTPS port when it listens', async () => {
+    const srv = await startTestServer({ https: { port: 0 }, upload: { domain: 'files.localhost' } });
+    await srv.users.add('romeo@localhost', 'secret');
+    const c = await connect(srv, 'romeo', 'secret');
+    try {
+      const r = await c.iqCaller.request(xml('iq', { type: 'get', to: 'files.localhost' }, xml('request', { xmlns: NS, filename: 'a.txt', size: '1' })));
+      const url = r.getChild('slot', NS)!.getChild('put')!.attrs.url as string;
+      assert.ok(url.startsWith(`https://localhost:${srv.ports.https}/upload/`), url);
+      assert.equal((await fetch(url, { method: 'PUT', body: 'x' })).status, 201, 'over TLS');
+    } finally {
+      await stopAll(c);
+      await srv.stop();
+    }
+    const proxied = await startTestServer({ upload: { url: 'https://upload.example.org' } });
+    await proxied.users.add('romeo@localhost', 'secret');
+    const p = await connect(proxied, 'romeo', 'secret');
+    try {
+      const s = await slot(p, 'a.txt', 1);
+      assert.match(s.get, /^https:\/\/upload\.example\.org\/upload\/[A-Za-z0-9_-]{32}\/a\.txt\?e=\d+&s=[A-Za-z0-9_-]+$/);
+    } finally {
+      await stopAll(p);
+      await proxied.stop();
+    }
+  });
+});
