@@ -2,9 +2,10 @@
 // Node's fetch, as a client (Conversations, Dino, Converse.js) does; the XEP's examples as fixtures.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import componentPkg from '@xmpp/component';
+import { main } from '../../server/cli.js';
 import { resolveConfig } from '../../server/config.js';
 import { configSections } from '../../server/core/module.js';
 import { MODULES } from '../../server/modules/index.js';
@@ -303,6 +304,41 @@ describe('XEP-0363 expiry and configuration', function () {
       assert.equal(again.server.storage.modules.get('upload/secret', '', 'hmac'), secret);
     } finally {
       await stopAll(c);
+      await (again ?? srv).stop();
+    }
+  });
+
+  it('deletes at the next start the files of an account removed with `carillon deluser` while the server was stopped', async () => {
+    const srv = await startTestServer();
+    for (const u of ['tybalt', 'juliet']) await srv.users.add(`${u}@localhost`, 'secret');
+    const [tybalt, juliet] = [await connect(srv, 'tybalt', 'secret'), await connect(srv, 'juliet', 'secret')];
+    let again: TestServer | undefined;
+    try {
+      const gone = await slot(tybalt, 'sword.txt', 5, 'text/plain');
+      const kept = await slot(juliet, 'balcony.txt', 5, 'text/plain');
+      for (const s of [gone, kept]) assert.equal((await put(s.put, Buffer.from('words'), 'text/plain')).status, 201);
+      await stopAll(tybalt, juliet);
+      await srv.close();
+      const file = join(srv.dataDir, 'carillon.json');
+      writeFileSync(file, JSON.stringify({ domain: 'localhost', dataDir: srv.dataDir }));
+      const log = console.log;
+      console.log = () => {};
+      try {
+        await main(['deluser', 'tybalt@localhost', '--config', file]);
+      } finally {
+        console.log = log;
+      }
+      assert.equal(process.exitCode, 0);
+      again = await startTestServer({ dataDir: srv.dataDir });
+      const idOf = (s: Slot) => new URL(s.get).pathname.split('/')[2]!;
+      assert.equal(existsSync(join(srv.dataDir, 'upload', idOf(gone))), false);
+      assert.ok(existsSync(join(srv.dataDir, 'upload', idOf(kept))));
+      // The secret survived the restart: the old link still works, on the new port.
+      const moved = (s: Slot) => s.get.replace(/:\d+\//, `:${again!.ports.http}/`);
+      assert.equal(await (await fetch(moved(kept))).text(), 'words');
+      assert.equal((await fetch(moved(gone))).status, 404);
+    } finally {
+      await stopAll(tybalt, juliet);
       await (again ?? srv).stop();
     }
   });

@@ -119,14 +119,18 @@ export class UploadFiles {
     this.records.set('', id, undefined);
   }
 
-  /** Deletes expired files and abandoned slots; at start also files that have no record. */
-  sweep(atStart: boolean): number {
+  /**
+   * Deletes expired files, abandoned slots and the files of accounts that are gone (`carillon
+   * deluser` works on the database while the server is stopped, and fires no event); at start also
+   * files that have no record.
+   */
+  sweep(atStart: boolean, userExists: (user: string) => boolean): number {
     const now = nowSeconds();
     let removed = 0;
     const ids = this.records.keys('');
     for (const id of ids) {
       const r = this.get(id);
-      if (r && this.expired(id, r, now)) {
+      if (r && (this.expired(id, r, now) || !userExists(r.owner))) {
         this.remove(id);
         removed++;
       }

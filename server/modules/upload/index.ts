@@ -102,11 +102,12 @@ export default defineModule<UploadSettings>({
       if (removed) m.log.info({ user, removed }, 'deleted the uploads of a deleted account');
     }, PRIORITY.POLICY);
 
-    const swept = files.sweep(true);
+    const exists = (user: string): boolean => server.storage.users.exists(user);
+    const swept = files.sweep(true, exists);
     if (swept) m.log.info({ removed: swept }, 'deleted expired uploads');
     const timer = setInterval(() => {
       try {
-        const removed = files.sweep(false);
+        const removed = files.sweep(false, exists);
         if (removed) m.log.info({ removed }, 'deleted expired uploads');
       } catch {
         clearInterval(timer); // the storage is closed: the server has stopped
