@@ -10,7 +10,7 @@ import { resolveConfig } from '../../server/config.js';
 import { configSections } from '../../server/core/module.js';
 import { MODULES } from '../../server/modules/index.js';
 import { until } from '../support/until.js';
-import { connect, startTestServer, stopAll, xml, type TestServer, type XmlElement, type XmppClient } from './helpers.js';
+import { connect, next, startTestServer, stopAll, xml, type TestServer, type XmlElement, type XmppClient } from './helpers.js';
 
 const NS = 'urn:xmpp:http:upload:0';
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
@@ -220,6 +220,18 @@ describe('XEP-0363 HTTP File Upload', function () {
       assert.equal(condition, 'bad-request', `${name} ${size}`);
     }
     assert.equal((await refusal(romeo.iqCaller.request(request('a.txt', '10', 'not a type')))).condition, 'bad-request');
+  });
+
+  it('answers what is not a slot request as RFC 6120 says: service-unavailable for a set, a JID at the service or a message', async () => {
+    const asSet = xml('iq', { type: 'set', to: 'upload.localhost' }, xml('request', { xmlns: NS, filename: 'a.txt', size: '1' }));
+    assert.equal((await refusal(romeo.iqCaller.request(asSet))).condition, 'service-unavailable');
+    const atJid = xml('iq', { type: 'get', to: 'someone@upload.localhost' }, xml('request', { xmlns: NS, filename: 'a.txt', size: '1' }));
+    assert.equal((await refusal(romeo.iqCaller.request(atJid))).condition, 'service-unavailable');
+    const bounced = next(romeo, (el) => el.is('message') && el.attrs.type === 'error');
+    await romeo.send(xml('message', { to: 'upload.localhost', id: 'm1' }, xml('body', {}, 'hello')));
+    const m = await bounced;
+    assert.equal(m.attrs.from, 'upload.localhost');
+    assert.ok(m.getChild('error')!.getChild('service-unavailable', STANZAS));
   });
 
   it('answers the CORS preflight of a web client', async () => {

@@ -59,7 +59,9 @@ export default defineModule<UploadSettings>({
       extensions: () => [buildForm({ type: 'result', formType: NS.HTTP_UPLOAD, fields: [{ var: 'max-file-size', value: settings.maxBytes }] })],
     });
 
-    service.iq('get', NS.HTTP_UPLOAD, ({ from, payload }) => {
+    service.iq('get', NS.HTTP_UPLOAD, ({ from, to, payload }) => {
+      // Slots come from the service itself, not from JIDs at its domain.
+      if (to.local || to.resource) throw new StanzaError('service-unavailable');
       if (payload.name !== 'request') throw new StanzaError('bad-request', 'expected <request/>');
       // §5 Example 9 answers a requester who may not upload with not-allowed (cancel).
       if (!server.userExists(from)) throw new StanzaError('not-allowed', `only users of ${server.domain} may upload files here`, 'cancel');
