@@ -144,6 +144,24 @@ describe('XEP-0363 HTTP File Upload', function () {
     assert.ok(Buffer.from(await (await fetch(s.get)).arrayBuffer()).equals(body));
   });
 
+  it('serves byte ranges (RFC 9110 §14), for players that seek, and empty files', async () => {
+    const data = randomBytes(1000);
+    const s = await slot(romeo, 'clip.mp4', data.length, 'video/mp4');
+    assert.equal((await put(s.put, data, 'video/mp4')).status, 201);
+    for (const [range, from, to] of [['bytes=100-199', 100, 199], ['bytes=990-', 990, 999], ['bytes=-10', 990, 999], ['bytes=900-5000', 900, 999]] as const) {
+      const r = await fetch(s.get, { headers: { Range: range } });
+      assert.equal(r.status, 206, range);
+      assert.equal(r.headers.get('content-range'), `bytes ${from}-${to}/1000`);
+      assert.ok(Buffer.from(await r.arrayBuffer()).equals(data.subarray(from, to + 1)), range);
+    }
+    const past = await fetch(s.get, { headers: { Range: 'bytes=1000-' } });
+    assert.deepEqual([past.status, past.headers.get('content-range')], [416, 'bytes */1000']);
+    const empty = await slot(romeo, 'empty.txt', 0, 'text/plain');
+    assert.equal((await put(empty.put, new Uint8Array(0), 'text/plain')).status, 201);
+    const got = await fetch(empty.get);
+    assert.deepEqual([got.status, got.headers.get('content-length'), await got.text()], [200, '0', '']);
+  });
+
   it('refuses a PUT without Content-Length (chunked) with 411', async () => {
     const s = await slot(romeo, 'chunked.bin', 4);
     const stream = new ReadableStream<Uint8Array>({

@@ -57,6 +57,23 @@ function atMost(limit: number): Transform {
   });
 }
 
+/**
+ * One byte range of RFC 9110 §14.1.2 (`bytes=a-b`, `a-`, `-n`) as [first, last]; undefined to send
+ * the whole file (no Range, or several ranges, which §14.2 lets a server ignore).
+ */
+export function byteRange(header: string, size: number): [number, number] | 'unsatisfiable' | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') {
+    const n = Math.min(Number(m[2]), size);
+    return n === 0 ? 'unsatisfiable' : [size - n, size - 1];
+  }
+  const start = Number(m[1]);
+  if (start >= size) return 'unsatisfiable';
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  return end < start ? undefined : [start, end];
+}
+
 export function uploadHandler(files: UploadFiles, log: Logger): (ctx: Context) => Promise<void> {
   return async (ctx) => {
     // CORS, so that web clients on other origins (Converse.js, our own) can PUT and GET.
@@ -130,11 +147,21 @@ async function get(ctx: Context, files: UploadFiles, id: string, r: UploadRecord
     return fail(ctx, 404, 'no such file');
   }
   const type = r.type ?? 'application/octet-stream';
-  if (ctx.method === 'GET') ctx.body = createReadStream(files.path(id));
-  else ctx.status = 200;
+  const range = byteRange(ctx.get('Range'), size);
+  if (range === 'unsatisfiable') {
+    ctx.set('Content-Range', `bytes */${size}`);
+    return fail(ctx, 416, 'range not satisfiable');
+  }
+  const [start, end] = range ?? [0, size - 1];
+  // An empty file gets an empty body: without one, koa would send its status text.
+  if (ctx.method === 'GET') ctx.body = end >= start ? createReadStream(files.path(id), { start, end }) : Buffer.alloc(0);
+  ctx.status = range ? 206 : 200;
   // Set after the body, which would otherwise choose the type itself.
   ctx.set('Content-Type', type);
-  ctx.set('Content-Length', String(size));
+  ctx.set('Content-Length', String(end - start + 1));
+  if (range) ctx.set('Content-Range', `bytes ${start}-${end}/${size}`);
+  // iOS players (Monal, Siskin) and browsers seek in audio and video with ranges.
+  ctx.set('Accept-Ranges', 'bytes');
   ctx.set('Content-Disposition', contentDisposition(type, r.filename));
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('Content-Security-Policy', CSP);
