@@ -1,64 +1,18 @@
 // XEP-0363 HTTP File Upload from outside: slots asked for with @xmpp/client, files moved with
 // Node's fetch, as a client (Conversations, Dino, Converse.js) does; the XEP's examples as fixtures.
+// Expiry, restarts and configuration are in upload-lifecycle.test.ts.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import { join } from 'node:path';
 import componentPkg from '@xmpp/component';
-import { main } from '../../server/cli.js';
-import { resolveConfig } from '../../server/config.js';
-import { configSections } from '../../server/core/module.js';
-import { MODULES } from '../../server/modules/index.js';
 import { until } from '../support/until.js';
 import { connect, next, startTestServer, stopAll, xml, type TestServer, type XmlElement, type XmppClient } from './helpers.js';
+import { NS, STANZAS, put, refusal, request, slot, withParam, type Slot } from './upload-slots.js';
 
-const NS = 'urn:xmpp:http:upload:0';
-const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 const MAX = 6_000_000;
 const QUOTA = 16_000_000;
-
-interface Slot {
-  put: string;
-  get: string;
-}
-
-interface IqFailure {
-  condition?: string;
-  element?: XmlElement;
-}
-
-/** A slot request as in §4 Example 5 (filename, size, content-type). */
-function request(filename: string | undefined, size: string, type?: string): XmlElement {
-  return xml('iq', { type: 'get', to: 'upload.localhost' }, xml('request', { xmlns: NS, filename, size, 'content-type': type }));
-}
-
-async function slot(c: XmppClient, filename: string, size: number, type?: string): Promise<Slot> {
-  const r = await c.iqCaller.request(request(filename, String(size), type));
-  const s = r.getChild('slot', NS)!;
-  return { put: s.getChild('put')!.attrs.url as string, get: s.getChild('get')!.attrs.url as string };
-}
-
-const put = (url: string, body: Uint8Array, type?: string) => fetch(url, { method: 'PUT', body: new Uint8Array(body), headers: type ? { 'Content-Type': type } : {} });
-
-/** The error of a refused IQ: condition, type and the element itself. */
-async function refusal(p: Promise<unknown>): Promise<{ condition: string; type: string; error: XmlElement }> {
-  try {
-    await p;
-  } catch (e) {
-    const f = e as IqFailure;
-    const error = f.element!; // @xmpp/client's StanzaError keeps the <error/> element
-    return { condition: f.condition!, type: error.attrs.type as string, error };
-  }
-  throw new Error('the request was not refused');
-}
-
-/** Replaces a query parameter of a URL. */
-function withParam(url: string, name: string, value: string): string {
-  const u = new URL(url);
-  u.searchParams.set(name, value);
-  return u.toString();
-}
 
 describe('XEP-0363 HTTP File Upload', function () {
   let srv: TestServer;
@@ -314,127 +268,5 @@ describe('XEP-0363 HTTP File Upload', function () {
     assert.equal(existsSync(join(srv.dataDir, 'upload', id)), false);
     assert.equal((await fetch(s.get)).status, 404);
     assert.equal(await (await fetch(mine.get)).text(), 'mine', 'other users\u2019 files stay');
-  });
-});
-
-describe('XEP-0363 expiry and configuration', function () {
-  it('refuses an expired PUT URL with 410 (upload.putSeconds 0: PUT URLs are born expired)', async () => {
-    const srv = await startTestServer({ upload: { putSeconds: 0 } });
-    await srv.users.add('romeo@localhost', 'secret');
-    const c = await connect(srv, 'romeo', 'secret');
-    try {
-      const s = await slot(c, 'late.txt', 2, 'text/plain');
-      assert.equal((await put(s.put, Buffer.from('hi'), 'text/plain')).status, 410);
-      assert.equal((await fetch(s.get)).status, 404, 'nothing was stored');
-    } finally {
-      await stopAll(c);
-      await srv.stop();
-    }
-  });
-
-  it('expires files and their GET URLs after upload.expireDays, deletes them at start, and keeps its secret across restarts', async () => {
-    // 1/86400 of a day: the file lasts one to two seconds.
-    const srv = await startTestServer({ upload: { expireDays: 1 / 86_400 } });
-    await srv.users.add('romeo@localhost', 'secret');
-    const c = await connect(srv, 'romeo', 'secret');
-    let again: TestServer | undefined;
-    try {
-      const s = await slot(c, 'brief.txt', 2, 'text/plain');
-      assert.equal((await put(s.put, Buffer.from('hi'), 'text/plain')).status, 201);
-      const expires = Number(new URL(s.get).searchParams.get('e'));
-      // Waiting for the clock itself, not for an event.
-      await until(() => Date.now() / 1000 >= expires, 'the file\u2019s expiry');
-      assert.equal((await fetch(s.get)).status, 410);
-      const secret = srv.server.storage.modules.get('upload/secret', '', 'hmac');
-      await stopAll(c);
-      await srv.close();
-      const id = new URL(s.get).pathname.split('/')[2]!;
-      assert.ok(existsSync(join(srv.dataDir, 'upload', id)), 'still on disk until a sweep');
-      again = await startTestServer({ dataDir: srv.dataDir, upload: { expireDays: 1 / 86_400 } });
-      assert.deepEqual(readdirSync(join(srv.dataDir, 'upload')), [], 'swept at start');
-      assert.equal(again.server.storage.modules.keys('upload/files', '').length, 0);
-      assert.ok(secret);
-      assert.equal(again.server.storage.modules.get('upload/secret', '', 'hmac'), secret);
-    } finally {
-      await stopAll(c);
-      await (again ?? srv).stop();
-    }
-  });
-
-  it('deletes at the next start the files of an account removed with `carillon deluser` while the server was stopped', async () => {
-    const srv = await startTestServer();
-    for (const u of ['tybalt', 'juliet']) await srv.users.add(`${u}@localhost`, 'secret');
-    const [tybalt, juliet] = [await connect(srv, 'tybalt', 'secret'), await connect(srv, 'juliet', 'secret')];
-    let again: TestServer | undefined;
-    try {
-      const gone = await slot(tybalt, 'sword.txt', 5, 'text/plain');
-      const kept = await slot(juliet, 'balcony.txt', 5, 'text/plain');
-      for (const s of [gone, kept]) assert.equal((await put(s.put, Buffer.from('words'), 'text/plain')).status, 201);
-      await stopAll(tybalt, juliet);
-      await srv.close();
-      const file = join(srv.dataDir, 'carillon.json');
-      writeFileSync(file, JSON.stringify({ domain: 'localhost', dataDir: srv.dataDir }));
-      const log = console.log;
-      console.log = () => {};
-      try {
-        await main(['deluser', 'tybalt@localhost', '--config', file]);
-      } finally {
-        console.log = log;
-      }
-      assert.equal(process.exitCode, 0);
-      again = await startTestServer({ dataDir: srv.dataDir });
-      const idOf = (s: Slot) => new URL(s.get).pathname.split('/')[2]!;
-      assert.equal(existsSync(join(srv.dataDir, 'upload', idOf(gone))), false);
-      assert.ok(existsSync(join(srv.dataDir, 'upload', idOf(kept))));
-      // The secret survived the restart: the old link still works, on the new port.
-      const moved = (s: Slot) => s.get.replace(/:\d+\//, `:${again!.ports.http}/`);
-      assert.equal(await (await fetch(moved(kept))).text(), 'words');
-      assert.equal((await fetch(moved(gone))).status, 404);
-    } finally {
-      await stopAll(tybalt, juliet);
-      await (again ?? srv).stop();
-    }
-  });
-
-  it('checks its keys at startup with an error naming the key', () => {
-    const sections = configSections(MODULES);
-    const bad: [Record<string, unknown>, string][] = [
-      [{ maxBytes: -1 }, 'upload.maxBytes'],
-      [{ quotaBytes: 'lots' }, 'upload.quotaBytes'],
-      [{ expireDays: -2 }, 'upload.expireDays'],
-      [{ url: 'ftp://example.org' }, 'upload.url'],
-      [{ url: 'https://example.org/?x=1' }, 'upload.url'],
-      [{ domain: 'bad domain!' }, 'upload.domain'],
-      [{ putSeconds: 1.5 }, 'upload.putSeconds'],
-      [{ size: 1 }, 'upload.size'],
-    ];
-    for (const [upload, key] of bad) assert.throws(() => resolveConfig({ upload }, undefined, undefined, sections), (e: Error) => e.message.includes(`"${key}"`), key);
-    const ok = resolveConfig({ upload: { url: 'https://example.org:5281/' } }, undefined, undefined, sections).modules.upload as { url: string; maxBytes: number; quotaBytes: number; expireDays: number; putSeconds: number };
-    assert.deepEqual(ok, { enabled: true, domain: null, url: 'https://example.org:5281', maxBytes: 100 * 1024 * 1024, quotaBytes: 1024 * 1024 * 1024, expireDays: 30, putSeconds: 300 });
-  });
-
-  it('links to upload.url, and to the HTTPS port when it listens', async () => {
-    const srv = await startTestServer({ https: { port: 0 }, upload: { domain: 'files.localhost' } });
-    await srv.users.add('romeo@localhost', 'secret');
-    const c = await connect(srv, 'romeo', 'secret');
-    try {
-      const r = await c.iqCaller.request(xml('iq', { type: 'get', to: 'files.localhost' }, xml('request', { xmlns: NS, filename: 'a.txt', size: '1' })));
-      const url = r.getChild('slot', NS)!.getChild('put')!.attrs.url as string;
-      assert.ok(url.startsWith(`https://localhost:${srv.ports.https}/upload/`), url);
-      assert.equal((await fetch(url, { method: 'PUT', body: 'x' })).status, 201, 'over TLS');
-    } finally {
-      await stopAll(c);
-      await srv.stop();
-    }
-    const proxied = await startTestServer({ upload: { url: 'https://upload.example.org' } });
-    await proxied.users.add('romeo@localhost', 'secret');
-    const p = await connect(proxied, 'romeo', 'secret');
-    try {
-      const s = await slot(p, 'a.txt', 1);
-      assert.match(s.get, /^https:\/\/upload\.example\.org\/upload\/[A-Za-z0-9_-]{32}\/a\.txt\?e=\d+&s=[A-Za-z0-9_-]+$/);
-    } finally {
-      await stopAll(p);
-      await proxied.stop();
-    }
   });
 });
