@@ -79,12 +79,12 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
     if (config.http.port !== null) {
       const l = await listenHttp(config.listen, config.http.port, app, acceptClient, { log, maxPayload, name: 'http', gate });
       listeners.push(l);
-      ports.http = l.port;
+      ports.http = server.httpPorts.http = l.port;
     }
     if (config.https.port !== null) {
       const l = await listenHttp(config.listen, config.https.port, app, acceptClient, { log, maxPayload, name: 'https', tls, gate });
       listeners.push(l);
-      ports.https = l.port;
+      ports.https = server.httpPorts.https = l.port;
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));

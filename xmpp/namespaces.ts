@@ -65,4 +65,6 @@ export const NS = {
   PUSH_PUBSUB: 'http://jabber.org/protocol/pubsub',
   PUSH_PUBLISH_OPTIONS: 'http://jabber.org/protocol/pubsub#publish-options',
   JMI: 'urn:xmpp:jingle-message:0', // XEP-0353 Jingle Message Initiation (what push treats as a call)
+  // XEP-0363 HTTP File Upload
+  HTTP_UPLOAD: 'urn:xmpp:http:upload:0',
 } as const;

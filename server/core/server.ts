@@ -56,6 +56,11 @@ export class XmppServer {
   readonly components = new Map<string, StanzaSink>();
   /** HTTP endpoints of modules (core/module.ts `http`), mounted by transport/http.ts. */
   readonly httpRoutes: HttpRoute[] = [];
+  /**
+   * The ports the HTTP and HTTPS listeners actually got (set once they listen; null when off), for
+   * modules that hand out links to their endpoints (port 0 in the config is the kernel's pick).
+   */
+  readonly httpPorts: { http: number | null; https: number | null } = { http: null, https: null };
   /** Server-to-server routing; set by federation/ when s2s is enabled. */
   remote?: StanzaSink;
   readonly startedAt = Date.now();

@@ -136,7 +136,7 @@ export default defineModule({
       }
       m.on(`pre-${kind}/host`, outbound, PRIORITY.POLICY);
     }
-    m.on('account-deleted', ({ user }) => cache.delete(user));
+    m.on('account-deleted', ({ user }) => void cache.delete(user)); // void: a handler returning true would consume the event
   },
 });
 

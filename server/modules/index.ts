@@ -22,5 +22,6 @@ import mam from './mam.js';
 import bosh from './bosh.js';
 import csi from './csi.js';
 import push from './push.js';
+import upload from './upload/index.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco, mam, bosh, csi, push];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco, mam, bosh, csi, push, upload];

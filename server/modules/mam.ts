@@ -393,7 +393,7 @@ export default defineModule<MamConfig>({
       );
     }, { feature: null });
 
-    m.on('account-deleted', ({ user }) => cache.delete(user)); // the store drops the archive itself
+    m.on('account-deleted', ({ user }) => void cache.delete(user)); // void: true would consume the event; the store drops the archive itself
 
     // §3.2: retention removes the oldest items only (never a hole in the middle).
     if (config.retentionDays > 0) {

@@ -115,7 +115,11 @@ export async function listenHttp(
     gate?: { limits: ConnectionGate; refuse(t: Transport): void };
   },
 ): Promise<Listener> {
-  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, app.callback()) : http.createServer(app.callback());
+  // Node ends a request that has not fully arrived after 5 minutes (requestTimeout), which would cut
+  // off a large file upload (XEP-0363, modules/upload) on a slow link; headers must still arrive
+  // within headersTimeout (60 s), which is what guards against slow clients.
+  const timeouts = { requestTimeout: 0, headersTimeout: 60_000 };
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ...timeouts }, app.callback()) : http.createServer(timeouts, app.callback());
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: opts.maxPayload,

@@ -70,6 +70,6 @@ export default defineModule({
     m.on('session-closed', ({ session }) => {
       if (session.jid) pep.interest.unavailable(session.jid.bare, session.jid.full);
     });
-    m.on('account-deleted', ({ user }) => pep.interest.forget(new Jid(user, server.domain, '', true).bare));
+    m.on('account-deleted', ({ user }) => void pep.interest.forget(new Jid(user, server.domain, '', true).bare));
   },
 });
