@@ -20,5 +20,6 @@ import caps from './caps.js';
 import extdisco from './extdisco.js';
 import mam from './mam.js';
 import bosh from './bosh.js';
+import pubsub from './pubsub/index.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco, mam, bosh];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco, mam, bosh, pubsub];
