@@ -282,6 +282,27 @@ describe('Publish-Subscribe service (XEP-0060)', function () {
     await got;
   });
 
+  it('forgets a deleted account: its subscriptions and affiliations go, its nodes are deleted with notification (§8.4.2)', async () => {
+    await srv.users.add('osric', 'secret');
+    const osric = await connect(srv, 'osric', 'secret');
+    const his = fresh();
+    const shared = fresh();
+    await create(osric, his);
+    await create(hamlet, shared, { 'pubsub#access_model': 'whitelist' });
+    await affiliate(hamlet, shared, `osric@${DOMAIN}`, 'member');
+    await subscribe(osric, shared, `osric@${DOMAIN}`);
+    await subscribe(francisco, his, FRANCISCO);
+    const deleted = next(francisco, isEvent(his, 'delete'));
+    await srv.users.remove(`osric@${DOMAIN}`);
+    await deleted;
+    await stopAll(osric);
+    await assert.rejects(items(francisco, his), fails('item-not-found'));
+    const affs = (await request(hamlet, 'get', OWNER, xml('affiliations', { node: shared }))).getChild('pubsub', OWNER)!.getChild('affiliations')!;
+    assert.deepEqual(affs.getChildren('affiliation').map((a) => a.attrs.jid), [HAMLET]);
+    const subs = (await request(hamlet, 'get', OWNER, xml('subscriptions', { node: shared }))).getChild('pubsub', OWNER)!.getChild('subscriptions')!;
+    assert.deepEqual(subs.getChildren('subscription'), []);
+  });
+
   it('answers errors as XEP-0060 gives them', async () => {
     const node = fresh();
     await create(hamlet, node);

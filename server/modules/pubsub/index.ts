@@ -4,6 +4,7 @@
 import type { Checks } from '../../../xmpp/config-checks.js';
 import { normalizeDomain } from '../../../xmpp/jid.js';
 import { x } from '../../../xmpp/xml.js';
+import { PRIORITY } from '../../core/events.js';
 import { defineModule } from '../../core/module.js';
 import { PUBSUB, PUBSUB_OWNER, serviceProfile } from '../pep/config.js';
 import { ownerGet, ownerSet } from './owner.js';
@@ -85,6 +86,9 @@ export default defineModule<PubsubSettings>({
       if (refused) throw refused;
       return store.items(node).map((i) => x('item', { jid: domain, name: i.id }));
     };
+    // Ahead of the other listeners: blocking.ts and mam.ts return Map#delete's result from theirs,
+    // which ends the event for whoever comes after them when their cache held the account.
+    m.on('account-deleted', ({ user }) => void svc.forget(`${user}@${server.domain}`), PRIORITY.NORMAL + 1);
     m.log.info({ domain, createNodes: config.createNodes }, 'publish-subscribe service (XEP-0060)');
   },
 });

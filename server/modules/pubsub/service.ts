@@ -244,6 +244,21 @@ export class PubsubService {
     }
   }
 
+  /**
+   * An account of this server was deleted: its subscriptions and affiliations go with it, and a
+   * node left without an owner is deleted, its subscribers told so (§8.4.2).
+   */
+  forget(bare: string): void {
+    for (const name of this.store.names()) {
+      for (const s of this.store.subscriptions(name)) if (Jid.tryParse(s.jid)?.bare === bare) this.store.unsubscribe(name, s.jid);
+      if (this.store.affiliation(name, bare) === 'none') continue;
+      this.store.setAffiliation(name, bare, 'none');
+      if (this.store.affiliations(name).some(([, a]) => a === 'owner')) continue;
+      this.notify(name, this.requireNode(name).config, x('delete', { node: name }));
+      this.store.deleteNode(name);
+    }
+  }
+
   /** An event notification to each subscriber still allowed to read the node (§7.1.2, §8.4.2, §8.5.2). */
   notify(name: string, config: NodeConfig, body: Element): void {
     for (const s of this.store.subscriptions(name)) {
