@@ -1,69 +1,11 @@
 // XEP-0060 Publish-Subscribe at a service of its own (server/modules/pubsub/), between independent
-// @xmpp/client users. The fixtures are XEP-0060 (1.25) examples: Hamlet's princely_musings node at
-// pubsub.shakespeare.lit with the weblog entry of Example 100, Francisco and Bernardo subscribing.
+// @xmpp/client users, on XEP-0060's examples (pubsub-fixtures.ts): Hamlet's princely_musings node
+// at pubsub.shakespeare.lit, Francisco and Bernardo subscribing.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { configSections } from '../../server/core/module.js';
-import { resolveConfig } from '../../server/config.js';
-import { MODULES } from '../../server/modules/index.js';
-import { befriend, collect, connect, next, startTestServer, stopAll, xml, type TestServer, type XmppClient, type XmlElement } from './helpers.js';
-
-const PUBSUB = 'http://jabber.org/protocol/pubsub';
-const OWNER = 'http://jabber.org/protocol/pubsub#owner';
-const EVENT = 'http://jabber.org/protocol/pubsub#event';
-const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
-const DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
-const DATA = 'jabber:x:data';
-const DOMAIN = 'denmark.lit';
-const SVC = 'pubsub.shakespeare.lit';
-const NODE = 'princely_musings';
-const HAMLET = `hamlet@${DOMAIN}`;
-const FRANCISCO = `francisco@${DOMAIN}`;
-const BERNARDO = `bernardo@${DOMAIN}`;
-
-type AppError = { condition: string; application?: XmlElement };
-const fails = (condition: string, app?: string) => (e: AppError) => e.condition === condition && (app === undefined || e.application?.name === app);
-
-// Example 100: the weblog entry Hamlet publishes.
-const entry = (title = 'Soliloquy') =>
-  xml(
-    'entry',
-    { xmlns: 'http://www.w3.org/2005/Atom' },
-    xml('title', {}, title),
-    xml('summary', {}, 'To be, or not to be: that is the question'),
-    xml('link', { rel: 'alternate', type: 'text/html', href: 'http://denmark.lit/2003/12/13/atom03' }),
-    xml('id', {}, 'tag:denmark.lit,2003:entry-32397'),
-    xml('published', {}, '2003-12-13T18:30:02Z'),
-    xml('updated', {}, '2003-12-13T18:30:02Z'),
-  );
-
-const form = (type: string, fields: Record<string, string>) =>
-  xml('x', { xmlns: DATA, type: 'submit' }, xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, type)), ...Object.entries(fields).map(([k, v]) => xml('field', { var: k }, xml('value', {}, v))));
-const nodeConfig = (fields: Record<string, string>) => form(`${PUBSUB}#node_config`, fields);
-
-// Example 139's configuration (pubsub#item_expire and the rest we do not offer are ignored).
-const EXAMPLE_139 = {
-  'pubsub#title': 'Princely Musings (Atom)', 'pubsub#deliver_notifications': '1', 'pubsub#deliver_payloads': '1', 'pubsub#persist_items': '1',
-  'pubsub#max_items': '10', 'pubsub#item_expire': '604800', 'pubsub#access_model': 'open', 'pubsub#publish_model': 'publishers',
-  'pubsub#purge_offline': '0', 'pubsub#send_last_published_item': 'never', 'pubsub#presence_based_delivery': 'false',
-  'pubsub#notification_type': 'headline', 'pubsub#notify_config': '0', 'pubsub#notify_delete': '0', 'pubsub#notify_retract': '0',
-  'pubsub#notify_sub': '0', 'pubsub#max_payload_size': '1028', 'pubsub#type': 'http://www.w3.org/2005/Atom',
-};
-
-const request = (c: XmppClient, type: 'get' | 'set', ns: string, ...children: XmlElement[]) => c.iqCaller.request(xml('iq', { type, to: SVC }, xml('pubsub', { xmlns: ns }, ...children)));
-const create = (c: XmppClient, node: string | undefined, config?: Record<string, string>) =>
-  request(c, 'set', PUBSUB, xml('create', { node }), ...(config ? [xml('configure', {}, nodeConfig(config))] : []));
-const configure = (c: XmppClient, node: string, fields: Record<string, string>) => request(c, 'set', OWNER, xml('configure', { node }, nodeConfig(fields)));
-const publish = (c: XmppClient, node: string, id?: string, payload = entry(), options?: Record<string, string>) =>
-  request(c, 'set', PUBSUB, xml('publish', { node }, xml('item', { id }, payload)), ...(options ? [xml('publish-options', {}, form(`${PUBSUB}#publish-options`, options))] : []));
-const subscribe = (c: XmppClient, node: string, jid: string) => request(c, 'set', PUBSUB, xml('subscribe', { node, jid }));
-const affiliate = (c: XmppClient, node: string, jid: string, affiliation: string) => request(c, 'set', OWNER, xml('affiliations', { node }, xml('affiliation', { jid, affiliation })));
-async function items(c: XmppClient, node: string, attrs: Record<string, string> = {}, ...children: XmlElement[]): Promise<XmlElement> {
-  return (await request(c, 'get', PUBSUB, xml('items', { node, ...attrs }, ...children))).getChild('pubsub', PUBSUB)!;
-}
-const ids = (p: XmlElement) => p.getChild('items')!.getChildren('item').map((i) => i.attrs.id as string);
-const isEvent = (node: string, child: string) => (el: XmlElement) => el.is('message') && el.attrs.from === SVC && el.getChild('event', EVENT)?.getChildren(child).some((c) => c.attrs.node === node) === true;
-const fieldValue = (x: XmlElement, name: string) => x.getChildren('field').find((f) => f.attrs.var === name)?.getChildText('value');
+import { befriend, collect, connect, next, startTestServer, stopAll, xml, type TestServer, type XmppClient } from './helpers.js';
+import {
+  PUBSUB, OWNER, EVENT, DISCO_INFO, DISCO_ITEMS, DATA, DOMAIN, SVC, NODE, HAMLET, FRANCISCO, BERNARDO, type AppError, fails, entry, EXAMPLE_139, request, create, configure, publish, subscribe, affiliate, ids, isEvent, fieldValue, items,
+} from './pubsub-fixtures.js';
 
 describe('Publish-Subscribe service (XEP-0060)', function () {
   let srv: TestServer;
@@ -324,104 +266,15 @@ describe('Publish-Subscribe service (XEP-0060)', function () {
     await publish(hamlet, node, 'p', entry(), { 'pubsub#access_model': 'open' });
     // Subscription options (§6.3) are not offered: <unsupported feature='subscription-options'/>.
     await assert.rejects(request(francisco, 'set', PUBSUB, xml('options', { node, jid: FRANCISCO })), (e: AppError) => e.condition === 'feature-not-implemented' && e.application?.attrs.feature === 'subscription-options');
+    // What the service does not serve: an unknown payload (RFC 6120 §8.4) and messages.
+    await assert.rejects(francisco.iqCaller.request(xml('iq', { type: 'get', to: SVC }, xml('query', { xmlns: 'urn:example:nothing' }))), fails('service-unavailable'));
+    const bounced = next(francisco, (el) => el.is('message') && el.attrs.type === 'error' && el.attrs.from === SVC);
+    await francisco.send(xml('message', { to: SVC, id: 'm1' }, xml('body', {}, 'hello')));
+    assert.equal((await bounced).getChild('error')!.getChildren('service-unavailable').length, 1);
     // A node that keeps no items: retrieval and purge say so (Example 91, 169).
     const transient = fresh();
     await create(hamlet, transient, { 'pubsub#persist_items': '0' });
     await assert.rejects(items(francisco, transient), (e: AppError) => e.condition === 'feature-not-implemented' && e.application?.attrs.feature === 'persistent-items');
     await assert.rejects(request(hamlet, 'set', OWNER, xml('purge', { node: transient })), (e: AppError) => e.condition === 'feature-not-implemented' && e.application?.attrs.feature === 'persistent-items');
-  });
-});
-
-describe('Publish-Subscribe service settings', function () {
-  it('has the defaults it documents and names a key it refuses', () => {
-    const sections = configSections(MODULES);
-    const c = resolveConfig({}, undefined, undefined, sections);
-    assert.deepEqual(c.modules.pubsub, { domain: null, createNodes: 'users', maxItems: 256, maxNodesPerUser: 100 });
-    assert.equal(c.limits.pepItems, 256);
-    assert.throws(() => resolveConfig({ pubsub: { createNodes: 'everyone' } }, undefined, undefined, sections), /pubsub\.createNodes/);
-    assert.throws(() => resolveConfig({ pubsub: { maxItems: 0 } }, undefined, undefined, sections), /pubsub\.maxItems/);
-    assert.throws(() => resolveConfig({ pubsub: { domain: 'a b' } }, undefined, undefined, sections), /pubsub\.domain/);
-    assert.throws(() => resolveConfig({ pubsub: { nodes: 1 } }, undefined, undefined, sections), /pubsub\.nodes/);
-    assert.throws(() => resolveConfig({ limits: { pepItems: 0 } }, undefined, undefined, sections), /limits\.pepItems/);
-  });
-
-  it('lets only the admins create nodes with createNodes "admins" (§8.1.1 Example 130), and caps nodes per account (maxNodesPerUser)', async () => {
-    const srv = await startTestServer({ domain: DOMAIN, admins: [HAMLET], pubsub: { createNodes: 'admins', maxNodesPerUser: 2 } });
-    let hamlet: XmppClient | undefined, francisco: XmppClient | undefined;
-    try {
-      await srv.users.add('hamlet', 'secret');
-      await srv.users.add('francisco', 'secret');
-      hamlet = await connect(srv, 'hamlet', 'secret');
-      francisco = await connect(srv, 'francisco', 'secret');
-      // The default domain: pubsub.<domain>, listed in the server's disco#items.
-      const service = `pubsub.${DOMAIN}`;
-      const items = (await francisco.iqCaller.request(xml('iq', { type: 'get', to: DOMAIN }, xml('query', { xmlns: DISCO_ITEMS })))).getChild('query')!;
-      assert.ok(items.getChildren('item').some((i) => i.attrs.jid === service));
-      const mk = (c: XmppClient, node: string) => c.iqCaller.request(xml('iq', { type: 'set', to: service }, xml('pubsub', { xmlns: PUBSUB }, xml('create', { node }))));
-      await assert.rejects(mk(francisco, 'mine'), fails('forbidden'));
-      await mk(hamlet, 'one');
-      await mk(hamlet, 'two');
-      await assert.rejects(mk(hamlet, 'three'), fails('policy-violation'));
-    } finally {
-      await stopAll(hamlet, francisco);
-      await srv.stop();
-    }
-  });
-
-  it('lets every local account create nodes by default, and keeps nodes, items, subscriptions and affiliations across a restart', async () => {
-    const first = await startTestServer({ domain: DOMAIN, pubsub: { domain: SVC } });
-    const dataDir = first.dataDir;
-    let hamlet: XmppClient | undefined, francisco: XmppClient | undefined;
-    try {
-      await first.users.add('hamlet', 'secret');
-      await first.users.add('francisco', 'secret');
-      hamlet = await connect(first, 'hamlet', 'secret');
-      await create(hamlet, NODE, { 'pubsub#access_model': 'whitelist', 'pubsub#max_items': '5', 'pubsub#title': 'Princely Musings (Atom)' });
-      await affiliate(hamlet, NODE, FRANCISCO, 'member');
-      await publish(hamlet, NODE, 'bnd81g37d61f49fgn581');
-      francisco = await connect(first, 'francisco', 'secret');
-      await subscribe(francisco, NODE, FRANCISCO);
-      await stopAll(hamlet, francisco);
-      await first.close();
-
-      const second = await startTestServer({ domain: DOMAIN, dataDir, pubsub: { domain: SVC } });
-      try {
-        hamlet = await connect(second, 'hamlet', 'secret');
-        francisco = await connect(second, 'francisco', 'secret');
-        assert.deepEqual(ids(await items(francisco, NODE)), ['bnd81g37d61f49fgn581']);
-        const got = (await request(hamlet, 'get', OWNER, xml('configure', { node: NODE }))).getChild('pubsub', OWNER)!.getChild('configure')!.getChild('x', DATA)!;
-        assert.equal(fieldValue(got, 'pubsub#title'), 'Princely Musings (Atom)');
-        assert.equal(fieldValue(got, 'pubsub#max_items'), '5');
-        const event = next(francisco, isEvent(NODE, 'items'));
-        await publish(hamlet, NODE, 'after-restart');
-        assert.equal((await event).getChild('event', EVENT)!.getChild('items')!.getChild('item')!.attrs.id, 'after-restart');
-        assert.deepEqual(ids(await items(francisco, NODE)), ['bnd81g37d61f49fgn581', 'after-restart']);
-      } finally {
-        await stopAll(hamlet, francisco);
-        await second.close();
-      }
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
-
-  it('caps a PEP node at limits.pepItems: a configuration asking for more is refused, publishing beyond trims', async () => {
-    const srv = await startTestServer({ domain: DOMAIN, limits: { pepItems: 3 } });
-    let hamlet: XmppClient | undefined;
-    try {
-      await srv.users.add('hamlet', 'secret');
-      hamlet = await connect(srv, 'hamlet', 'secret');
-      const pep = (...children: XmlElement[]) => hamlet!.iqCaller.request(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB }, ...children)));
-      const cfg = (max: string) => hamlet!.iqCaller.request(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: OWNER }, xml('configure', { node: 'urn:xmpp:microblog:0' }, nodeConfig({ 'pubsub#max_items': max })))));
-      await pep(xml('publish', { node: 'urn:xmpp:microblog:0' }, xml('item', { id: 'a' }, entry('a'))));
-      await assert.rejects(cfg('4'), fails('not-acceptable'));
-      await cfg('max');
-      for (const id of ['b', 'c', 'd', 'e']) await pep(xml('publish', { node: 'urn:xmpp:microblog:0' }, xml('item', { id }, entry(id))));
-      const r = await hamlet.iqCaller.request(xml('iq', { type: 'get', to: HAMLET }, xml('pubsub', { xmlns: PUBSUB }, xml('items', { node: 'urn:xmpp:microblog:0' }))));
-      assert.deepEqual(ids(r.getChild('pubsub', PUBSUB)!), ['c', 'd', 'e']);
-    } finally {
-      await stopAll(hamlet);
-      await srv.stop();
-    }
   });
 });
