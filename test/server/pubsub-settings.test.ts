@@ -97,6 +97,9 @@ describe('Publish-Subscribe service settings', function () {
       for (const id of ['b', 'c', 'd', 'e']) await pep(xml('publish', { node: 'urn:xmpp:microblog:0' }, xml('item', { id }, entry(id))));
       const r = await hamlet.iqCaller.request(xml('iq', { type: 'get', to: HAMLET }, xml('pubsub', { xmlns: PUBSUB }, xml('items', { node: 'urn:xmpp:microblog:0' }))));
       assert.deepEqual(ids(r.getChild('pubsub', PUBSUB)!), ['c', 'd', 'e']);
+      // The same engine pages PEP items with RSM (XEP-0060 §6.5.4): the last page of one.
+      const page = await hamlet.iqCaller.request(xml('iq', { type: 'get', to: HAMLET }, xml('pubsub', { xmlns: PUBSUB }, xml('items', { node: 'urn:xmpp:microblog:0' }), xml('set', { xmlns: 'http://jabber.org/protocol/rsm' }, xml('max', {}, '1'), xml('before')))));
+      assert.deepEqual(ids(page.getChild('pubsub', PUBSUB)!), ['e']);
     } finally {
       await stopAll(hamlet);
       await srv.stop();

@@ -12,7 +12,7 @@ import { PepService } from './service.js';
 /** XEP-0060 §16.2 features of the subset offered (XEP-0163 §6.1). */
 const FEATURES = [
   'publish', 'auto-create', 'publish-options', 'create-nodes', 'access-open', 'access-presence', 'access-whitelist',
-  'retract-items', 'retrieve-items', 'delete-nodes', 'config-node', 'last-published', 'persistent-items', 'filtered-notifications',
+  'retract-items', 'retrieve-items', 'delete-nodes', 'config-node', 'last-published', 'persistent-items', 'filtered-notifications', 'rsm',
 ].map((f) => `${PUBSUB}#${f}`);
 
 export default defineModule({
