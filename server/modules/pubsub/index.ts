@@ -6,6 +6,7 @@ import { normalizeDomain } from '../../../xmpp/jid.js';
 import { x } from '../../../xmpp/xml.js';
 import { PRIORITY } from '../../core/events.js';
 import { defineModule } from '../../core/module.js';
+import type { AdhocConfig } from '../adhoc.js';
 import { PUBSUB, PUBSUB_OWNER, serviceProfile } from '../pep/config.js';
 import { ownerGet, ownerSet } from './owner.js';
 import { PubsubService } from './service.js';
@@ -57,8 +58,8 @@ export default defineModule<PubsubSettings>({
     const domain = config.domain ?? `pubsub.${server.domain}`;
     const service = m.service(domain, { identity: { category: 'pubsub', type: 'service', name: 'Publish-Subscribe' } });
     const store = new ServiceStore({ nodes: m.store('nodes'), items: m.store('items'), affiliations: m.store('affiliations'), subscriptions: m.store('subscriptions') });
-    // The `admins` key belongs to the ad-hoc commands module (adhoc.ts).
-    const admins = (server.config.modules.admins as { admins?: Set<string> } | undefined)?.admins ?? new Set<string>();
+    // The `admins` key belongs to the ad-hoc commands module (adhoc.ts), which parses it.
+    const admins = (server.config.modules.admins as AdhocConfig | undefined)?.admins ?? new Set<string>();
     const svc = new PubsubService(server, service, store, serviceProfile(config.maxItems), { createNodes: config.createNodes, admins, maxNodesPerUser: config.maxNodesPerUser });
     for (const f of FEATURES) service.features.add(f);
     service.iq('get', PUBSUB, ({ from, payload }) => svc.get(from, payload));
