@@ -72,7 +72,7 @@ describe('Publish-Subscribe service (XEP-0060)', function () {
     assert.equal(fieldValue(got, 'pubsub#notify_retract'), '0');
     // Example 148 asks for the roster access model, which is not offered: Example 151 / 138.
     await assert.rejects(configure(hamlet, node, { 'pubsub#access_model': 'roster', 'pubsub#roster_groups_allowed': 'friends' }), fails('not-acceptable', 'unsupported-access-model'));
-    // More items than pubsub.maxItems (50 here): not-acceptable (§8.2.5.4 Example 151).
+    // More items than pubsub.maxItems (50 here): not-acceptable (§8.2.5.2 Example 151).
     await assert.rejects(configure(hamlet, node, { 'pubsub#max_items': '51' }), fails('not-acceptable'));
     await assert.rejects(create(hamlet, fresh(), { 'pubsub#max_items': '51' }), fails('not-acceptable'));
     await assert.rejects(configure(francisco, node, { 'pubsub#title': 'mine' }), fails('forbidden')); // Example 144
@@ -214,7 +214,7 @@ describe('Publish-Subscribe service (XEP-0060)', function () {
     const quiet = collect(francisco, isEvent(open, 'items'));
     await publish(hamlet, open, 'not for outcasts');
     assert.deepEqual(await quiet.done(), []);
-    // The node keeps an owner (§8.9.2.4); values outside §4.1 are refused.
+    // The node keeps an owner; values outside §4.1 are refused (not-acceptable, as in §8.9.2.4).
     await assert.rejects(affiliate(hamlet, open, HAMLET, 'none'), fails('not-acceptable'));
     await assert.rejects(affiliate(hamlet, open, BERNARDO, 'emperor'), fails('not-acceptable'));
     // Example 190 / 191: the owner subscribes Bernardo; he gets the next notification.

@@ -163,7 +163,7 @@ export function applyPublishOptions(existing: NodeConfig | undefined, form: Elem
 
 /**
  * XEP-0060 §8.2.4 (and §8.1.3 at creation): a submitted configuration form; unknown fields are
- * ignored, a value outside what we offer is refused with not-acceptable (§8.2.5.4 Example 151;
+ * ignored, a value outside what we offer is refused with not-acceptable (§8.2.5.2 Example 151;
  * an access model we lack with <unsupported-access-model/>, §8.1.2 Example 138) — among them a
  * max_items above the profile's cap.
  */

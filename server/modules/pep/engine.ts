@@ -56,7 +56,7 @@ export function nodeId(el: Element): string {
   return node;
 }
 
-/** A §7.1.1 publish request: one item with one payload (§7.1.3.5, §7.1.3.6); the id generated when absent (§7.1.1). */
+/** A §7.1.1 publish request: one item with one payload (§7.1.3.6, §7.1.3.7); the id generated when absent (§7.1.1). */
 export function readPublish(publish: Element): { node: string; item: PepItem } {
   const node = nodeId(publish);
   const items = publish.getChildren('item');

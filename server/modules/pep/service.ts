@@ -54,7 +54,7 @@ export class PepService {
     const n = this.store(owner).node(node);
     if (!n) throw new StanzaError('item-not-found');
     if (!this.canAccess(owner, who, n.config)) {
-      // XEP-0060 §6.5.9.3 (presence) and §6.5.9.5 (whitelist).
+      // XEP-0060 §6.5.9.6 (presence) and §6.5.9.8 (whitelist).
       throw accessModel(n.config) === 'presence'
         ? pubsubError('not-authorized', 'presence-subscription-required')
         : pubsubError('not-allowed', 'closed-node');

@@ -90,7 +90,7 @@ function modifySubscriptions(svc: PubsubService, node: string, el: Element): und
   return undefined;
 }
 
-/** §8.9.2: the owner sets affiliations; the node keeps at least one owner (§8.9.2.4 allows refusing). */
+/** §8.9.2: the owner sets affiliations, all or none (§8.9.2.4); a change that would leave the node without an owner is refused. */
 function modifyAffiliations(svc: PubsubService, node: string, el: Element): undefined {
   const { store } = svc;
   const changes = el.getChildren('affiliation').map((e) => {

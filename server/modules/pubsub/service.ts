@@ -93,7 +93,7 @@ export class PubsubService {
     if (items) {
       const name = nodeId(items);
       const r = this.readable(name, from);
-      if (!persistsItems(r.config)) throw unsupported('persistent-items'); // §6.5.9.5 Example 91
+      if (!persistsItems(r.config)) throw unsupported('persistent-items'); // §6.5.9.4 Example 91
       return retrieveItems(this.store, pubsub, items, this.profile.maxItems);
     }
     const subs = pubsub.getChild('subscriptions');
@@ -146,10 +146,10 @@ export class PubsubService {
     const allowed = this.policy.createNodes === 'admins'
       ? this.policy.admins.has(from.bare)
       : from.local !== '' && this.server.isLocal(from.domain) && this.server.storage.users.exists(from.local);
-    // §8.1.3 Example 130.
+    // §8.1.1 Example 130.
     if (!allowed) throw new StanzaError('forbidden', this.policy.createNodes === 'admins' ? 'only the server\u2019s admins create nodes here' : 'only accounts of this server create nodes here');
     const instant = !create.attrs.node;
-    const name = create.attrs.node || randomBytes(20).toString('hex'); // §8.1.2: an instant node gets a NodeID of ours
+    const name = create.attrs.node || randomBytes(20).toString('hex'); // §8.1.1: an instant node gets a NodeID of ours
     if (this.store.record(name)) throw new StanzaError('conflict', 'the node exists'); // Example 131
     const owned = this.store.names().filter((n) => this.isOwner(n, from)).length;
     // RFC 6120 §8.3.3.12: a local policy (the node quota) refuses the request.
@@ -190,7 +190,7 @@ export class PubsubService {
   private retract(from: Jid, retract: Element): undefined {
     const { node, ids, notify } = readRetract(retract);
     const r = this.requireNode(node);
-    if (!persistsItems(r.config)) throw unsupported('persistent-items'); // §7.2.3.6 Example 125
+    if (!persistsItems(r.config)) throw unsupported('persistent-items'); // §7.2.3.5 Example 125
     const a = this.store.affiliation(node, from.bare);
     const privileged = a === 'owner' || a === 'publisher';
     for (const id of ids) {

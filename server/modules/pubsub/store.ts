@@ -1,7 +1,7 @@
 // Where the pubsub service keeps its nodes, items, affiliations and subscriptions: the module's
 // key-value stores in the server's database (core/module.ts), so it survives restarts with no
 // database of its own. The store's "user" column holds `node:<NodeID>` for per-node records — a
-// ':' cannot be in an account's localpart (RFC 7622 §3.3.1), so deleting an account never touches
+// ':' cannot be in an account's localpart (RFC 7622 §3.3), so deleting an account never touches
 // them — and '' for the list of nodes.
 import type { KeyValueStore } from '../../core/module.js';
 import type { PepItem, PepNode } from '../../storage/storage.js';
