@@ -38,6 +38,8 @@ export interface CarillonConfig {
     negotiationSeconds: number;
     /** Silence after which a client session is pinged (XEP-0199), then closed if it does not answer. */
     idleSeconds: number;
+    /** Items each PEP node keeps at most (XEP-0163; a node configuration asking for more is refused). */
+    pepItems: number;
   };
   /** The Prometheus endpoint (server/metrics.ts): its own listener, off unless a port is set. */
   metrics: { port: number | null; listen: string };
@@ -125,7 +127,7 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
   for (const [d, addr] of Object.entries(hosts)) {
     if (!/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(addr)) fail(`s2s.hosts.${d}`, 'must be "host:port"');
   }
-  c.only('limits', limits, ['maxStanzaBytes', 'maxStanzaBytesPreAuth', 'offlineMessages', 'resumeSeconds', 'c2s', 's2s', 'unlimitedJids', 'connectionsPerIp', 'connections', 'negotiationSeconds', 'idleSeconds']);
+  c.only('limits', limits, ['maxStanzaBytes', 'maxStanzaBytesPreAuth', 'offlineMessages', 'resumeSeconds', 'c2s', 's2s', 'unlimitedJids', 'connectionsPerIp', 'connections', 'negotiationSeconds', 'idleSeconds', 'pepItems']);
   const seconds = (key: string, v: unknown, def: number): number => {
     if (v === undefined) return def;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 3600) fail(key, 'must be a number of seconds from 0 to 3600');
@@ -186,6 +188,8 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
       connections: int('limits.connections', limits.connections, 100_000, 1, 10_000_000),
       negotiationSeconds: int('limits.negotiationSeconds', limits.negotiationSeconds, 60, 1, 3600),
       idleSeconds: int('limits.idleSeconds', limits.idleSeconds, 300, 1, 86400),
+      // Prosody's pubsub_max_items: what "max" means for a node, and the most a configuration may ask.
+      pepItems: int('limits.pepItems', limits.pepItems, 256, 1, 100_000),
     },
     metrics: {
       port: metrics.port === undefined ? null : port('metrics.port', metrics.port, 0),

@@ -12,14 +12,14 @@ import { PepService } from './service.js';
 /** XEP-0060 §16.2 features of the subset offered (XEP-0163 §6.1). */
 const FEATURES = [
   'publish', 'auto-create', 'publish-options', 'create-nodes', 'access-open', 'access-presence', 'access-whitelist',
-  'retract-items', 'retrieve-items', 'delete-nodes', 'config-node', 'last-published', 'persistent-items', 'filtered-notifications',
+  'retract-items', 'retrieve-items', 'delete-nodes', 'config-node', 'last-published', 'persistent-items', 'filtered-notifications', 'rsm',
 ].map((f) => `${PUBSUB}#${f}`);
 
 export default defineModule({
   name: 'pep',
   setup(m) {
     const { server } = m;
-    const pep = new PepService(server);
+    const pep = new PepService(server, server.config.limits.pepItems);
     m.feature('account', PUBSUB, ...FEATURES);
     // XEP-0163 §6.1: the account is a PEP service.
     m.identity('account', { category: 'pubsub', type: 'pep' });
@@ -43,7 +43,7 @@ export default defineModule({
       if (!node) return;
       return server.answer(e, ({ to, from }) => {
         pep.visibleNode(to, from.full, node);
-        return x('query', { xmlns: NS.DISCO_ITEMS, node }, server.storage.pep.items(to.local, node).map((i) => x('item', { jid: to.bare, name: i.id })));
+        return x('query', { xmlns: NS.DISCO_ITEMS, node }, pep.store(to).items(node).map((i) => x('item', { jid: to.bare, name: i.id })));
       });
     }, PRIORITY.NORMAL + 1);
     // The nodes among the account's disco#items (XEP-0060 §5.2), those the asker may see.

@@ -1,33 +1,30 @@
-// The PEP service of one server: every account is a pubsub service at its bare JID (XEP-0163 §2.1)
-// offering the XEP-0060 subset personal eventing uses — publish with auto-create and
-// publish-options, retract, items retrieval, node deletion and configuration.
+// The PEP front end of the pubsub engine (engine.ts): every account is a pubsub service at its
+// bare JID (XEP-0163 §2.1) offering the XEP-0060 subset personal eventing uses — publish with
+// auto-create and publish-options, retract, items retrieval, node deletion and configuration.
 import { randomUUID } from 'node:crypto';
 import { StanzaError } from '../../../xmpp/errors.js';
-import { parseXml, x, type Element } from '../../../xmpp/xml.js';
+import { x, type Element } from '../../../xmpp/xml.js';
 import { Jid } from '../../../xmpp/jid.js';
 import type { XmppServer } from '../../core/server.js';
-import type { PepItem } from '../../storage/storage.js';
 import {
-  DEFAULT_CONFIG, PUBSUB, PUBSUB_ERRORS, PUBSUB_EVENT, PUBSUB_OWNER,
-  accessModel, applyConfigureForm, notifiesRetract, applyPublishOptions, configForm, maxItems, pubsubError, sendsLastOnPresence, type NodeConfig,
+  PUBSUB, PUBSUB_EVENT, PUBSUB_OWNER,
+  accessModel, applyConfigureForm, notifiesRetract, applyPublishOptions, configForm, maxItems, pepProfile, pubsubError, sendsLastOnPresence,
+  type NodeConfig, type NodeProfile,
 } from './config.js';
+import { elements, itemElement, pepStore, publishedEvent, readPublish, readRetract, retractedEvent, retrieveItems, unsupported, type NodeStore } from './engine.js';
 import { InterestTracker } from './interest.js';
 
 /** Nodes per account: personal eventing needs a few dozen (one per OMEMO device bundle). */
 const MAX_NODES = 1000;
 
-function unsupported(feature: string): StanzaError {
-  return new StanzaError('feature-not-implemented', undefined, undefined, [x('unsupported', { xmlns: PUBSUB_ERRORS, feature })]);
-}
-
-function elements(el: Element): Element[] {
-  return el.children.filter((c): c is Element => typeof c !== 'string');
-}
-
 export class PepService {
   readonly interest: InterestTracker;
+  /** PEP's node options, its items cap being `limits.pepItems`. */
+  readonly profile: NodeProfile;
 
-  constructor(private server: XmppServer) {
+  /** `itemsLimit`: the most items a node keeps (limits.pepItems). */
+  constructor(private server: XmppServer, itemsLimit?: number) {
+    this.profile = pepProfile(itemsLimit);
     this.interest = new InterestTracker(server, (owner, jid, nodes) => this.sendLast(owner, jid, nodes));
   }
 
@@ -47,12 +44,17 @@ export class PepService {
     }
   }
 
+  /** The account's nodes and items (engine.ts). */
+  store(owner: Jid): NodeStore {
+    return pepStore(this.server.storage, owner.local);
+  }
+
   private node(owner: Jid, node: string | undefined, who: string): NodeConfig {
     if (!node) throw pubsubError('bad-request', 'nodeid-required');
-    const n = this.server.storage.pep.node(owner.local, node);
+    const n = this.store(owner).node(node);
     if (!n) throw new StanzaError('item-not-found');
     if (!this.canAccess(owner, who, n.config)) {
-      // XEP-0060 §6.5.9.3 (presence) and §6.5.9.5 (whitelist).
+      // XEP-0060 §6.5.9.6 (presence) and §6.5.9.8 (whitelist).
       throw accessModel(n.config) === 'presence'
         ? pubsubError('not-authorized', 'presence-subscription-required')
         : pubsubError('not-allowed', 'closed-node');
@@ -68,14 +70,8 @@ export class PepService {
   get(owner: Jid, from: Jid, pubsub: Element): Element {
     const items = pubsub.getChild('items');
     if (!items) throw unsupported(elements(pubsub)[0]?.name ?? 'retrieve-items');
-    const node = items.attrs.node;
-    this.node(owner, node, from.full);
-    const wanted = items.getChildren('item').map((i) => i.attrs.id).filter((id): id is string => !!id);
-    const max = items.attrs.max_items !== undefined ? Number.parseInt(items.attrs.max_items, 10) : undefined;
-    if (max !== undefined && !(max >= 0)) throw new StanzaError('bad-request', 'max_items must be a number');
-    let stored = this.server.storage.pep.items(owner.local, node!, wanted.length ? undefined : max);
-    if (wanted.length) stored = stored.filter((i) => wanted.includes(i.id));
-    return x('pubsub', { xmlns: PUBSUB }, x('items', { node }, stored.map((i) => this.itemElement(i))));
+    this.node(owner, items.attrs.node, from.full);
+    return retrieveItems(this.store(owner), pubsub, items, this.profile.maxItems);
   }
 
   /** <pubsub xmlns='…pubsub'/> set: publish (§7.1), retract (§7.2), create (§8.1). */
@@ -93,47 +89,37 @@ export class PepService {
   }
 
   private publish(owner: Jid, from: Jid, publish: Element, options: Element | undefined): Element {
-    const node = publish.attrs.node;
-    if (!node) throw pubsubError('bad-request', 'nodeid-required');
-    const items = publish.getChildren('item');
-    if (items.length !== 1) throw pubsubError('bad-request', items.length ? 'invalid-payload' : 'item-required');
-    const payload = elements(items[0]!);
-    if (payload.length !== 1) throw pubsubError('bad-request', payload.length ? 'invalid-payload' : 'payload-required');
-    const { pep } = this.server.storage;
-    const existing = pep.node(owner.local, node);
-    const config = applyPublishOptions(existing?.config, options);
+    const { node, item } = readPublish(publish);
+    const store = this.store(owner);
+    const existing = store.node(node);
+    const config = applyPublishOptions(existing?.config, options, this.profile);
     if (!existing) {
-      if (pep.nodes(owner.local).length >= MAX_NODES) throw new StanzaError('resource-constraint', 'too many nodes');
-      pep.putNode(owner.local, { node, config });
+      if (store.nodes().length >= MAX_NODES) throw new StanzaError('resource-constraint', 'too many nodes');
+      store.putNode({ node, config });
     }
-    const id = items[0]!.attrs.id || randomUUID();
-    const item: PepItem = { id, xml: x('item', { id }, payload[0]).toString() };
-    pep.publish(owner.local, node, item, maxItems(config));
-    this.notify(owner, node, config, x('items', { node }, this.itemElement(item)));
-    return x('pubsub', { xmlns: PUBSUB }, x('publish', { node }, x('item', { id })));
+    store.publish(node, item, maxItems(config, this.profile.maxItems));
+    this.notify(owner, node, config, publishedEvent(node, item, config));
+    return x('pubsub', { xmlns: PUBSUB }, x('publish', { node }, x('item', { id: item.id })));
   }
 
   private retract(owner: Jid, retract: Element): undefined {
-    const node = retract.attrs.node;
+    const { node, ids, notify } = readRetract(retract);
     const config = this.node(owner, node, owner.bare);
-    const ids = retract.getChildren('item').map((i) => i.attrs.id);
-    if (ids.length === 0 || ids.some((id) => !id)) throw pubsubError('bad-request', 'item-required');
-    for (const id of ids) if (!this.server.storage.pep.retract(owner.local, node!, id!)) throw new StanzaError('item-not-found');
+    const store = this.store(owner);
+    for (const id of ids) if (!store.retract(node, id)) throw new StanzaError('item-not-found');
     // §7.2.2.1: notify of the retraction when asked to or when the node says so (XEP-0402 §3.5 relies on it).
-    const asked = retract.attrs.notify;
-    if (asked !== undefined ? asked === 'true' || asked === '1' : notifiesRetract(config)) {
-      this.notify(owner, node!, config, x('items', { node }, ids.map((id) => x('retract', { id }))));
-    }
+    if (notify ?? notifiesRetract(config)) this.notify(owner, node, config, retractedEvent(node, ids));
     return undefined;
   }
 
   private create(owner: Jid, create: Element, form: Element | undefined): Element | undefined {
     const node = create.attrs.node;
     if (!node) throw pubsubError('not-acceptable', 'nodeid-required');
-    const { pep } = this.server.storage;
-    if (pep.node(owner.local, node)) throw new StanzaError('conflict', 'the node exists');
-    if (pep.nodes(owner.local).length >= MAX_NODES) throw new StanzaError('resource-constraint', 'too many nodes');
-    pep.putNode(owner.local, { node, config: form ? applyConfigureForm({ ...DEFAULT_CONFIG }, form) : { ...DEFAULT_CONFIG } });
+    const store = this.store(owner);
+    if (store.node(node)) throw new StanzaError('conflict', 'the node exists');
+    if (store.nodes().length >= MAX_NODES) throw new StanzaError('resource-constraint', 'too many nodes');
+    const defaults = { ...this.profile.defaults };
+    store.putNode({ node, config: form ? applyConfigureForm(defaults, form, this.profile) : defaults });
     return undefined;
   }
 
@@ -143,13 +129,13 @@ export class PepService {
     const configure = pubsub.getChild('configure');
     if (!configure) throw unsupported(elements(pubsub)[0]?.name ?? 'config-node');
     const config = this.node(owner, configure.attrs.node, from.full);
-    return x('pubsub', { xmlns: PUBSUB_OWNER }, x('configure', { node: configure.attrs.node }, configForm(config)));
+    return x('pubsub', { xmlns: PUBSUB_OWNER }, x('configure', { node: configure.attrs.node }, configForm(config, this.profile)));
   }
 
   /** <pubsub xmlns='…pubsub#owner'/> set: configure (§8.2.4) or delete (§8.4). */
   ownerSet(owner: Jid, from: Jid, pubsub: Element): undefined {
     this.requireOwner(owner, from);
-    const { pep } = this.server.storage;
+    const store = this.store(owner);
     const configure = pubsub.getChild('configure');
     if (configure) {
       const node = configure.attrs.node;
@@ -157,9 +143,9 @@ export class PepService {
       const form = configure.getChild('x');
       if (!form) throw new StanzaError('bad-request', 'a configuration form is required');
       if (form.attrs.type === 'cancel') return undefined;
-      const config = applyConfigureForm(current, form);
-      pep.putNode(owner.local, { node: node!, config });
-      pep.trim(owner.local, node!, maxItems(config));
+      const config = applyConfigureForm(current, form, this.profile);
+      store.putNode({ node: node!, config });
+      store.trim(node!, maxItems(config, this.profile.maxItems));
       return undefined;
     }
     const del = pubsub.getChild('delete');
@@ -168,7 +154,7 @@ export class PepService {
       const config = this.node(owner, node, from.full);
       // §8.4.2: subscribers learn of the deletion.
       this.notify(owner, node!, config, x('delete', { node }));
-      pep.deleteNode(owner.local, node!);
+      store.deleteNode(node!);
       return undefined;
     }
     throw unsupported(elements(pubsub)[0]?.name ?? 'config-node');
@@ -181,11 +167,7 @@ export class PepService {
 
   /** Nodes `who` may see, for disco#items on the account (XEP-0060 §5.2). */
   visibleNodes(owner: Jid, who: string): string[] {
-    return this.server.storage.pep.nodes(owner.local).filter((n) => this.canAccess(owner, who, n.config)).map((n) => n.node);
-  }
-
-  private itemElement(item: PepItem): Element {
-    return parseXml(item.xml);
+    return this.store(owner).nodes().filter((n) => this.canAccess(owner, who, n.config)).map((n) => n.node);
   }
 
   /** XEP-0163 §4.3: an event to each interested, authorised resource, from the owner's bare JID. */
@@ -200,11 +182,12 @@ export class PepService {
   private sendLast(ownerBare: string, jid: string, nodes: Set<string>): void {
     const owner = Jid.parse(ownerBare);
     for (const node of nodes) {
-      const n = this.server.storage.pep.node(owner.local, node);
+      const store = this.store(owner);
+      const n = store.node(node);
       if (!n || !sendsLastOnPresence(n.config) || !this.canAccess(owner, jid, n.config)) continue;
-      const last = this.server.storage.pep.items(owner.local, node, 1)[0];
+      const last = store.items(node, 1)[0];
       if (!last) continue;
-      const event = x('event', { xmlns: PUBSUB_EVENT }, x('items', { node }, this.itemElement(last)));
+      const event = x('event', { xmlns: PUBSUB_EVENT }, x('items', { node }, itemElement(last)));
       this.server.route(x('message', { from: owner.bare, to: jid, type: 'headline', id: randomUUID() }, event));
     }
   }
