@@ -19,6 +19,7 @@ import { handleMessage } from './muc/message.js';
 import { handleAdmin } from './muc/admin.js';
 import { handleOwner } from './muc/owner.js';
 import { roomInfo } from './muc/disco.js';
+import { queryArchive, queryFields } from './muc/mam.js';
 
 /** The group call layer as the room service sees it. */
 export interface CallHandler {
@@ -37,6 +38,8 @@ export interface ServiceOptions {
   log: Logger;
   /** A STUN/TURN relay to announce for the service domain (XEP-0215). */
   turn?: TurnSettings;
+  /** Rooms one user may own at a time (creating one more is refused); 0 for no limit. */
+  maxRoomsPerUser?: number;
 }
 
 /** An IQ relayed from one occupant to another: the original id and addresses, and who must answer. */
@@ -52,19 +55,27 @@ export class CallService {
   private readonly requests = new IqTracker('call');
   /** IQs relayed between occupants, by the id the room gave them. */
   private readonly relayed = new Map<string, Relay>();
+  /** Work to do once the reply to the IQ being answered has been sent (MucContext.afterReply). */
+  private afterReply: Array<() => void> = [];
 
   constructor(private readonly opts: ServiceOptions) {
     // Room localparts compare case-insensitively: incoming addresses are normalised by Jid, and
     // rooms from older files are looked up by their lower-cased name.
-    for (const p of opts.store.load()) this.rooms.set(p.local.toLowerCase(), Room.fromPersisted(p, opts.domain));
+    for (const p of opts.store.loadRooms()) this.rooms.set(p.local.toLowerCase(), Room.fromPersisted(p, opts.domain));
     this.ctx = {
       domain: opts.domain,
       send: (el) => opts.send(el),
-      save: () => this.save(),
+      save: (room) => {
+        if (room.destroyed) return;
+        if (room.config.persistent) opts.store.saveRoom(room.toPersisted());
+        else opts.store.unsaveRoom(room.local);
+      },
+      store: opts.store,
+      afterReply: (fn) => { this.afterReply.push(fn); },
       dropRoom: (room) => {
         if (this.rooms.get(room.local.toLowerCase()) === room) this.rooms.delete(room.local.toLowerCase());
         this.calls?.roomGone(room);
-        this.save();
+        opts.store.deleteRoom(room.local);
       },
       occupantGone: (room, o, jid) => this.calls?.occupantGone(room, o, jid),
       nextId: () => randomBytes(9).toString('base64url'),
@@ -82,11 +93,6 @@ export class CallService {
     this.requests.cancelAll('stopped');
     for (const r of this.relayed.values()) clearTimeout(r.timer);
     this.relayed.clear();
-  }
-
-  private save(): void {
-    const persistent = [...this.rooms.values()].filter((r) => r.config.persistent && !r.destroyed);
-    this.opts.store.save(persistent.map((r) => r.toPersisted()));
   }
 
   /** Handle one stanza; never throws (a failure becomes an error reply or a log line). */
@@ -110,11 +116,16 @@ export class CallService {
     if (stanza.name === 'presence') {
       if (!to.resource) {
         if (!stanza.attrs.type) throw new StanzaError('jid-malformed', 'Join with a nickname: room@service/nick');
+        // Clients (Gajim, Converse.js) also leave by sending unavailable to the room's bare JID:
+        // it is the occupant's exit all the same (XEP-0045 §7.14).
+        const occupant = stanza.attrs.type === 'unavailable' ? room?.occupantByJid(from.full) : undefined;
+        if (room && occupant) return handlePresence(this.ctx, room, stanza, occupant.nick, false);
         return;
       }
       let created = false;
       if (!room) {
         if (stanza.attrs.type) return;
+        if (!this.mayCreate(stanza, from)) return;
         room = new Room(to.local, `${to.local}@${this.opts.domain}`);
         this.rooms.set(to.local, room);
         created = true;
@@ -140,9 +151,33 @@ export class CallService {
     await answerIq(
       iq,
       (payload) => (room ? this.roomIq(room, iq, payload) : this.serviceIq(iq, payload)),
-      (reply) => this.ctx.send(reply),
+      (reply) => {
+        this.ctx.send(reply);
+        // What the handler left for after its reply (only a result lets it happen).
+        const after = this.afterReply;
+        this.afterReply = [];
+        if (reply.attrs.type === 'result') for (const fn of after) fn();
+      },
       (err) => this.opts.log.error({ err, stanza: iq.toString() }, 'IQ handler failed'),
     );
+  }
+
+  /**
+   * `maxRoomsPerUser`: someone who owns that many rooms creates no more. XEP-0045 §10.1.1: a
+   * refused creation is <not-allowed/>, sent back as the presence error.
+   */
+  private mayCreate(stanza: Element, from: Jid): boolean {
+    const limit = this.opts.maxRoomsPerUser ?? 0;
+    if (limit === 0) return true;
+    let owned = 0;
+    for (const r of this.rooms.values()) if (r.affiliationOf(from.bare) === 'owner') owned++;
+    if (owned < limit) return true;
+    const reply = errorReply(stanza, new StanzaError('not-allowed', `You own ${owned} rooms here, the most one user may (${limit})`));
+    // As every presence error on entering: the error and the empty MUC element only.
+    reply.children = reply.children.filter((c) => typeof c !== 'string' && c.name === 'error');
+    if (stanza.getChild('x', NS.MUC)) reply.children.unshift(x('x', { xmlns: NS.MUC }));
+    this.ctx.send(reply);
+    return false;
   }
 
   /** The handler of an IQ get/set to a room, by its payload. */
@@ -158,6 +193,8 @@ export class CallService {
     if (get && payload.is('ping', NS.PING)) return () => undefined;
     if (payload.is('query', NS.MUC_ADMIN)) return () => handleAdmin(this.ctx, room, iq);
     if (payload.is('query', NS.MUC_OWNER)) return () => handleOwner(this.ctx, room, iq);
+    if (get && payload.is('query', NS.MAM)) return () => queryFields();
+    if (!get && payload.is('query', NS.MAM)) return () => queryArchive(this.ctx, room, iq, payload);
     const calls = this.calls;
     if (!get && payload.is('jingle', NS.JINGLE) && calls) {
       return async () => {

@@ -65,4 +65,8 @@ export const NS = {
   PUSH_PUBSUB: 'http://jabber.org/protocol/pubsub',
   PUSH_PUBLISH_OPTIONS: 'http://jabber.org/protocol/pubsub#publish-options',
   JMI: 'urn:xmpp:jingle-message:0', // XEP-0353 Jingle Message Initiation (what push treats as a call)
+  // Room archives and voice requests: XEP-0313 Message Archive Management on rooms, XEP-0045 §8.6
+  MAM: 'urn:xmpp:mam:2',
+  MAM_EXTENDED: 'urn:xmpp:mam:2#extended',
+  MUC_REQUEST: 'http://jabber.org/protocol/muc#request',
 } as const;

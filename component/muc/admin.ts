@@ -84,7 +84,7 @@ function setAffiliation(ctx: MucContext, room: Room, actorJid: string, jid: stri
     throw new StanzaError('conflict', 'The room needs at least one owner');
   }
   room.setAffiliation(targetBare, aff);
-  ctx.save();
+  ctx.save(room);
   const actor = room.occupantByJid(actorJid);
   for (const o of room.occupantsOf(targetBare)) {
     if (aff === 'outcast') { leave(ctx, room, o, 'all', [301], { nick: actor?.nick, reason }); continue; }
