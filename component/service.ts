@@ -20,6 +20,7 @@ import { handleAdmin } from './muc/admin.js';
 import { handleOwner } from './muc/owner.js';
 import { roomInfo } from './muc/disco.js';
 import { queryArchive, queryFields } from './muc/mam.js';
+import { isVoiceRequest, voiceRequest } from './muc/voice.js';
 
 /** The group call layer as the room service sees it. */
 export interface CallHandler {
@@ -133,7 +134,10 @@ export class CallService {
       return handlePresence(this.ctx, room, stanza, to.resource, created);
     }
     if (!room) throw new StanzaError('item-not-found', 'No such room');
-    if (stanza.name === 'message') return handleMessage(this.ctx, room, stanza, to.resource || undefined);
+    if (stanza.name !== 'message') return;
+    // XEP-0045 §8.6: a voice request (or a moderator's answer) is a form sent to the room.
+    if (!to.resource && stanza.attrs.type !== 'groupchat' && stanza.attrs.type !== 'error' && isVoiceRequest(stanza)) return voiceRequest(this.ctx, room, stanza);
+    return handleMessage(this.ctx, room, stanza, to.resource || undefined);
   }
 
   private async iq(iq: Element, to: Jid): Promise<void> {

@@ -5,7 +5,6 @@ import { NS } from '../../xmpp/namespaces.js';
 import { childNs, clone, parseXml, x, type Element } from '../../xmpp/xml.js';
 import type { MucContext } from './context.js';
 import { HISTORY_DEFAULT, bareOf, type Room } from './room.js';
-import { isVoiceRequest, voiceRequest } from './voice.js';
 
 export function handleMessage(ctx: MucContext, room: Room, stanza: Element, nick: string | undefined): void {
   if (stanza.attrs.type === 'error') return;
@@ -14,7 +13,6 @@ export function handleMessage(ctx: MucContext, room: Room, stanza: Element, nick
       if (stanza.attrs.type === 'groupchat') return groupchat(ctx, room, stanza);
       const invite = stanza.getChild('x', NS.MUC_USER)?.getChild('invite');
       if (invite) return mediatedInvite(ctx, room, stanza, invite);
-      if (isVoiceRequest(stanza)) return voiceRequest(ctx, room, stanza);
       throw new StanzaError('bad-request', 'Send groupchat messages to the room');
     }
     if (stanza.attrs.type === 'groupchat') throw new StanzaError('bad-request', 'Groupchat goes to the room address');

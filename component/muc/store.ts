@@ -5,7 +5,6 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from './context.js';
 import type { HistoryEntry, PersistedRoom } from './room.js';
 
 /** One archived groupchat message (or subject change) of a room. */
@@ -81,6 +80,9 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS messages_room ON messages (room, seq);
   CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts);`;
 
+/** The store says what it imported (the component's logger fits). */
+export interface StoreLog { info(obj: unknown, msg?: string): void }
+
 interface Row { seq: number; id: string; ts: number; nick: string; jid: string; xml: string; history: number }
 
 /** json: the room to keep; null: the room is temporary now (its archive stays while it lives); drop: gone with its archive. */
@@ -90,7 +92,7 @@ type Op = { kind: 'room'; local: string; json: string | null } | { kind: 'drop';
  * Opens the store. With a data directory, a `rooms.json` left by an earlier version is imported
  * on first start (rooms with their last messages) and renamed to `rooms.json.imported`.
  */
-export function sqliteStore(dataDir: string | undefined, log: Logger): RoomStore {
+export function sqliteStore(dataDir: string | undefined, log: StoreLog): RoomStore {
   let db: Database.Database;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
@@ -205,7 +207,7 @@ export function sqliteStore(dataDir: string | undefined, log: Logger): RoomStore
 }
 
 /** The rooms.json of earlier versions: rooms with their last 20 messages (kept as archive). */
-function importJson(dataDir: string, db: Database.Database, write: (ops: Op[]) => void, log: Logger): void {
+function importJson(dataDir: string, db: Database.Database, write: (ops: Op[]) => void, log: StoreLog): void {
   const file = join(dataDir, 'rooms.json');
   if (!existsSync(file)) return;
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as { rooms?: PersistedRoom[] };
