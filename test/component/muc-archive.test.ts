@@ -207,7 +207,7 @@ describe('rooms.json of earlier versions', function () {
   const room = `old@${CALL}`;
   after(() => host?.stop());
 
-  it('is imported on first start into the database and renamed, rooms and messages with it', async () => {
+  it('is imported on first start into the database and renamed, rooms and messages with it; archiveDays expires the old ones', async () => {
     host = await startRoomHost({
       users: ['alice', 'dave'],
       before: (dataDir) => writeFileSync(join(dataDir, 'rooms.json'), JSON.stringify({
@@ -218,6 +218,7 @@ describe('rooms.json of earlier versions', function () {
           affiliations: { 'alice@localhost': 'owner' },
           subject: { text: 'Imported subject', nick: 'Alice' },
           history: [
+            { nick: 'Alice', bareJid: 'alice@localhost', stanzaId: 'old-0', stamp: '2020-01-01T00:00:00.000Z', xml: '<body>years ago</body>' },
             { nick: 'Alice', bareJid: 'alice@localhost', stanzaId: 'old-1', stamp: '2026-11-30T10:00:00.000Z', xml: '<body>before the upgrade</body>' },
             { nick: 'Dave', bareJid: 'dave@localhost', stanzaId: 'old-2', stamp: '2026-11-30T10:01:00.000Z', xml: '<body>me too</body>' },
           ],
@@ -228,6 +229,8 @@ describe('rooms.json of earlier versions', function () {
     assert.equal(existsSync(join(host.dataDir, 'rooms.json.imported')), true);
     assert.ok(existsSync(join(host.dataDir, 'rooms.db')));
     assert.ok(host.logged.includes('imported rooms.json into rooms.db'), `logged: ${host.logged.join(', ')}`);
+    // The message of 2020 is past the default retention (365 days) and went at start.
+    assert.ok(host.logged.includes('expired archived room messages'), `logged: ${host.logged.join(', ')}`);
     const { dave, alice } = host.users;
     const subject = await enter(dave, room, 'Dave');
     assert.equal(subject.getChildText('subject'), 'Imported subject');
