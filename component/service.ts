@@ -19,7 +19,7 @@ import { handleMessage } from './muc/message.js';
 import { handleAdmin } from './muc/admin.js';
 import { handleOwner } from './muc/owner.js';
 import { roomInfo } from './muc/disco.js';
-import { queryArchive, queryFields } from './muc/mam.js';
+import { archiveMetadata, queryArchive, queryFields } from './muc/mam.js';
 import { isVoiceRequest, voiceRequest } from './muc/voice.js';
 
 /** The group call layer as the room service sees it. */
@@ -198,6 +198,7 @@ export class CallService {
     if (payload.is('query', NS.MUC_ADMIN)) return () => handleAdmin(this.ctx, room, iq);
     if (payload.is('query', NS.MUC_OWNER)) return () => handleOwner(this.ctx, room, iq);
     if (get && payload.is('query', NS.MAM)) return () => queryFields();
+    if (get && payload.is('metadata', NS.MAM)) return () => archiveMetadata(this.ctx, room, iq);
     if (!get && payload.is('query', NS.MAM)) return () => queryArchive(this.ctx, room, iq, payload);
     const calls = this.calls;
     if (!get && payload.is('jingle', NS.JINGLE) && calls) {

@@ -1,6 +1,7 @@
 // XEP-0313 (1.1) Message Archive Management on a room: the archive of the room's groupchat
-// messages, queried at the room's bare JID (§3.2 "MUC archives"), paged with XEP-0059 RSM, with
-// the extended fields (before-id, after-id, ids, flip-page: urn:xmpp:mam:2#extended).
+// messages, queried at the room's bare JID (Business Rules, "MUC Archives"), paged with XEP-0059
+// RSM, with what urn:xmpp:mam:2#extended requires: before-id, after-id, ids, flipped pages and
+// the archive metadata. Sections are cited by title: the XEP's numbering moved between versions.
 import { StanzaError } from '../../xmpp/errors.js';
 import { buildForm, parseForm } from '../../xmpp/forms.js';
 import { Jid } from '../../xmpp/jid.js';
@@ -16,9 +17,10 @@ const MAX_PAGE = 250;
 const FIELDS = ['with', 'start', 'end', 'before-id', 'after-id', 'ids'];
 
 /**
- * Who may read the archive, as a room decides who may read along (Prosody's mod_muc_mam does the
- * same): never an outcast; in a members-only room, members (and admins, owners); in a room with a
- * password or a hidden one, its occupants and affiliated users; in a public open room, anyone.
+ * "MUC Archives": the requester must have the right to enter the room at the time of the query.
+ * Never an outcast; in a members-only room, members, admins and owners; in an open public room
+ * anyone (as Prosody's mod_muc_mam). A room with a password or a hidden one is limited further,
+ * as the XEP allows: its occupants and affiliated users.
  */
 export function mayReadArchive(room: Room, from: string): boolean {
   const aff = room.affiliationOf(bareOf(from));
@@ -28,12 +30,17 @@ export function mayReadArchive(room: Room, from: string): boolean {
   return true;
 }
 
-/** Whether the requester may see the senders' real JIDs (non-anonymous room, or a moderator). */
+/**
+ * Whether the requester may see the senders' real JIDs: in a non-anonymous room anyone; else a
+ * moderator, or an owner or admin (a moderator whenever they are in the room).
+ */
 function seesRealJids(room: Room, from: string): boolean {
-  return room.isNonAnonymous() || room.occupantByJid(from)?.role === 'moderator';
+  if (room.isNonAnonymous() || room.occupantByJid(from)?.role === 'moderator') return true;
+  const aff = room.affiliationOf(bareOf(from));
+  return aff === 'owner' || aff === 'admin';
 }
 
-/** §4.1.5: the form of the fields a query may use. */
+/** "Retrieving form fields": the fields a query may use; ids is open to any value (XEP-0122). */
 export function queryFields(): Element {
   const form = buildForm({
     type: 'form',
@@ -43,7 +50,18 @@ export function queryFields(): Element {
       { var: 'before-id', type: 'text-single' }, { var: 'after-id', type: 'text-single' }, { var: 'ids', type: 'list-multi' },
     ],
   });
+  const ids = form.getChildren('field').find((f) => f.attrs.var === 'ids')!;
+  ids.cnode(x('validate', { xmlns: 'http://jabber.org/protocol/xdata-validate', datatype: 'xs:string' }, x('open')));
   return x('query', { xmlns: NS.MAM }, form);
+}
+
+/** "Archive metadata": the first and the last message of the archive; nothing for an empty one. */
+export function archiveMetadata(ctx: MucContext, room: Room, iq: Element): Element {
+  if (!mayReadArchive(room, iq.attrs.from as string)) throw new StanzaError('forbidden', 'Only those who may enter this room may read its archive');
+  const first = ctx.store.page(room.local, { max: 1 }).items[0];
+  const last = ctx.store.page(room.local, { max: 1, before: '' }).items[0];
+  const end = (name: string, m: { id: string; ts: number }) => x(name, { id: m.id, timestamp: new Date(m.ts).toISOString() });
+  return x('metadata', { xmlns: NS.MAM }, first && end('start', first), last && end('end', last));
 }
 
 function dateTime(name: string, value: string): number {
@@ -65,6 +83,7 @@ function readQuery(room: Room, from: string, payload: Element): ArchivePageReque
   if (form.type !== 'submit') throw new StanzaError('bad-request', 'the query form is a submission (type submit)');
   if (form.formType !== undefined && form.formType !== NS.MAM) throw new StanzaError('bad-request', `FORM_TYPE must be ${NS.MAM}`);
   for (const [name, values] of form.fields) {
+    // "Retrieving form fields": a field the archive does not know is feature-not-implemented.
     if (!FIELDS.includes(name)) throw new StanzaError('feature-not-implemented', `no query field ${name}`);
     const value = values[0];
     if (name === 'ids') { if (values.length) req.ids = [...new Set(values)]; continue; }
@@ -76,8 +95,10 @@ function readQuery(room: Room, from: string, payload: Element): ArchivePageReque
     else {
       const jid = Jid.tryParse(value);
       if (!jid) throw new StanzaError('jid-malformed', `the with field is not a JID: ${value}`);
-      // §4.1.1 in a MUC archive: an occupant JID (room@service/nick) selects what that nick said;
-      // a real JID what that user said, if the requester may know who is behind the nicks.
+      // "Filtering by JID" in a MUC archive: the publisher of the item. An occupant JID
+      // (room@service/nick) selects what that nick said; a real JID what that user said, but only
+      // for those already allowed to know who is behind the nicks (not a visitor to a
+      // semi-anonymous room).
       if (jid.bare === room.jid) {
         if (jid.resource) req.nick = jid.resource;
       } else if (seesRealJids(room, from)) {
@@ -93,7 +114,8 @@ function readQuery(room: Room, from: string, payload: Element): ArchivePageReque
 /** Answers a query: the results as messages to the requester, then the <fin/> of the IQ result. */
 export function queryArchive(ctx: MucContext, room: Room, iq: Element, payload: Element): Element {
   const from = iq.attrs.from as string;
-  if (!mayReadArchive(room, from)) throw new StanzaError('forbidden', 'Only those who may read this room may read its archive');
+  // "Data privacy": no right to the archive is forbidden.
+  if (!mayReadArchive(room, from)) throw new StanzaError('forbidden', 'Only those who may enter this room may read its archive');
   if (payload.attrs.node) throw new StanzaError('item-not-found', 'a room archive has no nodes');
   const req = readQuery(room, from, payload);
   const named = [...(req.ids ?? []), ...(req.afterId !== undefined ? [req.afterId] : []), ...(req.beforeId !== undefined ? [req.beforeId] : [])];
@@ -107,6 +129,8 @@ export function queryArchive(ctx: MucContext, room: Room, iq: Element, payload: 
     if ((err as { code?: unknown }).code === 'item-not-found') throw new StanzaError('item-not-found', (err as Error).message);
     throw err;
   }
+  // "MUC Archives": the forwarded message has no 'to', its 'from' is the sender's occupant JID,
+  // and the sender's JID travels in a muc#user item to those who may know it.
   const realJids = seesRealJids(room, from);
   const queryid = payload.attrs.queryid as string | undefined;
   const items = payload.getChild('flip-page') ? [...page.items].reverse() : page.items;

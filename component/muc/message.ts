@@ -46,7 +46,9 @@ function groupchat(ctx: MucContext, room: Room, stanza: Element): void {
     stanzaId = ctx.nextId();
     ctx.store.append(room.local, {
       id: stanzaId, ts: Date.now(), nick: o.nick, jid: o.bareJid, history: !!body,
-      xml: payload.map((c) => c.toString()).join(''),
+      // XEP-0313 "MUC message spoofing": a muc#user <x/> of the sender's is not archived (the
+      // archive adds its own, naming the real sender, to those who may know it).
+      xml: payload.filter((c) => !(c.name === 'x' && c.attrs.xmlns === NS.MUC_USER)).map((c) => c.toString()).join(''),
     });
   }
   for (const r of room.occupants.values()) {
@@ -66,7 +68,7 @@ const KEPT_NS = [
 ];
 
 /**
- * What the room archives (XEP-0313 §5.1.2): groupchat messages with a body, subject changes,
+ * What the room archives (XEP-0313 "MUC Archives"): groupchat messages with a body, subject changes,
  * encrypted messages, reactions and retractions; not chat states or markers alone, and nothing
  * hinted <no-store/> or <no-permanent-store/> (XEP-0334); anything hinted <store/>.
  */

@@ -199,6 +199,29 @@ describe('room archives (XEP-0313 on rooms)', function () {
     assert.ok(history.length > 0 && history.length < 20, `a few messages fit in 1000 characters (got ${history.length})`);
     assert.equal(history[history.length - 1]!.getChildText('body'), 'message 199', 'the newest messages are the ones kept');
   });
+  it('answers the form of query fields and the archive metadata (urn:xmpp:mam:2#extended)', async () => {
+    const { carol } = host.users;
+    const form = await carol.iq('get', room, xml('query', { xmlns: NS_MAM }));
+    const fields = form.getChild('query', NS_MAM)!.getChild('x', NS_DATA)!.getChildren('field');
+    assert.deepEqual(fields.map((f) => f.attrs.var), ['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id', 'ids']);
+    assert.ok(fields.find((f) => f.attrs.var === 'ids')!.getChild('validate', 'http://jabber.org/protocol/xdata-validate')?.getChild('open'));
+    const meta = (await carol.iq('get', room, xml('metadata', { xmlns: NS_MAM }))).getChild('metadata', NS_MAM)!;
+    assert.equal(meta.getChild('start')!.attrs.id, live.get('message 0'));
+    assert.equal(meta.getChild('end')!.attrs.id, live.get('message 199'));
+  });
+
+  it('archives no muc#user element of the sender’s, and names the real sender only to those who may know (MUC message spoofing)', async () => {
+    const { alice, bob, carol } = host.users;
+    const echo = bob.waitFor((el) => el.name === 'message' && el.getChildText('body') === 'I am Alice');
+    await bob.send(xml('message', { to: room, type: 'groupchat' }, xml('body', {}, 'I am Alice'),
+      xml('x', { xmlns: NS_MUC_USER }, xml('item', { jid: 'alice@localhost', affiliation: 'owner', role: 'moderator' }))));
+    const id = (await echo).getChild('stanza-id', NS_SID)!.attrs.id;
+    const asCarol = await query(carol, room, { form: { ids: [id] } });
+    assert.deepEqual(asCarol.results.map((r) => [r.body, r.from, r.realJid]), [['I am Alice', `${room}/Bob`, undefined]]);
+    // Alice, owner (not in the room since the restart), may know who is who: the room says Bob.
+    const asAlice = await query(alice, room, { form: { ids: [id] } });
+    assert.deepEqual(asAlice.results.map((r) => r.realJid), ['bob@localhost']);
+  });
 });
 
 describe('rooms.json of earlier versions', function () {
