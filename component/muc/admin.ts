@@ -89,7 +89,7 @@ function setAffiliation(ctx: MucContext, room: Room, actorJid: string, jid: stri
   for (const o of room.occupantsOf(targetBare)) {
     if (aff === 'outcast') { leave(ctx, room, o, 'all', [301], { nick: actor?.nick, reason }); continue; }
     if (aff === 'none' && room.config.membersOnly) { leave(ctx, room, o, 'all', [321], { nick: actor?.nick, reason }); continue; }
-    o.role = Room.defaultRole(aff);
+    o.role = Room.defaultRole(aff, room.config.moderated);
     broadcastPresence(ctx, room, o, { actor: actor?.nick, reason });
   }
 }

@@ -18,7 +18,7 @@ export function roomFeatures(room: Room, callFeatures: string[]): string[] {
     c.membersOnly ? 'muc_membersonly' : 'muc_open',
     c.password ? 'muc_passwordprotected' : 'muc_unsecured',
     c.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
-    'muc_unmoderated',
+    c.moderated ? 'muc_moderated' : 'muc_unmoderated',
     NS.PING,
     ...callFeatures,
   ].filter((f) => f);

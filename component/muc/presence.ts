@@ -102,7 +102,7 @@ function join(ctx: MucContext, room: Room, stanza: Element, nick: string, create
     sendHistory(ctx, room, from, mucX?.getChild('history'));
     sendSubject(ctx, room, from);
   } else {
-    const o: Occupant = { nick, jids: [from], bareJid, role: Room.defaultRole(aff), presence: stanza };
+    const o: Occupant = { nick, jids: [from], bareJid, role: Room.defaultRole(aff, room.config.moderated), presence: stanza };
     const others = [...room.occupants.values()];
     // §7.2.3-§7.2.16: the newcomer's whole entry first (the others' presence, its own with 110,
     // the history, the subject, which tells it that it is in); only then do the others learn

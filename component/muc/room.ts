@@ -17,11 +17,13 @@ export interface RoomConfig {
   maxUsers: number; // 0: no limit beyond the service's
   whois: 'moderators' | 'anyone';
   changeSubject: boolean; // participants may change the subject
+  /** Moderated (XEP-0045 §8.6 "moderated room"): those without affiliation enter as visitors and ask for voice. */
+  moderated: boolean;
 }
 
 export const defaultConfig = (): RoomConfig => ({
   name: '', description: '', persistent: false, public: true, membersOnly: false, password: '',
-  maxUsers: 0, whois: 'moderators', changeSubject: false,
+  maxUsers: 0, whois: 'moderators', changeSubject: false, moderated: false,
 });
 
 export interface Occupant {
@@ -74,10 +76,14 @@ export class Room {
     else this.affiliations.set(bareJid, a);
   }
 
-  /** Default role for an affiliation (XEP-0045 "Roles" and "Affiliations" tables). */
-  static defaultRole(a: Affiliation): Role {
+  /**
+   * Default role for an affiliation (XEP-0045 §5.1.2 "Default Roles"): in a moderated room those
+   * without an affiliation enter as visitors, members still as participants.
+   */
+  static defaultRole(a: Affiliation, moderated = false): Role {
     if (a === 'owner' || a === 'admin') return 'moderator';
     if (a === 'outcast') return 'none';
+    if (a === 'none' && moderated) return 'visitor';
     return 'participant';
   }
 

@@ -33,6 +33,7 @@ describe('room configuration form', () => {
     ['max users', [['muc#roomconfig_maxusers', '20']], { maxUsers: 20 }],
     ['no max users', [['muc#roomconfig_maxusers', 'none']], { maxUsers: 0 }],
     ['non-anonymous', [['muc#roomconfig_whois', 'anyone']], { whois: 'anyone' }],
+    ['moderated', [['muc#roomconfig_moderatedroom', '1']], { moderated: true }],
     ['unknown fields ignored', [['muc#roomconfig_enablelogging', '1']], {}],
   ];
   for (const [what, fields, expected] of table) {
@@ -57,6 +58,8 @@ describe('room configuration form', () => {
 describe('roles and affiliations', () => {
   const roles: Array<[Affiliation, Role]> = [['owner', 'moderator'], ['admin', 'moderator'], ['member', 'participant'], ['none', 'participant'], ['outcast', 'none']];
   for (const [aff, role] of roles) it(`an ${aff} enters as ${role}`, () => assert.equal(Room.defaultRole(aff), role));
+  const moderated: Array<[Affiliation, Role]> = [['owner', 'moderator'], ['admin', 'moderator'], ['member', 'participant'], ['none', 'visitor']];
+  for (const [aff, role] of moderated) it(`in a moderated room an ${aff} enters as ${role}`, () => assert.equal(Room.defaultRole(aff, true), role));
 
   it('ranks affiliations owner > admin > member > none > outcast', () => {
     const order: Affiliation[] = ['owner', 'admin', 'member', 'none', 'outcast'];

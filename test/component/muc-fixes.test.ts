@@ -88,12 +88,17 @@ describe('rooms: XEP-0045 behaviour clients rely on', function () {
     const room = `voice@${CALL}`;
     const { alice, bob } = host.users;
     await enter(alice, room, 'Alice');
+    assert.equal((await configure(alice, room, { 'muc#roomconfig_moderatedroom': '1' })).attrs.type, 'result');
+    const info = await bob.iq('get', room, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }));
+    const features = info.getChild('query')!.getChildren('feature').map((f) => f.attrs.var);
+    assert.ok(features.includes('muc_moderated') && features.includes(MUC_REQUEST));
+    // In a moderated room Bob, without affiliation, enters as a visitor (§5.1.2) and has no voice.
+    const self = bob.waitFor((el) => el.name === 'presence' && el.attrs.from === `${room}/Bob` && statusCodes(el).includes('110'));
     await enter(bob, room, 'Bob');
-    const silenced = bob.waitFor((el) => el.name === 'presence' && el.attrs.from === `${room}/Bob`
-      && el.getChild('x', NS_MUC_USER)?.getChild('item')?.attrs.role === 'visitor');
-    const revoke = await alice.iq('set', room, xml('query', { xmlns: NS_MUC_ADMIN }, xml('item', { nick: 'Bob', role: 'visitor' })));
-    assert.equal(revoke.attrs.type, 'result');
-    await silenced;
+    assert.equal((await self).getChild('x', NS_MUC_USER)!.getChild('item')!.attrs.role, 'visitor');
+    const silent = bob.waitFor((el) => el.name === 'message' && el.attrs.type === 'error');
+    await bob.send(xml('message', { to: room, type: 'groupchat' }, xml('body', {}, 'may I?')));
+    assert.equal(errorCondition(await silent), 'forbidden');
     // Example 71: the visitor asks.
     const request = alice.waitFor((el) => el.name === 'message' && el.attrs.from === room && !!el.getChild('x', NS_DATA));
     await bob.send(xml('message', { to: room, id: 'yd53c486' }, xml('x', { xmlns: NS_DATA, type: 'submit' },
