@@ -141,7 +141,14 @@ export function sqliteStore(dataDir: string | undefined, log: StoreLog): RoomSto
     queue.push(op);
   };
 
-  if (dataDir) importJson(dataDir, db, write, log);
+  if (dataDir) {
+    try {
+      importJson(dataDir, db, write, log);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
   // Temporary rooms end with the component: what they said goes with them.
   q.orphans.run();
 
@@ -168,7 +175,7 @@ export function sqliteStore(dataDir: string | undefined, log: StoreLog): RoomSto
 
   return {
     loadRooms: () => (q.rooms.all() as string[]).map((j) => JSON.parse(j) as PersistedRoom),
-    saveRoom: (room) => enqueue({ kind: 'room', local: room.local, json: JSON.stringify({ ...room, history: [] }) }),
+    saveRoom: (room) => enqueue({ kind: 'room', local: room.local, json: JSON.stringify({ ...room, history: undefined }) }),
     unsaveRoom: (local) => enqueue({ kind: 'room', local, json: null }),
     deleteRoom: (local) => enqueue({ kind: 'drop', local }),
     append: (local, m) => enqueue({ kind: 'message', local, m }),
@@ -210,13 +217,19 @@ export function sqliteStore(dataDir: string | undefined, log: StoreLog): RoomSto
 function importJson(dataDir: string, db: Database.Database, write: (ops: Op[]) => void, log: StoreLog): void {
   const file = join(dataDir, 'rooms.json');
   if (!existsSync(file)) return;
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { rooms?: PersistedRoom[] };
+  let parsed: { rooms?: PersistedRoom[] };
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as { rooms?: PersistedRoom[] };
+  } catch (err) {
+    // Left in place: nothing is imported from a file that cannot be read, and nothing is lost.
+    throw new Error(`cannot import ${file}: ${(err as Error).message}`);
+  }
   const rooms = parsed.rooms ?? [];
   const ops: Op[] = [];
   let messages = 0;
   for (const r of rooms) {
     const local = r.local.toLowerCase();
-    ops.push({ kind: 'room', local, json: JSON.stringify({ ...r, local, history: [] }) });
+    ops.push({ kind: 'room', local, json: JSON.stringify({ ...r, local, history: undefined }) });
     for (const h of r.history ?? []) {
       ops.push({ kind: 'message', local, m: fromHistory(h) });
       messages++;

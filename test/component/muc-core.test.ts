@@ -2,6 +2,9 @@
 // default roles of affiliations (XEP-0045 §5.1.2), persistence round trips, JID splitting, the
 // order of a newcomer's entry, and the room store's queue and paging (an in-memory database).
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { applyConfigForm, configForm } from '../../component/muc/config-form.js';
 import { Room, defaultConfig, affiliationRank, type Affiliation, type Role } from '../../component/muc/room.js';
 import { Jid } from '../../xmpp/jid.js';
@@ -146,5 +149,16 @@ describe('the room store', () => {
     await new Promise((r) => setImmediate(r));
     assert.equal(store.page('room', { max: 0 }).count, 0);
     store.close();
+  });
+
+  it('refuses to start on a rooms.json it cannot read, and leaves the file where it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carillon-rooms-'));
+    try {
+      writeFileSync(join(dir, 'rooms.json'), '{"rooms": [');
+      assert.throws(() => sqliteStore(dir, log), (e: Error) => e.message.startsWith(`cannot import ${join(dir, 'rooms.json')}`));
+      assert.ok(existsSync(join(dir, 'rooms.json')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
