@@ -1,10 +1,15 @@
 // XEP-0045 (1.34) behaviour clients rely on, end to end through Carillon with the call component
 // attached: leaving by unavailable presence to the bare room JID, the order of a newcomer's entry,
 // the owner's configuration result ahead of status 104, voice requests (§8.6), and the quota on
-// rooms one user may own (§10.1.1 not-allowed).
+// rooms one user may own (§10.1.1 not-allowed), also set through the server's call.maxRoomsPerUser.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Element } from 'ltx';
-import { statusCodes, xml, type User } from './helpers/user.js';
+import { startCarillon } from '../../server/index.js';
+import { freePortRange } from '../support/ports.js';
+import { User, statusCodes, xml } from './helpers/user.js';
 import { CALL, NS_DATA, NS_MUC, NS_MUC_ADMIN, NS_MUC_USER, configure, enter, errorCondition, startRoomHost, type RoomHost } from './helpers/room-host.js';
 
 const MUC_REQUEST = 'http://jabber.org/protocol/muc#request';
@@ -153,5 +158,32 @@ describe('rooms: XEP-0045 behaviour clients rely on', function () {
     await carol.send(xml('presence', { to: `quota1@${CALL}/Carol`, type: 'unavailable' }));
     await carol.waitFor((el) => el.name === 'presence' && el.attrs.from === `quota1@${CALL}/Carol` && el.attrs.type === 'unavailable');
     assert.equal((await enter(carol, `quota4@${CALL}`, 'Carol')).getChildText('subject'), '');
+  });
+});
+
+describe('the room quota through the server\u2019s config (call.maxRoomsPerUser)', function () {
+  this.timeout(20000);
+  it('reaches the in-process call component', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carillon-quota-'));
+    const media = await freePortRange(10);
+    const srv = await startCarillon({
+      domain: 'localhost', dataDir: dir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null },
+      c2s: { port: 0 }, s2s: { port: null }, components: { port: 0 },
+      call: { enabled: true, maxRoomsPerUser: 1, archiveDays: 30, media: { ...media, publicAddress: null } }, log: { level: 'silent' },
+    });
+    let alice: User | undefined;
+    try {
+      assert.equal(srv.config.call.archiveDays, 30);
+      await srv.users.add('alice@localhost', 'pw');
+      alice = await User.connect(`ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, 'localhost', 'alice', 'pw');
+      await enter(alice, `first@${CALL}`, 'Alice');
+      const refused = alice.waitFor((el) => el.name === 'presence' && el.attrs.type === 'error' && el.attrs.from === `second@${CALL}/Alice`);
+      await alice.send(xml('presence', { to: `second@${CALL}/Alice` }, xml('x', { xmlns: NS_MUC })));
+      assert.equal(errorCondition(await refused), 'not-allowed');
+    } finally {
+      await alice?.stop();
+      await srv.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
