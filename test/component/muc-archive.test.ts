@@ -145,6 +145,17 @@ describe('room archives (XEP-0313 on rooms)', function () {
     assert.equal(errorCondition(unknown.iq), 'item-not-found');
     const field = await query(carol, room, { form: { 'urn:example:filter': 'x' } });
     assert.equal(errorCondition(field.iq), 'feature-not-implemented');
+    const max = await query(carol, room, { set: [rsm('max', 'lots')] });
+    assert.equal(errorCondition(max.iq), 'bad-request');
+    const when = await query(carol, room, { form: { start: 'yesterday' } });
+    assert.equal(errorCondition(when.iq), 'bad-request');
+    const index = await query(carol, room, { set: [rsm('max', '5'), rsm('index', '10')] });
+    assert.equal(errorCondition(index.iq), 'feature-not-implemented');
+    const missing = await query(carol, room, { form: { ids: ['no-such-id'] } });
+    assert.equal(errorCondition(missing.iq), 'item-not-found');
+    // A room that does not exist.
+    const none = await query(carol, `nowhere@${CALL}`);
+    assert.equal(errorCondition(none.iq), 'item-not-found');
     // Carol is no moderator in a semi-anonymous room: filtering by real JID would tell who is who.
     const real = await query(carol, room, { form: { with: 'bob@localhost' } });
     assert.equal(errorCondition(real.iq), 'forbidden');
