@@ -56,8 +56,11 @@ export class CallService {
   private readonly requests = new IqTracker('call');
   /** IQs relayed between occupants, by the id the room gave them. */
   private readonly relayed = new Map<string, Relay>();
-  /** Work to do once the reply to the IQ being answered has been sent (MucContext.afterReply). */
-  private afterReply: Array<() => void> = [];
+  /**
+   * Work to do once the reply to the IQ being answered has been sent (MucContext.afterReply): the
+   * list of the IQ whose handler runs now (handlers that defer work do so before they await).
+   */
+  private afterReply: Array<() => void> | undefined;
 
   constructor(private readonly opts: ServiceOptions) {
     // Room localparts compare case-insensitively: incoming addresses are normalised by Jid, and
@@ -72,7 +75,10 @@ export class CallService {
         else opts.store.unsaveRoom(room.local);
       },
       store: opts.store,
-      afterReply: (fn) => { this.afterReply.push(fn); },
+      afterReply: (fn) => {
+        if (this.afterReply) this.afterReply.push(fn);
+        else fn();
+      },
       dropRoom: (room) => {
         if (this.rooms.get(room.local.toLowerCase()) === room) this.rooms.delete(room.local.toLowerCase());
         this.calls?.roomGone(room);
@@ -152,18 +158,21 @@ export class CallService {
     const room = to.local ? this.rooms.get(to.local) : undefined;
     if (to.local && !room) throw new StanzaError('item-not-found', 'No such room');
     if (room && to.resource) return this.toOccupant(room, iq, to.resource);
-    await answerIq(
+    const after: Array<() => void> = [];
+    this.afterReply = after;
+    const answered = answerIq(
       iq,
       (payload) => (room ? this.roomIq(room, iq, payload) : this.serviceIq(iq, payload)),
       (reply) => {
         this.ctx.send(reply);
         // What the handler left for after its reply (only a result lets it happen).
-        const after = this.afterReply;
-        this.afterReply = [];
         if (reply.attrs.type === 'result') for (const fn of after) fn();
       },
       (err) => this.opts.log.error({ err, stanza: iq.toString() }, 'IQ handler failed'),
     );
+    // answerIq has run the handler up to its first await: later deferrals belong to no IQ.
+    this.afterReply = undefined;
+    await answered;
   }
 
   /**
