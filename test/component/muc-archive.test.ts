@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Element } from 'ltx';
+import { createClient } from 'stanza';
 import { xml, type User } from './helpers/user.js';
 import {
   CALL, NS_DATA, NS_MAM, NS_MUC, NS_MUC_USER, NS_RSM, NS_SID, configure, enter, errorCondition, startRoomHost, type RoomHost,
@@ -102,6 +103,31 @@ describe('room archives (XEP-0313 on rooms)', function () {
     assert.equal(seen[1]!.from, `${room}/Bob`);
     // Alice is the owner, a moderator: she is shown the real JIDs (XEP-0313 §5.1.2 with XEP-0045's rules).
     assert.equal(seen[1]!.realJid, 'bob@localhost');
+  });
+
+  it('answers a StanzaJS client’s searchHistory (the web client’s library) page by page', async () => {
+    const stanzaClient = createClient({
+      jid: 'carol@localhost', password: 'pw', resource: 'stanza',
+      transports: { websocket: `ws://127.0.0.1:${host.srv.ports.http}/xmpp-websocket`, bosh: false },
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        stanzaClient.once('session:started', () => resolve());
+        stanzaClient.once('auth:failed', () => reject(new Error('auth failed')));
+        stanzaClient.connect();
+      });
+      const last = await stanzaClient.searchHistory(room, { paging: { max: 10, before: '' } });
+      assert.deepEqual(last.results!.map((r) => r.item.message!.body), Array.from({ length: 10 }, (_, i) => `message ${190 + i}`));
+      assert.deepEqual(last.results!.map((r) => r.id), last.results!.map((r) => live.get(r.item.message!.body!)));
+      assert.equal(last.results![0]!.item.message!.from, `${room}/Alice`);
+      assert.equal(last.paging?.count, 200);
+      const before = await stanzaClient.searchHistory(room, { paging: { max: 10, before: last.paging!.first! } });
+      assert.deepEqual(before.results!.map((r) => r.item.message!.body), Array.from({ length: 10 }, (_, i) => `message ${180 + i}`));
+      const bobs = await stanzaClient.searchHistory(room, { with: `${room}/Bob`, paging: { max: 3 } });
+      assert.deepEqual(bobs.results!.map((r) => r.item.message!.body), ['message 1', 'message 3', 'message 5']);
+    } finally {
+      await stanzaClient.disconnect();
+    }
   });
 
   it('pages backwards from the last page (an empty <before/>) to the first', async () => {
