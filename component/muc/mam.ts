@@ -136,7 +136,7 @@ export function queryArchive(ctx: MucContext, room: Room, iq: Element, payload: 
   const items = payload.getChild('flip-page') ? [...page.items].reverse() : page.items;
   for (const m of items) {
     const wrapper = parseXml(`<w>${m.xml}</w>`);
-    const inner = x('message', { xmlns: NS.CLIENT, from: room.occupantJid(m.nick), type: 'groupchat' },
+    const inner = x('message', { xmlns: NS.CLIENT, from: room.occupantJid(m.nick), type: 'groupchat', id: m.messageId },
       ...wrapper.children.filter((c): c is Element => typeof c !== 'string'),
       realJids ? x('x', { xmlns: NS.MUC_USER }, x('item', { jid: m.jid })) : undefined);
     ctx.send(x('message', { from: room.jid, to: from, id: ctx.nextId() },

@@ -46,6 +46,7 @@ function groupchat(ctx: MucContext, room: Room, stanza: Element): void {
     stanzaId = ctx.nextId();
     ctx.store.append(room.local, {
       id: stanzaId, ts: Date.now(), nick: o.nick, jid: o.bareJid, history: !!body,
+      ...(stanza.attrs.id ? { messageId: stanza.attrs.id as string } : {}),
       // XEP-0313 "MUC message spoofing": a muc#user <x/> of the sender's is not archived (the
       // archive adds its own, naming the real sender, to those who may know it).
       xml: payload.filter((c) => !(c.name === 'x' && c.attrs.xmlns === NS.MUC_USER)).map((c) => c.toString()).join(''),
@@ -119,7 +120,7 @@ export function sendHistory(ctx: MucContext, room: Room, to: string, history: El
   const page = ctx.store.page(room.local, { max: maxstanzas, before: '', history: true, ...(start !== undefined ? { start } : {}) });
   const stanzas = page.items.map((e) => {
     const wrapper = parseXml(`<w>${e.xml}</w>`);
-    return x('message', { from: room.occupantJid(e.nick), to, type: 'groupchat' },
+    return x('message', { from: room.occupantJid(e.nick), to, type: 'groupchat', id: e.messageId },
       ...wrapper.children.filter((c): c is Element => typeof c !== 'string'),
       x('delay', { xmlns: NS.DELAY, from: room.jid, stamp: new Date(e.ts).toISOString() }),
       x('stanza-id', { xmlns: NS.SID, id: e.id, by: room.jid }));

@@ -17,6 +17,8 @@ export interface ArchivedMessage {
   jid: string;
   /** The message payload as sent by the occupant (body, extensions), serialized. */
   xml: string;
+  /** The id the sender gave its message, given back with it in history and archive results. */
+  messageId?: string;
   /** Replayed as history on entering: messages with a body (not subject changes, reactions, …). */
   history: boolean;
 }
@@ -75,7 +77,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS rooms (local TEXT PRIMARY KEY, json TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, id TEXT NOT NULL, ts INTEGER NOT NULL,
-    nick TEXT NOT NULL, jid TEXT NOT NULL, xml TEXT NOT NULL, history INTEGER NOT NULL DEFAULT 1,
+    nick TEXT NOT NULL, jid TEXT NOT NULL, xml TEXT NOT NULL, history INTEGER NOT NULL DEFAULT 1, message_id TEXT,
     UNIQUE (room, id));
   CREATE INDEX IF NOT EXISTS messages_room ON messages (room, seq);
   CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts);`;
@@ -83,7 +85,7 @@ const SCHEMA = `
 /** The store says what it imported (the component's logger fits). */
 export interface StoreLog { info(obj: unknown, msg?: string): void }
 
-interface Row { seq: number; id: string; ts: number; nick: string; jid: string; xml: string; history: number }
+interface Row { seq: number; id: string; ts: number; nick: string; jid: string; xml: string; history: number; message_id: string | null }
 
 /** json: the room to keep; null: the room is temporary now (its archive stays while it lives); drop: gone with its archive. */
 type Op = { kind: 'room'; local: string; json: string | null } | { kind: 'drop'; local: string } | { kind: 'message'; local: string; m: ArchivedMessage };
@@ -107,7 +109,7 @@ export function sqliteStore(dataDir: string | undefined, log: StoreLog): RoomSto
     putRoom: db.prepare('INSERT INTO rooms (local, json) VALUES (?, ?) ON CONFLICT (local) DO UPDATE SET json = excluded.json'),
     delRoom: db.prepare('DELETE FROM rooms WHERE local = ?'),
     delMessages: db.prepare('DELETE FROM messages WHERE room = ?'),
-    append: db.prepare('INSERT OR IGNORE INTO messages (room, id, ts, nick, jid, xml, history) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    append: db.prepare('INSERT OR IGNORE INTO messages (room, id, ts, nick, jid, xml, history, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     seqOf: db.prepare('SELECT seq FROM messages WHERE room = ? AND id = ?').pluck(),
     rooms: db.prepare('SELECT json FROM rooms').pluck(),
     expire: db.prepare('DELETE FROM messages WHERE ts < ?'),
@@ -119,7 +121,7 @@ export function sqliteStore(dataDir: string | undefined, log: StoreLog): RoomSto
     for (const op of ops) {
       if (op.kind === 'message') {
         const m = op.m;
-        q.append.run(op.local, m.id, m.ts, m.nick, m.jid, m.xml, m.history ? 1 : 0);
+        q.append.run(op.local, m.id, m.ts, m.nick, m.jid, m.xml, m.history ? 1 : 0, m.messageId ?? null);
       } else if (op.kind === 'drop') {
         q.delRoom.run(op.local);
         q.delMessages.run(op.local);
@@ -171,7 +173,7 @@ export function sqliteStore(dataDir: string | undefined, log: StoreLog): RoomSto
     if (f.beforeId !== undefined) bound(f.beforeId, '<');
     return { sql, params };
   };
-  const toMessage = (r: Row): ArchivedMessage => ({ id: r.id, ts: r.ts, nick: r.nick, jid: r.jid, xml: r.xml, history: r.history === 1 });
+  const toMessage = (r: Row): ArchivedMessage => ({ id: r.id, ts: r.ts, nick: r.nick, jid: r.jid, xml: r.xml, history: r.history === 1, ...(r.message_id !== null ? { messageId: r.message_id } : {}) });
 
   return {
     loadRooms: () => (q.rooms.all() as string[]).map((j) => JSON.parse(j) as PersistedRoom),
@@ -189,7 +191,7 @@ export function sqliteStore(dataDir: string | undefined, log: StoreLog): RoomSto
       const cond = [...filter.sql, ...paging.sql.slice(1)].join(' AND ');
       const params = [...filter.params, ...paging.params.slice(1)];
       const backwards = req.before !== undefined;
-      const rows = db.prepare(`SELECT seq, id, ts, nick, jid, xml, history FROM messages WHERE ${cond}
+      const rows = db.prepare(`SELECT seq, id, ts, nick, jid, xml, history, message_id FROM messages WHERE ${cond}
         ORDER BY seq ${backwards ? 'DESC' : 'ASC'} LIMIT ?`).all(...params, req.max + 1) as Row[];
       const complete = rows.length <= req.max;
       const kept = rows.slice(0, req.max);

@@ -12,7 +12,7 @@ import {
   CALL, NS_DATA, NS_MAM, NS_MUC, NS_MUC_USER, NS_RSM, NS_SID, configure, enter, errorCondition, startRoomHost, type RoomHost,
 } from './helpers/room-host.js';
 
-interface Result { id: string; body: string; from: string; stamp: string; realJid?: string }
+interface Result { id: string; body: string; from: string; stamp: string; realJid?: string; messageId?: string; to?: string }
 
 /** One MAM query to `room`: the results (in the order received) and the <fin/>. */
 async function query(u: User, room: string, opts: { form?: Record<string, string | string[]>; set?: Element[]; flip?: boolean } = {}): Promise<{ results: Result[]; fin: Element; iq: Element }> {
@@ -26,8 +26,8 @@ async function query(u: User, room: string, opts: { form?: Record<string, string
     const fwd = r.getChild('forwarded', 'urn:xmpp:forward:0')!;
     const m = fwd.getChild('message')!;
     results.push({
-      id: r.attrs.id, body: m.getChildText('body') ?? '', from: m.attrs.from, stamp: fwd.getChild('delay', 'urn:xmpp:delay')!.attrs.stamp,
-      realJid: m.getChild('x', NS_MUC_USER)?.getChild('item')?.attrs.jid,
+      id: r.attrs.id, body: m.getChildText('body') ?? '', from: m.attrs.from, to: m.attrs.to, stamp: fwd.getChild('delay', 'urn:xmpp:delay')!.attrs.stamp,
+      realJid: m.getChild('x', NS_MUC_USER)?.getChild('item')?.attrs.jid, messageId: m.attrs.id,
     });
   };
   const form = opts.form && xml('x', { xmlns: NS_DATA, type: 'submit' },
@@ -100,6 +100,9 @@ describe('room archives (XEP-0313 on rooms)', function () {
     }
     assert.deepEqual(seen.map((r) => r.body), Array.from({ length: 200 }, (_, i) => `message ${i}`));
     assert.deepEqual(seen.map((r) => r.id), seen.map((r) => live.get(r.body)));
+    // The sender's own message ids come back with the messages (as in XEP-0313's MUC example).
+    assert.deepEqual(seen.map((r) => r.messageId), Array.from({ length: 200 }, (_, i) => `m${i}`));
+    assert.equal(seen.some((r) => r.to !== undefined), false, 'a forwarded MUC message has no to');
     assert.equal(seen[1]!.from, `${room}/Bob`);
     // Alice is the owner, a moderator: she is shown the real JIDs (XEP-0313 §5.1.2 with XEP-0045's rules).
     assert.equal(seen[1]!.realJid, 'bob@localhost');
@@ -216,6 +219,7 @@ describe('room archives (XEP-0313 on rooms)', function () {
     carol.onStanza = prev;
     assert.deepEqual(history.map((m) => m.getChildText('body')), ['message 195', 'message 196', 'message 197', 'message 198', 'message 199']);
     assert.equal(history[4]!.getChild('stanza-id', NS_SID)!.attrs.id, live.get('message 199'));
+    assert.equal(history[4]!.attrs.id, 'm199');
     assert.equal(history[4]!.getChild('delay', 'urn:xmpp:delay')!.attrs.from, room);
     // The archive is still there to page after the restart.
     const { fin } = await query(carol, room, { set: [rsm('max', '0')] });
