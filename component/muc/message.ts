@@ -101,7 +101,7 @@ function privateMessage(ctx: MucContext, room: Room, stanza: Element, nick: stri
 }
 
 /**
- * XEP-0045 §7.2.15 "Discussion History" on entering, from the archive: the last HISTORY_DEFAULT
+ * XEP-0045 §7.2.15 "Managing Discussion History" on entering, from the archive: the last HISTORY_DEFAULT
  * messages unless the occupant asks for fewer (maxstanzas), fewer characters of XML (maxchars),
  * or those of the last seconds or since a time. All limits apply together.
  */

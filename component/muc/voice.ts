@@ -1,6 +1,7 @@
-// XEP-0045 §8.6 "Approving Voice Requests": a visitor asks for voice with a muc#request form
-// (Example 71), the room passes it to its moderators as a form to fill (Example 72), and a
-// moderator's submission with muc#request_allow true (Example 73) grants voice (§8.3).
+// XEP-0045 (1.34) §7.13 "Requesting Voice" and §8.6 "Approving Voice Requests": a visitor asks
+// for voice with a muc#request form (Example 79), the room passes it to its moderators as a form
+// to fill (Example 108), and a moderator's submission with muc#request_allow true (Example 109)
+// grants voice (§8.3).
 import { StanzaError } from '../../xmpp/errors.js';
 import { buildForm, formValue, parseBoolean, parseForm } from '../../xmpp/forms.js';
 import { NS } from '../../xmpp/namespaces.js';

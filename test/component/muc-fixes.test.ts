@@ -104,12 +104,12 @@ describe('rooms: XEP-0045 behaviour clients rely on', function () {
     const silent = bob.waitFor((el) => el.name === 'message' && el.attrs.type === 'error');
     await bob.send(xml('message', { to: room, type: 'groupchat' }, xml('body', {}, 'may I?')));
     assert.equal(errorCondition(await silent), 'forbidden');
-    // Example 71: the visitor asks.
+    // Example 79 (XEP-0045 1.34): the visitor asks.
     const request = alice.waitFor((el) => el.name === 'message' && el.attrs.from === room && !!el.getChild('x', NS_DATA));
     await bob.send(xml('message', { to: room, id: 'yd53c486' }, xml('x', { xmlns: NS_DATA, type: 'submit' },
       xml('field', { var: 'FORM_TYPE' }, xml('value', {}, MUC_REQUEST)),
       xml('field', { var: 'muc#role', type: 'list-single', label: 'Requested role' }, xml('value', {}, 'participant')))));
-    // Example 72: the moderator is asked.
+    // Example 108: the moderators are asked.
     const form = (await request).getChild('x', NS_DATA)!;
     assert.equal(form.attrs.type, 'form');
     const asked = fields(form);
@@ -118,7 +118,7 @@ describe('rooms: XEP-0045 behaviour clients rely on', function () {
     assert.equal(asked['muc#roomnick'], 'Bob');
     assert.equal(asked['muc#jid'], bob.jid);
     assert.ok(['0', 'false'].includes(asked['muc#request_allow']!));
-    // Example 73: the moderator approves; the room grants voice (§8.3) and says so to everyone.
+    // Example 109: the moderator approves; the room grants voice (§8.3) and says so to everyone.
     const voiced = bob.waitFor((el) => el.name === 'presence' && el.attrs.from === `${room}/Bob`
       && el.getChild('x', NS_MUC_USER)?.getChild('item')?.attrs.role === 'participant');
     await alice.send(xml('message', { to: room }, xml('x', { xmlns: NS_DATA, type: 'submit' },
