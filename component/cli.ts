@@ -10,7 +10,7 @@ const USAGE = `usage: carillon component --config FILE
 
 FILE is JSON with a "component" object:
   { "component": { "service": "xmpp://127.0.0.1:5347", "domain": "call.example.org", "secret": "…",
-                   "dataDir": "./call-data", "maxParticipants": 8,
+                   "dataDir": "./call-data", "maxParticipants": 8, "archiveDays": 365, "maxRoomsPerUser": 100,
                    "media": { "portMin": 40000, "portMax": 40999, "publicAddress": "203.0.113.5" },
                    "turn": { "host": "turn.example.org", "secret": "…" } } }
 ("host" and "port" may replace "service"; "turn" announces a STUN/TURN relay, see docs/nat.md).`;

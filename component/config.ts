@@ -10,7 +10,7 @@ export { ConfigError as ComponentConfigError };
 
 /**
  * Keys (all under "component"): service (e.g. "xmpp://127.0.0.1:5347") or host + port; domain;
- * secret; dataDir; maxParticipants; media.portMin, media.portMax, media.publicAddress, media.bindAddress,
+ * secret; dataDir; maxParticipants; archiveDays; maxRoomsPerUser; media.portMin, media.portMax, media.publicAddress, media.bindAddress,
  * media.inactivityTimeoutMs; turn (host, port, tlsPort, secret, ttl, transports: the server's `turn` key,
  * see docs/nat.md).
  */
@@ -19,7 +19,7 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
   if (!isObject(json)) return c.fail('(root)', 'must be a JSON object');
   const s = json.component;
   if (!isObject(s)) return c.fail('component', 'must be an object with the component settings');
-  c.only('component', s, ['service', 'host', 'port', 'domain', 'secret', 'dataDir', 'maxParticipants', 'media', 'turn']);
+  c.only('component', s, ['service', 'host', 'port', 'domain', 'secret', 'dataDir', 'maxParticipants', 'media', 'turn', 'archiveDays', 'maxRoomsPerUser']);
   const optStr = (key: string, v: unknown): string | undefined => c.optStr(key, v) ?? undefined;
   let service = optStr('component.service', s.service);
   if (service !== undefined && !/^xmpp:\/\/[^/]+:\d+$/.test(service)) c.fail('component.service', 'must look like xmpp://host:port');
@@ -35,6 +35,8 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
   const secret = c.required('component.secret', s.secret);
   const dataDir = optStr('component.dataDir', s.dataDir);
   const maxParticipants = c.optInt('component.maxParticipants', s.maxParticipants, 0, 1000);
+  const archiveDays = c.optInt('component.archiveDays', s.archiveDays, 0, 36_500);
+  const maxRoomsPerUser = c.optInt('component.maxRoomsPerUser', s.maxRoomsPerUser, 0, 1_000_000);
   let media: CallComponentOptions['media'];
   if (s.media !== undefined) {
     const m = c.section('component.media', s.media);
@@ -54,5 +56,5 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
     };
   }
   const turn = s.turn === undefined ? undefined : parseTurnSettings(s.turn, 'component.turn', c);
-  return { service, domain: domain.toLowerCase(), secret, dataDir, maxParticipants, media, turn };
+  return { service, domain: domain.toLowerCase(), secret, dataDir, maxParticipants, media, turn, archiveDays, maxRoomsPerUser };
 }

@@ -3,7 +3,7 @@
 // runs it alone against any XMPP server.
 import { CallService } from './service.js';
 import { connectComponent } from './connection.js';
-import { fileStore, memoryStore } from './muc/store.js';
+import { sqliteStore } from './muc/store.js';
 import type { Logger } from './muc/context.js';
 import { CallManager } from './calls/manager.js';
 import type { CallComponentOptions } from './options.js';
@@ -23,20 +23,42 @@ export interface RunningCallComponent {
 export async function startCallComponent(opts: CallComponentOptions): Promise<RunningCallComponent> {
   const log = opts.log ?? silent;
   let send: (el: Element) => void = () => {};
+  const store = sqliteStore(opts.dataDir, log);
   const service = new CallService({
     domain: opts.domain,
-    store: opts.dataDir ? fileStore(opts.dataDir) : memoryStore(),
+    store,
     send: (el) => send(el),
     log,
     turn: opts.turn,
+    maxRoomsPerUser: opts.maxRoomsPerUser ?? 100,
   });
+  // Retention: archived room messages older than archiveDays go, at start and then hourly.
+  const archiveDays = opts.archiveDays ?? 365;
+  const expire = (): void => {
+    const removed = store.expire(Date.now() - archiveDays * 86_400_000);
+    if (removed) log.info({ removed }, 'expired archived room messages');
+  };
+  let expiry: NodeJS.Timeout | undefined;
+  if (archiveDays > 0) {
+    expire();
+    expiry = setInterval(expire, 3_600_000);
+    expiry.unref();
+  }
   const calls = new CallManager({ ctx: service.ctx, media: opts.media ?? {}, maxParticipants: opts.maxParticipants ?? 0 });
   service.calls = calls;
-  const link = await connectComponent({
-    service: opts.service, domain: opts.domain, secret: opts.secret, log,
-    onStanza: (el) => { void service.receive(el); },
-  });
-  send = (el) => link.send(el);
+  let link;
+  try {
+    link = await connectComponent({
+      service: opts.service, domain: opts.domain, secret: opts.secret, log,
+      onStanza: (el) => { void service.receive(el); },
+    });
+  } catch (err) {
+    if (expiry) clearInterval(expiry);
+    store.close();
+    throw err;
+  }
+  const online = link;
+  send = (el) => online.send(el);
   log.info({ domain: opts.domain, service: opts.service }, 'call component online');
   return {
     domain: opts.domain,
@@ -44,7 +66,9 @@ export async function startCallComponent(opts: CallComponentOptions): Promise<Ru
     async stop() {
       await calls.stop();
       service.cancelRequests();
-      await link.stop();
+      await online.stop();
+      if (expiry) clearInterval(expiry);
+      store.close();
     },
   };
 }

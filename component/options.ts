@@ -27,8 +27,15 @@ export interface CallComponentOptions {
   /** The component's domain, e.g. 'call.example.org'. */
   domain: string;
   secret: string;
-  /** Where persistent rooms are kept (rooms.json); without it rooms live in memory only. */
+  /**
+   * Where rooms and their archives are kept (rooms.db, SQLite; a rooms.json of earlier versions is
+   * imported once); without it rooms and archives live in memory only.
+   */
   dataDir?: string;
+  /** Archived room messages are removed after this many days (default 365); 0 keeps them forever. */
+  archiveDays?: number;
+  /** Rooms one user may own at a time; creating one more is refused (default 100; 0: no limit). */
+  maxRoomsPerUser?: number;
   media?: MediaOptions;
   /** Maximum participants in one room's call; 0 for no limit (room occupancy is the room's own max users). */
   maxParticipants?: number;

@@ -19,6 +19,8 @@ import { handleMessage } from './muc/message.js';
 import { handleAdmin } from './muc/admin.js';
 import { handleOwner } from './muc/owner.js';
 import { roomInfo } from './muc/disco.js';
+import { archiveMetadata, queryArchive, queryFields } from './muc/mam.js';
+import { isVoiceRequest, voiceRequest } from './muc/voice.js';
 
 /** The group call layer as the room service sees it. */
 export interface CallHandler {
@@ -37,6 +39,8 @@ export interface ServiceOptions {
   log: Logger;
   /** A STUN/TURN relay to announce for the service domain (XEP-0215). */
   turn?: TurnSettings;
+  /** Rooms one user may own at a time (creating one more is refused); 0 for no limit. */
+  maxRoomsPerUser?: number;
 }
 
 /** An IQ relayed from one occupant to another: the original id and addresses, and who must answer. */
@@ -52,19 +56,33 @@ export class CallService {
   private readonly requests = new IqTracker('call');
   /** IQs relayed between occupants, by the id the room gave them. */
   private readonly relayed = new Map<string, Relay>();
+  /**
+   * Work to do once the reply to the IQ being answered has been sent (MucContext.afterReply): the
+   * list of the IQ whose handler runs now (handlers that defer work do so before they await).
+   */
+  private afterReply: Array<() => void> | undefined;
 
   constructor(private readonly opts: ServiceOptions) {
     // Room localparts compare case-insensitively: incoming addresses are normalised by Jid, and
     // rooms from older files are looked up by their lower-cased name.
-    for (const p of opts.store.load()) this.rooms.set(p.local.toLowerCase(), Room.fromPersisted(p, opts.domain));
+    for (const p of opts.store.loadRooms()) this.rooms.set(p.local.toLowerCase(), Room.fromPersisted(p, opts.domain));
     this.ctx = {
       domain: opts.domain,
       send: (el) => opts.send(el),
-      save: () => this.save(),
+      save: (room) => {
+        if (room.destroyed) return;
+        if (room.config.persistent) opts.store.saveRoom(room.toPersisted());
+        else opts.store.unsaveRoom(room.local);
+      },
+      store: opts.store,
+      afterReply: (fn) => {
+        if (this.afterReply) this.afterReply.push(fn);
+        else fn();
+      },
       dropRoom: (room) => {
         if (this.rooms.get(room.local.toLowerCase()) === room) this.rooms.delete(room.local.toLowerCase());
         this.calls?.roomGone(room);
-        this.save();
+        opts.store.deleteRoom(room.local);
       },
       occupantGone: (room, o, jid) => this.calls?.occupantGone(room, o, jid),
       nextId: () => randomBytes(9).toString('base64url'),
@@ -82,11 +100,6 @@ export class CallService {
     this.requests.cancelAll('stopped');
     for (const r of this.relayed.values()) clearTimeout(r.timer);
     this.relayed.clear();
-  }
-
-  private save(): void {
-    const persistent = [...this.rooms.values()].filter((r) => r.config.persistent && !r.destroyed);
-    this.opts.store.save(persistent.map((r) => r.toPersisted()));
   }
 
   /** Handle one stanza; never throws (a failure becomes an error reply or a log line). */
@@ -110,11 +123,16 @@ export class CallService {
     if (stanza.name === 'presence') {
       if (!to.resource) {
         if (!stanza.attrs.type) throw new StanzaError('jid-malformed', 'Join with a nickname: room@service/nick');
+        // Clients (Gajim, Converse.js) also leave by sending unavailable to the room's bare JID:
+        // it is the occupant's exit all the same (XEP-0045 §7.14).
+        const occupant = stanza.attrs.type === 'unavailable' ? room?.occupantByJid(from.full) : undefined;
+        if (room && occupant) return handlePresence(this.ctx, room, stanza, occupant.nick, false);
         return;
       }
       let created = false;
       if (!room) {
         if (stanza.attrs.type) return;
+        if (!this.mayCreate(stanza, from)) return;
         room = new Room(to.local, `${to.local}@${this.opts.domain}`);
         this.rooms.set(to.local, room);
         created = true;
@@ -122,7 +140,10 @@ export class CallService {
       return handlePresence(this.ctx, room, stanza, to.resource, created);
     }
     if (!room) throw new StanzaError('item-not-found', 'No such room');
-    if (stanza.name === 'message') return handleMessage(this.ctx, room, stanza, to.resource || undefined);
+    if (stanza.name !== 'message') return;
+    // XEP-0045 §8.6: a voice request (or a moderator's answer) is a form sent to the room.
+    if (!to.resource && stanza.attrs.type !== 'groupchat' && stanza.attrs.type !== 'error' && isVoiceRequest(stanza)) return voiceRequest(this.ctx, room, stanza);
+    return handleMessage(this.ctx, room, stanza, to.resource || undefined);
   }
 
   private async iq(iq: Element, to: Jid): Promise<void> {
@@ -137,12 +158,39 @@ export class CallService {
     const room = to.local ? this.rooms.get(to.local) : undefined;
     if (to.local && !room) throw new StanzaError('item-not-found', 'No such room');
     if (room && to.resource) return this.toOccupant(room, iq, to.resource);
-    await answerIq(
+    const after: Array<() => void> = [];
+    this.afterReply = after;
+    const answered = answerIq(
       iq,
       (payload) => (room ? this.roomIq(room, iq, payload) : this.serviceIq(iq, payload)),
-      (reply) => this.ctx.send(reply),
+      (reply) => {
+        this.ctx.send(reply);
+        // What the handler left for after its reply (only a result lets it happen).
+        if (reply.attrs.type === 'result') for (const fn of after) fn();
+      },
       (err) => this.opts.log.error({ err, stanza: iq.toString() }, 'IQ handler failed'),
     );
+    // answerIq has run the handler up to its first await: later deferrals belong to no IQ.
+    this.afterReply = undefined;
+    await answered;
+  }
+
+  /**
+   * `maxRoomsPerUser`: someone who owns that many rooms creates no more. XEP-0045 §10.1.1: a
+   * refused creation is <not-allowed/>, sent back as the presence error.
+   */
+  private mayCreate(stanza: Element, from: Jid): boolean {
+    const limit = this.opts.maxRoomsPerUser ?? 0;
+    if (limit === 0) return true;
+    let owned = 0;
+    for (const r of this.rooms.values()) if (r.affiliationOf(from.bare) === 'owner') owned++;
+    if (owned < limit) return true;
+    const reply = errorReply(stanza, new StanzaError('not-allowed', `You own ${owned} rooms here, the most one user may (${limit})`));
+    // As every presence error on entering: the error and the empty MUC element only.
+    reply.children = reply.children.filter((c) => typeof c !== 'string' && c.name === 'error');
+    if (stanza.getChild('x', NS.MUC)) reply.children.unshift(x('x', { xmlns: NS.MUC }));
+    this.ctx.send(reply);
+    return false;
   }
 
   /** The handler of an IQ get/set to a room, by its payload. */
@@ -158,6 +206,9 @@ export class CallService {
     if (get && payload.is('ping', NS.PING)) return () => undefined;
     if (payload.is('query', NS.MUC_ADMIN)) return () => handleAdmin(this.ctx, room, iq);
     if (payload.is('query', NS.MUC_OWNER)) return () => handleOwner(this.ctx, room, iq);
+    if (get && payload.is('query', NS.MAM)) return () => queryFields();
+    if (get && payload.is('metadata', NS.MAM)) return () => archiveMetadata(this.ctx, room, iq);
+    if (!get && payload.is('query', NS.MAM)) return () => queryArchive(this.ctx, room, iq, payload);
     const calls = this.calls;
     if (!get && payload.is('jingle', NS.JINGLE) && calls) {
       return async () => {

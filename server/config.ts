@@ -47,6 +47,10 @@ export interface CarillonConfig {
     enabled: boolean;
     domain: string;
     maxParticipants: number;
+    /** Archived room messages older than this many days are removed; 0 keeps them (default 365). */
+    archiveDays: number;
+    /** Rooms one user may own at a time on the call component; 0 for no limit (default 100). */
+    maxRoomsPerUser: number;
     media: { portMin: number; portMax: number; publicAddress: string | null };
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
@@ -199,6 +203,8 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
       enabled: bool('call.enabled', call.enabled, true),
       domain: str('call.domain', call.domain, `call.${domain}`),
       maxParticipants: int('call.maxParticipants', call.maxParticipants, 8, 2, 100),
+      archiveDays: int('call.archiveDays', call.archiveDays, 365, 0, 36_500),
+      maxRoomsPerUser: int('call.maxRoomsPerUser', call.maxRoomsPerUser, 100, 0, 1_000_000),
       media: { portMin, portMax, publicAddress: optStr('call.media.publicAddress', (media as Record<string, unknown>).publicAddress) },
     },
     log: { level: level as CarillonConfig['log']['level'] },

@@ -159,6 +159,8 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
           bindAddress: config.listen === '0.0.0.0' || config.listen === '::' ? undefined : config.listen,
         },
         maxParticipants: config.call.maxParticipants,
+        archiveDays: config.call.archiveDays,
+        maxRoomsPerUser: config.call.maxRoomsPerUser,
         turn: turnSettings(config) ?? undefined,
         log: log.child({ component: config.call.domain }),
       });

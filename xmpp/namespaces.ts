@@ -67,4 +67,8 @@ export const NS = {
   JMI: 'urn:xmpp:jingle-message:0', // XEP-0353 Jingle Message Initiation (what push treats as a call)
   // XEP-0363 HTTP File Upload
   HTTP_UPLOAD: 'urn:xmpp:http:upload:0',
+  // Room archives and voice requests: XEP-0313 Message Archive Management on rooms, XEP-0045 §8.6
+  MAM: 'urn:xmpp:mam:2',
+  MAM_EXTENDED: 'urn:xmpp:mam:2#extended',
+  MUC_REQUEST: 'http://jabber.org/protocol/muc#request',
 } as const;

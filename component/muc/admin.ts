@@ -84,12 +84,12 @@ function setAffiliation(ctx: MucContext, room: Room, actorJid: string, jid: stri
     throw new StanzaError('conflict', 'The room needs at least one owner');
   }
   room.setAffiliation(targetBare, aff);
-  ctx.save();
+  ctx.save(room);
   const actor = room.occupantByJid(actorJid);
   for (const o of room.occupantsOf(targetBare)) {
     if (aff === 'outcast') { leave(ctx, room, o, 'all', [301], { nick: actor?.nick, reason }); continue; }
     if (aff === 'none' && room.config.membersOnly) { leave(ctx, room, o, 'all', [321], { nick: actor?.nick, reason }); continue; }
-    o.role = Room.defaultRole(aff);
+    o.role = Room.defaultRole(aff, room.config.moderated);
     broadcastPresence(ctx, room, o, { actor: actor?.nick, reason });
   }
 }

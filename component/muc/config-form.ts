@@ -27,6 +27,7 @@ export function configForm(c: RoomConfig): Element {
         options: [{ label: 'Moderators', value: 'moderators' }, { label: 'Anyone', value: 'anyone' }],
       },
       { var: 'muc#roomconfig_changesubject', type: 'boolean', label: 'Participants may change the subject', value: c.changeSubject },
+      { var: 'muc#roomconfig_moderatedroom', type: 'boolean', label: 'Moderated (newcomers without affiliation ask for voice)', value: c.moderated },
     ],
   });
 }
@@ -65,6 +66,7 @@ export function applyConfigForm(current: RoomConfig, el: Element): RoomConfig {
         next.whois = value;
         break;
       case 'muc#roomconfig_changesubject': next.changeSubject = bool(value); break;
+      case 'muc#roomconfig_moderatedroom': next.moderated = bool(value); break;
       default: break;
     }
   }

@@ -9,12 +9,16 @@ export function roomFeatures(room: Room, callFeatures: string[]): string[] {
   const c = room.config;
   return [
     NS.MUC, NS.DISCO_INFO, NS.DISCO_ITEMS, NS.SID,
+    // XEP-0313 §7: the room's archive is queried at the room's JID.
+    NS.MAM, NS.MAM_EXTENDED,
+    // XEP-0045 §8.6: visitors may ask the moderators for voice.
+    NS.MUC_REQUEST,
     c.persistent ? 'muc_persistent' : 'muc_temporary',
     c.public ? 'muc_public' : 'muc_hidden',
     c.membersOnly ? 'muc_membersonly' : 'muc_open',
     c.password ? 'muc_passwordprotected' : 'muc_unsecured',
     c.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
-    'muc_unmoderated',
+    c.moderated ? 'muc_moderated' : 'muc_unmoderated',
     NS.PING,
     ...callFeatures,
   ].filter((f) => f);

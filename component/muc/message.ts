@@ -2,9 +2,9 @@
 // private messages ("Sending a Private Message"), and invitations (mediated, delivered with a XEP-0249 direct invite too).
 import { StanzaError, errorReply } from '../../xmpp/errors.js';
 import { NS } from '../../xmpp/namespaces.js';
-import { clone, parseXml, x, type Element } from '../../xmpp/xml.js';
+import { childNs, clone, parseXml, x, type Element } from '../../xmpp/xml.js';
 import type { MucContext } from './context.js';
-import { HISTORY_MAX, bareOf, type Room } from './room.js';
+import { HISTORY_DEFAULT, bareOf, type Room } from './room.js';
 
 export function handleMessage(ctx: MucContext, room: Room, stanza: Element, nick: string | undefined): void {
   if (stanza.attrs.type === 'error') return;
@@ -34,26 +34,55 @@ function groupchat(ctx: MucContext, room: Room, stanza: Element): void {
     const mayChange = o.role === 'moderator' || room.config.changeSubject;
     if (!mayChange) throw new StanzaError('forbidden', 'Only moderators may change the subject');
     room.subject = { text: subject.getText(), nick: o.nick };
-    ctx.save();
+    ctx.save(room);
   }
   // Payload: everything the sender put in, minus ids that only the room may assign (XEP-0359: a stanza-id "by" the room is the room's alone).
   const payload = stanza.children.filter((c): c is Element => typeof c !== 'string'
     && !(c.name === 'stanza-id' && c.attrs.xmlns === NS.SID && c.attrs.by === room.jid));
-  const stanzaId = ctx.nextId();
-  if (body) {
-    room.history.push({
-      nick: o.nick, bareJid: o.bareJid, stanzaId, stamp: new Date().toISOString(),
-      xml: payload.map((c) => c.toString()).join(''),
+  // XEP-0359 §3: the stanza-id names the message in the room's archive (XEP-0313), so only an
+  // archived message carries one; a client pages the archive from the last one it saw.
+  let stanzaId: string | undefined;
+  if (worthArchiving(stanza)) {
+    stanzaId = ctx.nextId();
+    ctx.store.append(room.local, {
+      id: stanzaId, ts: Date.now(), nick: o.nick, jid: o.bareJid, history: !!body,
+      ...(stanza.attrs.id ? { messageId: stanza.attrs.id as string } : {}),
+      // XEP-0313 "MUC message spoofing": a muc#user <x/> of the sender's is not archived (the
+      // archive adds its own, naming the real sender, to those who may know it).
+      xml: payload.filter((c) => !(c.name === 'x' && c.attrs.xmlns === NS.MUC_USER)).map((c) => c.toString()).join(''),
     });
-    if (room.history.length > HISTORY_MAX) room.history.splice(0, room.history.length - HISTORY_MAX);
-    if (room.config.persistent) ctx.save();
   }
   for (const r of room.occupants.values()) {
     for (const jid of r.jids) {
       ctx.send(x('message', { from: room.occupantJid(o.nick), to: jid, type: 'groupchat', id: stanza.attrs.id },
-        ...payload.map(clone), x('stanza-id', { xmlns: NS.SID, id: stanzaId, by: room.jid })));
+        ...payload.map(clone), stanzaId ? x('stanza-id', { xmlns: NS.SID, id: stanzaId, by: room.jid }) : undefined));
     }
   }
+}
+
+const KEPT_NS = [
+  'eu.siacs.conversations.axolotl', 'urn:xmpp:omemo:2', // XEP-0384
+  'urn:xmpp:reactions:0', // XEP-0444
+  'urn:xmpp:message-retract:1', // XEP-0424
+  'urn:xmpp:message-moderate:1', // XEP-0425
+  'urn:xmpp:eme:0', // XEP-0380
+];
+
+/**
+ * What the room archives (XEP-0313 "MUC Archives"): groupchat messages with a body, subject changes,
+ * encrypted messages, reactions and retractions; not chat states or markers alone, and nothing
+ * hinted <no-store/> or <no-permanent-store/> (XEP-0334); anything hinted <store/>.
+ */
+export function worthArchiving(stanza: Element): boolean {
+  if (childNs(stanza, NS.HINTS, 'no-store') || childNs(stanza, NS.HINTS, 'no-permanent-store')) return false;
+  if (childNs(stanza, NS.HINTS, 'store')) return true;
+  for (const c of stanza.children) {
+    if (typeof c === 'string') continue;
+    const ns = c.attrs.xmlns;
+    if ((c.name === 'body' || c.name === 'subject') && (ns === undefined || ns === NS.CLIENT)) return true;
+    if (ns && KEPT_NS.includes(ns)) return true;
+  }
+  return false;
 }
 
 function privateMessage(ctx: MucContext, room: Room, stanza: Element, nick: string): void {
@@ -71,19 +100,39 @@ function privateMessage(ctx: MucContext, room: Room, stanza: Element, nick: stri
   }
 }
 
+/**
+ * XEP-0045 §7.2.15 "Managing Discussion History" on entering, from the archive: the last HISTORY_DEFAULT
+ * messages unless the occupant asks for fewer (maxstanzas), fewer characters of XML (maxchars),
+ * or those of the last seconds or since a time. All limits apply together.
+ */
 export function sendHistory(ctx: MucContext, room: Room, to: string, history: Element | undefined): void {
-  let entries = room.history;
-  const max = history?.attrs.maxstanzas;
-  if (max !== undefined) entries = Number(max) > 0 ? entries.slice(-Number(max)) : [];
+  const num = (name: string): number | undefined => {
+    const v = history?.attrs[name] as string | undefined;
+    return v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : undefined;
+  };
+  const maxstanzas = Math.min(num('maxstanzas') ?? HISTORY_DEFAULT, HISTORY_DEFAULT);
+  const maxchars = num('maxchars');
+  const seconds = num('seconds');
+  if (maxstanzas === 0 || maxchars === 0) return;
+  let start = seconds !== undefined ? Date.now() - seconds * 1000 : undefined;
   const since = history?.attrs.since ? Date.parse(history.attrs.since as string) : NaN;
-  if (!Number.isNaN(since)) entries = entries.filter((e) => Date.parse(e.stamp) >= since);
-  for (const e of entries) {
+  if (!Number.isNaN(since)) start = Math.max(start ?? since, since);
+  const page = ctx.store.page(room.local, { max: maxstanzas, before: '', history: true, ...(start !== undefined ? { start } : {}) });
+  const stanzas = page.items.map((e) => {
     const wrapper = parseXml(`<w>${e.xml}</w>`);
-    ctx.send(x('message', { from: room.occupantJid(e.nick), to, type: 'groupchat' },
+    return x('message', { from: room.occupantJid(e.nick), to, type: 'groupchat', id: e.messageId },
       ...wrapper.children.filter((c): c is Element => typeof c !== 'string'),
-      x('delay', { xmlns: NS.DELAY, from: room.jid, stamp: e.stamp }),
-      x('stanza-id', { xmlns: NS.SID, id: e.stanzaId, by: room.jid })));
+      x('delay', { xmlns: NS.DELAY, from: room.jid, stamp: new Date(e.ts).toISOString() }),
+      x('stanza-id', { xmlns: NS.SID, id: e.id, by: room.jid }));
+  });
+  // maxchars counts whole stanzas, newest first (a stanza that does not fit ends the history).
+  let first = 0;
+  if (maxchars !== undefined) {
+    let chars = 0;
+    first = stanzas.length;
+    while (first > 0 && chars + stanzas[first - 1]!.toString().length <= maxchars) chars += stanzas[--first]!.toString().length;
   }
+  for (const m of stanzas.slice(first)) ctx.send(m);
 }
 
 /** XEP-0045 "Room Subject" on entering: always sent, empty if none, after the history. */
@@ -101,7 +150,7 @@ function mediatedInvite(ctx: MucContext, room: Room, stanza: Element, invite: El
   if (room.config.membersOnly) {
     const aff = room.affiliationOf(o.bareJid);
     if (aff !== 'owner' && aff !== 'admin') throw new StanzaError('forbidden', 'Only admins may invite to a members-only room');
-    if (room.affiliationOf(bareOf(to)) === 'none') { room.setAffiliation(bareOf(to), 'member'); ctx.save(); }
+    if (room.affiliationOf(bareOf(to)) === 'none') { room.setAffiliation(bareOf(to), 'member'); ctx.save(room); }
   }
   const reason = invite.getChildText('reason') ?? undefined;
   ctx.send(x('message', { from: room.jid, to, id: ctx.nextId() },

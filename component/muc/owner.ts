@@ -24,20 +24,23 @@ export function handleOwner(ctx: MucContext, room: Room, iq: Element): Element |
   if (form.attrs.type === 'cancel') return undefined;
   const before = room.config;
   room.config = applyConfigForm(room.config, form);
-  ctx.save();
-  // Tell occupants the configuration changed (104), and about logging/anonymity changes.
+  ctx.save(room);
+  // §10.2: the owner's result goes first; then occupants hear that the configuration changed
+  // (104), and about anonymity changes (172/173), and non-members leave a room gone members-only.
   const codes = [104];
   if (before.whois !== room.config.whois) codes.push(room.config.whois === 'anyone' ? 172 : 173);
-  for (const o of room.occupants.values()) for (const jid of o.jids) {
-    ctx.send(x('message', { from: room.jid, to: jid, type: 'groupchat', id: ctx.nextId() },
-      x('x', { xmlns: NS.MUC_USER }, ...codes.map((c) => x('status', { code: c })))));
-  }
-  if (room.config.membersOnly && !before.membersOnly) {
-    for (const o of [...room.occupants.values()]) {
-      if (room.affiliationOf(o.bareJid) === 'none') leave(ctx, room, o, 'all', [322]);
+  ctx.afterReply(() => {
+    for (const o of room.occupants.values()) for (const jid of o.jids) {
+      ctx.send(x('message', { from: room.jid, to: jid, type: 'groupchat', id: ctx.nextId() },
+        x('x', { xmlns: NS.MUC_USER }, ...codes.map((c) => x('status', { code: c })))));
     }
-  }
-  if (!room.config.persistent && room.occupants.size === 0) ctx.dropRoom(room);
+    if (room.config.membersOnly && !before.membersOnly) {
+      for (const o of [...room.occupants.values()]) {
+        if (room.affiliationOf(o.bareJid) === 'none') leave(ctx, room, o, 'all', [322]);
+      }
+    }
+    if (!room.config.persistent && room.occupants.size === 0) ctx.dropRoom(room);
+  });
   return undefined;
 }
 

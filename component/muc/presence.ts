@@ -99,22 +99,26 @@ function join(ctx: MucContext, room: Room, stanza: Element, nick: string, create
     existing.jids.push(from);
     for (const o of room.occupants.values()) if (o !== existing) ctx.send(occupantPresence(room, o, from));
     ctx.send(occupantPresence(room, existing, from, { self: true }));
+    sendHistory(ctx, room, from, mucX?.getChild('history'));
+    sendSubject(ctx, room, from);
   } else {
-    const o: Occupant = { nick, jids: [from], bareJid, role: Room.defaultRole(aff), presence: stanza };
-    // Presence broadcast on entering: existing occupants first, then the new occupant's own presence last.
-    for (const other of room.occupants.values()) ctx.send(occupantPresence(room, other, from));
+    const o: Occupant = { nick, jids: [from], bareJid, role: Room.defaultRole(aff, room.config.moderated), presence: stanza };
+    const others = [...room.occupants.values()];
+    // §7.2.3-§7.2.16: the newcomer's whole entry first (the others' presence, its own with 110,
+    // the history, the subject, which tells it that it is in); only then do the others learn
+    // that it came, so that nothing they say reaches it ahead of its own entry.
+    for (const other of others) ctx.send(occupantPresence(room, other, from));
     room.occupants.set(nick, o);
     const codes = [
       ...(room.isNonAnonymous() ? [100] : []),
       ...(created ? [201] : []),
     ];
-    for (const r of room.occupants.values()) {
-      for (const jid of r.jids) ctx.send(occupantPresence(room, o, jid, { self: r === o, codes: r === o ? codes : [] }));
-    }
+    ctx.send(occupantPresence(room, o, from, { self: true, codes }));
+    sendHistory(ctx, room, from, mucX?.getChild('history'));
+    sendSubject(ctx, room, from);
+    for (const r of others) for (const jid of r.jids) ctx.send(occupantPresence(room, o, jid));
   }
-  if (created) ctx.save();
-  sendHistory(ctx, room, from, mucX?.getChild('history'));
-  sendSubject(ctx, room, from);
+  if (created) ctx.save(room);
 }
 
 function changeNick(ctx: MucContext, room: Room, o: Occupant, stanza: Element, nick: string): void {

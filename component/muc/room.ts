@@ -1,4 +1,4 @@
-// The state of one XEP-0045 room: configuration, affiliations, occupants, history and subject.
+// The state of one XEP-0045 room: configuration, affiliations, occupants and subject (its messages are in the archive, store.ts).
 // Pure data and rules; presence/message/IQ handling lives beside it and sends through the service.
 import { StanzaError } from '../../xmpp/errors.js';
 import { Jid } from '../../xmpp/jid.js';
@@ -17,11 +17,13 @@ export interface RoomConfig {
   maxUsers: number; // 0: no limit beyond the service's
   whois: 'moderators' | 'anyone';
   changeSubject: boolean; // participants may change the subject
+  /** Moderated (XEP-0045 §8.6 "moderated room"): those without affiliation enter as visitors and ask for voice. */
+  moderated: boolean;
 }
 
 export const defaultConfig = (): RoomConfig => ({
   name: '', description: '', persistent: false, public: true, membersOnly: false, password: '',
-  maxUsers: 0, whois: 'moderators', changeSubject: false,
+  maxUsers: 0, whois: 'moderators', changeSubject: false, moderated: false,
 });
 
 export interface Occupant {
@@ -34,6 +36,7 @@ export interface Occupant {
   presence: Element;
 }
 
+/** A message as the rooms.json of earlier versions kept it (imported into the archive). */
 export interface HistoryEntry {
   nick: string;
   bareJid: string;
@@ -48,16 +51,17 @@ export interface PersistedRoom {
   config: RoomConfig;
   affiliations: Record<string, Affiliation>;
   subject: { text: string; nick: string };
-  history: HistoryEntry[];
+  /** Only in rooms.json files of earlier versions: the archive holds messages now. */
+  history?: HistoryEntry[];
 }
 
-export const HISTORY_MAX = 20;
+/** Messages replayed on entering when the occupant asks for no particular amount (XEP-0045 §7.2.15). */
+export const HISTORY_DEFAULT = 20;
 
 export class Room {
   config: RoomConfig = defaultConfig();
   affiliations = new Map<string, Affiliation>();
   occupants = new Map<string, Occupant>(); // by nick
-  history: HistoryEntry[] = [];
   subject = { text: '', nick: '' };
   destroyed = false;
 
@@ -72,10 +76,14 @@ export class Room {
     else this.affiliations.set(bareJid, a);
   }
 
-  /** Default role for an affiliation (XEP-0045 "Roles" and "Affiliations" tables). */
-  static defaultRole(a: Affiliation): Role {
+  /**
+   * Default role for an affiliation (XEP-0045 §5.1.2 "Default Roles"): in a moderated room those
+   * without an affiliation enter as visitors, members still as participants.
+   */
+  static defaultRole(a: Affiliation, moderated = false): Role {
     if (a === 'owner' || a === 'admin') return 'moderator';
     if (a === 'outcast') return 'none';
+    if (a === 'none' && moderated) return 'visitor';
     return 'participant';
   }
 
@@ -99,7 +107,7 @@ export class Room {
   toPersisted(): PersistedRoom {
     return {
       local: this.local, config: { ...this.config }, affiliations: Object.fromEntries(this.affiliations),
-      subject: { ...this.subject }, history: this.history.slice(),
+      subject: { ...this.subject },
     };
   }
 
@@ -108,7 +116,6 @@ export class Room {
     r.config = { ...defaultConfig(), ...p.config };
     r.affiliations = new Map(Object.entries(p.affiliations));
     r.subject = p.subject ?? { text: '', nick: '' };
-    r.history = p.history ?? [];
     return r;
   }
 }

@@ -9,6 +9,7 @@ describe('component configuration', () => {
   it('accepts a minimal config and host/port instead of service', () => {
     assert.deepEqual(parseComponentConfig(ok, 'c.json'), {
       service: 'xmpp://127.0.0.1:5347', domain: 'call.example.org', secret: 's', dataDir: undefined, maxParticipants: undefined, media: undefined, turn: undefined,
+      archiveDays: undefined, maxRoomsPerUser: undefined,
     });
     const turned = parseComponentConfig({ component: { ...ok.component, turn: { host: 'turn.example.org', secret: 't', tlsPort: 5349 } } }, 'c.json');
     assert.deepEqual(turned.turn, { host: 'turn.example.org', port: 3478, tlsPort: 5349, secret: 't', ttl: 86400, transports: ['udp', 'tcp'] });
@@ -17,6 +18,8 @@ describe('component configuration', () => {
     assert.equal(hp.service, 'xmpp://xmpp.example.org:5275');
     assert.deepEqual(hp.media, { portMin: 40000, portMax: 40099, publicAddress: '203.0.113.5', bindAddress: undefined, inactivityTimeoutMs: undefined });
     assert.equal(hp.maxParticipants, 6);
+    const rooms = parseComponentConfig({ component: { ...ok.component, archiveDays: 30, maxRoomsPerUser: 5 } }, 'c.json');
+    assert.deepEqual([rooms.archiveDays, rooms.maxRoomsPerUser], [30, 5]);
   });
 
   const cases: Array<[string, unknown, string]> = [
@@ -28,6 +31,8 @@ describe('component configuration', () => {
     ['port out of range', { component: { domain: 'call.x', secret: 's', port: 70000 } }, 'component.port'],
     ['half a port range', { component: { ...ok.component, media: { portMin: 40000 } } }, 'component.media.portMax'],
     ['inverted port range', { component: { ...ok.component, media: { portMin: 40010, portMax: 40000 } } }, 'component.media.portMax'],
+    ['negative archive days', { component: { ...ok.component, archiveDays: -1 } }, 'component.archiveDays'],
+    ['a room quota that is not a number', { component: { ...ok.component, maxRoomsPerUser: 'ten' } }, 'component.maxRoomsPerUser'],
     ['negative max participants', { component: { ...ok.component, maxParticipants: -1 } }, 'component.maxParticipants'],
     ['turn without a secret', { component: { ...ok.component, turn: { host: 'turn.x' } } }, 'component.turn.secret'],
     ['turn with an unknown transport', { component: { ...ok.component, turn: { host: 'turn.x', secret: 's', transports: ['sctp'] } } }, 'component.turn.transports[0]'],

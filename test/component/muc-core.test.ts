@@ -1,11 +1,18 @@
 // Pure parts of the room service: the configuration form (XEP-0004 / XEP-0045 §10.2), the
-// default roles of affiliations (XEP-0045 §5.1.2), persistence round trips, and JID splitting.
+// default roles of affiliations (XEP-0045 §5.1.2), persistence round trips, JID splitting, the
+// order of a newcomer's entry, and the room store's queue and paging (an in-memory database).
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { applyConfigForm, configForm } from '../../component/muc/config-form.js';
 import { Room, defaultConfig, affiliationRank, type Affiliation, type Role } from '../../component/muc/room.js';
 import { Jid } from '../../xmpp/jid.js';
 import { StanzaError } from '../../xmpp/errors.js';
 import { x } from '../../xmpp/xml.js';
+import { CallService } from '../../component/service.js';
+import { sqliteStore } from '../../component/muc/store.js';
+import type { Logger } from '../../component/muc/context.js';
 
 const submit = (...fields: Array<[string, string]>) => x('x', { xmlns: 'jabber:x:data', type: 'submit' },
   x('field', { var: 'FORM_TYPE' }, x('value', {}, 'http://jabber.org/protocol/muc#roomconfig')),
@@ -29,6 +36,7 @@ describe('room configuration form', () => {
     ['max users', [['muc#roomconfig_maxusers', '20']], { maxUsers: 20 }],
     ['no max users', [['muc#roomconfig_maxusers', 'none']], { maxUsers: 0 }],
     ['non-anonymous', [['muc#roomconfig_whois', 'anyone']], { whois: 'anyone' }],
+    ['moderated', [['muc#roomconfig_moderatedroom', '1']], { moderated: true }],
     ['unknown fields ignored', [['muc#roomconfig_enablelogging', '1']], {}],
   ];
   for (const [what, fields, expected] of table) {
@@ -53,26 +61,27 @@ describe('room configuration form', () => {
 describe('roles and affiliations', () => {
   const roles: Array<[Affiliation, Role]> = [['owner', 'moderator'], ['admin', 'moderator'], ['member', 'participant'], ['none', 'participant'], ['outcast', 'none']];
   for (const [aff, role] of roles) it(`an ${aff} enters as ${role}`, () => assert.equal(Room.defaultRole(aff), role));
+  const moderated: Array<[Affiliation, Role]> = [['owner', 'moderator'], ['admin', 'moderator'], ['member', 'participant'], ['none', 'visitor']];
+  for (const [aff, role] of moderated) it(`in a moderated room an ${aff} enters as ${role}`, () => assert.equal(Room.defaultRole(aff, true), role));
 
   it('ranks affiliations owner > admin > member > none > outcast', () => {
     const order: Affiliation[] = ['owner', 'admin', 'member', 'none', 'outcast'];
     for (let i = 1; i < order.length; i++) assert.ok(affiliationRank(order[i - 1]) > affiliationRank(order[i]));
   });
 
-  it('persists configuration, affiliations, subject and history, not occupants', () => {
+  it('persists configuration, affiliations and subject, not occupants (messages are in the archive)', () => {
     const r = new Room('lobby', 'lobby@call.example');
     r.config.persistent = true;
     r.setAffiliation('alice@example', 'owner');
     r.setAffiliation('bob@example', 'member');
     r.setAffiliation('bob@example', 'none');
     r.subject = { text: 'hi', nick: 'Alice' };
-    r.history.push({ nick: 'Alice', bareJid: 'alice@example', stanzaId: 's1', stamp: '2026-01-01T00:00:00Z', xml: '<body>x</body>' });
     const back = Room.fromPersisted(JSON.parse(JSON.stringify(r.toPersisted())), 'call.example');
     assert.equal(back.jid, 'lobby@call.example');
     assert.deepEqual([...back.affiliations], [['alice@example', 'owner']]);
     assert.equal(back.config.persistent, true);
     assert.deepEqual(back.subject, { text: 'hi', nick: 'Alice' });
-    assert.equal(back.history.length, 1);
+    assert.equal('history' in r.toPersisted(), false);
     assert.equal(back.occupants.size, 0);
   });
 });
@@ -93,4 +102,63 @@ describe('JIDs', () => {
   ];
   for (const [s, expected] of table) it(`parses "${s}"`, () => assert.deepEqual(parseJid(s), expected));
   it('bare() drops the resource and lowercases', () => assert.equal(Jid.parse('Alice@Example.org/phone').bare, 'alice@example.org'));
+});
+
+describe('the order of what the room sends', () => {
+  const log: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+  const presence = (from: string, to: string, ...children: ReturnType<typeof x>[]) => x('presence', { from, to }, ...children);
+
+  it('sends a newcomer its whole entry before telling the others it came (XEP-0045 §7.2)', async () => {
+    const sent: ReturnType<typeof x>[] = [];
+    const store = sqliteStore(undefined, log);
+    const service = new CallService({ domain: 'call.example', store, send: (el) => sent.push(el), log });
+    await service.receive(presence('alice@example/a', 'room@call.example/Alice', x('x', { xmlns: 'http://jabber.org/protocol/muc' })));
+    await service.receive(x('message', { from: 'alice@example/a', to: 'room@call.example', type: 'groupchat' }, x('body', {}, 'hello')));
+    sent.length = 0;
+    await service.receive(presence('bob@example/b', 'room@call.example/Bob', x('x', { xmlns: 'http://jabber.org/protocol/muc' })));
+    const what = sent.map((el) => `${el.attrs.to} ${el.name}${el.getChild('subject') ? ' subject' : el.getChild('body') ? ' history' : ''} ${el.attrs.from}`);
+    assert.deepEqual(what, [
+      'bob@example/b presence room@call.example/Alice',
+      'bob@example/b presence room@call.example/Bob',
+      'bob@example/b message history room@call.example/Alice',
+      'bob@example/b message subject room@call.example',
+      'alice@example/a presence room@call.example/Bob',
+    ]);
+    store.close();
+  });
+});
+
+describe('the room store', () => {
+  const log: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+  const message = (i: number) => ({ id: `id${i}`, ts: 1_000 + i, nick: i % 2 ? 'Bob' : 'Alice', jid: i % 2 ? 'bob@example' : 'alice@example', xml: `<body>${i}</body>`, history: true });
+
+  it('queues writes for the end of the turn, and a read sees every write before it', async () => {
+    const store = sqliteStore(undefined, log);
+    for (let i = 0; i < 10; i++) store.append('room', message(i));
+    const page = store.page('room', { max: 4, before: '' });
+    assert.deepEqual(page.items.map((m) => m.id), ['id6', 'id7', 'id8', 'id9']);
+    assert.deepEqual([page.count, page.index, page.complete], [10, 6, false]);
+    const first = store.page('room', { max: 4, before: 'id6' });
+    assert.deepEqual([first.items.map((m) => m.id), first.index], [['id2', 'id3', 'id4', 'id5'], 2]);
+    assert.deepEqual(store.page('room', { max: 10, nick: 'Bob' }).items.map((m) => m.id), ['id1', 'id3', 'id5', 'id7', 'id9']);
+    assert.deepEqual(store.page('room', { max: 10, after: 'id7' }).items.map((m) => m.id), ['id8', 'id9']);
+    assert.throws(() => store.page('room', { max: 10, after: 'nope' }), /no archived message/);
+    assert.equal(store.expire(1_005), 5);
+    assert.equal(store.page('room', { max: 0 }).count, 5);
+    store.deleteRoom('room');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(store.page('room', { max: 0 }).count, 0);
+    store.close();
+  });
+
+  it('refuses to start on a rooms.json it cannot read, and leaves the file where it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carillon-rooms-'));
+    try {
+      writeFileSync(join(dir, 'rooms.json'), '{"rooms": [');
+      assert.throws(() => sqliteStore(dir, log), (e: Error) => e.message.startsWith(`cannot import ${join(dir, 'rooms.json')}`));
+      assert.ok(existsSync(join(dir, 'rooms.json')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
