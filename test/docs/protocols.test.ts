@@ -146,8 +146,8 @@ describe('docs/protocols.md and docs/carillon.doap', () => {
   it('offers what Conversations and Dino look for on a server', () => {
     // What their "server info" screens check (Conversations' XmppConnection.Features, Dino's
     // modules): carbons, blocking, stream management, roster versioning, MAM and PEP with
-    // publish-options on the account, and STUN/TURN discovery. Uploads, push, CSI and bookmark
-    // conversion join this list as they are built.
+    // publish-options on the account, STUN/TURN discovery, file uploads, push and client state
+    // indication.
     const want: [string, string][] = [
       ['server', 'urn:xmpp:carbons:2'],
       ['server', 'urn:xmpp:blocking'],
@@ -157,6 +157,9 @@ describe('docs/protocols.md and docs/carillon.doap', () => {
       ['stream', 'urn:xmpp:features:rosterver'],
       ['account', 'urn:xmpp:mam:2'],
       ['account', 'http://jabber.org/protocol/pubsub#publish-options'],
+      ['account', 'urn:xmpp:push:0'],
+      ['stream', 'urn:xmpp:csi:0'],
+      ['upload', 'urn:xmpp:http:upload:0'],
     ];
     for (const [place, v] of want) assert.ok(live.get(place)?.has(v), `${v} in ${place}`);
   });
