@@ -12,6 +12,7 @@ import { addMessage } from './features/chat.js';
 import { Rooms } from './rooms/rooms.js';
 import { watchAttention } from './features/attention.js';
 import { createAccount } from './protocol/xep0077-register.js';
+import { bindFiles, type FileActions } from './features/files.js';
 import { bindProfile, DEFAULT_PROFILE, presenceFields, type Profile, type ProfileActions } from './features/profile.js';
 import { dropResumption, forgetAll, fromB64, saveAccount, savedAccount, savedResumption, saveResumption, scramKeys, type SmState } from './features/saved-session.js';
 
@@ -56,6 +57,8 @@ export class App {
   }
 
   contacts?: RosterActions;
+  /** Sending files (XEP-0363). */
+  files?: FileActions;
   /** Your own presence, nickname and password. */
   account?: ProfileActions;
   messages?: ChatActions;
@@ -151,6 +154,7 @@ export class App {
     this.#conn = conn;
     this.contacts = bindRoster(conn.client, this.roster, () => presenceFields(this.profile.value));
     this.account = bindProfile(conn.client, this.profile);
+    this.files = bindFiles(conn.client, this.chat);
     this.messages = bindChat(conn.client, this.chat, () => document.visibilityState === 'visible');
     this.rooms.attach(conn.client);
     this.calls = bindCalls(conn.client, this.call, {

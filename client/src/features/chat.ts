@@ -8,6 +8,7 @@ import type { Agent } from 'stanza';
 import type { Message } from 'stanza/protocol/index.js';
 import { Store } from '../state/store.js';
 import { bare } from '../protocol/jid.js';
+import { fileOf, type SharedFile } from './shared-file.js';
 
 export interface ChatMessage {
   id: string;
@@ -20,6 +21,10 @@ export interface ChatMessage {
   kind?: 'call';
   /** The id our archive gave it (XEP-0359 stanza-id by our account), when known. */
   archiveId?: string;
+  /** A shared file (XEP-0363 link with XEP-0066 out-of-band data). */
+  file?: SharedFile;
+  /** Outgoing file still uploading, or an upload that failed or was cancelled. */
+  upload?: { progress: number; state: 'uploading' | 'failed' | 'cancelled' };
 }
 
 export interface Conversation {
@@ -106,7 +111,8 @@ export function fromArchive(me: string, r: { id: string; item: { delay?: { times
   const out = bare(msg.from) === me;
   const peer = bare(out ? msg.to : msg.from);
   const at = r.item.delay?.timestamp ? new Date(r.item.delay.timestamp).getTime() : Date.now();
-  return { peer, message: { id: msg.id ?? '', dir: out ? 'out' : 'in', body: msg.body, at, archiveId: r.id, ...(out ? { status: 'sent' as const } : {}) } };
+  const file = fileOf(msg);
+  return { peer, message: { id: msg.id ?? '', dir: out ? 'out' : 'in', body: msg.body, at, archiveId: r.id, ...(out ? { status: 'sent' as const } : {}), ...(file ? { file } : {}) } };
 }
 
 const PAUSE_MS = 4000;
@@ -146,11 +152,13 @@ export function bindChat(client: Agent, store: Store<ChatState>, isVisible: () =
   client.on('chat', (msg) => {
     if (!msg.body || msg.jingleMessage) return;
     const peer = bare(msg.from);
-    store.set((s) => addMessage(s, peer, { id: msg.id ?? '', dir: 'in', body: msg.body!, at: msg.delay?.timestamp?.getTime() ?? Date.now() }, isVisible()));
+    const file = fileOf(msg);
+    store.set((s) => addMessage(s, peer, { id: msg.id ?? '', dir: 'in', body: msg.body!, at: msg.delay?.timestamp?.getTime() ?? Date.now(), ...(file ? { file } : {}) }, isVisible()));
   });
   client.on('message:sent', (msg: Message, viaCarbon: boolean) => {
     if (!viaCarbon || !msg.body || !msg.to) return; // our own sends are added by send()
-    store.set((s) => addMessage(s, bare(msg.to!), { id: msg.id ?? '', dir: 'out', body: msg.body!, at: Date.now(), status: 'sent' }, true));
+    const file = fileOf(msg);
+    store.set((s) => addMessage(s, bare(msg.to!), { id: msg.id ?? '', dir: 'out', body: msg.body!, at: Date.now(), status: 'sent', ...(file ? { file } : {}) }, true));
   });
   client.on('receipt', (msg) => {
     if (msg.receipt?.id) store.set((s) => markDelivered(s, bare(msg.from), msg.receipt!.id!));

@@ -7,6 +7,7 @@ import { Avatar, displayName } from './Contacts.js';
 import { Icon } from './icons.js';
 import { Composer } from './Composer.js';
 import { MessageBody } from './MessageBody.js';
+import { FileView } from './FileView.js';
 
 const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
@@ -17,6 +18,12 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
   const [draft, setDraft] = useState('');
   const [confirming, setConfirming] = useState(false);
   const [renaming, setRenaming] = useState<string | undefined>();
+  const [fileError, setFileError] = useState('');
+  const [dragging, setDragging] = useState(false);
+  const sendFiles = (files: File[]) => {
+    setFileError('');
+    for (const f of files) app.files?.send(peer, f).catch((err: Error) => setFileError(err.message));
+  };
   const log = useRef<HTMLOListElement>(null);
   const conv = chat.conversations[peer];
   const contact = roster.contacts[peer];
@@ -43,7 +50,14 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
   };
 
   return (
-    <section class="chat" aria-label={`Conversation with ${name}`}>
+    <section class={`chat ${dragging ? 'dragging' : ''}`} aria-label={`Conversation with ${name}`}
+      onDragOver={(e) => { if (e.dataTransfer?.types.includes('Files')) { e.preventDefault(); setDragging(true); } }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        const files = Array.from(e.dataTransfer?.files ?? []);
+        setDragging(false);
+        if (files.length) { e.preventDefault(); sendFiles(files); }
+      }}>
       <header class="chat-head">
         <button type="button" class="icon-button back" onClick={onBack} aria-label="Back to contacts"><Icon name="back" /></button>
         <Avatar name={name} presence={presence} />
@@ -98,7 +112,7 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
           <li key={`${m.id}${m.at}`} class={`call-line ${m.dir}`}><Icon name={m.body.startsWith('Video') || m.body.includes('video') ? 'video' : 'phone'} size={14} /> {m.body} · {time(m.at)}</li>
         ) : (
           <li key={`${m.dir}${m.id}${m.at}`} class={`bubble ${m.dir}`}>
-            <MessageBody body={m.body} />
+            {m.file ? <FileView m={m} onCancel={() => app.files?.cancel(peer, m.id)} /> : <MessageBody body={m.body} />}
             <span class="meta">
               {time(m.at)}
               {m.dir === 'out' && (
@@ -110,8 +124,9 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
         ))}
       </ol>
       <p class="typing-line" aria-live="polite">{conv?.peerState === 'composing' ? `${name} is typing…` : ''}</p>
+      {fileError && <p class="error file-error" role="alert">{fileError}</p>}
       <Composer label="Message" placeholder={`Message ${name}`} sendLabel="Send" value={draft}
-        onInput={(v) => { setDraft(v); app.messages?.typing(peer); }} onSend={send} />
+        onInput={(v) => { setDraft(v); app.messages?.typing(peer); }} onSend={send} onFiles={sendFiles} />
     </section>
   );
 }

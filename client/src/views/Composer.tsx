@@ -14,8 +14,11 @@ export function Composer(props: {
   disabled?: boolean;
   onInput(value: string): void;
   onSend(): void;
+  /** Files attached with the button or pasted; without it there is no attach button. */
+  onFiles?(files: File[]): void;
 }): JSX.Element {
   const ref = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -28,10 +31,28 @@ export function Composer(props: {
   };
   return (
     <form class="composer" onSubmit={submit}>
+      {props.onFiles && (
+        <>
+          <button type="button" class="icon-button" aria-label="Attach a file" title="Attach a file" disabled={props.disabled}
+            onClick={() => picker.current?.click()}><Icon name="clip" /></button>
+          <input ref={picker} type="file" multiple hidden aria-hidden="true" tabIndex={-1} onChange={(e) => {
+            const files = Array.from(e.currentTarget.files ?? []);
+            e.currentTarget.value = '';
+            if (files.length) props.onFiles!(files);
+          }} />
+        </>
+      )}
       <label class="grow">
         <span class="sr-only">{props.label}</span>
         <textarea ref={ref} rows={1} placeholder={props.placeholder} value={props.value} autocomplete="off" disabled={props.disabled}
           onInput={(e) => props.onInput(e.currentTarget.value)}
+          onPaste={(e) => {
+            const files = Array.from(e.clipboardData?.files ?? []);
+            if (files.length && props.onFiles) {
+              e.preventDefault();
+              props.onFiles(files);
+            }
+          }}
           onKeyDown={(e) => {
             // Enter sends; Shift+Enter (and Enter while an input method composes) is a line break
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) submit(e);
