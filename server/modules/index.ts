@@ -25,5 +25,6 @@ import push from './push.js';
 import upload from './upload/index.js';
 import pubsub from './pubsub/index.js';
 import avatarSync from './avatar-sync.js';
+import bookmarks from './bookmarks.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco, mam, bosh, csi, push, upload, pubsub, avatarSync];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco, mam, bosh, csi, push, upload, pubsub, avatarSync, bookmarks];
