@@ -15,7 +15,7 @@ import { x, type Element } from '../../xmpp/xml.js';
 import { defineModule } from '../core/module.js';
 import { PRIORITY } from '../core/events.js';
 import type { XmppServer } from '../core/server.js';
-import { afterResult, errorOf, itemsOf, publishAs, retractAs, watchPep, type PepChange } from './pep-client.js';
+import { afterResult, configOf, errorOf, itemsOf, publishAs, retractAs, watchPep, type PepChange } from './pep-client.js';
 import { readPrivate, writePrivate } from './private.js';
 
 /** XEP-0402 §3.3 (Example 7): the node holds many private, persistent items, none sent on presence. */
@@ -167,6 +167,19 @@ class BookmarkSync {
     else writePrivate(this.server, user, storage);
   }
 
+  /**
+   * Bookmarks stored the old way before this module ran (or by another server) have no native
+   * copy yet; they get one before the account's first client can write to the native node, which
+   * would otherwise replace them (as XEP-0411 §3 asks of a conversion).
+   */
+  async migrate(user: string): Promise<void> {
+    if (configOf(this.server, user, NS.BOOKMARKS2)) return;
+    const stored = readPrivate(this.server, user, 'storage', NS.BOOKMARKS);
+    if (stored && fromLegacy(stored).bookmarks.length) return this.afterLegacy(user, stored, 'private');
+    const current = itemsOf(this.server, user, NS.BOOKMARKS).find((i) => i.id === 'current')?.payload;
+    if (current?.attrs.xmlns === NS.BOOKMARKS && fromLegacy(current).bookmarks.length) return this.afterLegacy(user, current, 'pep');
+  }
+
   private async publishLegacy(user: string, storage: Element): Promise<void> {
     const reply = await publishAs(this.server, user, NS.BOOKMARKS, 'current', storage, LEGACY_OPTIONS);
     if (errorOf(reply)) this.server.log.warn({ user, error: errorOf(reply) }, 'bookmarks: the storage:bookmarks node refused a publish; not synced');
@@ -193,6 +206,10 @@ export default defineModule({
     // XEP-0402 §5.3 and §6: unified with private storage (#compat) and with XEP-0048 in PEP (#compat-pep).
     m.feature('account', NS.BOOKMARKS2_COMPAT, NS.BOOKMARKS2_COMPAT_PEP);
     watchPep(server, [NS.BOOKMARKS2, NS.BOOKMARKS], (change) => sync.onPep(change));
+    m.on('session-bound', ({ session }) => {
+      const user = session.jid!.local;
+      void sync.queue(user, () => sync.migrate(user));
+    });
     m.on(`iq-set/bare/${NS.PRIVATE}`, (e) => {
       if (e.from.bare !== e.to.bare) return;
       const storage = e.payload.getChild('storage', NS.BOOKMARKS);

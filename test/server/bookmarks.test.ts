@@ -4,6 +4,7 @@
 // 'storage:bookmarks' PEP node. Fixtures are the XEPs' examples.
 import assert from 'node:assert/strict';
 import { fromLegacy, fromNative, sameBookmark, toLegacy, toNative } from '../../server/modules/bookmarks.js';
+import { writePrivate } from '../../server/modules/private.js';
 import { parseXml } from '../../xmpp/xml.js';
 import { befriend, collect, connect, next, ping, startTestServer, stopAll, xml, type TestServer, type XmppClient, type XmlElement } from './helpers.js';
 import { advertise, announce, EVENT, isEvent, items, publish, retract, type CapsClient } from './pep-clients.js';
@@ -184,6 +185,22 @@ describe('XEP-0402 PEP Native Bookmarks, unified with XEP-0048', function () {
       const conf = item!.getChild('conference', NATIVE)!;
       assert.equal(conf.getChildText('nick'), 'Robin');
       assert.equal(conf.getChild('extensions')!.getChild('state', 'http://myclient.example/bookmark/state')!.attrs.minimized, 'true');
+    });
+
+    it('gives bookmarks stored the old way before it ran a XEP-0402 copy at the next sign-in, so a XEP-0402 client loses none', async () => {
+      n++;
+      const user = `juliet${n}`;
+      await srv.users.add(`${user}@capulet.lit`, 'secret');
+      // As a Gajim left them in private storage, before the server kept the stores in step.
+      writePrivate(srv.server, user, parseXml(storage(councilLegacy(), works()).toString()));
+      const c = advertise(await connect(srv, user, 'secret', { resource: 'balcony', sendPresence: false }), [`${NATIVE}+notify`]);
+      open.push(c.client);
+      await announce(c);
+      assert.deepEqual((await items(c.client, undefined, NATIVE)).map((i) => i.attrs.id), [COUNCIL]);
+      await publish(c.client, NATIVE, THEPLAY, thePlay(), NATIVE_OPTIONS);
+      const priv = await getPrivate(c.client);
+      assert.deepEqual(conferences(priv).map((b) => b.jid).sort(), [COUNCIL, THEPLAY]);
+      assert.ok(priv.getChild('url'));
     });
 
     it('holds the node to its publish-options and never writes into a node configured otherwise (XEP-0060 §7.1.5)', async () => {
