@@ -1,4 +1,4 @@
-// XEP-0398 (v0.2.1; the same rules as 1.0.0): User Avatar to vCard-Based Avatars Conversion. An
+// XEP-0398 (built against the 0.2.1 text): User Avatar to vCard-Based Avatars Conversion. An
 // avatar published with XEP-0084 becomes the account's vCard PHOTO (§3.1), a vCard PHOTO set by an
 // older client is published to the XEP-0084 nodes (§3.2), and the server puts the XEP-0153 hash in
 // the account's available presence (§4), so that PEP-only clients, vCard-only clients and MUC
