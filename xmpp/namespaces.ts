@@ -71,4 +71,14 @@ export const NS = {
   MAM: 'urn:xmpp:mam:2',
   MAM_EXTENDED: 'urn:xmpp:mam:2#extended',
   MUC_REQUEST: 'http://jabber.org/protocol/muc#request',
+  // XEP-0084 User Avatar, XEP-0153 vCard-Based Avatars and XEP-0398 the server's conversion between them
+  AVATAR_DATA: 'urn:xmpp:avatar:data',
+  AVATAR_METADATA: 'urn:xmpp:avatar:metadata',
+  VCARD_UPDATE: 'vcard-temp:x:update',
+  PEP_VCARD_CONVERSION: 'urn:xmpp:pep-vcard-conversion:0',
+  // XEP-0402 PEP Native Bookmarks and the XEP-0048 bookmarks older clients keep
+  BOOKMARKS2: 'urn:xmpp:bookmarks:1',
+  BOOKMARKS2_COMPAT: 'urn:xmpp:bookmarks:1#compat', // XEP-0402 §5.3: unified with XEP-0049 private storage
+  BOOKMARKS2_COMPAT_PEP: 'urn:xmpp:bookmarks:1#compat-pep', // XEP-0402 §5.3: unified with XEP-0048 in PEP
+  BOOKMARKS: 'storage:bookmarks', // XEP-0048
 } as const;

@@ -24,5 +24,7 @@ import csi from './csi.js';
 import push from './push.js';
 import upload from './upload/index.js';
 import pubsub from './pubsub/index.js';
+import avatarSync from './avatar-sync.js';
+import bookmarks from './bookmarks.js';
 
-export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco, mam, bosh, csi, push, upload, pubsub];
+export const MODULES: readonly ModuleDefinition<unknown>[] = [disco, roster, presence, offline, ping, version, vcard, carbons, register, pep, blocking, privateStorage, caps, last, contactInfo, adhoc, extdisco, mam, bosh, csi, push, upload, pubsub, avatarSync, bookmarks];

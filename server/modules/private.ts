@@ -3,7 +3,8 @@
 import { StanzaError } from '../../xmpp/errors.js';
 import { NS } from '../../xmpp/namespaces.js';
 import { parseXml, x, type Element } from '../../xmpp/xml.js';
-import { defineModule } from '../core/module.js';
+import { defineModule, type KeyValueStore } from '../core/module.js';
+import type { XmppServer } from '../core/server.js';
 
 /** Bytes one user may keep in private storage, all namespaces together. */
 const MAX_BYTES_PER_USER = 1024 * 1024;
@@ -22,10 +23,25 @@ function keyOf(el: Element): string {
   return `${el.name} ${ns}`;
 }
 
+/** Each server's private store, for modules that keep an element in step with another store (XEP-0402 §5.3). */
+const stores = new WeakMap<XmppServer, KeyValueStore<string>>();
+
+/** The account's private element `name` in `ns`, if it stored one. */
+export function readPrivate(server: XmppServer, user: string, name: string, ns: string): Element | undefined {
+  const stored = stores.get(server)?.get(user, `${name} ${ns}`);
+  return stored ? parseXml(stored) : undefined;
+}
+
+/** Stores `el` as the account's private element of its name and namespace, replacing the one before. */
+export function writePrivate(server: XmppServer, user: string, el: Element): void {
+  stores.get(server)?.set(user, keyOf(el), el.toString());
+}
+
 export default defineModule({
   name: 'private',
   setup(m) {
     const store = m.store<string>();
+    stores.set(m.server, store);
 
     m.iq('get', 'bare', NS.PRIVATE, ({ from, to, payload }) => {
       // §2.3 Example 3: another user gets forbidden (the RFC's preferred condition).
