@@ -146,8 +146,8 @@ describe('docs/protocols.md and docs/carillon.doap', () => {
   it('offers what Conversations and Dino look for on a server', () => {
     // What their "server info" screens check (Conversations' XmppConnection.Features, Dino's
     // modules): carbons, blocking, stream management, roster versioning, MAM and PEP with
-    // publish-options on the account, STUN/TURN discovery, file uploads, push and client state
-    // indication.
+    // publish-options on the account, STUN/TURN discovery, file uploads, push, client state
+    // indication and bookmarks kept in sync (XEP-0402 #compat).
     const want: [string, string][] = [
       ['server', 'urn:xmpp:carbons:2'],
       ['server', 'urn:xmpp:blocking'],
@@ -160,6 +160,7 @@ describe('docs/protocols.md and docs/carillon.doap', () => {
       ['account', 'urn:xmpp:push:0'],
       ['stream', 'urn:xmpp:csi:0'],
       ['upload', 'urn:xmpp:http:upload:0'],
+      ['account', 'urn:xmpp:bookmarks:1#compat'],
     ];
     for (const [place, v] of want) assert.ok(live.get(place)?.has(v), `${v} in ${place}`);
   });

@@ -14,6 +14,7 @@ import { WebSocket } from 'ws';
 import { startCarillon, type Carillon } from '../../server/index.js';
 import { launchChromium } from './support/chromium.js';
 import { untilValue } from '../support/until.js';
+import { deflateSync } from 'node:zlib';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
@@ -22,10 +23,22 @@ const LONG_URL = `https://example.org/${'a-very-long-path-segment-'.repeat(14)}e
 
 type Client = ReturnType<typeof xmppClient>;
 
-/** Page width against the viewport: the layout must never scroll sideways. */
+/**
+ * Page width against the screen: the layout must never scroll sideways. A phone browser widens its
+ * layout viewport (innerWidth) to fit content that overflows, so the page is compared with the
+ * device's width as well as with innerWidth.
+ */
 async function assertNoSideScroll(page: Page, view: string): Promise<void> {
-  const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: innerWidth }));
-  assert.ok(scroll <= inner, `${view}: the page is ${scroll} px wide in a ${inner} px window`);
+  const screen = page.viewportSize()!.width;
+  const { scroll, inner, wide } = await page.evaluate(() => {
+    const wide: string[] = [];
+    for (const el of Array.from(document.querySelectorAll('body *'))) {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.right > document.documentElement.clientWidth + 1) wide.push(`${el.tagName.toLowerCase()}.${String((el as HTMLElement).className).split(' ')[0]} ${Math.round(r.right)}`);
+    }
+    return { scroll: document.documentElement.scrollWidth, inner: innerWidth, wide: wide.slice(0, 5) };
+  });
+  assert.ok(scroll <= screen && inner <= screen, `${view}: the page is ${scroll} px wide (layout viewport ${inner} px) on a ${screen} px screen; too wide: ${wide.join(', ')}`);
 }
 
 // Recorded notifications and a page visibility the test controls (the page cannot be hidden in headless chromium).
@@ -78,7 +91,7 @@ describe('web client for everyday use', function () {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), 'carillon-daily-'));
-    srv = await startCarillon({ domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: null }, s2s: { port: null }, components: { port: 0 }, call: { enabled: true }, registration: { open: true }, log: { level: 'warn' } });
+    srv = await startCarillon({ domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: null }, s2s: { port: null }, components: { port: 0 }, call: { enabled: true }, registration: { open: true }, upload: { maxBytes: 200_000 }, log: { level: 'warn' } });
     for (const u of ['alice', 'carol', 'bob', 'mallory']) await srv.users.add(u, `${u}-pass`);
     browser = await launchChromium();
     const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -283,7 +296,32 @@ describe('web client for everyday use', function () {
     await p.close();
   });
 
+  it('sends an image that shows inline in the other browser, and refuses a file over the limit before uploading', async () => {
+    // alice and carol become contacts through the UI
+    await alice.getByRole('button', { name: 'Add contact' }).click();
+    await alice.getByLabel('Contact address').fill('carol@localhost');
+    await alice.getByRole('button', { name: 'Send request' }).click();
+    await carol.getByRole('button', { name: 'Accept alice@localhost' }).click();
+    await alice.getByRole('button', { name: /^carol, Available/ }).click();
+    const png = tinyPng(48, 32);
+    await alice.locator('input[type=file]').setInputFiles({ name: 'sunset.png', mimeType: 'image/png', buffer: png });
+    // carol sees it inline
+    await carol.getByRole('button', { name: /^alice, / }).click();
+    const img = carol.getByRole('log', { name: 'Messages' }).getByRole('img', { name: 'sunset.png' });
+    await img.waitFor();
+    const size = await untilValue(() => img.evaluate((el: HTMLImageElement) => ({ w: el.naturalWidth, h: el.naturalHeight })), (v) => v.w > 0, 'the image to load');
+    assert.deepEqual(size, { w: 48, h: 32 });
+    await alice.getByRole('log', { name: 'Messages' }).getByRole('img', { name: 'sunset.png' }).waitFor();
+    await assertNoSideScroll(carol, 'carol: chat with an image');
+    await shot(carol, 'carol-chat-image');
+    // the server's limit (upload.maxBytes, 200000 here) is named before anything is uploaded
+    await alice.locator('input[type=file]').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(300_000, 7) });
+    await alice.getByRole('alert').filter({ hasText: 'This file is 293 kB; your server accepts files up to 195 kB.' }).waitFor();
+    assert.equal(await alice.getByRole('log', { name: 'Messages' }).getByText('big.bin').count(), 0, 'no upload line for a refused file');
+  });
+
   it('keeps the rooms view and a room within the window at both widths', async () => {
+    await carol.getByRole('button', { name: 'Back to contacts' }).click();
     for (const [who, p] of [['alice', alice], ['carol', carol]] as const) {
       await p.getByRole('button', { name: 'Rooms', exact: true }).click();
       await p.getByRole('region', { name: 'Rooms view' }).waitFor();
@@ -301,3 +339,34 @@ describe('web client for everyday use', function () {
     }
   });
 });
+
+/** A real PNG of one colour (RFC 2083 chunks, zlib-compressed scanlines). */
+function tinyPng(width: number, height: number): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b: Buffer) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // truecolour
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 0)]);
+  for (let x = 0; x < width; x++) row.set([240, 140, 40], 1 + x * 3);
+  const raw = Buffer.concat(Array.from({ length: height }, () => row));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
