@@ -116,6 +116,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
     userCount: db.prepare('SELECT COUNT(*) FROM users').pluck(),
     rosterAll: db.prepare('SELECT * FROM roster WHERE username = ? ORDER BY contact'),
     rosterOne: db.prepare('SELECT * FROM roster WHERE username = ? AND contact = ?'),
+    rosterCount: db.prepare('SELECT COUNT(*) FROM roster WHERE username = ?').pluck(),
     rosterPut: db.prepare(
       `INSERT INTO roster (username, contact, name, groups, subscription, ask, pending_in, approved, in_roster)
        VALUES (@username, @contact, @name, @groups, @subscription, @ask, @pending_in, @approved, @in_roster)
@@ -195,6 +196,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
         const r = q.rosterOne.get(user, contact) as RosterRow | undefined;
         return r ? toItem(r) : undefined;
       },
+      count: (user) => q.rosterCount.get(user) as number,
       put: (user, item) => {
         q.rosterPut.run({
           username: user,
@@ -245,6 +247,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
       trim: (user, node, maxItems) => void q.pepTrim.run({ user, node, max: maxItems }),
     },
     modules,
+    flush: () => modules.flush(),
     close: () => {
       modules.flush();
       db.close();
