@@ -82,6 +82,8 @@ export function renderMetrics(src: MetricsSources): string {
       return conditions.map((c) => [{ stream: k, condition: c }, closed[c] ?? 0] as [Record<string, string>, number]);
     }),
   );
+  e.metric('carillon_rate_limit_pauses_total', 'counter', 'Times a stream stopped reading for a while to keep to its rate limit (limits.c2s, limits.s2s), by kind of stream.', kinds.map((k) => [{ stream: k }, m.streams[k].throttled]));
+  e.metric('carillon_streams_rate_limited', 'gauge', 'Streams not reading right now because they are over their rate limit, by kind of stream.', kinds.map((k) => [{ stream: k }, m.streams[k].paused]));
   e.metric('carillon_unacked_stanzas_total', 'counter', 'Unacknowledged stanzas of sessions that ended without resumption (XEP-0198): messages delivered again, IQs answered with an error, the rest dropped.', [
     [{ outcome: 'message' }, m.unacked.messages],
     [{ outcome: 'iq_error' }, m.unacked.iqErrors],
@@ -91,6 +93,7 @@ export function renderMetrics(src: MetricsSources): string {
   const offline = server.storage.offline.total();
   e.metric('carillon_offline_messages', 'gauge', 'Messages in offline storage, for all users.', [[{}, offline.messages]]);
   e.metric('carillon_offline_bytes', 'gauge', 'Size of the messages in offline storage, serialized.', [[{}, offline.bytes]]);
+  e.metric('carillon_offline_messages_max', 'gauge', 'Messages in the largest offline queue of one user (limits.offlineMessages is the most it may hold).', [[{}, server.storage.offline.largestQueue()]]);
 
   const calls = src.calls?.();
   if (calls) {

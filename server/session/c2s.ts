@@ -29,7 +29,7 @@ export function isUnlimited(list: readonly string[], jid: Jid): boolean {
  * <policy-violation/> (RFC 6120 §4.9.3.14), and the connection is gone.
  */
 export function refuseClient(server: XmppServer, transport: Transport): void {
-  const stream = new XmppStream(transport, NS.CLIENT, 1024);
+  const stream = new XmppStream(transport, NS.CLIENT, 1024, server.metrics.streams.c2s);
   stream.refuse(new StreamError('policy-violation', 'too many connections'), { from: server.domain });
 }
 

@@ -134,6 +134,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
     offPush: db.prepare('INSERT INTO offline (username, stanza, stored_at) VALUES (?, ?, ?)'),
     offAll: db.prepare('SELECT stanza FROM offline WHERE username = ? ORDER BY id').pluck(),
     offDel: db.prepare('DELETE FROM offline WHERE username = ?'),
+    offLargest: db.prepare('SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM offline GROUP BY username)').pluck(),
     offTotal: db.prepare('SELECT COUNT(*) AS messages, COALESCE(SUM(LENGTH(CAST(stanza AS BLOB))), 0) AS bytes FROM offline'),
     docGet: db.prepare('SELECT xml FROM documents WHERE username = ? AND key = ?').pluck(),
     docSet: db.prepare(
@@ -225,6 +226,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
       },
       take: (user) => takeOffline(user),
       total: () => q.offTotal.get() as { messages: number; bytes: number },
+      largestQueue: () => q.offLargest.get() as number,
     },
     documents: {
       get: (user, key) => q.docGet.get(user, key) as string | undefined,

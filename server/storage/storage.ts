@@ -89,6 +89,8 @@ export interface Storage {
     take(user: string): string[]; // all stored, oldest first, removed from the store
     /** Messages stored for all users, and their serialized size. */
     total(): { messages: number; bytes: number };
+    /** The most messages stored for any one user (0 when none are). */
+    largestQueue(): number;
   };
   /** Small per-user XML documents: vCard (XEP-0054). */
   readonly documents: {
