@@ -1,6 +1,8 @@
-// The roster size limit (limits.rosterItems): a roster set over it gets <not-allowed/> (RFC 6121
-// §2.3.3); a subscription request from a contact not in a full roster is refused with a presence
-// error and stored nowhere; the user's own subscribe to a new contact is refused the same way.
+// Per-user quotas. Offline storage (limits.offlineMessages): over it a message is bounced with
+// <service-unavailable/> (RFC 6121 §8.5.2.1.1). The roster size (limits.rosterItems): a roster set
+// over it gets <not-allowed/> (RFC 6121 §2.3.3); a subscription request from a contact not in a
+// full roster is refused with a presence error and stored nowhere; the user's own subscribe to a
+// new contact is refused the same way.
 import assert from 'node:assert/strict';
 import { collect, connect, next, startTestServer, stopAll, xml, type TestServer, type XmlElement, type XmppClient } from './helpers.js';
 
@@ -17,6 +19,39 @@ async function rosterJids(c: XmppClient): Promise<string[]> {
 }
 
 const condition = (err: unknown): string | undefined => (err as { condition?: string }).condition;
+
+describe('offline storage quota (limits.offlineMessages)', function () {
+  this.timeout(30_000);
+  let srv: TestServer;
+  let romeo: XmppClient;
+  before(async () => {
+    srv = await startTestServer({ limits: { offlineMessages: 2 } });
+    for (const u of ['juliet', 'romeo']) await srv.users.add(`${u}@localhost`, 'secret');
+    romeo = await connect(srv, 'romeo', 'secret');
+  });
+  after(async () => {
+    await stopAll(romeo);
+    await srv.stop();
+  });
+
+  it('stores up to the quota, bounces the rest with service-unavailable, and delivers what it stored once', async () => {
+    const errors = collect(romeo, (el) => el.is('message') && el.attrs.type === 'error');
+    for (let i = 1; i <= 4; i++) await romeo.send(xml('message', { to: 'juliet@localhost', type: 'chat', id: `o${i}` }, xml('body', {}, `offline ${i}`)));
+    const bounced = await errors.done();
+    assert.deepEqual(bounced.map((e) => e.attrs.id), ['o3', 'o4']);
+    for (const e of bounced) assert.ok(e.getChild('error')?.getChild('service-unavailable', STANZAS), e.toString());
+    assert.equal(srv.server.storage.offline.largestQueue(), 2);
+    const juliet = await connect(srv, 'juliet', 'secret', { sendPresence: false });
+    try {
+      const stored = collect(juliet, (el) => el.is('message') && el.getChild('body') !== undefined);
+      await juliet.send(xml('presence'));
+      assert.deepEqual((await stored.done()).map((m) => m.attrs.id), ['o1', 'o2']);
+      assert.equal(srv.server.storage.offline.largestQueue(), 0, 'taken from the store');
+    } finally {
+      await stopAll(juliet);
+    }
+  });
+});
 
 describe('roster size limit (limits.rosterItems)', function () {
   this.timeout(30_000);
