@@ -195,6 +195,7 @@ describe('stream management (XEP-0198)', function () {
         const sids = el.getChildren('stanza-id', SID);
         assert.deepEqual(sids.map((s) => s.attrs.by), ['juliet@localhost'], el.toString());
         assert.ok(raw.received.includes(`id="${sids[0]!.attrs.id}"`), 'the same stanza-id as when first sent to the balcony');
+        assert.equal(short.server.storage.modules.query('mam', 'juliet', { ids: [sids[0]!.attrs.id!], max: 1 }).count, 1, "the archive's id");
       }
       const old = arrived[20]!.el.getChildren('delay', DELAY);
       assert.deepEqual(old.map((d) => d.attrs.stamp), ['2001-01-01T00:00:00Z'], 'an existing delay is kept, and no second one added');
