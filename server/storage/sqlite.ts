@@ -173,6 +173,14 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
     for (const t of ['roster', 'roster_version', 'offline', 'documents', 'pep_nodes', 'pep_items', 'module_kv', 'module_archive']) db.prepare(`DELETE FROM ${t} WHERE username = ?`).run(user);
     return n > 0;
   });
+  // The archive's batch goes into the same commit: an offline copy carries the XEP-0359 stanza-id
+  // of its archive row, which must not be lost while the copy survives a crash.
+  const pushOffline = db.transaction((user: string, xml: string, max: number) => {
+    if ((q.offCount.get(user) as number) >= max) return false;
+    modules.flush();
+    q.offPush.run(user, xml, Date.now());
+    return true;
+  });
   const takeOffline = db.transaction((user: string) => {
     const rows = q.offAll.all(user) as string[];
     if (rows.length) q.offDel.run(user);
@@ -219,11 +227,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
       version: (user) => (q.verGet.get(user) as number | undefined) ?? 0,
     },
     offline: {
-      push: (user, xml, max) => {
-        if ((q.offCount.get(user) as number) >= max) return false;
-        q.offPush.run(user, xml, Date.now());
-        return true;
-      },
+      push: (user, xml, max) => pushOffline(user, xml, max),
       take: (user) => takeOffline(user),
       total: () => q.offTotal.get() as { messages: number; bytes: number },
       largestQueue: () => q.offLargest.get() as number,

@@ -2,7 +2,8 @@
 // XEP-0198 stream management sends messages to an offline user. After a restart on the same data
 // directory, every message the server acknowledged (<a h/>, XEP-0198 §4) is delivered to the user
 // exactly once, and is in the user's archive (XEP-0313); messages not acknowledged may or may not
-// arrive, none twice. The server is the real command line (bin/carillon.js) in a child process.
+// arrive, none twice; whatever offline storage delivers is archived too. The server is the real
+// command line (bin/carillon.js) in a child process.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -141,6 +142,9 @@ describe('data safety: the server killed while it acknowledges messages (XEP-019
         assert.deepEqual(missing, [], `acknowledged but not ${what}`);
       }
       assert.deepEqual(got, [...got].sort((a, b) => a - b), 'delivered in the order sent');
+      // An offline copy carries its archive id (XEP-0359): the archive row is committed with it.
+      const inArchive = new Set(archive);
+      assert.deepEqual(got.filter((n) => !inArchive.has(n)), [], 'delivered from offline storage but not archived');
     } finally {
       await stopAll(juliet);
     }
