@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { XmppServer } from './core/server.js';
 import type { StreamKind } from './core/metrics.js';
+import { ComponentSession } from './session/component.js';
 import { listen, type Listener } from './transport/listeners.js';
 
 export interface MetricsSources {
@@ -46,9 +47,11 @@ export function renderMetrics(src: MetricsSources): string {
 
   let tcp = 0;
   let websocket = 0;
+  let bosh = 0;
   let hibernating = 0;
   for (const s of server.sessions.all()) {
     if (s.connection === 'websocket') websocket++;
+    else if (s.connection === 'bosh') bosh++;
     else tcp++;
     if (s.hibernating) hibernating++;
   }
@@ -56,9 +59,11 @@ export function renderMetrics(src: MetricsSources): string {
   e.metric('carillon_sessions', 'gauge', 'Client sessions with a bound resource, and server and component streams, by transport.', [
     [{ transport: 'c2s_tcp' }, tcp],
     [{ transport: 'c2s_websocket' }, websocket],
+    [{ transport: 'c2s_bosh' }, bosh],
     [{ transport: 's2s_in' }, fed.incoming],
     [{ transport: 's2s_out' }, fed.outgoing],
-    [{ transport: 'component' }, server.components.size],
+    // Attached XEP-0114 components only: services the server hosts itself (m.service) share the map.
+    [{ transport: 'component' }, [...server.components.values()].filter((c) => c instanceof ComponentSession).length],
   ]);
   e.metric('carillon_sessions_hibernating', 'gauge', 'Client sessions whose connection dropped, waiting to be resumed (XEP-0198).', [[{}, hibernating]]);
 

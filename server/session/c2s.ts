@@ -95,8 +95,8 @@ export class C2sSession implements ClientSession {
   }
 
   /** How the client is connected (for the operator's metrics). */
-  get connection(): 'tcp' | 'websocket' {
-    return this.stream.transport.framing === 'frames' ? 'websocket' : 'tcp';
+  get connection(): 'tcp' | 'websocket' | 'bosh' {
+    return this.stream.transport.name;
   }
 
   /** Waiting to be resumed (XEP-0198 §5) after its connection dropped. */

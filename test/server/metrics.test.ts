@@ -81,6 +81,7 @@ describe('/metrics', function () {
     const before = await scrape();
     assert.equal(get(before, 'carillon_sessions{transport="c2s_tcp"}'), 0);
     assert.equal(get(before, 'carillon_sessions{transport="c2s_websocket"}'), 0);
+    assert.equal(get(before, 'carillon_sessions{transport="c2s_bosh"}'), 0);
     assert.equal(get(before, 'carillon_sessions{transport="component"}'), 1, 'the call service');
     assert.equal(get(before, 'carillon_sessions{transport="s2s_in"}'), 0);
     assert.equal(get(before, 'carillon_sessions{transport="s2s_out"}'), 0);
@@ -93,6 +94,7 @@ describe('/metrics', function () {
     const after = await scrape();
     assert.equal(get(after, 'carillon_sessions{transport="c2s_tcp"}'), 1);
     assert.equal(get(after, 'carillon_sessions{transport="c2s_websocket"}'), 1);
+    assert.equal(get(after, 'carillon_sessions{transport="c2s_bosh"}'), 0, 'WebSocket sessions are not counted as BOSH');
     const d = (key: string) => get(after, key) - get(before, key);
     assert.ok(d('carillon_stanzas_total{stream="c2s",direction="in"}') >= 10, 'stanzas in');
     assert.ok(d('carillon_stanzas_total{stream="c2s",direction="out"}') >= 10, 'stanzas out');
