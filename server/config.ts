@@ -23,6 +23,8 @@ export interface CarillonConfig {
     maxStanzaBytes: number;
     maxStanzaBytesPreAuth: number;
     offlineMessages: number;
+    /** Roster items (and contacts with a pending subscription request) one account may have. */
+    rosterItems: number;
     /** XEP-0198 §5: how long a dropped session waits to be resumed. */
     resumeSeconds: number;
     /** Reading from client streams (null: unlimited); bytes per second, burst in seconds. */
@@ -131,7 +133,7 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
   for (const [d, addr] of Object.entries(hosts)) {
     if (!/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(addr)) fail(`s2s.hosts.${d}`, 'must be "host:port"');
   }
-  c.only('limits', limits, ['maxStanzaBytes', 'maxStanzaBytesPreAuth', 'offlineMessages', 'resumeSeconds', 'c2s', 's2s', 'unlimitedJids', 'connectionsPerIp', 'connections', 'negotiationSeconds', 'idleSeconds', 'pepItems']);
+  c.only('limits', limits, ['maxStanzaBytes', 'maxStanzaBytesPreAuth', 'offlineMessages', 'rosterItems', 'resumeSeconds', 'c2s', 's2s', 'unlimitedJids', 'connectionsPerIp', 'connections', 'negotiationSeconds', 'idleSeconds', 'pepItems']);
   const seconds = (key: string, v: unknown, def: number): number => {
     if (v === undefined) return def;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 3600) fail(key, 'must be a number of seconds from 0 to 3600');
@@ -183,6 +185,7 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
       // Before authentication (c2s SASL, s2s dialback or SASL, component handshake), like Prosody's 10 kB.
       maxStanzaBytesPreAuth: int('limits.maxStanzaBytesPreAuth', limits.maxStanzaBytesPreAuth, 10_000, 1024, maxStanzaBytes),
       offlineMessages: int('limits.offlineMessages', limits.offlineMessages, 1000, 0, 1_000_000),
+      rosterItems: int('limits.rosterItems', limits.rosterItems, 1000, 1, 1_000_000),
       // XEP-0198 §5: how long a dropped session waits to be resumed (the `max` of <enabled/>).
       resumeSeconds: int('limits.resumeSeconds', limits.resumeSeconds, 300, 1, 86400),
       c2s: rateLimit('c2s', 10 * 1024),

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { XmppServer } from './core/server.js';
 import type { StreamKind } from './core/metrics.js';
+import { ComponentSession } from './session/component.js';
 import { listen, type Listener } from './transport/listeners.js';
 
 export interface MetricsSources {
@@ -46,9 +47,11 @@ export function renderMetrics(src: MetricsSources): string {
 
   let tcp = 0;
   let websocket = 0;
+  let bosh = 0;
   let hibernating = 0;
   for (const s of server.sessions.all()) {
     if (s.connection === 'websocket') websocket++;
+    else if (s.connection === 'bosh') bosh++;
     else tcp++;
     if (s.hibernating) hibernating++;
   }
@@ -56,9 +59,11 @@ export function renderMetrics(src: MetricsSources): string {
   e.metric('carillon_sessions', 'gauge', 'Client sessions with a bound resource, and server and component streams, by transport.', [
     [{ transport: 'c2s_tcp' }, tcp],
     [{ transport: 'c2s_websocket' }, websocket],
+    [{ transport: 'c2s_bosh' }, bosh],
     [{ transport: 's2s_in' }, fed.incoming],
     [{ transport: 's2s_out' }, fed.outgoing],
-    [{ transport: 'component' }, server.components.size],
+    // Attached XEP-0114 components only: services the server hosts itself (m.service) share the map.
+    [{ transport: 'component' }, [...server.components.values()].filter((c) => c instanceof ComponentSession).length],
   ]);
   e.metric('carillon_sessions_hibernating', 'gauge', 'Client sessions whose connection dropped, waiting to be resumed (XEP-0198).', [[{}, hibernating]]);
 
@@ -82,6 +87,8 @@ export function renderMetrics(src: MetricsSources): string {
       return conditions.map((c) => [{ stream: k, condition: c }, closed[c] ?? 0] as [Record<string, string>, number]);
     }),
   );
+  e.metric('carillon_rate_limit_pauses_total', 'counter', 'Times a stream stopped reading for a while to keep to its rate limit (limits.c2s, limits.s2s), by kind of stream.', kinds.map((k) => [{ stream: k }, m.streams[k].throttled]));
+  e.metric('carillon_streams_rate_limited', 'gauge', 'Streams not reading right now because they are over their rate limit, by kind of stream.', kinds.map((k) => [{ stream: k }, m.streams[k].paused]));
   e.metric('carillon_unacked_stanzas_total', 'counter', 'Unacknowledged stanzas of sessions that ended without resumption (XEP-0198): messages delivered again, IQs answered with an error, the rest dropped.', [
     [{ outcome: 'message' }, m.unacked.messages],
     [{ outcome: 'iq_error' }, m.unacked.iqErrors],
@@ -91,6 +98,7 @@ export function renderMetrics(src: MetricsSources): string {
   const offline = server.storage.offline.total();
   e.metric('carillon_offline_messages', 'gauge', 'Messages in offline storage, for all users.', [[{}, offline.messages]]);
   e.metric('carillon_offline_bytes', 'gauge', 'Size of the messages in offline storage, serialized.', [[{}, offline.bytes]]);
+  e.metric('carillon_offline_messages_max', 'gauge', 'Messages in the largest offline queue of one user (limits.offlineMessages is the most it may hold).', [[{}, server.storage.offline.largestQueue()]]);
 
   const calls = src.calls?.();
   if (calls) {

@@ -8,12 +8,16 @@ export type StreamKind = 'c2s' | 's2s_in' | 's2s_out' | 'component';
 export interface StreamCounters {
   stanzasIn: number;
   stanzasOut: number;
+  /** Times a stream's reading was paused by its rate limit (limits.c2s, limits.s2s). */
+  throttled: number;
+  /** Streams whose reading is paused by their rate limit now (a gauge the streams keep). */
+  paused: number;
   /** Streams we closed with a stream error, by condition (connection-timeout, policy-violation, …). */
   readonly closedWith: Record<string, number>;
 }
 
 export function streamCounters(): StreamCounters {
-  return { stanzasIn: 0, stanzasOut: 0, closedWith: {} };
+  return { stanzasIn: 0, stanzasOut: 0, throttled: 0, paused: 0, closedWith: {} };
 }
 
 export class ServerMetrics {

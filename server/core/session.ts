@@ -22,7 +22,7 @@ export interface ClientSession {
   /** Whether the connection is encrypted (TLS, or a WebSocket the HTTP layer vouches for). */
   readonly secure: boolean;
   /** How the client is connected, for the operator's metrics; TCP when not said. */
-  readonly connection?: 'tcp' | 'websocket';
+  readonly connection?: 'tcp' | 'websocket' | 'bosh';
   /** Its connection dropped and it waits to be resumed (XEP-0198 §5). */
   readonly hibernating?: boolean;
   /**

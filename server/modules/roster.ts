@@ -1,10 +1,11 @@
 // Roster management (RFC 6121 §2): get, set, remove, pushes to interested resources, and roster
 // versioning (§2.6): the <ver/> stream feature, `ver` on results and pushes, and an empty result
-// when the client's version is current.
-import { StanzaError } from '../../xmpp/errors.js';
+// when the client's version is current. The size of a roster is limited (limits.rosterItems).
+import { StanzaError, errorReply } from '../../xmpp/errors.js';
 import { Jid } from '../../xmpp/jid.js';
 import { NS } from '../../xmpp/namespaces.js';
-import { x, type Element } from '../../xmpp/xml.js';
+import { withAttrs, x, type Element } from '../../xmpp/xml.js';
+import { PRIORITY } from '../core/events.js';
 import { defineModule } from '../core/module.js';
 import type { RosterItem } from '../storage/storage.js';
 import { sendSubscription, sendUnavailableFromAll } from './presence.js';
@@ -17,6 +18,32 @@ export default defineModule({
   setup(m) {
     const { server } = m;
     const { storage } = server;
+    const max = server.config.limits.rosterItems;
+    /**
+     * Whether a new row for `contact` would take the user's roster over limits.rosterItems. Every
+     * row counts, contacts with only a pending request too: otherwise a flood of subscription
+     * requests from made-up JIDs would grow the roster table without bound.
+     */
+    const full = (user: string, contact: string): boolean => storage.roster.count(user) >= max && storage.roster.item(user, contact) === undefined;
+    const refusal = () => new StanzaError('not-allowed', `a roster holds at most ${max} items (limits.rosterItems)`);
+
+    // A subscription request from a contact not yet in a full roster is refused with a presence
+    // error (RFC 6120 §8.3, §8.3.3.9 <not-allowed/>): the contact learns it did not get through,
+    // and no row is stored. An <unsubscribed/> would tell the contact the user said no, which the
+    // user never did; dropping it silently would leave the contact waiting forever.
+    m.on('presence/bare', ({ stanza, from, to }) => {
+      if (stanza.attrs.type !== 'subscribe' || to.local === '' || !full(to.local, from.bare)) return;
+      server.route(errorReply(withAttrs(stanza, { from: from.bare, to: to.bare }), refusal()));
+      return true;
+    }, PRIORITY.NORMAL + 10);
+    // The user's own subscribe (RFC 6121 §3.1.2) and pre-approval (§3.4) add an item to the
+    // roster: in a full one they get the error of a roster set (§2.3.3), and go nowhere.
+    m.on('pre-presence/bare', ({ stanza, origin, to }) => {
+      const type = stanza.attrs.type;
+      if ((type !== 'subscribe' && type !== 'subscribed') || !origin?.jid || !full(origin.jid.local, to.bare)) return;
+      origin.send(errorReply(stanza, refusal()));
+      return true;
+    }, PRIORITY.NORMAL + 10);
 
     m.on('stream-features', ({ stage, features }) => {
       if (stage === 'bind') features.cnode(x('ver', { xmlns: NS_ROSTERVER }));
@@ -77,6 +104,8 @@ export default defineModule({
         approved: existing?.approved ?? false,
         inRoster: true,
       };
+      // RFC 6121 §2.3.3: a roster set that would exceed the server's roster size limit.
+      if (!existing && full(user, contact.bare)) throw refusal();
       const ver = storage.roster.put(user, item);
       pushRosterItem(server, user, item, false, ver);
       return undefined;

@@ -29,7 +29,7 @@ export function isUnlimited(list: readonly string[], jid: Jid): boolean {
  * <policy-violation/> (RFC 6120 §4.9.3.14), and the connection is gone.
  */
 export function refuseClient(server: XmppServer, transport: Transport): void {
-  const stream = new XmppStream(transport, NS.CLIENT, 1024);
+  const stream = new XmppStream(transport, NS.CLIENT, 1024, server.metrics.streams.c2s);
   stream.refuse(new StreamError('policy-violation', 'too many connections'), { from: server.domain });
 }
 
@@ -95,8 +95,8 @@ export class C2sSession implements ClientSession {
   }
 
   /** How the client is connected (for the operator's metrics). */
-  get connection(): 'tcp' | 'websocket' {
-    return this.stream.transport.framing === 'frames' ? 'websocket' : 'tcp';
+  get connection(): 'tcp' | 'websocket' | 'bosh' {
+    return this.stream.transport.name;
   }
 
   /** Waiting to be resumed (XEP-0198 §5) after its connection dropped. */
@@ -356,7 +356,12 @@ export class C2sSession implements ClientSession {
         return this.stream.send(x('enabled', { xmlns: NS_SM, id: this.sm.id, resume: resume ? 'true' : undefined, max: resume ? this.server.config.limits.resumeSeconds : undefined }));
       }
       case 'r':
-        if (this.sm) this.stream.send(this.sm.answer());
+        // The count covers stanzas already routed and stored; batched archive writes are
+        // committed first, so that a crash after the answer loses nothing it acknowledged.
+        if (this.sm) {
+          this.server.storage.flush();
+          this.stream.send(this.sm.answer());
+        }
         return;
       case 'a':
         if (this.sm && !this.sm.ack(Number(el.attrs.h))) {
@@ -386,6 +391,7 @@ export class C2sSession implements ClientSession {
     old.state = 'bound';
     old.applyExemption();
     old.watchIdle();
+    this.server.storage.flush(); // as for <a/>: what h covers is stored first
     old.stream.send(x('resumed', { xmlns: NS_SM, h: old.sm.inbound, previd: old.sm.id }));
     for (const { xml } of old.sm.queue) old.stream.sendRaw(xml, true);
     if (old.sm.queue.length) old.stream.send(old.sm.request());

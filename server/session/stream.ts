@@ -79,7 +79,7 @@ export class XmppStream {
     });
     this.transport.onClose(() => {
       this.closing = true;
-      clearTimeout(this.resumeTimer);
+      this.endPause();
       this.fireClosed(undefined, 'dropped');
     });
   }
@@ -104,10 +104,17 @@ export class XmppStream {
   setRateLimit(limit: RateLimit | undefined): void {
     this.bucket = limit ? new TokenBucket(limit) : undefined;
     if (!limit && this.resumeTimer) {
-      clearTimeout(this.resumeTimer);
-      this.resumeTimer = undefined;
+      this.endPause();
       this.transport.resume();
     }
+  }
+
+  /** Forgets a pause of the rate limit (resumed, lifted, or the stream is gone), for the metrics too. */
+  private endPause(): void {
+    if (!this.resumeTimer) return;
+    clearTimeout(this.resumeTimer);
+    this.resumeTimer = undefined;
+    this.counters.paused--;
   }
 
   get rateLimited(): boolean {
@@ -118,11 +125,13 @@ export class XmppStream {
   private throttle(waitMs: number): void {
     if (waitMs <= 0 || this.resumeTimer || this.closing) return;
     this.transport.pause();
+    this.counters.throttled++;
+    this.counters.paused++;
     const check = (ms: number) => {
       this.resumeTimer = setTimeout(() => {
         const more = this.bucket?.wait() ?? 0;
         if (more > 0 && !this.closing) return check(more);
-        this.resumeTimer = undefined;
+        this.endPause();
         this.transport.resume();
       }, ms);
       this.resumeTimer.unref();
@@ -235,7 +244,7 @@ export class XmppStream {
     if (this.closing) return;
     this.closing = true;
     this.countClose(error);
-    clearTimeout(this.resumeTimer);
+    this.endPause();
     if (error && !this.opened && this.transport.framing === 'stream') this.sendHeader({});
     if (error) this.write(error.toElement().toString(), false);
     this.transport.send(this.transport.framing === 'frames' ? `<close xmlns="${NS.FRAMING}"/>` : '</stream:stream>');
@@ -255,7 +264,7 @@ export class XmppStream {
 
   /** Drops the connection without a word, as if the network had lost it (handlers see 'dropped'). */
   drop(): void {
-    clearTimeout(this.resumeTimer);
+    this.endPause();
     this.transport.destroy();
   }
 
@@ -263,7 +272,7 @@ export class XmppStream {
   abandon(): void {
     this.closing = true;
     this.closedFired = true;
-    clearTimeout(this.resumeTimer);
+    this.endPause();
     this.transport.end();
   }
 

@@ -116,6 +116,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
     userCount: db.prepare('SELECT COUNT(*) FROM users').pluck(),
     rosterAll: db.prepare('SELECT * FROM roster WHERE username = ? ORDER BY contact'),
     rosterOne: db.prepare('SELECT * FROM roster WHERE username = ? AND contact = ?'),
+    rosterCount: db.prepare('SELECT COUNT(*) FROM roster WHERE username = ?').pluck(),
     rosterPut: db.prepare(
       `INSERT INTO roster (username, contact, name, groups, subscription, ask, pending_in, approved, in_roster)
        VALUES (@username, @contact, @name, @groups, @subscription, @ask, @pending_in, @approved, @in_roster)
@@ -133,6 +134,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
     offPush: db.prepare('INSERT INTO offline (username, stanza, stored_at) VALUES (?, ?, ?)'),
     offAll: db.prepare('SELECT stanza FROM offline WHERE username = ? ORDER BY id').pluck(),
     offDel: db.prepare('DELETE FROM offline WHERE username = ?'),
+    offLargest: db.prepare('SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM offline GROUP BY username)').pluck(),
     offTotal: db.prepare('SELECT COUNT(*) AS messages, COALESCE(SUM(LENGTH(CAST(stanza AS BLOB))), 0) AS bytes FROM offline'),
     docGet: db.prepare('SELECT xml FROM documents WHERE username = ? AND key = ?').pluck(),
     docSet: db.prepare(
@@ -171,6 +173,14 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
     for (const t of ['roster', 'roster_version', 'offline', 'documents', 'pep_nodes', 'pep_items', 'module_kv', 'module_archive']) db.prepare(`DELETE FROM ${t} WHERE username = ?`).run(user);
     return n > 0;
   });
+  // The archive's batch goes into the same commit: an offline copy carries the XEP-0359 stanza-id
+  // of its archive row, which must not be lost while the copy survives a crash.
+  const pushOffline = db.transaction((user: string, xml: string, max: number) => {
+    if ((q.offCount.get(user) as number) >= max) return false;
+    modules.flush();
+    q.offPush.run(user, xml, Date.now());
+    return true;
+  });
   const takeOffline = db.transaction((user: string) => {
     const rows = q.offAll.all(user) as string[];
     if (rows.length) q.offDel.run(user);
@@ -195,6 +205,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
         const r = q.rosterOne.get(user, contact) as RosterRow | undefined;
         return r ? toItem(r) : undefined;
       },
+      count: (user) => q.rosterCount.get(user) as number,
       put: (user, item) => {
         q.rosterPut.run({
           username: user,
@@ -216,13 +227,10 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
       version: (user) => (q.verGet.get(user) as number | undefined) ?? 0,
     },
     offline: {
-      push: (user, xml, max) => {
-        if ((q.offCount.get(user) as number) >= max) return false;
-        q.offPush.run(user, xml, Date.now());
-        return true;
-      },
+      push: (user, xml, max) => pushOffline(user, xml, max),
       take: (user) => takeOffline(user),
       total: () => q.offTotal.get() as { messages: number; bytes: number },
+      largestQueue: () => q.offLargest.get() as number,
     },
     documents: {
       get: (user, key) => q.docGet.get(user, key) as string | undefined,
@@ -245,6 +253,7 @@ export function openSqliteStorage(dataDir: string, file = 'carillon.sqlite'): St
       trim: (user, node, maxItems) => void q.pepTrim.run({ user, node, max: maxItems }),
     },
     modules,
+    flush: () => modules.flush(),
     close: () => {
       modules.flush();
       db.close();

@@ -78,6 +78,8 @@ export interface Storage {
   readonly roster: {
     items(user: string): RosterItem[];
     item(user: string, contact: string): RosterItem | undefined;
+    /** Rows kept for the user: roster items and contacts with only a pending request (limits.rosterItems). */
+    count(user: string): number;
     put(user: string, item: RosterItem): number; // returns the new roster version
     remove(user: string, contact: string): number;
     version(user: string): number;
@@ -87,6 +89,8 @@ export interface Storage {
     take(user: string): string[]; // all stored, oldest first, removed from the store
     /** Messages stored for all users, and their serialized size. */
     total(): { messages: number; bytes: number };
+    /** The most messages stored for any one user (0 when none are). */
+    largestQueue(): number;
   };
   /** Small per-user XML documents: vCard (XEP-0054). */
   readonly documents: {
@@ -124,5 +128,11 @@ export interface Storage {
     /** Removes all of one user's items and keys of a module. */
     clear(module: string, user: string): void;
   };
+  /**
+   * Commits what is still batched (archive appends wait for the end of the turn of the event loop):
+   * called before the server acknowledges stanzas to a peer (XEP-0198 <a h/>), which must never
+   * cover a stanza that is not yet stored.
+   */
+  flush(): void;
   close(): void;
 }

@@ -65,6 +65,7 @@ function isLoopback(addr: string): boolean {
 /** One BOSH session as a byte pipe for an XmppStream (framing 'frames'). */
 export class BoshTransport implements Transport {
   readonly framing = 'frames' as const;
+  readonly name = 'bosh' as const;
   readonly session: BoshSession;
   private dataHandler: (chunk: Buffer | string) => void = () => {};
   private readonly closeHandlers: (() => void)[] = [];

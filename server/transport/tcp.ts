@@ -8,6 +8,7 @@ export const END_GRACE_MS = 5000;
 
 export class TcpTransport implements Transport {
   readonly framing = 'stream' as const;
+  readonly name = 'tcp' as const;
   private socket: net.Socket | tls.TLSSocket;
   private dataHandler: (chunk: Buffer | string) => void = () => {};
   private closeHandlers: (() => void)[] = [];

@@ -5,6 +5,8 @@ import type tls from 'node:tls';
 export interface Transport {
   /** 'stream' for one <stream:stream> document over bytes; 'frames' for RFC 7395 WebSocket messages. */
   readonly framing: 'stream' | 'frames';
+  /** Which transport it is, for the operator's metrics. */
+  readonly name: 'tcp' | 'websocket' | 'bosh';
   /** Whether the bytes are protected by TLS (or the connection is trusted as if they were). */
   readonly secure: boolean;
   readonly remoteAddress: string;

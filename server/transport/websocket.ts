@@ -4,6 +4,7 @@ import type { Transport } from './transport.js';
 
 export class WebSocketTransport implements Transport {
   readonly framing = 'frames' as const;
+  readonly name = 'websocket' as const;
   private closeHandlers: (() => void)[] = [];
   private closed = false;
 

@@ -85,6 +85,18 @@ describe('isolation of a client that stops reading', function () {
 
     assert.ok(sentAtCut !== undefined, 'the stuck reader was never cut off');
     assert.equal(srv.server.sessions.get('juliet@localhost', 'stuck'), undefined, 'the stuck session is gone for routing');
+    // RFC 6121 §8.5.3.2: what is sent to the cut-off resource now is handled as for any resource
+    // that is not there: an IQ gets service-unavailable (§8.5.3.2.3), a chat message goes to the
+    // bare JID's rules (§8.5.3.2.1), here offline storage, juliet having no other resource.
+    const offlineBefore = srv.server.storage.offline.total().messages;
+    sender.send(`<iq type='get' id='gone-iq' to='juliet@localhost/stuck'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    const [answer] = await sender.waitFor(/<iq [^>]*id="gone-iq"[^>]*>.*?<\/iq>/s, 20_000);
+    assert.match(answer, /type="error"/);
+    assert.match(answer, /<service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"\/>/);
+    sender.send(`<message to='juliet@localhost/stuck' type='chat' id='after-cut'><body>later</body></message><iq type='get' id='stored' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    await sender.waitFor(/id="stored"/, 20_000);
+    assert.equal(srv.server.storage.offline.total().messages - offlineBefore, 1, 'the message went to offline storage');
+    sender.received = '';
     assert.equal((c2s.closedWith['policy-violation'] ?? 0) - cutBefore, 1);
     // 8 MiB in the server, plus what the kernel's socket buffers took before that.
     assert.ok(sentAtCut >= 8 * MB && sentAtCut <= 24 * MB, `cut off after ${(sentAtCut / MB).toFixed(1)} MiB`);

@@ -2,6 +2,7 @@
 // its own. Scraped before and after things happen; the counters and gauges move accordingly.
 import assert from 'node:assert/strict';
 import { freePortRange } from '../support/ports.js';
+import { untilValue } from '../support/until.js';
 import { connect, next, ping, startTestServer, stopAll, xml, type TestServer, type XmppClient } from './helpers.js';
 import { RawConnection } from './raw.js';
 
@@ -80,6 +81,7 @@ describe('/metrics', function () {
     const before = await scrape();
     assert.equal(get(before, 'carillon_sessions{transport="c2s_tcp"}'), 0);
     assert.equal(get(before, 'carillon_sessions{transport="c2s_websocket"}'), 0);
+    assert.equal(get(before, 'carillon_sessions{transport="c2s_bosh"}'), 0);
     assert.equal(get(before, 'carillon_sessions{transport="component"}'), 1, 'the call service');
     assert.equal(get(before, 'carillon_sessions{transport="s2s_in"}'), 0);
     assert.equal(get(before, 'carillon_sessions{transport="s2s_out"}'), 0);
@@ -92,6 +94,7 @@ describe('/metrics', function () {
     const after = await scrape();
     assert.equal(get(after, 'carillon_sessions{transport="c2s_tcp"}'), 1);
     assert.equal(get(after, 'carillon_sessions{transport="c2s_websocket"}'), 1);
+    assert.equal(get(after, 'carillon_sessions{transport="c2s_bosh"}'), 0, 'WebSocket sessions are not counted as BOSH');
     const d = (key: string) => get(after, key) - get(before, key);
     assert.ok(d('carillon_stanzas_total{stream="c2s",direction="in"}') >= 10, 'stanzas in');
     assert.ok(d('carillon_stanzas_total{stream="c2s",direction="out"}') >= 10, 'stanzas out');
@@ -105,6 +108,28 @@ describe('/metrics', function () {
     const after = await scrape();
     assert.equal(get(after, 'carillon_offline_messages') - get(before, 'carillon_offline_messages'), 2);
     assert.ok(get(after, 'carillon_offline_bytes') > get(before, 'carillon_offline_bytes') + 2 * 'for later'.length);
+    assert.equal(get(before, 'carillon_offline_messages_max'), 0);
+    assert.equal(get(after, 'carillon_offline_messages_max'), 2, "carol's queue is the largest");
+  });
+
+  it('counts rate-limit pauses, and shows the streams paused now', async () => {
+    // The default limits.c2s: 10 KiB/s with 2 s of burst; 30 kB at once is 1 s over it.
+    const before = await scrape();
+    assert.equal(get(before, 'carillon_streams_rate_limited{stream="c2s"}'), 0);
+    const raw = await RawConnection.open(srv.ports.c2s!);
+    await raw.login('carol', 'secret', 'hasty');
+    const body = 'B'.repeat(9_000);
+    raw.send(Array.from({ length: 3 }, (_, i) => `<message to='nobody@localhost' id='hasty${i}'><body>${body}</body></message>`).join(''));
+    // The pause has no event of its own to wait for: scrape until it shows (bounded).
+    const paused = await untilValue(scrape, (s) => get(s, 'carillon_streams_rate_limited{stream="c2s"}') === 1, 'a paused stream', 10_000);
+    const d = (s: Samples, key: string) => get(s, key) - get(before, key);
+    assert.ok(d(paused, 'carillon_rate_limit_pauses_total{stream="c2s"}') >= 1);
+    // Reading resumes once the debt is repaid; a ping answered shows all three messages were read.
+    raw.send(`<iq type='get' id='after-pause'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    await raw.waitFor(/id="after-pause"/, 10_000);
+    const resumed = await scrape();
+    assert.equal(get(before, 'carillon_streams_rate_limited{stream="c2s"}'), 0, 'no stream paused before');
+    raw.end();
   });
 
   it('counts streams closed for policy, and shows timeouts from 0', async () => {

@@ -157,7 +157,11 @@ describe('stream management (XEP-0198)', function () {
       );
       await raw.waitFor(/<iq [^>]*type="get"[^>]*>/);
       await raw.waitFor(/id="old"/);
+      // Directed presence, also never acknowledged: it is dropped, not sent on (XEP-0198 §5).
+      await romeo.send(xml('presence', { to: 'juliet@localhost/balcony' }, xml('status', {}, 'directed')));
+      await raw.waitFor(/<presence [^>]*from="romeo@localhost\/[^"]*"[^>]*>.*?directed/s);
       const sentBy = Date.now();
+      const presences = collect(phone, (el) => el.is('presence') && el.attrs.from?.startsWith('romeo@localhost/') === true);
 
       const arrived: { el: XmlElement; at: number }[] = [];
       const all = new Promise<void>((resolve) => {
@@ -177,6 +181,7 @@ describe('stream management (XEP-0198)', function () {
       const err = await iq;
       assert.equal(err.condition, 'service-unavailable');
       assert.deepEqual((await extra.done()).length, 21, 'each message arrives once');
+      assert.deepEqual(await presences.done(), [], 'the unacknowledged presence is dropped');
 
       assert.deepEqual(arrived.map((a) => a.el.attrs.id), [...Array.from({ length: 20 }, (_, i) => `u${i}`), 'old']);
       for (const { el, at } of arrived.slice(0, 20)) {
@@ -190,6 +195,7 @@ describe('stream management (XEP-0198)', function () {
         const sids = el.getChildren('stanza-id', SID);
         assert.deepEqual(sids.map((s) => s.attrs.by), ['juliet@localhost'], el.toString());
         assert.ok(raw.received.includes(`id="${sids[0]!.attrs.id}"`), 'the same stanza-id as when first sent to the balcony');
+        assert.equal(short.server.storage.modules.query('mam', 'juliet', { ids: [sids[0]!.attrs.id!], max: 1 }).count, 1, "the archive's id");
       }
       const old = arrived[20]!.el.getChildren('delay', DELAY);
       assert.deepEqual(old.map((d) => d.attrs.stamp), ['2001-01-01T00:00:00Z'], 'an existing delay is kept, and no second one added');
