@@ -5,8 +5,9 @@ import type { Agent } from 'stanza';
 import type { MediaSession } from 'stanza/jingle/index.js';
 import type { ReceivedMessage, Message } from 'stanza/protocol/index.js';
 import {
-  transition, isStaleProposal, IDLE, type CallEffect, type CallEvent, type CallState, type Media,
+  transition, IDLE, type CallEffect, type CallEvent, type CallState, type EndReason, type Media,
 } from '../protocol/call-machine.js';
+import { JmiHistory } from '../protocol/jmi-history.js';
 import { bare } from '../protocol/jid.js';
 import { sendNow } from '../protocol/connection.js';
 import { jmiMessage, newSessionId, type JingleMessage } from '../protocol/xep0353-jmi.js';
@@ -45,9 +46,12 @@ function mediaOf(jm: JingleMessage): Media {
   return jm.descriptions?.some((d) => d.media === 'video') ? 'video' : 'audio';
 }
 
+/** A call that did not ring here, for its line in the conversation (replaces an earlier one of the same sid). */
+export interface QuietCall { sid: string; peer: string; media: Media; at: number; reason: EndReason }
+
 export interface CallHooks {
-  /** A proposal that arrived too late to ring (offline storage, archive). */
-  onMissedWhileAway?: (peer: string, media: Media, at: number) => void;
+  /** A proposal that must not ring (delayed, or already settled elsewhere); called again when what became of it changes. */
+  onQuietCall?: (call: QuietCall) => void;
   /** Whether the peer already receives our presence (a roster subscription 'from' or 'both'). */
   sharesPresence?: (peer: string) => boolean;
 }
@@ -154,26 +158,26 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
   }
 
   const own = () => bare(client.jid);
-  /**
-   * Proposals already seen, by session id: the same propose can arrive again — from the archive,
-   * from offline storage, or re-delivered by the server after a connection the client never
-   * acknowledged (XEP-0198 §5) — and must not ring twice. Bounded, oldest forgotten first.
-   */
-  const seenProposals = new Set<string>();
+  /** Every JMI id seen, and what became of it, so that a settled or repeated propose never rings. */
+  const history = new JmiHistory();
+  /** Proposes that did not ring, by id, for their line in the conversation. */
+  const quiet = new Map<string, Omit<QuietCall, 'reason'>>();
 
   function onJmi(msg: Message & { from?: string }, self: boolean): void {
     const jm = msg.jingleMessage;
     if (!jm?.id || !msg.from) return;
-    if (jm.type === 'propose') {
-      if (seenProposals.has(jm.id)) return;
-      seenProposals.add(jm.id);
-      if (seenProposals.size > 200) seenProposals.delete(seenProposals.values().next().value!);
+    // StanzaJS stamps the message forwarded in a carbon with a delay too: that one is not live either
+    const route = history.receive({ id: jm.id, action: jm.type, self, delayed: msg.delay !== undefined });
+    if (route.line) {
+      let q = quiet.get(jm.id);
+      if (!q) {
+        q = { sid: jm.id, peer: bare(msg.from), media: mediaOf(jm), at: msg.delay?.timestamp?.getTime() ?? Date.now() };
+        quiet.set(jm.id, q);
+        if (quiet.size > 50) quiet.delete(quiet.keys().next().value!);
+      }
+      hooks.onQuietCall?.({ ...q, reason: route.line });
     }
-    const sentAt = msg.delay?.timestamp?.getTime();
-    if (jm.type === 'propose' && isStaleProposal(sentAt, Date.now())) {
-      if (!self) hooks.onMissedWhileAway?.(bare(msg.from), mediaOf(jm), sentAt!);
-      return;
-    }
+    if (!route.dispatch) return;
     const base = { sid: jm.id, from: msg.from, self };
     switch (jm.type) {
       case 'propose': dispatch({ type: 'propose', ...base, media: mediaOf(jm) }); break;

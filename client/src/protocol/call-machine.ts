@@ -95,12 +95,52 @@ export interface Transition {
   effects: CallEffect[];
 }
 
+/** What became of a call id, learnt from any JMI message about it (XEP-0353 §3.2–§3.5). */
+export type JmiOutcome = 'retracted' | 'accepted' | 'rejected' | 'finished';
+export interface KnownOutcome { outcome: JmiOutcome; /** by another device of our own account */ self: boolean }
+
+/** The outcome a JMI action records for its id, if any; `ringing` and `propose` settle nothing. */
+export function outcomeOf(action: string, self: boolean): KnownOutcome | undefined {
+  switch (action) {
+    case 'retract': return { outcome: 'retracted', self };
+    case 'accept': case 'proceed': return { outcome: 'accepted', self };
+    case 'reject': return { outcome: 'rejected', self };
+    case 'finish': return { outcome: 'finished', self };
+    default: return undefined;
+  }
+}
+
+/** Keeps the most telling outcome: a finish after an accept or a reject does not hide who answered. */
+export function mergeOutcome(prev: KnownOutcome | undefined, next: KnownOutcome): KnownOutcome {
+  if (!prev) return next;
+  if (next.outcome === 'finished' && prev.outcome !== 'retracted') return prev;
+  return prev.outcome === 'finished' ? next : prev;
+}
+
+export type ProposalVerdict =
+  | { ring: true }
+  /** Not to ring; `line` is what the conversation shows for it (none for a duplicate). */
+  | { ring: false; line?: 'missed' | 'answered-elsewhere' | 'declined' };
+
 /**
- * A proposal that waited in offline storage or an archive (it carries a XEP-0203 delay) rings
- * only while the caller could still be waiting; older ones are shown as missed calls instead.
+ * Whether an incoming propose may ring. Only a live one may: a propose that carries a XEP-0203
+ * <delay/> waited somewhere — offline storage (XEP-0160), or a XEP-0198 session that expired
+ * before the client acknowledged it, whose stanzas the server re-delivers stamped — and its caller
+ * gave up long ago or is about to. A propose whose id was already settled (retracted, accepted
+ * or rejected by another of our devices, finished), by an earlier stanza or a carbon, never
+ * rings either, whatever its order of arrival. Each shows as a line in the conversation instead.
  */
-export function isStaleProposal(sentAt: number | undefined, now: number): boolean {
-  return sentAt !== undefined && now - sentAt > RING_TIMEOUT_MS;
+export function judgeProposal(p: { delayed: boolean; duplicate: boolean; known?: KnownOutcome }): ProposalVerdict {
+  if (p.duplicate) return { ring: false };
+  switch (p.known?.outcome) {
+    case 'accepted': return { ring: false, line: p.known.self ? 'answered-elsewhere' : 'missed' };
+    case 'rejected': return { ring: false, line: p.known.self ? 'declined' : 'missed' };
+    // a finish only follows a session: one of our devices took the call
+    case 'finished': return { ring: false, line: 'answered-elsewhere' };
+    case 'retracted': return { ring: false, line: 'missed' };
+  }
+  if (p.delayed) return { ring: false, line: 'missed' };
+  return { ring: true };
 }
 
 /** RFC 4790 §9.3 i;octet: compare code units, which for the ASCII ids in use is byte order. */
