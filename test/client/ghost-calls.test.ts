@@ -101,6 +101,12 @@ describe('no ghost calls (XEP-0353 propose + XEP-0203 delay)', () => {
       assert.deepEqual(new JmiHistory().receive(arrival(propose(true), true)), { dispatch: true });
     });
 
+    it('a carbon of a propose to another of our devices neither rings nor is missed; re-delivered later, it is missed', () => {
+      const h = new JmiHistory();
+      assert.deepEqual(h.receive({ ...arrival(propose(false)), carbon: true }), { dispatch: false });
+      assert.deepEqual(h.receive(arrival(propose(true))), { dispatch: false, line: 'missed' });
+    });
+
     it('forgets the oldest ids beyond its limit', () => {
       const h = new JmiHistory(2);
       for (const id of ['a', 'b', 'c']) h.receive({ id, action: 'retract', self: false, delayed: false });

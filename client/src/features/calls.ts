@@ -163,11 +163,17 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
   /** Proposes that did not ring, by id, for their line in the conversation. */
   const quiet = new Map<string, Omit<QuietCall, 'reason'>>();
 
+  /** The message forwarded in the last received carbon: StanzaJS emits it as a plain message next. */
+  let carbonCopy: Message | undefined;
+  client.on('carbon:received', (c) => { carbonCopy = c.carbon?.forward.message; });
+
   function onJmi(msg: Message & { from?: string }, self: boolean): void {
     const jm = msg.jingleMessage;
     if (!jm?.id || !msg.from) return;
-    // StanzaJS stamps the message forwarded in a carbon with a delay too: that one is not live either
-    const route = history.receive({ id: jm.id, action: jm.type, self, delayed: msg.delay !== undefined });
+    const carbon = msg === carbonCopy;
+    carbonCopy = undefined;
+    // (StanzaJS stamps the message forwarded in a carbon with a delay too)
+    const route = history.receive({ id: jm.id, action: jm.type, self, delayed: !carbon && msg.delay !== undefined, carbon });
     if (route.line) {
       let q = quiet.get(jm.id);
       if (!q) {

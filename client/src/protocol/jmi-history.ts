@@ -14,6 +14,8 @@ export interface JmiArrival {
   self: boolean;
   /** It carries a XEP-0203 <delay/>: it waited somewhere before reaching us. */
   delayed: boolean;
+  /** A received carbon (XEP-0280): a copy of what was sent to another of our devices' full JID. */
+  carbon?: boolean;
 }
 
 export interface JmiRouting {
@@ -34,6 +36,10 @@ export class JmiHistory {
   receive(m: JmiArrival): JmiRouting {
     if (m.action === 'propose') {
       if (m.self) return { dispatch: true }; // our own call, from another device: the machine ignores it
+      // A call for one of our other devices (XEP-0353 proposes go to the bare JID; this one named a
+      // device): not ours to ring, nor yet a missed call — that device may answer it. Not noted,
+      // so that the same propose re-delivered to us later is judged on its own.
+      if (m.carbon) return { dispatch: false };
       const duplicate = this.#proposed.has(m.id);
       remember(this.#proposed, m.id, this.limit);
       const verdict = judgeProposal({ delayed: m.delayed, duplicate, known: this.#outcomes.get(m.id) });
