@@ -162,6 +162,11 @@ export class App {
         const sub = this.roster.value.contacts[peer]?.subscription;
         return sub === 'from' || sub === 'both';
       },
+      peerResources: (peer) => {
+        const c = this.roster.value.contacts[peer];
+        // without a subscription to them (RFC 6121 §3) their absence says nothing
+        return c && (c.subscription === 'to' || c.subscription === 'both') ? Object.keys(c.resources) : undefined;
+      },
       onQuietCall: (q) => {
         const line = callSummary({ phase: 'ended', endReason: q.reason, peer: q.peer, media: q.media, sid: q.sid }, q.at);
         // what we learn later about the same call (e.g. answered on another device) replaces its line

@@ -8,6 +8,8 @@ import {
   transition, IDLE, type CallEffect, type CallEvent, type CallState, type EndReason, type Media,
 } from '../protocol/call-machine.js';
 import { JmiHistory } from '../protocol/jmi-history.js';
+import { diagnoseIce, reachability, type PeerResource } from '../protocol/call-checks.js';
+import type { IceFailure } from '../protocol/call-machine.js';
 import { bare } from '../protocol/jid.js';
 import { sendNow } from '../protocol/connection.js';
 import { jmiMessage, newSessionId, type JingleMessage } from '../protocol/xep0353-jmi.js';
@@ -21,6 +23,8 @@ export interface CallView extends CallState {
   cameraOff: boolean;
   sharing: boolean;
   error?: string;
+  /** Looking at the contact's clients (presence, caps) before ringing them. */
+  checking?: boolean;
 }
 
 export const NO_CALL: CallView = { ...IDLE, muted: false, cameraOff: false, sharing: false };
@@ -54,7 +58,12 @@ export interface CallHooks {
   onQuietCall?: (call: QuietCall) => void;
   /** Whether the peer already receives our presence (a roster subscription 'from' or 'both'). */
   sharesPresence?: (peer: string) => boolean;
+  /** The peer's available resources (full JIDs), or undefined when we do not see their presence. */
+  peerResources?: (peer: string) => readonly string[] | undefined;
 }
+
+/** How long the check before ringing waits for a client's disco#info answer before ringing anyway. */
+const DISCO_TIMEOUT_MS = 4000;
 
 export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHooks = {}): CallActions {
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -74,6 +83,25 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
     screen = camera = undefined;
     for (const t of timers.values()) clearTimeout(t);
     timers.clear();
+  };
+
+  /** Per session: TURN errors seen while gathering (RTCPeerConnection icecandidateerror). */
+  const relayErrors = new Map<string, number[]>();
+  const watchIce = (s: MediaSession) => {
+    const errors: number[] = [];
+    relayErrors.set(s.sid, errors);
+    if (relayErrors.size > 8) relayErrors.delete(relayErrors.keys().next().value!);
+    s.pc.addEventListener('icecandidateerror', (e) => {
+      const ev = e as RTCPeerConnectionIceErrorEvent;
+      if (/^turns?:/.test(ev.url ?? '')) errors.push(ev.errorCode);
+    });
+  };
+  /** Why media does not flow in this session, if ICE never connected. */
+  const iceCause = (sid: string): IceFailure | undefined => {
+    const s = client.jingle.sessions[sid] as MediaSession | undefined;
+    if (!s?.pc || s.pc.iceConnectionState === 'connected' || s.pc.iceConnectionState === 'completed') return undefined;
+    const urls = (s.pc.getConfiguration().iceServers ?? []).flatMap((x) => (Array.isArray(x.urls) ? x.urls : [x.urls]));
+    return diagnoseIce({ relayConfigured: urls.some((u) => /^turns?:/.test(u)), relayErrors: relayErrors.get(sid) ?? [] });
   };
 
   const getMedia = async (media: Media): Promise<MediaStream> => {
@@ -118,12 +146,16 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
           return;
         case 'timer': {
           clearTimeout(timers.get(e.sid));
-          timers.set(e.sid, setTimeout(() => dispatch({ type: 'timeout', sid: e.sid }), e.ms));
+          timers.set(e.sid, setTimeout(() => {
+            const cause = iceCause(e.sid);
+            dispatch({ type: 'timeout', sid: e.sid, ...(cause ? { cause } : {}) });
+          }, e.ms));
           return;
         }
         case 'start-session': {
           const stream = await getMedia(e.media);
           const s = client.jingle.createMediaSession(e.to, e.sid, stream);
+          watchIce(s);
           await s.start();
           return;
         }
@@ -158,6 +190,46 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
   }
 
   const own = () => bare(client.jid);
+
+  /** XEP-0115: the caps each available full JID announced, and the features learnt for it. */
+  const caps = new Map<string, { ver?: string; node?: string; features?: Promise<readonly string[] | undefined> }>();
+  client.on('presence', (p) => {
+    if (!p.from) return;
+    if (p.type === 'unavailable' || p.type === 'error') { caps.delete(p.from); return; }
+    if (p.type !== undefined) return; // subscription requests say nothing about a client
+    const c = p.legacyCapabilities?.[0];
+    const known = caps.get(p.from);
+    if (known && known.ver === c?.value) return; // same caps: what we learnt still holds
+    caps.set(p.from, { ...(c ? { ver: c.value, node: c.node } : {}) });
+  });
+
+  /** The disco#info features of one resource (XEP-0030), by its caps node when it sent one. */
+  function featuresOf(full: string): Promise<readonly string[] | undefined> {
+    let entry = caps.get(full);
+    if (!entry) { entry = {}; caps.set(full, entry); }
+    if (entry.features) return entry.features;
+    const node = entry.node && entry.ver ? `${entry.node}#${entry.ver}` : undefined;
+    const query = client.getDiscoInfo(full, node).then(
+      (info) => info.features ?? [],
+      // an error answer means the client has no disco#info to give: it cannot negotiate Jingle;
+      // no answer in time means we do not know, and the call rings anyway
+      (err: { error?: { condition?: string } }) => (err?.error?.condition ? [] : undefined),
+    );
+    const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), DISCO_TIMEOUT_MS));
+    const result = Promise.race([query, timeout]);
+    entry.features = result;
+    void result.then((f) => { if (f === undefined && caps.get(full) === entry) delete entry.features; });
+    return result;
+  }
+
+  async function peerCapabilities(peer: string): Promise<PeerResource[] | undefined> {
+    const resources = hooks.peerResources?.(peer);
+    if (!resources) return undefined;
+    return Promise.all(resources.map(async (jid) => {
+      const features = await featuresOf(jid);
+      return features ? { jid, features } : { jid };
+    }));
+  }
   /** Every JMI id seen, and what became of it, so that a settled or repeated propose never rings. */
   const history = new JmiHistory();
   /** Proposes that did not ring, by id, for their line in the conversation. */
@@ -206,15 +278,20 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
 
   client.on('jingle:incoming', (s) => {
     const ms = s as MediaSession;
+    if (ms.pc) watchIce(ms);
     dispatch({ type: 'session-initiate', sid: s.sid, from: s.peerID, media: ms.includesVideo ? 'video' : 'audio' });
   });
   client.on('jingle:terminated', (s, reason) => {
-    dispatch({ type: 'terminated', sid: s.sid, ...(reason?.condition ? { reason: reason.condition } : {}) });
+    const cause = s.sid === store.value.sid ? iceCause(s.sid) : undefined;
+    dispatch({ type: 'terminated', sid: s.sid, ...(reason?.condition ? { reason: reason.condition } : {}), ...(cause ? { cause } : {}) });
   });
   client.jingle.on('connectionState', (s: MediaSession, state: string) => {
     if (s.sid !== store.value.sid) return;
     if (state === 'connected') dispatch({ type: 'connected', sid: s.sid, at: Date.now() });
-    if (state === 'failed') dispatch({ type: 'failed', sid: s.sid });
+    if (state === 'failed') {
+      const cause = iceCause(s.sid);
+      dispatch({ type: 'failed', sid: s.sid, ...(cause ? { cause } : {}) });
+    }
     // ICE disconnected: StanzaJS tries an ICE restart (initiator side); if media is not back
     // within MEDIA_LOSS_TIMEOUT_MS the call ends on both sides with connectivity-error
     if (state === 'interrupted' || state === 'disconnected') dispatch({ type: 'interrupted', sid: s.sid, at: Date.now() });
@@ -238,7 +315,18 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
         store.set((v) => ({ ...v, phase: 'ended', endReason: 'failed', peer: bare(peer), media, error: 'Camera or microphone access was refused.' }));
         return;
       }
-      dispatch({ type: 'call', sid: newSessionId(), peer, media });
+      const sid = newSessionId();
+      store.set((v) => ({ ...v, phase: 'proposing', direction: 'outgoing', peer: bare(peer), media, sid, checking: true }));
+      const found = reachability(await peerCapabilities(bare(peer)), media);
+      if (store.value.sid !== sid || !store.value.checking) return; // hung up meanwhile
+      store.set((v) => ({ ...v, checking: false }));
+      if (found === 'offline' || found === 'incapable') {
+        store.set((v) => ({ ...v, phase: 'idle' }));
+        dispatch({ type: 'unreachable', sid, peer, media, reason: found });
+        return;
+      }
+      store.set((v) => ({ ...v, phase: 'idle' }));
+      dispatch({ type: 'call', sid, peer, media });
     },
     async accept() {
       try {
@@ -251,7 +339,15 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
       dispatch({ type: 'accept' });
     },
     decline: () => dispatch({ type: 'decline' }),
-    hangup: () => dispatch({ type: 'hangup' }),
+    hangup: () => {
+      if (store.value.checking) {
+        // nothing was sent yet: the check before ringing is simply abandoned
+        stopMedia();
+        store.set({ ...NO_CALL });
+        return;
+      }
+      dispatch({ type: 'hangup' });
+    },
     leave() {
       leaving = true;
       try {

@@ -23,7 +23,12 @@ export type Media = 'audio' | 'video';
 export type Direction = 'outgoing' | 'incoming';
 export type EndReason =
   | 'hangup' | 'remote-hangup' | 'declined' | 'busy' | 'missed' | 'cancelled' | 'no-answer'
-  | 'answered-elsewhere' | 'failed';
+  | 'answered-elsewhere' | 'failed'
+  /** Found before ringing anyone: no available resource / none with Jingle RTP (XEP-0167 §11). */
+  | 'offline' | 'incapable';
+
+/** Why media could not flow (ICE failed or never completed), as far as this side can tell. */
+export type IceFailure = 'no-relay' | 'relay-refused' | 'blocked';
 
 export interface CallState {
   phase: Phase;
@@ -42,6 +47,8 @@ export interface CallState {
   interruptedAt?: number;
   startedAt?: number;
   endReason?: EndReason;
+  /** With endReason 'failed' after ICE could not connect: why, in words the call screen shows. */
+  failure?: IceFailure;
 }
 
 export const IDLE: CallState = { phase: 'idle' };
@@ -55,6 +62,8 @@ export const MEDIA_LOSS_TIMEOUT_MS = 6_000;
 export type CallEvent =
   // local user
   | { type: 'call'; sid: string; peer: string; media: Media }
+  /** The check before ringing (contact's presence and caps) found nobody to ring. */
+  | { type: 'unreachable'; sid: string; peer: string; media: Media; reason: 'offline' | 'incapable' }
   | { type: 'accept' }
   | { type: 'decline' }
   | { type: 'hangup' }
@@ -73,9 +82,11 @@ export type CallEvent =
   | { type: 'connected'; sid: string; at: number }
   /** Media stopped arriving (ICE disconnected); `connected` again means it recovered. */
   | { type: 'interrupted'; sid: string; at: number }
-  | { type: 'terminated'; sid: string; reason?: string }
-  | { type: 'failed'; sid: string }
-  | { type: 'timeout'; sid: string };
+  | { type: 'terminated'; sid: string; reason?: string; cause?: IceFailure }
+  /** `cause` when ICE failed (RTCPeerConnection connectionState 'failed'). */
+  | { type: 'failed'; sid: string; cause?: IceFailure }
+  /** `cause`: what the shell knows of ICE when a timer ends a call that never got media. */
+  | { type: 'timeout'; sid: string; cause?: IceFailure };
 
 export type Tone = 'ring' | 'ringback' | 'off';
 
@@ -187,11 +198,15 @@ export function transition(s: CallState, ev: CallEvent): Transition {
   const live = LIVE.includes(s.phase);
 
   // Stale events about another session are ignored, except new calls arriving while busy.
-  if ('sid' in ev && ev.type !== 'call' && ev.type !== 'propose' && ev.type !== 'session-initiate' && ev.sid !== s.sid) {
+  if ('sid' in ev && ev.type !== 'call' && ev.type !== 'unreachable' && ev.type !== 'propose' && ev.type !== 'session-initiate' && ev.sid !== s.sid) {
     return same(s);
   }
 
   switch (ev.type) {
+    case 'unreachable':
+      if (live) return same(s);
+      return { state: { phase: 'ended', direction: 'outgoing', sid: ev.sid, peer: bare(ev.peer), media: ev.media, endReason: ev.reason }, effects: [] };
+
     case 'call':
       if (live) return same(s);
       return {
@@ -340,14 +355,17 @@ export function transition(s: CallState, ev: CallEvent): Transition {
         const effects: CallEffect[] = [{ kind: 'end-session', sid: s.sid!, reason: 'success' }];
         // §3.5: both sides send finish, so archives hold the end of the call
         if (!s.viaJingle) effects.push({ kind: 'send', to: s.peer!, jm: { type: 'finish', id: s.sid!, reason: { condition: 'success' } } });
-        return end(s, ev.type === 'terminated' ? terminationReason(ev.reason) : 'remote-hangup', effects);
+        const reason = ev.type === 'terminated' ? terminationReason(ev.reason) : 'remote-hangup';
+        // the other side gave up on connectivity: say why if media never flowed here either
+        const cause = ev.type === 'terminated' && reason === 'failed' && s.phase === 'connecting' ? ev.cause : undefined;
+        return end(cause ? { ...s, failure: cause } : s, reason, effects);
       }
       if (ev.type === 'terminated' && s.phase === 'ringing' && s.direction === 'incoming') return end(s, 'missed', []);
       return same(s);
 
     case 'failed':
       if (!live) return same(s);
-      return end(s, 'failed', [
+      return end(ev.cause ? { ...s, failure: ev.cause } : s, 'failed', [
         { kind: 'end-session', sid: s.sid!, reason: 'connectivity-error' },
         ...(s.viaJingle || s.phase === 'proposing' || s.phase === 'ringing' ? [] : [{ kind: 'send', to: s.peer!, jm: { type: 'finish', id: s.sid!, reason: { condition: 'connectivity-error' } } } as CallEffect]),
       ]);
@@ -357,9 +375,10 @@ export function transition(s: CallState, ev: CallEvent): Transition {
         if (s.direction === 'incoming') return end(s, 'missed', []);
         return end(s, 'no-answer', [{ kind: 'send', to: s.peer!, jm: { type: 'retract', id: s.sid!, reason: { condition: 'timeout', text: 'No answer' } } }]);
       }
-      if (s.phase === 'connecting') return transition(s, { type: 'failed', sid: s.sid! });
+      const failed = { type: 'failed', sid: s.sid!, ...(ev.cause ? { cause: ev.cause } : {}) } as const;
+      if (s.phase === 'connecting') return transition(s, failed);
       // media did not come back in time
-      if (s.phase === 'active' && s.interruptedAt !== undefined) return transition(s, { type: 'failed', sid: s.sid! });
+      if (s.phase === 'active' && s.interruptedAt !== undefined) return transition(s, failed);
       return same(s);
 
     case 'dismiss':

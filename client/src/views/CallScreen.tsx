@@ -7,6 +7,7 @@ import { useStore } from '../state/use-store.js';
 import { Avatar, displayName } from './Contacts.js';
 import { Icon } from './icons.js';
 import { Video } from './Video.js';
+import { explanation } from '../features/call-words.js';
 
 const ENDED: Record<EndReason, string> = {
   'hangup': 'Call ended',
@@ -18,6 +19,8 @@ const ENDED: Record<EndReason, string> = {
   'no-answer': 'No answer',
   'answered-elsewhere': 'Answered on another device',
   'failed': 'Call failed',
+  'offline': 'Not available',
+  'incapable': 'Cannot take calls',
 };
 
 function duration(ms: number): string {
@@ -96,7 +99,7 @@ function InCall({ app, call, name }: { app: App; call: CallView; name: string })
   const ref = useFocusFirst(call.phase === 'active');
   const status = call.phase === 'active' && call.startedAt
     ? <Duration since={call.startedAt} />
-    : <span>{call.phase === 'proposing' ? 'Calling…' : call.phase === 'ringing' ? 'Ringing…' : 'Connecting…'}</span>;
+    : <span>{call.checking ? `Looking for ${name}'s devices…` : call.phase === 'proposing' ? 'Calling…' : call.phase === 'ringing' ? 'Ringing…' : 'Connecting…'}</span>;
   const video = call.media === 'video';
   return (
     <div class={`call-screen in-call ${video ? 'video' : 'audio'}`} role="dialog" aria-modal="true" aria-label={`Call with ${name}`} ref={ref}>
@@ -129,7 +132,7 @@ function Ended({ app, call, name }: { app: App; call: CallView; name: string }):
     return () => clearTimeout(t);
   }, [call.sid]);
   const reason = call.endReason ?? 'hangup';
-  const text = reason === 'missed' ? `Missed call from ${name}` : ENDED[reason];
+  const text = reason === 'missed' ? `Missed call from ${name}` : explanation(call, name) ?? ENDED[reason];
   return (
     <div class="call-screen ended" role="dialog" aria-label="Call ended" ref={ref}>
       <div class="call-who">
