@@ -25,6 +25,11 @@ export interface CallView extends CallState {
   error?: string;
   /** Looking at the contact's clients (presence, caps) before ringing them. */
   checking?: boolean;
+  /** The other side said it muted its microphone / turned its camera off (XEP-0167 §7). */
+  remoteMuted?: boolean;
+  remoteCameraOff?: boolean;
+  /** The remote video track stopped delivering frames (MediaStreamTrack `mute`). */
+  remoteVideoStalled?: boolean;
 }
 
 export const NO_CALL: CallView = { ...IDLE, muted: false, cameraOff: false, sharing: false };
@@ -83,6 +88,23 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
     screen = camera = undefined;
     for (const t of timers.values()) clearTimeout(t);
     timers.clear();
+  };
+
+  /** The Jingle content name (= the m-line's mid, as StanzaJS names contents) carrying `kind`. */
+  const contentOf = (s: MediaSession, kind: 'audio' | 'video'): string | undefined =>
+    s.pc.getTransceivers().find((t) => t.mid !== null && (t.receiver.track.kind === kind))?.mid ?? undefined;
+  /** XEP-0167 §7: tell the other side; the contents were all created by the session's initiator. */
+  const announce = (kind: 'audio' | 'video', off: boolean) => {
+    const s = session();
+    const name = s && contentOf(s, kind);
+    if (!s || !name || s.state === 'ended') return;
+    void (off ? s.mute('initiator', name) : s.unmute('initiator', name)).catch(() => undefined);
+  };
+  /** Which media a received <mute/>/<unmute/> is about: its named content, or all without a name. */
+  const mutedKinds = (s: MediaSession, info: { name?: string }): Array<'audio' | 'video'> => {
+    if (!info.name) return ['audio', 'video'];
+    const kind = s.pc.getTransceivers().find((t) => t.mid === info.name)?.receiver.track.kind;
+    return kind === 'audio' || kind === 'video' ? [kind] : [];
   };
 
   /** Per session: TURN errors seen while gathering (RTCPeerConnection icecandidateerror). */
@@ -287,7 +309,12 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
   });
   client.jingle.on('connectionState', (s: MediaSession, state: string) => {
     if (s.sid !== store.value.sid) return;
-    if (state === 'connected') dispatch({ type: 'connected', sid: s.sid, at: Date.now() });
+    if (state === 'connected') {
+      dispatch({ type: 'connected', sid: s.sid, at: Date.now() });
+      // switched off before media flowed (while ringing): say so now that the session can carry it
+      if (store.value.muted) announce('audio', true);
+      if (store.value.cameraOff) announce('video', true);
+    }
     if (state === 'failed') {
       const cause = iceCause(s.sid);
       dispatch({ type: 'failed', sid: s.sid, ...(cause ? { cause } : {}) });
@@ -296,8 +323,26 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
     // within MEDIA_LOSS_TIMEOUT_MS the call ends on both sides with connectivity-error
     if (state === 'interrupted' || state === 'disconnected') dispatch({ type: 'interrupted', sid: s.sid, at: Date.now() });
   });
+  for (const [event, off] of [['mute', true], ['unmute', false]] as const) {
+    client.jingle.on(event, (s: MediaSession, info: { name?: string }) => {
+      if (s.sid !== store.value.sid) return;
+      const kinds = mutedKinds(s, info ?? {});
+      store.set((v) => ({
+        ...v,
+        ...(kinds.includes('audio') ? { remoteMuted: off } : {}),
+        ...(kinds.includes('video') ? { remoteCameraOff: off } : {}),
+      }));
+    });
+  }
   client.jingle.on('peerTrackAdded', (s: MediaSession, track: MediaStreamTrack) => {
     if (s.sid !== store.value.sid) return;
+    if (track.kind === 'video') {
+      // a camera turned off by a client that does not send <mute/> stops the frames: show a
+      // placeholder rather than a frozen or black picture
+      const stalled = (v: boolean) => () => { if (s.sid === store.value.sid) store.set((x) => ({ ...x, remoteVideoStalled: v })); };
+      track.addEventListener('mute', stalled(true));
+      track.addEventListener('unmute', stalled(false));
+    }
     const remote = store.value.remote ?? new MediaStream();
     if (!remote.getTracks().includes(track)) remote.addTrack(track);
     store.set((v) => ({ ...v, remote }));
@@ -361,11 +406,13 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
       const muted = !store.value.muted;
       for (const t of store.value.local?.getAudioTracks() ?? []) t.enabled = !muted;
       store.set((v) => ({ ...v, muted }));
+      announce('audio', muted);
     },
     toggleCamera() {
       const cameraOff = !store.value.cameraOff;
       for (const t of store.value.local?.getVideoTracks() ?? []) t.enabled = !cameraOff;
       store.set((v) => ({ ...v, cameraOff }));
+      announce('video', cameraOff);
     },
     async stats() {
       return session()?.pc.getStats();

@@ -101,9 +101,11 @@ function InCall({ app, call, name }: { app: App; call: CallView; name: string })
     ? <Duration since={call.startedAt} />
     : <span>{call.checking ? `Looking for ${name}'s devices…` : call.phase === 'proposing' ? 'Calling…' : call.phase === 'ringing' ? 'Ringing…' : 'Connecting…'}</span>;
   const video = call.media === 'video';
+  const cameraOff = video && (call.remoteCameraOff || call.remoteVideoStalled);
+  const showVideo = video && call.remote && call.phase === 'active' && !cameraOff;
   return (
     <div class={`call-screen in-call ${video ? 'video' : 'audio'}`} role="dialog" aria-modal="true" aria-label={`Call with ${name}`} ref={ref}>
-      {video && call.remote && call.phase === 'active'
+      {showVideo
         ? <Video stream={call.remote} label="Remote video" class="remote" />
         : (
           <div class="call-who">
@@ -111,11 +113,15 @@ function InCall({ app, call, name }: { app: App; call: CallView; name: string })
             <h2>{name}</h2>
             <small>{video ? 'Video call' : 'Audio call'}</small>
             {status}
+            {cameraOff && call.phase === 'active' && <p class="camera-off" role="status"><Icon name="videoOff" size={18} /> {name}'s camera is off</p>}
             {call.remote && <Video stream={call.remote} label="Remote video" class="remote hidden-media" />}
           </div>
         )}
-      {video && call.remote && call.phase === 'active' && (
+      {showVideo && (
         <div class="call-top"><strong>{name}</strong> · {status}</div>
+      )}
+      {call.remoteMuted && call.phase === 'active' && (
+        <p class="peer-muted" role="status"><Icon name="micOff" size={16} /> {name} is muted</p>
       )}
       {video && call.local && (
         <Video stream={call.local} muted label="Your camera" class={`local ${call.cameraOff ? 'off' : ''}`} />
