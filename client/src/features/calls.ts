@@ -8,7 +8,8 @@ import {
   transition, IDLE, type CallEffect, type CallEvent, type CallState, type EndReason, type Media,
 } from '../protocol/call-machine.js';
 import { JmiHistory } from '../protocol/jmi-history.js';
-import { diagnoseIce, reachability, type PeerResource } from '../protocol/call-checks.js';
+import { diagnoseIce, reachability } from '../protocol/call-checks.js';
+import { watchPeerCapabilities } from './peer-capabilities.js';
 import type { IceFailure } from '../protocol/call-machine.js';
 import { bare } from '../protocol/jid.js';
 import { sendNow } from '../protocol/connection.js';
@@ -67,8 +68,6 @@ export interface CallHooks {
   peerResources?: (peer: string) => readonly string[] | undefined;
 }
 
-/** How long the check before ringing waits for a client's disco#info answer before ringing anyway. */
-const DISCO_TIMEOUT_MS = 4000;
 
 export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHooks = {}): CallActions {
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -213,45 +212,8 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
 
   const own = () => bare(client.jid);
 
-  /** XEP-0115: the caps each available full JID announced, and the features learnt for it. */
-  const caps = new Map<string, { ver?: string; node?: string; features?: Promise<readonly string[] | undefined> }>();
-  client.on('presence', (p) => {
-    if (!p.from) return;
-    if (p.type === 'unavailable' || p.type === 'error') { caps.delete(p.from); return; }
-    if (p.type !== undefined) return; // subscription requests say nothing about a client
-    const c = p.legacyCapabilities?.[0];
-    const known = caps.get(p.from);
-    if (known && known.ver === c?.value) return; // same caps: what we learnt still holds
-    caps.set(p.from, { ...(c ? { ver: c.value, node: c.node } : {}) });
-  });
+  const peerCapabilities = watchPeerCapabilities(client, (peer) => hooks.peerResources?.(peer));
 
-  /** The disco#info features of one resource (XEP-0030), by its caps node when it sent one. */
-  function featuresOf(full: string): Promise<readonly string[] | undefined> {
-    let entry = caps.get(full);
-    if (!entry) { entry = {}; caps.set(full, entry); }
-    if (entry.features) return entry.features;
-    const node = entry.node && entry.ver ? `${entry.node}#${entry.ver}` : undefined;
-    const query = client.getDiscoInfo(full, node).then(
-      (info) => info.features ?? [],
-      // an error answer means the client has no disco#info to give: it cannot negotiate Jingle;
-      // no answer in time means we do not know, and the call rings anyway
-      (err: { error?: { condition?: string } }) => (err?.error?.condition ? [] : undefined),
-    );
-    const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), DISCO_TIMEOUT_MS));
-    const result = Promise.race([query, timeout]);
-    entry.features = result;
-    void result.then((f) => { if (f === undefined && caps.get(full) === entry) delete entry.features; });
-    return result;
-  }
-
-  async function peerCapabilities(peer: string): Promise<PeerResource[] | undefined> {
-    const resources = hooks.peerResources?.(peer);
-    if (!resources) return undefined;
-    return Promise.all(resources.map(async (jid) => {
-      const features = await featuresOf(jid);
-      return features ? { jid, features } : { jid };
-    }));
-  }
   /** Every JMI id seen, and what became of it, so that a settled or repeated propose never rings. */
   const history = new JmiHistory();
   /** Proposes that did not ring, by id, for their line in the conversation. */
