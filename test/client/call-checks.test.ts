@@ -6,6 +6,7 @@ import { diagnoseIce, reachability } from '../../client/src/protocol/call-checks
 import { transition, IDLE, type CallState } from '../../client/src/protocol/call-machine.js';
 import { callSummary } from '../../client/src/features/call-log.js';
 import { explanation } from '../../client/src/features/call-words.js';
+import { judgeQuality, sampleOf } from '../../client/src/protocol/call-quality.js';
 
 // XEP-0167 §11 (Example 23 lists these for a client that does audio and video)
 const RTP_AV = ['urn:xmpp:jingle:1', 'urn:xmpp:jingle:apps:rtp:1', 'urn:xmpp:jingle:apps:rtp:audio', 'urn:xmpp:jingle:apps:rtp:video'];
@@ -89,5 +90,26 @@ describe('calls that explain themselves', () => {
     it('a failure without a known cause stays "failed"', () => {
       assert.equal(explanation({ endReason: 'failed' }, 'bob'), undefined);
     });
+  });
+});
+
+describe('connection quality from getStats()', () => {
+  const s = (at: number, rtt: number | undefined, received: number, lost: number, bytes: number) => ({ at, ...(rtt !== undefined ? { rtt } : {}), packetsReceived: received, packetsLost: lost, bytesReceived: bytes });
+  it('needs two samples', () => assert.equal(judgeQuality(undefined, s(1000, 0.05, 100, 0, 1000)), undefined));
+  it('good: 40 ms, no loss, 500 kbit/s', () => {
+    assert.deepEqual(judgeQuality(s(0, 0.04, 0, 0, 0), s(2000, 0.04, 200, 0, 125_000)), { quality: 'good', rttMs: 40, lossPercent: 0, kbps: 500 });
+  });
+  it('poor: 5 % loss', () => assert.equal(judgeQuality(s(0, 0.04, 0, 0, 0), s(2000, 0.04, 95, 5, 10_000))?.quality, 'poor'));
+  it('poor: 400 ms round trip', () => assert.equal(judgeQuality(s(0, 0.4, 0, 0, 0), s(2000, 0.4, 100, 0, 10_000))?.quality, 'poor'));
+  it('bad: nothing received', () => assert.equal(judgeQuality(s(0, 0.04, 100, 0, 1000), s(2000, 0.04, 100, 0, 1000))?.quality, 'bad'));
+  it('bad: 20 % loss', () => assert.equal(judgeQuality(s(0, 0.04, 0, 0, 0), s(2000, 0.04, 80, 20, 10_000))?.quality, 'bad'));
+  it('reads inbound-rtp and the selected pair out of a report', () => {
+    const report = new Map<string, Record<string, unknown>>([
+      ['a', { type: 'inbound-rtp', kind: 'audio', packetsReceived: 10, packetsLost: 1, bytesReceived: 100 }],
+      ['v', { type: 'inbound-rtp', kind: 'video', packetsReceived: 20, packetsLost: 0, bytesReceived: 900 }],
+      ['p', { type: 'candidate-pair', nominated: true, state: 'succeeded', currentRoundTripTime: 0.012 }],
+      ['q', { type: 'candidate-pair', nominated: false, state: 'failed', currentRoundTripTime: 9 }],
+    ]);
+    assert.deepEqual(sampleOf(report, 5), { at: 5, packetsReceived: 30, packetsLost: 1, bytesReceived: 1000, rtt: 0.012 });
   });
 });

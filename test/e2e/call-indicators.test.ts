@@ -1,13 +1,13 @@
 // What the other side switched off, end to end: alice (desktop) and bob (a 360 px phone) in a
 // video call through Carillon. Mute and camera off send XEP-0167 §7 <mute/> session-info; the other
 // side shows "bob is muted" and a camera-off placeholder instead of a black picture, and takes
-// them away again on <unmute/>. Screenshots of both call screens go to /tmp/carillon-call-*.png.
+// them away again on <unmute/>. Both show the connection quality (getStats) with its figures. Screenshots of both call screens go to /tmp/carillon-call-*.png.
 import { strict as assert } from 'node:assert';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/chromium.js';
 import { befriend, connect, startTestServer, stopAll, type TestServer } from '../server/helpers.js';
 
-describe('web client: the other side\'s mute and camera in a 1:1 call (XEP-0167 §7)', function () {
+describe('web client: the other side\'s mute and camera (XEP-0167 §7) and the connection quality in a 1:1 call', function () {
   this.timeout(90_000);
   let srv: TestServer;
   let browser: Browser;
@@ -56,6 +56,13 @@ describe('web client: the other side\'s mute and camera in a 1:1 call (XEP-0167 
     await bob.getByRole('dialog', { name: 'Incoming call' }).getByRole('button', { name: 'Accept' }).click();
     for (const p of [alice, bob]) await p.getByRole('timer', { name: 'Call duration' }).waitFor();
     await alice.locator('video.remote:not(.hidden-media)').waitFor();
+    // the connection quality from getStats(), named for screen readers, its figures on focus
+    for (const p of [alice, bob]) {
+      const q = p.getByRole('img', { name: /^Connection quality: (good|poor|bad)$/ });
+      await q.waitFor();
+      await q.focus();
+      await p.locator('.quality-figures').filter({ hasText: /round trip (\d+ ms|unknown), packet loss [\d.]+ %, \d+ kbit\/s received/ }).waitFor();
+    }
 
     await bob.getByRole('button', { name: 'Mute' }).click();
     await alice.getByRole('status').filter({ hasText: 'bob is muted' }).waitFor();

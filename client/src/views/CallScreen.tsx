@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import type { App } from '../app.js';
 import type { CallView } from '../features/calls.js';
@@ -8,6 +8,7 @@ import { Avatar, displayName } from './Contacts.js';
 import { Icon } from './icons.js';
 import { Video } from './Video.js';
 import { explanation } from '../features/call-words.js';
+import { QualityBadge } from './Quality.js';
 
 const ENDED: Record<EndReason, string> = {
   'hangup': 'Call ended',
@@ -97,8 +98,9 @@ function Controls({ app, call }: { app: App; call: CallView }): JSX.Element {
 
 function InCall({ app, call, name }: { app: App; call: CallView; name: string }): JSX.Element {
   const ref = useFocusFirst(call.phase === 'active');
+  const stats = useCallback(() => app.calls?.stats() ?? Promise.resolve(undefined), [app.calls, call.sid]);
   const status = call.phase === 'active' && call.startedAt
-    ? <Duration since={call.startedAt} />
+    ? <>{<Duration since={call.startedAt} />} <QualityBadge stats={stats} /></>
     : <span>{call.checking ? `Looking for ${name}'s devices…` : call.phase === 'proposing' ? 'Calling…' : call.phase === 'ringing' ? 'Ringing…' : 'Connecting…'}</span>;
   const video = call.media === 'video';
   const cameraOff = video && (call.remoteCameraOff || call.remoteVideoStalled);
