@@ -66,6 +66,16 @@ describe('calls that explain themselves', () => {
       const t = transition(connecting, { type: 'terminated', sid: 's1', reason: 'failed-transport', cause: 'blocked' });
       assert.equal(t.state.failure, 'blocked');
     });
+    it('a session the other side could not apply (failed-application) is not blamed on ICE', () => {
+      const t = transition(connecting, { type: 'terminated', sid: 's1', reason: 'failed-application', cause: 'no-relay' });
+      assert.equal(t.state.endReason, 'failed');
+      assert.equal(t.state.failure, undefined);
+    });
+    it('media lost in a call that was running is not blamed on the relay', () => {
+      const t = transition({ ...connecting, phase: 'active', startedAt: 1, interruptedAt: 2 }, { type: 'timeout', sid: 's1', cause: 'no-relay' });
+      assert.equal(t.state.endReason, 'failed');
+      assert.equal(t.state.failure, undefined);
+    });
     it('a hang-up is not explained as a failure', () => {
       const t = transition({ ...connecting, phase: 'active', startedAt: 1 }, { type: 'terminated', sid: 's1', reason: 'success', cause: 'blocked' });
       assert.equal(t.state.endReason, 'remote-hangup');

@@ -357,7 +357,9 @@ export function transition(s: CallState, ev: CallEvent): Transition {
         if (!s.viaJingle) effects.push({ kind: 'send', to: s.peer!, jm: { type: 'finish', id: s.sid!, reason: { condition: 'success' } } });
         const reason = ev.type === 'terminated' ? terminationReason(ev.reason) : 'remote-hangup';
         // the other side gave up on connectivity: say why if media never flowed here either
-        const cause = ev.type === 'terminated' && reason === 'failed' && s.phase === 'connecting' ? ev.cause : undefined;
+        // (only for a transport failure: a description that could not be applied is not ICE's fault)
+        const transport = ev.type === 'terminated' && (ev.reason === 'failed-transport' || ev.reason === 'connectivity-error');
+        const cause = transport && s.phase === 'connecting' ? ev.cause : undefined;
         return end(cause ? { ...s, failure: cause } : s, reason, effects);
       }
       if (ev.type === 'terminated' && s.phase === 'ringing' && s.direction === 'incoming') return end(s, 'missed', []);
@@ -365,7 +367,8 @@ export function transition(s: CallState, ev: CallEvent): Transition {
 
     case 'failed':
       if (!live) return same(s);
-      return end(ev.cause ? { ...s, failure: ev.cause } : s, 'failed', [
+      // a cause only for a call whose media never flowed: one that ran and lost it is not explained by the relay
+      return end(ev.cause && s.phase !== 'active' ? { ...s, failure: ev.cause } : s, 'failed', [
         { kind: 'end-session', sid: s.sid!, reason: 'connectivity-error' },
         ...(s.viaJingle || s.phase === 'proposing' || s.phase === 'ringing' ? [] : [{ kind: 'send', to: s.peer!, jm: { type: 'finish', id: s.sid!, reason: { condition: 'connectivity-error' } } } as CallEffect]),
       ]);
