@@ -92,9 +92,7 @@ describe('web client: calls that explain themselves', function () {
   });
 
   it('relay-only ICE without a relay from the server: "no relay is configured on your server", on both sides', async () => {
-    // 360 px without phone emulation: an emulated phone zooms out when any part of the page is
-    // wider than the screen, which cuts off the bottom of the fixed call screen
-    const ctxB = await browser.newContext({ viewport: { width: 360, height: 720 } });
+    const ctxB = await browser.newContext({ viewport: { width: 360, height: 720 }, isMobile: true, hasTouch: true });
     ctxB.setDefaultTimeout(15_000);
     const bob = await ctxB.newPage();
     bob.on('pageerror', (e) => errors.push(`bob: ${e.message}`));

@@ -32,9 +32,7 @@ describe('web client: the other side\'s mute and camera (XEP-0167 §7) and the c
     await stopAll(a, b);
     browser = await launchChromium();
     const ctxA = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    // 360 px without phone emulation: an emulated phone zooms out when any part of the page is
-    // wider than the screen, which cuts off the bottom of the fixed call screen
-    const ctxB = await browser.newContext({ viewport: { width: 360, height: 720 }, colorScheme: 'dark' });
+    const ctxB = await browser.newContext({ viewport: { width: 360, height: 720 }, isMobile: true, hasTouch: true, colorScheme: 'dark' });
     for (const c of [ctxA, ctxB]) c.setDefaultTimeout(15_000);
     alice = await ctxA.newPage();
     bob = await ctxB.newPage();
