@@ -162,9 +162,22 @@ export class App {
         const sub = this.roster.value.contacts[peer]?.subscription;
         return sub === 'from' || sub === 'both';
       },
-      onMissedWhileAway: (peer, media, at) => {
-        const line = callSummary({ phase: 'ended', endReason: 'missed', peer, media, sid: `away-${at}` }, at);
-        this.chat.set((s) => addMessage(s, peer, line, false));
+      peerResources: (peer) => {
+        const c = this.roster.value.contacts[peer];
+        // without a subscription to them (RFC 6121 §3) their absence says nothing
+        return c && (c.subscription === 'to' || c.subscription === 'both') ? Object.keys(c.resources) : undefined;
+      },
+      onQuietCall: (q) => {
+        const line = callSummary({ phase: 'ended', endReason: q.reason, peer: q.peer, media: q.media, sid: q.sid }, q.at);
+        // what we learn later about the same call (e.g. answered on another device) replaces its line
+        this.chat.set((s) => {
+          const conv = s.conversations[q.peer];
+          const old = conv?.messages.find((m) => m.id === line.id);
+          if (!conv || !old) return addMessage(s, q.peer, line, false);
+          const unread = old.dir === 'in' ? Math.max(0, conv.unread - 1) : conv.unread;
+          const rest = { ...s, conversations: { ...s.conversations, [q.peer]: { ...conv, unread, messages: conv.messages.filter((m) => m !== old) } } };
+          return addMessage(rest, q.peer, line, false);
+        });
       },
     });
   }

@@ -2,7 +2,7 @@
 // and the effects that must (and must not) come out.
 import { strict as assert } from 'node:assert';
 import {
-  transition, isStaleProposal, IDLE, RING_TIMEOUT_MS, CONNECT_TIMEOUT_MS, MEDIA_LOSS_TIMEOUT_MS,
+  transition, IDLE, RING_TIMEOUT_MS, CONNECT_TIMEOUT_MS, MEDIA_LOSS_TIMEOUT_MS,
   type CallState, type CallEvent, type CallEffect,
 } from '../../client/src/protocol/call-machine.js';
 
@@ -247,13 +247,6 @@ describe('call state machine', () => {
       row.check?.(state);
     });
   }
-
-  it('a proposal from offline storage rings only while the caller may still wait', () => {
-    const now = 1_000_000;
-    assert.equal(isStaleProposal(undefined, now), false, 'live (no delay)');
-    assert.equal(isStaleProposal(now - 5_000, now), false, 'delayed a little');
-    assert.equal(isStaleProposal(now - RING_TIMEOUT_MS - 1, now), true, 'older than the ring timeout');
-  });
 
   it('a whole outgoing call, propose to finish', () => {
     let s = IDLE;

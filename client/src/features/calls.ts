@@ -5,8 +5,12 @@ import type { Agent } from 'stanza';
 import type { MediaSession } from 'stanza/jingle/index.js';
 import type { ReceivedMessage, Message } from 'stanza/protocol/index.js';
 import {
-  transition, isStaleProposal, IDLE, type CallEffect, type CallEvent, type CallState, type Media,
+  transition, IDLE, type CallEffect, type CallEvent, type CallState, type EndReason, type Media,
 } from '../protocol/call-machine.js';
+import { JmiHistory } from '../protocol/jmi-history.js';
+import { diagnoseIce, reachability } from '../protocol/call-checks.js';
+import { watchPeerCapabilities } from './peer-capabilities.js';
+import type { IceFailure } from '../protocol/call-machine.js';
 import { bare } from '../protocol/jid.js';
 import { sendNow } from '../protocol/connection.js';
 import { jmiMessage, newSessionId, type JingleMessage } from '../protocol/xep0353-jmi.js';
@@ -20,6 +24,13 @@ export interface CallView extends CallState {
   cameraOff: boolean;
   sharing: boolean;
   error?: string;
+  /** Looking at the contact's clients (presence, caps) before ringing them. */
+  checking?: boolean;
+  /** The other side said it muted its microphone / turned its camera off (XEP-0167 §7). */
+  remoteMuted?: boolean;
+  remoteCameraOff?: boolean;
+  /** The remote video track stopped delivering frames (MediaStreamTrack `mute`). */
+  remoteVideoStalled?: boolean;
 }
 
 export const NO_CALL: CallView = { ...IDLE, muted: false, cameraOff: false, sharing: false };
@@ -45,12 +56,18 @@ function mediaOf(jm: JingleMessage): Media {
   return jm.descriptions?.some((d) => d.media === 'video') ? 'video' : 'audio';
 }
 
+/** A call that did not ring here, for its line in the conversation (replaces an earlier one of the same sid). */
+export interface QuietCall { sid: string; peer: string; media: Media; at: number; reason: EndReason }
+
 export interface CallHooks {
-  /** A proposal that arrived too late to ring (offline storage, archive). */
-  onMissedWhileAway?: (peer: string, media: Media, at: number) => void;
+  /** A proposal that must not ring (delayed, or already settled elsewhere); called again when what became of it changes. */
+  onQuietCall?: (call: QuietCall) => void;
   /** Whether the peer already receives our presence (a roster subscription 'from' or 'both'). */
   sharesPresence?: (peer: string) => boolean;
+  /** The peer's available resources (full JIDs), or undefined when we do not see their presence. */
+  peerResources?: (peer: string) => readonly string[] | undefined;
 }
+
 
 export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHooks = {}): CallActions {
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -70,6 +87,42 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
     screen = camera = undefined;
     for (const t of timers.values()) clearTimeout(t);
     timers.clear();
+  };
+
+  /** The Jingle content name (= the m-line's mid, as StanzaJS names contents) carrying `kind`. */
+  const contentOf = (s: MediaSession, kind: 'audio' | 'video'): string | undefined =>
+    s.pc.getTransceivers().find((t) => t.mid !== null && (t.receiver.track.kind === kind))?.mid ?? undefined;
+  /** XEP-0167 §7: tell the other side; the contents were all created by the session's initiator. */
+  const announce = (kind: 'audio' | 'video', off: boolean) => {
+    const s = session();
+    const name = s && contentOf(s, kind);
+    if (!s || !name || s.state === 'ended') return;
+    void (off ? s.mute('initiator', name) : s.unmute('initiator', name)).catch(() => undefined);
+  };
+  /** Which media a received <mute/>/<unmute/> is about: its named content, or all without a name. */
+  const mutedKinds = (s: MediaSession, info: { name?: string }): Array<'audio' | 'video'> => {
+    if (!info.name) return ['audio', 'video'];
+    const kind = s.pc.getTransceivers().find((t) => t.mid === info.name)?.receiver.track.kind;
+    return kind === 'audio' || kind === 'video' ? [kind] : [];
+  };
+
+  /** Per session: TURN errors seen while gathering (RTCPeerConnection icecandidateerror). */
+  const relayErrors = new Map<string, number[]>();
+  const watchIce = (s: MediaSession) => {
+    const errors: number[] = [];
+    relayErrors.set(s.sid, errors);
+    if (relayErrors.size > 8) relayErrors.delete(relayErrors.keys().next().value!);
+    s.pc.addEventListener('icecandidateerror', (e) => {
+      const ev = e as RTCPeerConnectionIceErrorEvent;
+      if (/^turns?:/.test(ev.url ?? '')) errors.push(ev.errorCode);
+    });
+  };
+  /** Why media does not flow in this session, if ICE never connected. */
+  const iceCause = (sid: string): IceFailure | undefined => {
+    const s = client.jingle.sessions[sid] as MediaSession | undefined;
+    if (!s?.pc || s.pc.iceConnectionState === 'connected' || s.pc.iceConnectionState === 'completed') return undefined;
+    const urls = (s.pc.getConfiguration().iceServers ?? []).flatMap((x) => (Array.isArray(x.urls) ? x.urls : [x.urls]));
+    return diagnoseIce({ relayConfigured: urls.some((u) => /^turns?:/.test(u)), relayErrors: relayErrors.get(sid) ?? [] });
   };
 
   const getMedia = async (media: Media): Promise<MediaStream> => {
@@ -114,12 +167,16 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
           return;
         case 'timer': {
           clearTimeout(timers.get(e.sid));
-          timers.set(e.sid, setTimeout(() => dispatch({ type: 'timeout', sid: e.sid }), e.ms));
+          timers.set(e.sid, setTimeout(() => {
+            const cause = iceCause(e.sid);
+            dispatch({ type: 'timeout', sid: e.sid, ...(cause ? { cause } : {}) });
+          }, e.ms));
           return;
         }
         case 'start-session': {
           const stream = await getMedia(e.media);
           const s = client.jingle.createMediaSession(e.to, e.sid, stream);
+          watchIce(s);
           await s.start();
           return;
         }
@@ -154,26 +211,35 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
   }
 
   const own = () => bare(client.jid);
-  /**
-   * Proposals already seen, by session id: the same propose can arrive again — from the archive,
-   * from offline storage, or re-delivered by the server after a connection the client never
-   * acknowledged (XEP-0198 §5) — and must not ring twice. Bounded, oldest forgotten first.
-   */
-  const seenProposals = new Set<string>();
+
+  const peerCapabilities = watchPeerCapabilities(client, (peer) => hooks.peerResources?.(peer));
+
+  /** Every JMI id seen, and what became of it, so that a settled or repeated propose never rings. */
+  const history = new JmiHistory();
+  /** Proposes that did not ring, by id, for their line in the conversation. */
+  const quiet = new Map<string, Omit<QuietCall, 'reason'>>();
+
+  /** The message forwarded in the last received carbon: StanzaJS emits it as a plain message next. */
+  let carbonCopy: Message | undefined;
+  client.on('carbon:received', (c) => { carbonCopy = c.carbon?.forward.message; });
 
   function onJmi(msg: Message & { from?: string }, self: boolean): void {
     const jm = msg.jingleMessage;
     if (!jm?.id || !msg.from) return;
-    if (jm.type === 'propose') {
-      if (seenProposals.has(jm.id)) return;
-      seenProposals.add(jm.id);
-      if (seenProposals.size > 200) seenProposals.delete(seenProposals.values().next().value!);
+    const carbon = msg === carbonCopy;
+    carbonCopy = undefined;
+    // (StanzaJS stamps the message forwarded in a carbon with a delay too)
+    const route = history.receive({ id: jm.id, action: jm.type, self, delayed: !carbon && msg.delay !== undefined, carbon });
+    if (route.line) {
+      let q = quiet.get(jm.id);
+      if (!q) {
+        q = { sid: jm.id, peer: bare(msg.from), media: mediaOf(jm), at: msg.delay?.timestamp?.getTime() ?? Date.now() };
+        quiet.set(jm.id, q);
+        if (quiet.size > 50) quiet.delete(quiet.keys().next().value!);
+      }
+      hooks.onQuietCall?.({ ...q, reason: route.line });
     }
-    const sentAt = msg.delay?.timestamp?.getTime();
-    if (jm.type === 'propose' && isStaleProposal(sentAt, Date.now())) {
-      if (!self) hooks.onMissedWhileAway?.(bare(msg.from), mediaOf(jm), sentAt!);
-      return;
-    }
+    if (!route.dispatch) return;
     const base = { sid: jm.id, from: msg.from, self };
     switch (jm.type) {
       case 'propose': dispatch({ type: 'propose', ...base, media: mediaOf(jm) }); break;
@@ -196,21 +262,49 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
 
   client.on('jingle:incoming', (s) => {
     const ms = s as MediaSession;
+    if (ms.pc) watchIce(ms);
     dispatch({ type: 'session-initiate', sid: s.sid, from: s.peerID, media: ms.includesVideo ? 'video' : 'audio' });
   });
   client.on('jingle:terminated', (s, reason) => {
-    dispatch({ type: 'terminated', sid: s.sid, ...(reason?.condition ? { reason: reason.condition } : {}) });
+    const cause = s.sid === store.value.sid ? iceCause(s.sid) : undefined;
+    dispatch({ type: 'terminated', sid: s.sid, ...(reason?.condition ? { reason: reason.condition } : {}), ...(cause ? { cause } : {}) });
   });
   client.jingle.on('connectionState', (s: MediaSession, state: string) => {
     if (s.sid !== store.value.sid) return;
-    if (state === 'connected') dispatch({ type: 'connected', sid: s.sid, at: Date.now() });
-    if (state === 'failed') dispatch({ type: 'failed', sid: s.sid });
+    if (state === 'connected') {
+      dispatch({ type: 'connected', sid: s.sid, at: Date.now() });
+      // switched off before media flowed (while ringing): say so now that the session can carry it
+      if (store.value.muted) announce('audio', true);
+      if (store.value.cameraOff) announce('video', true);
+    }
+    if (state === 'failed') {
+      const cause = iceCause(s.sid);
+      dispatch({ type: 'failed', sid: s.sid, ...(cause ? { cause } : {}) });
+    }
     // ICE disconnected: StanzaJS tries an ICE restart (initiator side); if media is not back
     // within MEDIA_LOSS_TIMEOUT_MS the call ends on both sides with connectivity-error
     if (state === 'interrupted' || state === 'disconnected') dispatch({ type: 'interrupted', sid: s.sid, at: Date.now() });
   });
+  for (const [event, off] of [['mute', true], ['unmute', false]] as const) {
+    client.jingle.on(event, (s: MediaSession, info: { name?: string }) => {
+      if (s.sid !== store.value.sid) return;
+      const kinds = mutedKinds(s, info ?? {});
+      store.set((v) => ({
+        ...v,
+        ...(kinds.includes('audio') ? { remoteMuted: off } : {}),
+        ...(kinds.includes('video') ? { remoteCameraOff: off } : {}),
+      }));
+    });
+  }
   client.jingle.on('peerTrackAdded', (s: MediaSession, track: MediaStreamTrack) => {
     if (s.sid !== store.value.sid) return;
+    if (track.kind === 'video') {
+      // a camera turned off by a client that does not send <mute/> stops the frames: show a
+      // placeholder rather than a frozen or black picture
+      const stalled = (v: boolean) => () => { if (s.sid === store.value.sid) store.set((x) => ({ ...x, remoteVideoStalled: v })); };
+      track.addEventListener('mute', stalled(true));
+      track.addEventListener('unmute', stalled(false));
+    }
     const remote = store.value.remote ?? new MediaStream();
     if (!remote.getTracks().includes(track)) remote.addTrack(track);
     store.set((v) => ({ ...v, remote }));
@@ -228,7 +322,18 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
         store.set((v) => ({ ...v, phase: 'ended', endReason: 'failed', peer: bare(peer), media, error: 'Camera or microphone access was refused.' }));
         return;
       }
-      dispatch({ type: 'call', sid: newSessionId(), peer, media });
+      const sid = newSessionId();
+      store.set((v) => ({ ...v, phase: 'proposing', direction: 'outgoing', peer: bare(peer), media, sid, checking: true }));
+      const found = reachability(await peerCapabilities(bare(peer)), media);
+      if (store.value.sid !== sid || !store.value.checking) return; // hung up meanwhile
+      store.set((v) => ({ ...v, checking: false }));
+      if (found === 'offline' || found === 'incapable') {
+        store.set((v) => ({ ...v, phase: 'idle' }));
+        dispatch({ type: 'unreachable', sid, peer, media, reason: found });
+        return;
+      }
+      store.set((v) => ({ ...v, phase: 'idle' }));
+      dispatch({ type: 'call', sid, peer, media });
     },
     async accept() {
       try {
@@ -241,7 +346,15 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
       dispatch({ type: 'accept' });
     },
     decline: () => dispatch({ type: 'decline' }),
-    hangup: () => dispatch({ type: 'hangup' }),
+    hangup: () => {
+      if (store.value.checking) {
+        // nothing was sent yet: the check before ringing is simply abandoned
+        stopMedia();
+        store.set({ ...NO_CALL });
+        return;
+      }
+      dispatch({ type: 'hangup' });
+    },
     leave() {
       leaving = true;
       try {
@@ -255,11 +368,13 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
       const muted = !store.value.muted;
       for (const t of store.value.local?.getAudioTracks() ?? []) t.enabled = !muted;
       store.set((v) => ({ ...v, muted }));
+      announce('audio', muted);
     },
     toggleCamera() {
       const cameraOff = !store.value.cameraOff;
       for (const t of store.value.local?.getVideoTracks() ?? []) t.enabled = !cameraOff;
       store.set((v) => ({ ...v, cameraOff }));
+      announce('video', cameraOff);
     },
     async stats() {
       return session()?.pc.getStats();

@@ -23,7 +23,12 @@ export type Media = 'audio' | 'video';
 export type Direction = 'outgoing' | 'incoming';
 export type EndReason =
   | 'hangup' | 'remote-hangup' | 'declined' | 'busy' | 'missed' | 'cancelled' | 'no-answer'
-  | 'answered-elsewhere' | 'failed';
+  | 'answered-elsewhere' | 'failed'
+  /** Found before ringing anyone: no available resource / none with Jingle RTP (XEP-0167 §11). */
+  | 'offline' | 'incapable';
+
+/** Why media could not flow (ICE failed or never completed), as far as this side can tell. */
+export type IceFailure = 'no-relay' | 'relay-refused' | 'blocked';
 
 export interface CallState {
   phase: Phase;
@@ -42,6 +47,8 @@ export interface CallState {
   interruptedAt?: number;
   startedAt?: number;
   endReason?: EndReason;
+  /** With endReason 'failed' after ICE could not connect: why, in words the call screen shows. */
+  failure?: IceFailure;
 }
 
 export const IDLE: CallState = { phase: 'idle' };
@@ -55,6 +62,8 @@ export const MEDIA_LOSS_TIMEOUT_MS = 6_000;
 export type CallEvent =
   // local user
   | { type: 'call'; sid: string; peer: string; media: Media }
+  /** The check before ringing (contact's presence and caps) found nobody to ring. */
+  | { type: 'unreachable'; sid: string; peer: string; media: Media; reason: 'offline' | 'incapable' }
   | { type: 'accept' }
   | { type: 'decline' }
   | { type: 'hangup' }
@@ -73,9 +82,11 @@ export type CallEvent =
   | { type: 'connected'; sid: string; at: number }
   /** Media stopped arriving (ICE disconnected); `connected` again means it recovered. */
   | { type: 'interrupted'; sid: string; at: number }
-  | { type: 'terminated'; sid: string; reason?: string }
-  | { type: 'failed'; sid: string }
-  | { type: 'timeout'; sid: string };
+  | { type: 'terminated'; sid: string; reason?: string; cause?: IceFailure }
+  /** `cause` when ICE failed (RTCPeerConnection connectionState 'failed'). */
+  | { type: 'failed'; sid: string; cause?: IceFailure }
+  /** `cause`: what the shell knows of ICE when a timer ends a call that never got media. */
+  | { type: 'timeout'; sid: string; cause?: IceFailure };
 
 export type Tone = 'ring' | 'ringback' | 'off';
 
@@ -95,12 +106,52 @@ export interface Transition {
   effects: CallEffect[];
 }
 
+/** What became of a call id, learnt from any JMI message about it (XEP-0353 §3.2–§3.5). */
+export type JmiOutcome = 'retracted' | 'accepted' | 'rejected' | 'finished';
+export interface KnownOutcome { outcome: JmiOutcome; /** by another device of our own account */ self: boolean }
+
+/** The outcome a JMI action records for its id, if any; `ringing` and `propose` settle nothing. */
+export function outcomeOf(action: string, self: boolean): KnownOutcome | undefined {
+  switch (action) {
+    case 'retract': return { outcome: 'retracted', self };
+    case 'accept': case 'proceed': return { outcome: 'accepted', self };
+    case 'reject': return { outcome: 'rejected', self };
+    case 'finish': return { outcome: 'finished', self };
+    default: return undefined;
+  }
+}
+
+/** Keeps the most telling outcome: a finish after an accept or a reject does not hide who answered. */
+export function mergeOutcome(prev: KnownOutcome | undefined, next: KnownOutcome): KnownOutcome {
+  if (!prev) return next;
+  if (next.outcome === 'finished' && prev.outcome !== 'retracted') return prev;
+  return prev.outcome === 'finished' ? next : prev;
+}
+
+export type ProposalVerdict =
+  | { ring: true }
+  /** Not to ring; `line` is what the conversation shows for it (none for a duplicate). */
+  | { ring: false; line?: 'missed' | 'answered-elsewhere' | 'declined' };
+
 /**
- * A proposal that waited in offline storage or an archive (it carries a XEP-0203 delay) rings
- * only while the caller could still be waiting; older ones are shown as missed calls instead.
+ * Whether an incoming propose may ring. Only a live one may: a propose that carries a XEP-0203
+ * <delay/> waited somewhere — offline storage (XEP-0160), or a XEP-0198 session that expired
+ * before the client acknowledged it, whose stanzas the server re-delivers stamped — and its caller
+ * gave up long ago or is about to. A propose whose id was already settled (retracted, accepted
+ * or rejected by another of our devices, finished), by an earlier stanza or a carbon, never
+ * rings either, whatever its order of arrival. Each shows as a line in the conversation instead.
  */
-export function isStaleProposal(sentAt: number | undefined, now: number): boolean {
-  return sentAt !== undefined && now - sentAt > RING_TIMEOUT_MS;
+export function judgeProposal(p: { delayed: boolean; duplicate: boolean; known?: KnownOutcome }): ProposalVerdict {
+  if (p.duplicate) return { ring: false };
+  switch (p.known?.outcome) {
+    case 'accepted': return { ring: false, line: p.known.self ? 'answered-elsewhere' : 'missed' };
+    case 'rejected': return { ring: false, line: p.known.self ? 'declined' : 'missed' };
+    // a finish only follows a session: one of our devices took the call
+    case 'finished': return { ring: false, line: 'answered-elsewhere' };
+    case 'retracted': return { ring: false, line: 'missed' };
+  }
+  if (p.delayed) return { ring: false, line: 'missed' };
+  return { ring: true };
 }
 
 /** RFC 4790 §9.3 i;octet: compare code units, which for the ASCII ids in use is byte order. */
@@ -147,11 +198,15 @@ export function transition(s: CallState, ev: CallEvent): Transition {
   const live = LIVE.includes(s.phase);
 
   // Stale events about another session are ignored, except new calls arriving while busy.
-  if ('sid' in ev && ev.type !== 'call' && ev.type !== 'propose' && ev.type !== 'session-initiate' && ev.sid !== s.sid) {
+  if ('sid' in ev && ev.type !== 'call' && ev.type !== 'unreachable' && ev.type !== 'propose' && ev.type !== 'session-initiate' && ev.sid !== s.sid) {
     return same(s);
   }
 
   switch (ev.type) {
+    case 'unreachable':
+      if (live) return same(s);
+      return { state: { phase: 'ended', direction: 'outgoing', sid: ev.sid, peer: bare(ev.peer), media: ev.media, endReason: ev.reason }, effects: [] };
+
     case 'call':
       if (live) return same(s);
       return {
@@ -300,14 +355,20 @@ export function transition(s: CallState, ev: CallEvent): Transition {
         const effects: CallEffect[] = [{ kind: 'end-session', sid: s.sid!, reason: 'success' }];
         // §3.5: both sides send finish, so archives hold the end of the call
         if (!s.viaJingle) effects.push({ kind: 'send', to: s.peer!, jm: { type: 'finish', id: s.sid!, reason: { condition: 'success' } } });
-        return end(s, ev.type === 'terminated' ? terminationReason(ev.reason) : 'remote-hangup', effects);
+        const reason = ev.type === 'terminated' ? terminationReason(ev.reason) : 'remote-hangup';
+        // the other side gave up on connectivity: say why if media never flowed here either
+        // (only for a transport failure: a description that could not be applied is not ICE's fault)
+        const transport = ev.type === 'terminated' && (ev.reason === 'failed-transport' || ev.reason === 'connectivity-error');
+        const cause = transport && s.phase === 'connecting' ? ev.cause : undefined;
+        return end(cause ? { ...s, failure: cause } : s, reason, effects);
       }
       if (ev.type === 'terminated' && s.phase === 'ringing' && s.direction === 'incoming') return end(s, 'missed', []);
       return same(s);
 
     case 'failed':
       if (!live) return same(s);
-      return end(s, 'failed', [
+      // a cause only for a call whose media never flowed: one that ran and lost it is not explained by the relay
+      return end(ev.cause && s.phase !== 'active' ? { ...s, failure: ev.cause } : s, 'failed', [
         { kind: 'end-session', sid: s.sid!, reason: 'connectivity-error' },
         ...(s.viaJingle || s.phase === 'proposing' || s.phase === 'ringing' ? [] : [{ kind: 'send', to: s.peer!, jm: { type: 'finish', id: s.sid!, reason: { condition: 'connectivity-error' } } } as CallEffect]),
       ]);
@@ -317,9 +378,10 @@ export function transition(s: CallState, ev: CallEvent): Transition {
         if (s.direction === 'incoming') return end(s, 'missed', []);
         return end(s, 'no-answer', [{ kind: 'send', to: s.peer!, jm: { type: 'retract', id: s.sid!, reason: { condition: 'timeout', text: 'No answer' } } }]);
       }
-      if (s.phase === 'connecting') return transition(s, { type: 'failed', sid: s.sid! });
+      const failed = { type: 'failed', sid: s.sid!, ...(ev.cause ? { cause: ev.cause } : {}) } as const;
+      if (s.phase === 'connecting') return transition(s, failed);
       // media did not come back in time
-      if (s.phase === 'active' && s.interruptedAt !== undefined) return transition(s, { type: 'failed', sid: s.sid! });
+      if (s.phase === 'active' && s.interruptedAt !== undefined) return transition(s, failed);
       return same(s);
 
     case 'dismiss':

@@ -63,6 +63,22 @@ export function sendNow(client: Agent, kind: 'iq' | 'message' | 'presence', stan
 /** XEP-0115 node naming this client; other clients decide from its features whether to offer calls. */
 export const CAPS_NODE = 'urn:carillon:web';
 
+/**
+ * For testing relays only: `localStorage['carillon.test.iceTransportPolicy'] = 'relay'` makes every
+ * call (1:1 and room calls) use TURN candidates only (W3C webrtc-pc §4.2.1 iceTransportPolicy).
+ * Nothing in the interface sets it; a user who has not typed it into the browser's console
+ * cannot end up with it. Read at sign-in.
+ */
+export const RELAY_ONLY_KEY = 'carillon.test.iceTransportPolicy';
+
+function iceTransportPolicy(): RTCIceTransportPolicy {
+  try {
+    return globalThis.localStorage?.getItem(RELAY_ONLY_KEY) === 'relay' ? 'relay' : 'all';
+  } catch {
+    return 'all'; // storage refused (privacy settings): the default
+  }
+}
+
 function randomResource(): string {
   const b = new Uint8Array(4);
   globalThis.crypto.getRandomValues(b);
@@ -87,6 +103,7 @@ export function connect(opts: ConnectOptions): Connection {
       bundlePolicy: BUNDLE_POLICY,
       rtcpMuxPolicy: 'require',
       iceServers: [], // only what the server lists (XEP-0215); host candidates work on a LAN
+      iceTransportPolicy: iceTransportPolicy(),
       trickleIce: true,
     },
   });

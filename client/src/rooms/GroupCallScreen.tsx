@@ -1,12 +1,13 @@
 // The group call: a tile per participant (the name from the owner label of their sources, their
 // mute state), our own camera, and the controls: Mute, Camera, Invite, Leave call.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { localOf } from '../protocol/jid.js';
 import { useStore } from '../state/use-store.js';
 import { Avatar, displayName } from '../views/Contacts.js';
 import { Icon } from '../views/icons.js';
 import { Video } from '../views/Video.js';
+import { QualityBadge } from '../views/Quality.js';
 import type { Tile } from './group-call.js';
 import { useInert } from '../views/use-inert.js';
 import type { AppWithRooms } from './app-with-rooms.js';
@@ -78,6 +79,7 @@ export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | n
   const [inviting, setInviting] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   const live = call.phase !== 'idle' && !!call.room;
+  const stats = useCallback(() => app.rooms.stats(), [app.rooms, call.room]);
   useInert(live, '.shell > .sidebar, .shell > .main, .shell > .rooms-view');
   useEffect(() => {
     if (live) ref.current?.querySelector<HTMLElement>('.call-controls button')?.focus();
@@ -96,6 +98,8 @@ export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | n
         <span class="grow">
           <h2>{localOf(room) || room}</h2>
           <small role="status">{call.phase === 'connecting' ? 'Connecting…' : `${n} in the call`}</small>
+          {/* the link to the room's forwarding unit: what every tile's media comes through */}
+          {call.phase !== 'connecting' && <QualityBadge stats={stats} />}
         </span>
       </div>
       <div class="tiles" style={style}>

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import type { App } from '../app.js';
 import type { CallView } from '../features/calls.js';
@@ -7,6 +7,8 @@ import { useStore } from '../state/use-store.js';
 import { Avatar, displayName } from './Contacts.js';
 import { Icon } from './icons.js';
 import { Video } from './Video.js';
+import { explanation } from '../features/call-words.js';
+import { QualityBadge } from './Quality.js';
 
 const ENDED: Record<EndReason, string> = {
   'hangup': 'Call ended',
@@ -18,6 +20,8 @@ const ENDED: Record<EndReason, string> = {
   'no-answer': 'No answer',
   'answered-elsewhere': 'Answered on another device',
   'failed': 'Call failed',
+  'offline': 'Not available',
+  'incapable': 'Cannot take calls',
 };
 
 function duration(ms: number): string {
@@ -94,13 +98,16 @@ function Controls({ app, call }: { app: App; call: CallView }): JSX.Element {
 
 function InCall({ app, call, name }: { app: App; call: CallView; name: string }): JSX.Element {
   const ref = useFocusFirst(call.phase === 'active');
+  const stats = useCallback(() => app.calls?.stats() ?? Promise.resolve(undefined), [app.calls, call.sid]);
   const status = call.phase === 'active' && call.startedAt
-    ? <Duration since={call.startedAt} />
-    : <span>{call.phase === 'proposing' ? 'Calling…' : call.phase === 'ringing' ? 'Ringing…' : 'Connecting…'}</span>;
+    ? <>{<Duration since={call.startedAt} />} <QualityBadge stats={stats} /></>
+    : <span>{call.checking ? `Looking for ${name}'s devices…` : call.phase === 'proposing' ? 'Calling…' : call.phase === 'ringing' ? 'Ringing…' : 'Connecting…'}</span>;
   const video = call.media === 'video';
+  const cameraOff = video && (call.remoteCameraOff || call.remoteVideoStalled);
+  const showVideo = video && call.remote && call.phase === 'active' && !cameraOff;
   return (
     <div class={`call-screen in-call ${video ? 'video' : 'audio'}`} role="dialog" aria-modal="true" aria-label={`Call with ${name}`} ref={ref}>
-      {video && call.remote && call.phase === 'active'
+      {showVideo
         ? <Video stream={call.remote} label="Remote video" class="remote" />
         : (
           <div class="call-who">
@@ -108,11 +115,15 @@ function InCall({ app, call, name }: { app: App; call: CallView; name: string })
             <h2>{name}</h2>
             <small>{video ? 'Video call' : 'Audio call'}</small>
             {status}
+            {cameraOff && call.phase === 'active' && <p class="camera-off" role="status"><Icon name="videoOff" size={18} /> {name}'s camera is off</p>}
             {call.remote && <Video stream={call.remote} label="Remote video" class="remote hidden-media" />}
           </div>
         )}
-      {video && call.remote && call.phase === 'active' && (
+      {showVideo && (
         <div class="call-top"><strong>{name}</strong> · {status}</div>
+      )}
+      {call.remoteMuted && call.phase === 'active' && (
+        <p class="peer-muted" role="status"><Icon name="micOff" size={16} /> {name} is muted</p>
       )}
       {video && call.local && (
         <Video stream={call.local} muted label="Your camera" class={`local ${call.cameraOff ? 'off' : ''}`} />
@@ -129,7 +140,7 @@ function Ended({ app, call, name }: { app: App; call: CallView; name: string }):
     return () => clearTimeout(t);
   }, [call.sid]);
   const reason = call.endReason ?? 'hangup';
-  const text = reason === 'missed' ? `Missed call from ${name}` : ENDED[reason];
+  const text = reason === 'missed' ? `Missed call from ${name}` : explanation(call, name) ?? ENDED[reason];
   return (
     <div class="call-screen ended" role="dialog" aria-label="Call ended" ref={ref}>
       <div class="call-who">
