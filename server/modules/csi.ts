@@ -13,6 +13,7 @@
 // Held stanzas are not sent yet: the session's outgoing filter sits before its XEP-0198 count
 // (core/session.ts), so they are counted when they are written. A session that ends drops what it
 // holds: presence is stale by then and a chat state is not worth keeping (XEP-0085 §5.5).
+import { onlyChatStates } from '../../xmpp/chat-states.js';
 import { NS } from '../../xmpp/namespaces.js';
 import { x, type Element } from '../../xmpp/xml.js';
 import { defineModule } from '../core/module.js';
@@ -44,16 +45,6 @@ export function isInactive(session: ClientSession): boolean {
 export function heldStanzas(session: ClientSession): string[] {
   const state = session.data.get(STATE) as Inactive | undefined;
   return state ? [...state.held.values()] : [];
-}
-
-function onlyChatStates(stanza: Element): boolean {
-  let any = false;
-  for (const c of stanza.children) {
-    if (typeof c === 'string') continue;
-    if (c.attrs.xmlns !== NS.CHATSTATES) return false;
-    any = true;
-  }
-  return any;
 }
 
 /** A MUC presence about the client's own occupant (status 110): it tells the client it joined or left. */

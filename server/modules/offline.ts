@@ -1,19 +1,10 @@
 // Offline messages (XEP-0160): stored when no resource can take them, delivered at the next
 // available presence with a XEP-0203 delay stamp.
 import { StanzaError } from '../../xmpp/errors.js';
+import { onlyChatStates } from '../../xmpp/chat-states.js';
 import { NS } from '../../xmpp/namespaces.js';
 import { childNs, parseXml, withAttrs, x, type Element } from '../../xmpp/xml.js';
 import { defineModule } from '../core/module.js';
-
-function onlyChatStates(stanza: Element): boolean {
-  let any = false;
-  for (const c of stanza.children) {
-    if (typeof c === 'string') continue;
-    if (c.attrs.xmlns !== NS.CHATSTATES) return false;
-    any = true;
-  }
-  return any;
-}
 
 export default defineModule({
   name: 'offline',

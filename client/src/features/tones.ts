@@ -45,17 +45,23 @@ const PATTERNS: Record<Exclude<Tone, 'off'>, { period: number; play: (c: AudioCo
   ringback: { period: 5000, play: (c, t) => beep(c, [425], t, 1, 0.08) },
 };
 
+/** The page's one AudioContext, running; undefined without WebAudio. */
+function audio(): AudioContext | undefined {
+  try {
+    ctx ??= new AudioContext();
+  } catch {
+    return undefined;
+  }
+  void ctx.resume();
+  return ctx;
+}
+
 export function playTone(tone: Tone): void {
   stopCurrent?.();
   stopCurrent = undefined;
   if (tone === 'off') return;
-  try {
-    ctx ??= new AudioContext();
-  } catch {
-    return;
-  }
-  const c = ctx;
-  void c.resume();
+  const c = audio();
+  if (!c) return;
   const p = PATTERNS[tone];
   p.play(c, c.currentTime + 0.05);
   const timer = setInterval(() => p.play(c, c.currentTime + 0.05), p.period);
@@ -64,13 +70,8 @@ export function playTone(tone: Tone): void {
 
 /** A short two-note chime for a message that arrives while the page is in the background. */
 export function playChime(): void {
-  try {
-    ctx ??= new AudioContext();
-  } catch {
-    return;
-  }
-  const c = ctx;
-  void c.resume();
+  const c = audio();
+  if (!c) return;
   beep(c, [880], c.currentTime + 0.02, 0.12, 0.08);
   beep(c, [1174.66], c.currentTime + 0.14, 0.16, 0.08);
 }
