@@ -9,6 +9,7 @@ import type { Message } from 'stanza/protocol/index.js';
 import { Store } from '../state/store.js';
 import { bare } from '../protocol/jid.js';
 import { fileOf, type SharedFile } from './shared-file.js';
+import { replyBody, stripReplyFallback } from '../protocol/xep0461-replies.js';
 
 export interface ChatMessage {
   id: string;
@@ -25,6 +26,12 @@ export interface ChatMessage {
   file?: SharedFile;
   /** Outgoing file still uploading, or an upload that failed or was cancelled. */
   upload?: { progress: number; state: 'uploading' | 'failed' | 'cancelled' };
+  /** Incoming only: the sender's full JID, which a correction must come from (XEP-0308 §5). */
+  from?: string;
+  /** The text was replaced by a correction (XEP-0308). */
+  edited?: boolean;
+  /** The message this one answers (XEP-0461), and the quote of its fallback (XEP-0428). */
+  reply?: { id: string; to?: string; fallback?: string };
 }
 
 export interface Conversation {
@@ -58,6 +65,28 @@ export function addMessage(s: ChatState, peer: string, m: ChatMessage, visible: 
     // a message ends "typing" (XEP-0085 §5.1: a body implies active)
     return { ...c, messages: [...c.messages, m], unread, ...(m.dir === 'in' ? { peerState: 'active' as const } : {}) };
   });
+}
+
+/**
+ * Applies a XEP-0308 correction: the message `replaces` names gets the new text. §4: the id is
+ * that of the original message, also for a correction of a correction (some clients send the id of
+ * the previous correction; it stays a match because the message keeps its original id and we
+ * never store correction ids). §5: only a correction from the same full JID as the original is
+ * applied; ours ('out') are ours whichever of our clients sent them. Returns undefined when
+ * nothing matches, so that the caller shows it as a message of its own rather than lose it.
+ */
+export function correctMessage(s: ChatState, peer: string, c: { replaces: string; dir: 'in' | 'out'; from?: string; body: string }): ChatState | undefined {
+  const conv = s.conversations[peer];
+  const fits = (m: ChatMessage) => m.id === c.replaces && m.dir === c.dir && m.kind !== 'call' && !m.file
+    && (c.dir === 'out' || (!!m.from && m.from === c.from));
+  if (!conv?.messages.some(fits)) return undefined;
+  return update(s, peer, (x) => ({ ...x, messages: x.messages.map((m) => (fits(m) ? { ...m, body: c.body, edited: true } : m)) }));
+}
+
+/** The last message we sent in a conversation that can still be corrected (text, not a file). */
+export function lastOwnMessage(c: Conversation | undefined): ChatMessage | undefined {
+  const out = (c?.messages ?? []).filter((m) => m.dir === 'out' && m.kind !== 'call' && !m.file && m.id);
+  return out[out.length - 1];
 }
 
 export function markDelivered(s: ChatState, peer: string, id: string): ChatState {
@@ -94,7 +123,11 @@ export function forgetConversation(s: ChatState, peer: string): ChatState {
 }
 
 export interface ChatActions {
-  send(to: string, body: string): void;
+  /**
+   * Sends a message; `replace` makes it a correction of our message with that id (XEP-0308),
+   * `reply` an answer to one (XEP-0461, with the XEP-0428 fallback quote).
+   */
+  send(to: string, body: string, opts?: { replace?: string; reply?: ChatMessage }): void;
   /** Call on every keystroke; sends composing once and paused after a pause (XEP-0085 §5). */
   typing(to: string): void;
   open(peer: string | undefined): void;
@@ -111,9 +144,34 @@ export function fromArchive(me: string, r: { id: string; item: { delay?: { times
   const out = bare(msg.from) === me;
   const peer = bare(out ? msg.to : msg.from);
   const at = r.item.delay?.timestamp ? new Date(r.item.delay.timestamp).getTime() : Date.now();
-  const file = fileOf(msg);
-  return { peer, message: { id: msg.id ?? '', dir: out ? 'out' : 'in', body: msg.body, at, archiveId: r.id, ...(out ? { status: 'sent' as const } : {}), ...(file ? { file } : {}) } };
+  return { peer, message: { ...lineOf(msg, out ? 'out' : 'in'), at, archiveId: r.id } };
 }
+
+/**
+ * A message as a chat line. A reply (XEP-0461) keeps its fallback quote aside and shows the body
+ * without it (XEP-0428 §4), so that the quote is drawn from the message answered when it is here.
+ */
+export function lineOf(msg: Message, dir: 'in' | 'out'): ChatMessage {
+  const file = fileOf(msg);
+  const body = msg.body ?? '';
+  let reply: ChatMessage['reply'];
+  if (msg.reply?.id) {
+    const stripped = stripReplyFallback(body, msg.fallbacks);
+    const fallback = body.length > stripped.length ? unquote(body.slice(0, body.length - stripped.length)) : undefined;
+    reply = { id: msg.reply.id, ...(msg.reply.to ? { to: msg.reply.to } : {}), ...(fallback ? { fallback } : {}) };
+  }
+  return {
+    id: msg.id ?? '', dir, body: reply ? stripReplyFallback(body, msg.fallbacks) : body,
+    at: msg.delay?.timestamp ? new Date(msg.delay.timestamp).getTime() : Date.now(),
+    ...(dir === 'out' ? { status: 'sent' as const } : {}),
+    ...(dir === 'in' && msg.from ? { from: msg.from } : {}),
+    ...(file ? { file } : {}),
+    ...(reply ? { reply } : {}),
+  };
+}
+
+/** A fallback quote's text without its "> " marks. */
+const unquote = (q: string): string => q.replace(/\n$/, '').split('\n').map((l) => l.replace(/^> ?/, '')).join('\n');
 
 const PAUSE_MS = 4000;
 
@@ -149,16 +207,25 @@ export function bindChat(client: Agent, store: Store<ChatState>, isVisible: () =
       });
     }).catch(() => undefined); // no archive: history is what this page saw
   });
+  /** A live or carbon message: a correction of one shown (XEP-0308), or a line of its own. */
+  const receive = (msg: Message, dir: 'in' | 'out', visible: boolean) => {
+    const peer = bare((dir === 'in' ? msg.from : msg.to) ?? '');
+    const body = msg.body!;
+    store.set((s) => {
+      if (msg.replace) {
+        const corrected = correctMessage(s, peer, { replaces: msg.replace, dir, from: msg.from, body: stripReplyFallback(body, msg.fallbacks) });
+        if (corrected) return corrected;
+      }
+      return addMessage(s, peer, lineOf(msg, dir), visible);
+    });
+  };
   client.on('chat', (msg) => {
     if (!msg.body || msg.jingleMessage) return;
-    const peer = bare(msg.from);
-    const file = fileOf(msg);
-    store.set((s) => addMessage(s, peer, { id: msg.id ?? '', dir: 'in', body: msg.body!, at: msg.delay?.timestamp?.getTime() ?? Date.now(), ...(file ? { file } : {}) }, isVisible()));
+    receive(msg, 'in', isVisible());
   });
   client.on('message:sent', (msg: Message, viaCarbon: boolean) => {
     if (!viaCarbon || !msg.body || !msg.to) return; // our own sends are added by send()
-    const file = fileOf(msg);
-    store.set((s) => addMessage(s, bare(msg.to!), { id: msg.id ?? '', dir: 'out', body: msg.body!, at: Date.now(), status: 'sent', ...(file ? { file } : {}) }, true));
+    receive(msg, 'out', true);
   });
   client.on('receipt', (msg) => {
     if (msg.receipt?.id) store.set((s) => markDelivered(s, bare(msg.from), msg.receipt!.id!));
@@ -177,12 +244,19 @@ export function bindChat(client: Agent, store: Store<ChatState>, isVisible: () =
   };
 
   return {
-    send(to, body) {
+    send(to, body, opts = {}) {
       const text = body.trim();
       if (!text) return;
       stopTyping(to, 'active');
-      const id = client.sendMessage({ to, type: 'chat', body: text, receipt: { type: 'request' }, chatState: 'active' });
-      store.set((s) => addMessage(s, to, { id, dir: 'out', body: text, at: Date.now(), status: 'sent' }, true));
+      const { replace, reply } = opts;
+      const r = reply ? replyBody(reply.body, text) : undefined;
+      const id = client.sendMessage({
+        to, type: 'chat', body: r?.body ?? text, receipt: { type: 'request' }, chatState: 'active',
+        ...(replace ? { replace } : {}),
+        ...(reply && r ? { reply: { id: reply.id, to: reply.dir === 'in' ? reply.from ?? to : client.jid }, fallbacks: r.fallbacks } : {}),
+      });
+      store.set((s) => (replace && correctMessage(s, to, { replaces: replace, dir: 'out', body: text }))
+        || addMessage(s, to, { id, dir: 'out', body: text, at: Date.now(), status: 'sent', ...(reply ? { reply: { id: reply.id, fallback: reply.body } } : {}) }, true));
     },
     typing(to) {
       const prev = composing.get(to);

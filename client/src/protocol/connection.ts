@@ -6,6 +6,7 @@ import { createClient, type Agent, type AgentConfig } from 'stanza';
 import type { IQ, Jingle } from 'stanza/protocol/index.js';
 import { domainOf } from './jid.js';
 import { JmiProtocol, NS_JMI } from './xep0353-jmi.js';
+import { NS_REPLY, RepliesProtocol } from './xep0461-replies.js';
 import { discoverIceServers } from './xep0215-extdisco.js';
 import { BUNDLE_POLICY, normalizeLocalJingle, normalizeRemoteJingle, jingleIqError } from './jingle-sdp.js';
 import { writeDefaultNamespaces } from './xml-compat.js';
@@ -113,8 +114,10 @@ export function connect(opts: ConnectOptions): Connection {
     opts.onScramKeys?.({ salt, clientKey, serverKey });
   });
   client.stanzas.define(JmiProtocol);
+  client.stanzas.define(RepliesProtocol);
   writeDefaultNamespaces(client.stanzas);
   client.disco.addFeature(NS_JMI);
+  client.disco.addFeature(NS_REPLY); // XEP-0461 §2
 
   // Jingle requests pass through the interop adjustments in both directions.
   const manager = client.jingle;

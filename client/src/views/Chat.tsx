@@ -8,6 +8,7 @@ import { Icon } from './icons.js';
 import { Composer } from './Composer.js';
 import { MessageBody } from './MessageBody.js';
 import { FileView } from './FileView.js';
+import { lastOwnMessage, type ChatMessage } from '../features/chat.js';
 
 const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
@@ -20,6 +21,9 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
   const [renaming, setRenaming] = useState<string | undefined>();
   const [fileError, setFileError] = useState('');
   const [dragging, setDragging] = useState(false);
+  // a correction (XEP-0308) or a reply (XEP-0461) being written, one at a time
+  const [editing, setEditing] = useState<ChatMessage | undefined>();
+  const [replying, setReplying] = useState<ChatMessage | undefined>();
   const sendFiles = (files: File[]) => {
     setFileError('');
     for (const f of files) app.files?.send(peer, f).catch((err: Error) => setFileError(err.message));
@@ -45,9 +49,24 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
   };
 
   const send = () => {
-    app.messages?.send(peer, draft);
+    app.messages?.send(peer, draft, { ...(editing ? { replace: editing.id } : {}), ...(replying ? { reply: replying } : {}) });
     setDraft('');
+    setEditing(undefined);
+    setReplying(undefined);
   };
+  const edit = (m: ChatMessage | undefined) => {
+    if (!m) return;
+    setReplying(undefined);
+    setEditing(m);
+    setDraft(m.body);
+  };
+  const cancel = () => {
+    if (editing) setDraft('');
+    setEditing(undefined);
+    setReplying(undefined);
+  };
+  const last = lastOwnMessage(conv);
+  const byId = (id: string) => conv?.messages.find((x) => x.id === id && x.kind !== 'call');
 
   return (
     <section class={`chat ${dragging ? 'dragging' : ''}`} aria-label={`Conversation with ${name}`}
@@ -112,8 +131,14 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
           <li key={`${m.id}${m.at}`} class={`call-line ${m.dir}`}><Icon name={m.body.startsWith('Video') || m.body.includes('video') ? 'video' : 'phone'} size={14} /> {m.body} · {time(m.at)}</li>
         ) : (
           <li key={`${m.dir}${m.id}${m.at}`} class={`bubble ${m.dir}`}>
+            {m.reply && <Quote text={byId(m.reply.id)?.body ?? m.reply.fallback} />}
             {m.file ? <FileView m={m} onCancel={() => app.files?.cancel(peer, m.id)} /> : <MessageBody body={m.body} />}
             <span class="meta">
+              {m.id && !m.file && !m.upload && (
+                <button type="button" class="link-button" aria-label="Reply" title="Reply" onClick={() => { setEditing(undefined); setReplying(m); }}>↩</button>
+              )}
+              {m === last && <button type="button" class="link-button" aria-label="Edit" title="Edit (Up arrow)" onClick={() => edit(m)}><Icon name="edit" size={12} /></button>}
+              {m.edited && <span class="edited">edited · </span>}
               {time(m.at)}
               {m.dir === 'out' && (
                 <span class={`receipt ${m.status}`} title={m.status === 'delivered' ? 'Delivered' : 'Sent'}
@@ -125,8 +150,22 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
       </ol>
       <p class="typing-line" aria-live="polite">{conv?.peerState === 'composing' ? `${name} is typing…` : ''}</p>
       {fileError && <p class="error file-error" role="alert">{fileError}</p>}
+      {(editing || replying) && (
+        <div class="composing-about" role="group" aria-label={editing ? 'Editing message' : 'Replying'}>
+          {editing ? <span class="grow">Editing your message</span> : <span class="grow"><Quote text={replying?.body} /></span>}
+          <button type="button" class="small" onClick={cancel}>Cancel</button>
+        </div>
+      )}
       <Composer label="Message" placeholder={`Message ${name}`} sendLabel="Send" value={draft}
-        onInput={(v) => { setDraft(v); app.messages?.typing(peer); }} onSend={send} onFiles={sendFiles} />
+        onInput={(v) => { setDraft(v); app.messages?.typing(peer); }} onSend={send} onFiles={sendFiles}
+        onEditLast={() => edit(last)} onCancel={cancel} />
     </section>
   );
+}
+
+/** The message a reply answers, quoted above it (XEP-0461); its first lines only. */
+function Quote({ text }: { text: string | undefined }): JSX.Element | null {
+  if (text === undefined) return null;
+  const lines = text.split('\n');
+  return <blockquote class="reply-quote">{lines.slice(0, 3).join('\n')}{lines.length > 3 ? '…' : ''}</blockquote>;
 }

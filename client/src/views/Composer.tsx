@@ -16,6 +16,10 @@ export function Composer(props: {
   onSend(): void;
   /** Files attached with the button or pasted; without it there is no attach button. */
   onFiles?(files: File[]): void;
+  /** Up arrow in an empty input: correct the last message sent (as Conversations, Dino, Gajim). */
+  onEditLast?(): void;
+  /** Escape: give up a correction or a reply being written. */
+  onCancel?(): void;
 }): JSX.Element {
   const ref = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
@@ -56,6 +60,8 @@ export function Composer(props: {
           onKeyDown={(e) => {
             // Enter sends; Shift+Enter (and Enter while an input method composes) is a line break
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) submit(e);
+            else if (e.key === 'ArrowUp' && !props.value && props.onEditLast) { e.preventDefault(); props.onEditLast(); }
+            else if (e.key === 'Escape' && props.onCancel) props.onCancel();
           }} />
       </label>
       <button type="submit" class="icon-button primary" aria-label={props.sendLabel} disabled={!props.value.trim() || props.disabled}><Icon name="send" /></button>
