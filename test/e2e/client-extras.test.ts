@@ -1,0 +1,145 @@
+// The web client's message corrections (XEP-0308) and replies (XEP-0461 with the XEP-0428
+// fallback), against Carillon's own server: alice signs in with chromium, bob is an independent
+// XMPP client (@xmpp/client) over WebSocket and sees exactly what goes over the wire.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { client as xmppClient, xml } from '@xmpp/client';
+import { WebSocket } from 'ws';
+import { startCarillon, type Carillon } from '../../server/index.js';
+import { launchChromium } from './support/chromium.js';
+
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+
+type Client = ReturnType<typeof xmppClient>;
+type Element = ReturnType<typeof xml>;
+
+describe('web client: corrections and replies', function () {
+  this.timeout(60_000);
+  let srv: Carillon;
+  let dataDir: string;
+  let browser: Browser;
+  let alice: Page;
+  let bob: Client;
+  const errors: string[] = [];
+
+  /** The next message with a body that bob receives from alice. */
+  const nextFromAlice = () => new Promise<Element>((resolve) => {
+    const on = (st: Element) => {
+      if (st.is('message') && st.getChildText('body') && st.attrs.from?.startsWith('alice@localhost')) {
+        bob.off('stanza', on);
+        resolve(st);
+      }
+    };
+    bob.on('stanza', on);
+  });
+  const log = () => alice.getByRole('log', { name: 'Messages' });
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'carillon-extras-'));
+    srv = await startCarillon({ domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: null }, s2s: { port: null }, components: { port: 0 }, log: { level: 'warn' } });
+    for (const u of ['alice', 'bob']) await srv.users.add(u, `${u}-pass`);
+    browser = await launchChromium();
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    ctx.setDefaultTimeout(15_000);
+    alice = await ctx.newPage();
+    alice.on('pageerror', (e) => errors.push(e.message));
+    await alice.goto(`http://127.0.0.1:${srv.ports.http}/`);
+    await alice.getByLabel('Address').fill('alice@localhost');
+    await alice.getByLabel('Password').fill('alice-pass');
+    await alice.getByRole('button', { name: 'Sign in' }).click();
+    await alice.getByRole('region', { name: 'Contacts' }).waitFor();
+    bob = xmppClient({ service: `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, domain: 'localhost', resource: 'desk', username: 'bob', password: 'bob-pass' });
+    bob.on('error', () => undefined);
+    bob.reconnect.stop();
+    await bob.start();
+    await bob.send(xml('presence'));
+    // bob and alice become contacts (RFC 6121 §3.1): bob asks, alice accepts and asks back
+    const asked = new Promise<void>((resolve) => {
+      const on = (st: Element) => {
+        if (st.is('presence') && st.attrs.type === 'subscribe' && st.attrs.from?.startsWith('alice@localhost')) {
+          bob.off('stanza', on);
+          void bob.send(xml('presence', { to: 'alice@localhost', type: 'subscribed' })).then(() => resolve());
+        }
+      };
+      bob.on('stanza', on);
+    });
+    await bob.send(xml('presence', { to: 'alice@localhost', type: 'subscribe' }));
+    await alice.getByRole('list', { name: 'Contact requests' }).getByRole('button', { name: 'Accept bob@localhost' }).click();
+    await asked;
+    await alice.getByRole('button', { name: /^bob, Available/ }).click();
+  });
+
+  after(async () => {
+    await bob?.stop().catch(() => undefined);
+    await browser?.close();
+    await srv?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  afterEach(() => assert.deepEqual(errors.splice(0), [], 'no uncaught errors in the page'));
+
+  it('replaces the text of a message bob corrects and shows "edited" (XEP-0308 Examples 3, 4)', async () => {
+    await bob.send(xml('message', { to: 'alice@localhost', type: 'chat', id: 'good1' }, xml('body', {}, 'But soft, what light through yonder airlock breaks?')));
+    await log().getByText('yonder airlock').waitFor();
+    await bob.send(xml('message', { to: 'alice@localhost', type: 'chat', id: 'good2' },
+      xml('body', {}, 'But soft, what light through yonder window breaks?'),
+      xml('replace', { xmlns: 'urn:xmpp:message-correct:0', id: 'good1' })));
+    await log().getByText('yonder window').waitFor();
+    assert.equal(await log().getByText('yonder airlock').count(), 0, 'the old text is gone');
+    assert.equal(await log().locator('.bubble.in').count(), 1, 'the correction is not a second message');
+    await log().locator('.bubble.in').getByText('edited').waitFor();
+  });
+
+  it('corrects the last own message with the Up arrow in an empty composer', async () => {
+    const input = alice.getByRole('textbox', { name: 'Message' });
+    const first = nextFromAlice();
+    await input.fill('helo bob');
+    await input.press('Enter');
+    const original = await first;
+    await input.press('ArrowUp');
+    assert.equal(await input.inputValue(), 'helo bob', 'the composer holds the message to correct');
+    const second = nextFromAlice();
+    await input.fill('hello bob');
+    await input.press('Enter');
+    const correction = await second;
+    assert.equal(correction.getChildText('body'), 'hello bob');
+    assert.equal(correction.getChild('replace', 'urn:xmpp:message-correct:0')?.attrs.id, original.attrs.id, 'replace names the original id');
+    assert.notEqual(correction.attrs.id, original.attrs.id, 'a correction has an id of its own');
+    await log().locator('.bubble.out').getByText('hello bob').waitFor();
+    assert.equal(await log().getByText('helo bob').count(), 0);
+    assert.equal(await log().locator('.bubble.out').count(), 1);
+  });
+
+  it('replies to a message with <reply/> and a fallback quote, and shows bob\'s reply with a quote', async () => {
+    const bubble = log().locator('.bubble.in').filter({ hasText: 'yonder window' });
+    await bubble.getByRole('button', { name: 'Reply' }).click();
+    const sent = nextFromAlice();
+    const input = alice.getByRole('textbox', { name: 'Message' });
+    await input.fill('It is the east');
+    await input.press('Enter');
+    const reply = await sent;
+    const r = reply.getChild('reply', 'urn:xmpp:reply:0');
+    assert.equal(r?.attrs.id, 'good1');
+    assert.equal(r?.attrs.to, 'bob@localhost/desk', 'the author of the message answered, full JID (XEP-0461 §3)');
+    const body = reply.getChildText('body')!;
+    assert.equal(body, '> But soft, what light through yonder window breaks?\nIt is the east');
+    const fb = reply.getChild('fallback', 'urn:xmpp:fallback:0');
+    assert.equal(fb?.attrs.for, 'urn:xmpp:reply:0');
+    const range = fb?.getChild('body');
+    assert.equal(Array.from(body).slice(Number(range?.attrs.start), Number(range?.attrs.end)).join(''), '> But soft, what light through yonder window breaks?\n');
+
+    // bob answers alice's reply the same way; alice sees the quote and the body without the fallback
+    const quote = '> It is the east\n';
+    await bob.send(xml('message', { to: 'alice@localhost', type: 'chat', id: 'bob-reply' },
+      xml('body', {}, `${quote}and Juliet is the sun`),
+      xml('reply', { xmlns: 'urn:xmpp:reply:0', to: 'alice@localhost', id: reply.attrs.id }),
+      xml('fallback', { xmlns: 'urn:xmpp:fallback:0', for: 'urn:xmpp:reply:0' }, xml('body', { start: '0', end: String(Array.from(quote).length) }))));
+    const answer = log().locator('.bubble.in').filter({ hasText: 'and Juliet is the sun' });
+    await answer.waitFor();
+    assert.equal(await answer.locator('.body').textContent(), 'and Juliet is the sun', 'the fallback is not in the body');
+    assert.equal(await answer.locator('.reply-quote').textContent(), 'It is the east', 'the quote is the message answered');
+  });
+});
