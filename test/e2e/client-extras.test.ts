@@ -1,6 +1,7 @@
-// The web client's message corrections (XEP-0308) and replies (XEP-0461 with the XEP-0428
-// fallback), against Carillon's own server: alice signs in with chromium, bob is an independent
-// XMPP client (@xmpp/client) over WebSocket and sees exactly what goes over the wire.
+// The web client's message corrections (XEP-0308), replies (XEP-0461 with the XEP-0428
+// fallback) and rooms kept as bookmarks (XEP-0402), against Carillon's own server: alice signs in
+// with chromium; bob, and a second client of alice's account, are independent XMPP clients
+// (@xmpp/client) over WebSocket and see exactly what goes over the wire or is stored.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { client as xmppClient, xml } from '@xmpp/client';
 import { WebSocket } from 'ws';
 import { startCarillon, type Carillon } from '../../server/index.js';
 import { launchChromium } from './support/chromium.js';
+import { untilValue } from '../support/until.js';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
@@ -36,21 +38,24 @@ describe('web client: corrections and replies', function () {
     bob.on('stanza', on);
   });
   const log = () => alice.getByRole('log', { name: 'Messages' });
+  const signIn = async () => {
+    await alice.goto(`http://127.0.0.1:${srv.ports.http}/`);
+    await alice.getByLabel('Address').fill('alice@localhost');
+    await alice.getByLabel('Password').fill('alice-pass');
+    await alice.getByRole('button', { name: 'Sign in' }).click();
+    await alice.getByRole('region', { name: 'Contacts' }).waitFor();
+  };
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'carillon-extras-'));
-    srv = await startCarillon({ domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: null }, s2s: { port: null }, components: { port: 0 }, log: { level: 'warn' } });
+    srv = await startCarillon({ domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: null }, s2s: { port: null }, components: { port: 0 }, call: { enabled: true }, log: { level: 'warn' } });
     for (const u of ['alice', 'bob']) await srv.users.add(u, `${u}-pass`);
     browser = await launchChromium();
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     ctx.setDefaultTimeout(15_000);
     alice = await ctx.newPage();
     alice.on('pageerror', (e) => errors.push(e.message));
-    await alice.goto(`http://127.0.0.1:${srv.ports.http}/`);
-    await alice.getByLabel('Address').fill('alice@localhost');
-    await alice.getByLabel('Password').fill('alice-pass');
-    await alice.getByRole('button', { name: 'Sign in' }).click();
-    await alice.getByRole('region', { name: 'Contacts' }).waitFor();
+    await signIn();
     bob = xmppClient({ service: `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, domain: 'localhost', resource: 'desk', username: 'bob', password: 'bob-pass' });
     bob.on('error', () => undefined);
     bob.reconnect.stop();
@@ -141,5 +146,58 @@ describe('web client: corrections and replies', function () {
     await answer.waitFor();
     assert.equal(await answer.locator('.body').textContent(), 'and Juliet is the sun', 'the fallback is not in the body');
     assert.equal(await answer.locator('.reply-quote').textContent(), 'It is the east', 'the quote is the message answered');
+  });
+
+  describe('rooms as bookmarks (XEP-0402)', () => {
+    let probe: Client;
+    const ROOM = 'bookclub@call.localhost';
+    /** The items of alice's bookmarks node, as another client of her account retrieves them (§3.2). */
+    const bookmarks = async (): Promise<Element[]> => {
+      const res = await probe.iqCaller.request(xml('iq', { type: 'get', to: 'alice@localhost' },
+        xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' }, xml('items', { node: 'urn:xmpp:bookmarks:1' })))).catch(() => undefined);
+      return (res?.getChild('pubsub')?.getChild('items')?.getChildren('item') ?? []) as Element[];
+    };
+    const roomView = () => alice.getByRole('region', { name: 'Room bookclub' });
+
+    before(async () => {
+      probe = xmppClient({ service: `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, domain: 'localhost', resource: 'probe', username: 'alice', password: 'alice-pass' });
+      probe.on('error', () => undefined);
+      probe.reconnect.stop();
+      await probe.start();
+    });
+    after(async () => {
+      await probe?.stop().catch(() => undefined);
+    });
+
+    it('joining a room publishes its bookmark, which another client of the account retrieves', async () => {
+      await alice.getByRole('button', { name: 'Rooms', exact: true }).click();
+      await alice.getByLabel('Room', { exact: true }).fill('bookclub');
+      await alice.getByLabel('Room', { exact: true }).press('Enter');
+      await roomView().getByRole('complementary', { name: 'Occupants' }).getByText('alice (you)').waitFor();
+      // the publish follows the join and tells this client nothing: read the node until it is there
+      const items = await untilValue(bookmarks, (it) => it.length > 0, 'the bookmarks node');
+      assert.equal(items.length, 1);
+      assert.equal(items[0]!.attrs.id, ROOM, 'item id = room JID (§3)');
+      const conf = items[0]!.getChild('conference', 'urn:xmpp:bookmarks:1');
+      assert.ok(conf, 'a <conference/> in urn:xmpp:bookmarks:1');
+      assert.equal(conf.attrs.autojoin, 'true');
+      assert.equal(conf.getChildText('nick'), 'alice');
+    });
+
+    it('after signing out and in again the room is joined again', async () => {
+      await alice.getByRole('button', { name: 'Sign out' }).click();
+      await alice.getByLabel('Address').waitFor();
+      await signIn();
+      await alice.getByRole('button', { name: 'Rooms', exact: true }).click();
+      // listed among the joined rooms (not the saved ones to join by hand): the sign-in joined it
+      await alice.getByRole('region', { name: 'Joined rooms' }).getByRole('button', { name: /bookclub/ }).click();
+      await roomView().getByRole('complementary', { name: 'Occupants' }).getByText('alice (you)').waitFor();
+      assert.equal((await bookmarks()).length, 1, 'joining from the bookmark does not add another');
+    });
+
+    it('leaving the room retracts its bookmark', async () => {
+      await roomView().getByRole('button', { name: 'Leave room' }).click();
+      await untilValue(bookmarks, (it) => it.length === 0, 'the bookmarks node after leaving');
+    });
   });
 });

@@ -74,6 +74,9 @@ function RoomList({ app }: { app: AppWithRooms }): JSX.Element {
   const state = useStore(app.rooms.state);
   const call = useStore(app.rooms.call);
   const rooms = Object.values(state.rooms).sort((a, b) => a.jid.localeCompare(b.jid));
+  const bookmarks = useStore(app.rooms.bookmarks);
+  // bookmarks not joined at sign-in (no autojoin, XEP-0402 §3): one click away
+  const saved = Object.values(bookmarks).filter((b) => !state.rooms[b.room]).sort((a, b) => a.room.localeCompare(b.room));
   return (
     <nav class="rooms-list" aria-label="Your rooms">
       {state.invites.length > 0 && (
@@ -99,6 +102,21 @@ function RoomList({ app }: { app: AppWithRooms }): JSX.Element {
         </section>
       )}
       <JoinForm app={app} />
+      {saved.length > 0 && (
+        <section class="room-list-items" aria-label="Saved rooms">
+          <h3>Saved rooms</h3>
+          <ul class="room-list-items">
+            {saved.map((b) => (
+              <li key={b.room}>
+                <button type="button" class="room-entry" onClick={() => app.rooms.join(b.room, b.nick ?? '')}>
+                  <span class="room-avatar" aria-hidden="true">#</span>
+                  <span class="grow"><strong>{b.name || roomName(b.room)}</strong><small>{b.room}</small></span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       {rooms.length > 0 && (
         <section class="room-list-items" aria-label="Joined rooms">
           <h3>Your rooms</h3>

@@ -16,6 +16,7 @@ import { callInviteIn, groupchatIn, inviteIn, presenceIn, type MucPresence } fro
 import { NO_GROUP_CALL, muteChanged, ownerOf, sourcesAdded, sourcesRemoved, type GroupCall } from './group-call.js';
 import { CallInviteProtocol, NS_CALL_INVITES } from './xep0482-call-invites.js';
 import { RoomCallSession } from './room-call-session.js';
+import { BookmarksProtocol, fetchBookmarks, publishBookmark, retractBookmark, type Bookmark } from './bookmarks.js';
 
 export interface CallMedia {
   local?: MediaStream;
@@ -35,6 +36,8 @@ export class Rooms {
   readonly shown = new Store<boolean>(false);
   readonly call = new Store<GroupCall>(NO_GROUP_CALL);
   readonly media = new Store<CallMedia>({ remote: {} });
+  /** The account's room bookmarks (XEP-0402), by room JID. */
+  readonly bookmarks = new Store<Record<string, Bookmark>>({});
   #client?: Agent;
   #session?: RoomCallSession;
 
@@ -45,12 +48,26 @@ export class Rooms {
     this.state.set(NO_ROOMS);
     this.shown.set(false);
     client.stanzas.define(CallInviteProtocol);
+    client.stanzas.define(BookmarksProtocol);
     client.disco.addFeature(NS_CALL_INVITES);
+    this.bookmarks.set({});
+    // at sign-in, the rooms this account is in (XEP-0402 §3.2): join those marked autojoin, list the rest
+    client.on('session:started', () => {
+      fetchBookmarks(client).then((list) => {
+        if (this.#client !== client) return;
+        this.bookmarks.set(Object.fromEntries(list.map((b) => [b.room, b])));
+        for (const b of list) if (b.autojoin && !this.state.value.rooms[b.room]) this.join(b.room, b.nick ?? '', false);
+      }).catch(() => undefined); // no bookmarks node yet, or no PEP: nothing to join
+    });
 
     const mine = (jid?: string) => !!jid && this.#client === client && !!this.state.value.rooms[bare(jid)];
     const presence = (pres: MucPresence) => {
       if (!mine(pres.from)) return;
+      const room0 = bare(pres.from);
+      const was = this.state.value.rooms[room0]?.phase;
       this.state.set((s) => occupantPresence(s, presenceIn(pres)));
+      const now = this.state.value.rooms[room0];
+      if (was === 'joining' && now?.phase === 'joined') this.#bookmark(client, room0, now.nick);
       // leaving the room ends its call (the room does the same on its side)
       const room = bare(pres.from);
       if (this.state.value.rooms[room]?.phase === 'left' && this.call.value.room === room) this.leaveCall();
@@ -140,14 +157,14 @@ export class Rooms {
   }
 
   /** Joins a room (XEP-0045 §7.2); returns an error text for an unusable address. */
-  join(address: string, nick: string): string | undefined {
+  join(address: string, nick: string, show = true): string | undefined {
     const client = this.#client;
     if (!client) return 'Not signed in.';
     const room = roomAddress(address, this.defaultService);
     if (!room) return 'Enter a room address like team@call.example.org.';
     const name = nick.trim() || localOf(client.jid);
     this.state.set((s) => joining(s, room, name));
-    this.shown.set(true);
+    if (show) this.shown.set(true);
     client.joinRoom(room, name).catch(() => undefined); // failures arrive as muc:error
     return undefined;
   }
@@ -157,6 +174,11 @@ export class Rooms {
     const r = this.state.value.rooms[room];
     if (r && r.phase !== 'failed') this.#client?.leaveRoom(room, r.nick).catch(() => undefined);
     this.state.set((s) => left(s, room));
+    // leaving is for good: our other clients leave too, and the next sign-in does not join (§3.4)
+    if (this.bookmarks.value[room] && this.#client) {
+      this.bookmarks.set((m) => Object.fromEntries(Object.entries(m).filter(([r]) => r !== room)));
+      retractBookmark(this.#client, room).catch(() => undefined);
+    }
   }
 
   send(room: string, body: string): void {
@@ -272,6 +294,18 @@ export class Rooms {
     const name = s?.localContent(kind);
     if (!s || !name) return;
     void (muted ? s.mute('initiator', name) : s.unmute('initiator', name)).catch(() => undefined);
+  }
+
+  /**
+   * Once in a room, it follows the account to its other clients and next sign-ins (XEP-0402
+   * §3.3); a room that refused us is not kept. Unchanged bookmarks are not published again.
+   */
+  #bookmark(client: Agent, room: string, nick: string): void {
+    const had = this.bookmarks.value[room];
+    if (had?.autojoin && had.nick === nick) return;
+    const b: Bookmark = { ...had, room, autojoin: true, nick };
+    this.bookmarks.set((m) => ({ ...m, [room]: b }));
+    publishBookmark(client, b).catch(() => undefined); // the room is joined all the same
   }
 
   #endCall(): void {

@@ -1,0 +1,90 @@
+// XEP-0402: PEP Native Bookmarks (v1.2): the rooms an account is in, kept on its server as items
+// of the PEP node `urn:xmpp:bookmarks:1` (item id = room JID), so that every client of the account
+// joins the same rooms. StanzaJS 12.22 only knows the older XEP-0048 storage, so the
+// <conference/> payload is defined here with its JXT as a pubsub item content.
+import { JXT } from 'stanza';
+import type { Agent } from 'stanza';
+import type { DataForm } from 'stanza/protocol/index.js';
+import { bare } from '../protocol/jid.js';
+
+export const NS_BOOKMARKS = 'urn:xmpp:bookmarks:1';
+
+/** `<conference xmlns='urn:xmpp:bookmarks:1' autojoin='…' name='…'><nick>…</nick></conference>` (§3). */
+export interface Conference {
+  itemType: typeof NS_BOOKMARKS;
+  autojoin?: boolean;
+  name?: string;
+  nick?: string;
+  password?: string;
+}
+
+export interface Bookmark {
+  room: string;
+  autojoin: boolean;
+  name?: string;
+  nick?: string;
+}
+
+const { attribute, childText } = JXT;
+
+/**
+ * `autojoin` is an xs:boolean: read 'true' and '1' alike, write 'true' as the XEP's examples do
+ * (JXT's booleanAttribute writes '1').
+ */
+const autojoin: JXT.FieldDefinition<boolean> = {
+  importer: (xml) => {
+    const v = xml.getAttribute('autojoin');
+    return v === 'true' || v === '1';
+  },
+  exporter: (xml, value) => {
+    xml.setAttribute('autojoin', value ? 'true' : 'false');
+  },
+};
+
+export const BookmarksProtocol: JXT.DefinitionOptions[] = [{
+  aliases: JXT.pubsubItemContentAliases(),
+  element: 'conference',
+  fields: { autojoin, name: attribute('name'), nick: childText(null, 'nick'), password: childText(null, 'password') },
+  namespace: NS_BOOKMARKS,
+  type: NS_BOOKMARKS,
+  typeField: 'itemType',
+}];
+
+/**
+ * §3.3 (Example 5): the node must keep every item, privately; a server that cannot apply these
+ * options refuses the publish (XEP-0060 §7.1.5 precondition-not-met) rather than leak the list.
+ */
+export const PUBLISH_OPTIONS: DataForm = {
+  type: 'submit',
+  fields: [
+    { name: 'FORM_TYPE', type: 'hidden', value: 'http://jabber.org/protocol/pubsub#publish-options' },
+    { name: 'pubsub#persist_items', value: true },
+    { name: 'pubsub#max_items', value: 'max' },
+    { name: 'pubsub#send_last_published_item', value: 'never' },
+    { name: 'pubsub#access_model', value: 'whitelist' },
+  ],
+};
+
+/** Adds or updates the bookmark of a room (§3.3). */
+export async function publishBookmark(client: Agent, b: Bookmark): Promise<void> {
+  const content: Conference = { itemType: NS_BOOKMARKS, autojoin: b.autojoin, ...(b.name ? { name: b.name } : {}), ...(b.nick ? { nick: b.nick } : {}) };
+  await client.sendIQ({
+    type: 'set',
+    pubsub: { context: 'user', publish: { node: NS_BOOKMARKS, item: { id: b.room, content } }, publishOptions: PUBLISH_OPTIONS },
+  });
+}
+
+/** Removes a room's bookmark (§3.4), notifying our other clients. */
+export async function retractBookmark(client: Agent, room: string): Promise<void> {
+  await client.retract(bare(client.jid), NS_BOOKMARKS, room, true);
+}
+
+/** The account's bookmarks (§3.2); none when the node does not exist yet. */
+export async function fetchBookmarks(client: Agent): Promise<Bookmark[]> {
+  const res = await client.getItems<Conference>(bare(client.jid), NS_BOOKMARKS);
+  return (res.items ?? []).flatMap((it): Bookmark[] => {
+    const c = it.content as Conference | undefined;
+    if (!it.id || c?.itemType !== NS_BOOKMARKS) return [];
+    return [{ room: bare(it.id), autojoin: !!c.autojoin, ...(c.name ? { name: c.name } : {}), ...(c.nick ? { nick: c.nick } : {}) }];
+  });
+}
