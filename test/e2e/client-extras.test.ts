@@ -182,6 +182,14 @@ describe('web client: corrections and replies', function () {
       assert.ok(conf, 'a <conference/> in urn:xmpp:bookmarks:1');
       assert.equal(conf.attrs.autojoin, 'true');
       assert.equal(conf.getChildText('nick'), 'alice');
+      // the publish-options made the node private and keeping every item (§3.3)
+      const cfg = await probe.iqCaller.request(xml('iq', { type: 'get', to: 'alice@localhost' },
+        xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub#owner' }, xml('configure', { node: 'urn:xmpp:bookmarks:1' }))));
+      const fields = new Map(((cfg.getChild('pubsub')?.getChild('configure')?.getChild('x', 'jabber:x:data')?.getChildren('field') ?? []) as Element[])
+        .map((f) => [f.attrs.var as string, f.getChildText('value')]));
+      assert.equal(fields.get('pubsub#access_model'), 'whitelist');
+      assert.equal(fields.get('pubsub#send_last_published_item'), 'never');
+      assert.equal(fields.get('pubsub#max_items'), 'max');
     });
 
     it('after signing out and in again the room is joined again', async () => {
@@ -198,6 +206,28 @@ describe('web client: corrections and replies', function () {
     it('leaving the room retracts its bookmark', async () => {
       await roomView().getByRole('button', { name: 'Leave room' }).click();
       await untilValue(bookmarks, (it) => it.length === 0, 'the bookmarks node after leaving');
+    });
+
+    it('lists a bookmark without autojoin under Saved rooms at sign-in, and joins it on a click', async () => {
+      // another client of the account saves a room not to join by itself (§3.3, autojoin false)
+      await probe.iqCaller.request(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' },
+        xml('publish', { node: 'urn:xmpp:bookmarks:1' }, xml('item', { id: 'library@call.localhost' },
+          xml('conference', { xmlns: 'urn:xmpp:bookmarks:1', name: 'The Library', autojoin: 'false' }, xml('nick', {}, 'ali')))),
+        xml('publish-options', {}, xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+          ...Object.entries({ FORM_TYPE: 'http://jabber.org/protocol/pubsub#publish-options', 'pubsub#persist_items': 'true', 'pubsub#max_items': 'max', 'pubsub#send_last_published_item': 'never', 'pubsub#access_model': 'whitelist' })
+            .map(([k, v]) => xml('field', { var: k }, xml('value', {}, v))))))));
+      await alice.getByRole('button', { name: 'Sign out' }).click();
+      await alice.getByLabel('Address').waitFor();
+      await signIn();
+      await alice.getByRole('button', { name: 'Rooms', exact: true }).click();
+      const saved = alice.getByRole('region', { name: 'Saved rooms' });
+      await saved.getByRole('button', { name: /The Library/ }).click();
+      await alice.getByRole('region', { name: 'Room library' }).getByRole('complementary', { name: 'Occupants' }).getByText('ali (you)').waitFor();
+      // joined now, the bookmark says so (autojoin true), with the nickname it named
+      const items = await untilValue(bookmarks, (it) => it.some((i) => i.getChild('conference')?.attrs.autojoin === 'true'), 'the updated bookmark');
+      const conf = items.find((i) => i.attrs.id === 'library@call.localhost')?.getChild('conference');
+      assert.equal(conf?.getChildText('nick'), 'ali');
+      assert.equal(conf?.attrs.name, 'The Library', 'the name another client gave it is kept');
     });
   });
 });

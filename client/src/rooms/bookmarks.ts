@@ -51,14 +51,14 @@ export const BookmarksProtocol: JXT.DefinitionOptions[] = [{
 }];
 
 /**
- * §3.3 (Example 5): the node must keep every item, privately; a server that cannot apply these
+ * §3.3: the node must keep every item, privately; a server that cannot apply these
  * options refuses the publish (XEP-0060 §7.1.5 precondition-not-met) rather than leak the list.
  */
 export const PUBLISH_OPTIONS: DataForm = {
   type: 'submit',
   fields: [
     { name: 'FORM_TYPE', type: 'hidden', value: 'http://jabber.org/protocol/pubsub#publish-options' },
-    { name: 'pubsub#persist_items', value: true },
+    { name: 'pubsub#persist_items', value: 'true' }, // as in the XEP (JXT writes a boolean as '1')
     { name: 'pubsub#max_items', value: 'max' },
     { name: 'pubsub#send_last_published_item', value: 'never' },
     { name: 'pubsub#access_model', value: 'whitelist' },
