@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { createClient, JXT } from 'stanza';
 import type { Message } from 'stanza/protocol/index.js';
-import { addMessage, correctMessage, EMPTY_CHAT, lastOwnMessage, lineOf, type ChatState } from '../../client/src/features/chat.js';
+import { addArchived, addMessage, correctMessage, EMPTY_CHAT, lastOwnMessage, lineOf, type ChatState } from '../../client/src/features/chat.js';
 import { NS_REPLY, RepliesProtocol, replyBody, stripReplyFallback } from '../../client/src/protocol/xep0461-replies.js';
 
 const registry = createClient({}).stanzas;
@@ -100,5 +100,18 @@ describe('XEP-0461 replies with the XEP-0428 fallback', () => {
     const back = parse(xml.replace('<message ', `<message from='${ROMEO}/orchard' `));
     assert.equal(lineOf(back, 'in').body, 'Great idea!');
     assert.equal(lineOf(back, 'in').reply?.fallback, 'We should bake a cake');
+  });
+});
+
+describe('XEP-0308 corrections in the archive (XEP-0313)', () => {
+  const line = (id: string, body: string, at: number, replaces?: string) =>
+    ({ id, dir: 'in' as const, body, at, from: `${ROMEO}/orchard`, archiveId: `a-${id}`, ...(replaces ? { replaces } : {}) });
+  it('applies an archived correction to the original in the same page instead of showing both', () => {
+    const s = addArchived(EMPTY_CHAT, ROMEO, [line('good1', 'airlock', 1), line('good2', 'window', 2, 'good1')], { complete: true });
+    assert.deepEqual(s.conversations[ROMEO]?.messages.map((m) => [m.id, m.body, m.edited]), [['good1', 'window', true]]);
+  });
+  it('shows an archived correction whose original is not loaded as a line of its own', () => {
+    const s = addArchived(EMPTY_CHAT, ROMEO, [line('good2', 'window', 2, 'good1')], { complete: false });
+    assert.deepEqual(s.conversations[ROMEO]?.messages.map((m) => [m.id, m.body, m.replaces]), [['good2', 'window', undefined]]);
   });
 });

@@ -30,6 +30,8 @@ export interface ChatMessage {
   from?: string;
   /** The text was replaced by a correction (XEP-0308). */
   edited?: boolean;
+  /** Archive pages only: this line corrects the message with that id (XEP-0308), it is not shown. */
+  replaces?: string;
   /** The message this one answers (XEP-0461), and the quote of its fallback (XEP-0428). */
   reply?: { id: string; to?: string; fallback?: string };
 }
@@ -106,11 +108,16 @@ export function openConversation(s: ChatState, peer: string | undefined): ChatSt
  * shown are skipped. Archived messages are not unread: they were delivered when they arrived.
  */
 export function addArchived(s: ChatState, peer: string, page: ChatMessage[], history: Conversation['history']): ChatState {
-  return update(s, peer, (c) => {
-    const fresh = page.filter((m) => !c.messages.some((x) => same(x, m)));
-    const messages = [...fresh, ...c.messages].sort((a, b) => a.at - b.at);
-    return { ...c, messages, history };
+  // corrections in the archive (XEP-0308) are applied to what they correct, oldest first; one
+  // whose original is not here is shown as a line of its own, as live ones are
+  const merge = (x: ChatState, lines: ChatMessage[]) => update(x, peer, (c) => {
+    const fresh = lines.filter((m) => !c.messages.some((y) => same(y, m)));
+    return { ...c, messages: [...fresh, ...c.messages].sort((a, b) => a.at - b.at), history };
   });
+  return page.filter((m) => m.replaces).reduce((acc, m) => {
+    const { replaces, ...line } = m;
+    return correctMessage(acc, peer, { replaces: replaces!, dir: m.dir, from: m.from, body: m.body }) ?? merge(acc, [line]);
+  }, merge(s, page.filter((m) => !m.replaces)));
 }
 
 /** Drops a conversation (a stranger's, ignored or blocked). */
@@ -144,7 +151,7 @@ export function fromArchive(me: string, r: { id: string; item: { delay?: { times
   const out = bare(msg.from) === me;
   const peer = bare(out ? msg.to : msg.from);
   const at = r.item.delay?.timestamp ? new Date(r.item.delay.timestamp).getTime() : Date.now();
-  return { peer, message: { ...lineOf(msg, out ? 'out' : 'in'), at, archiveId: r.id } };
+  return { peer, message: { ...lineOf(msg, out ? 'out' : 'in'), at, archiveId: r.id, ...(msg.replace ? { replaces: msg.replace } : {}) } };
 }
 
 /**
