@@ -65,6 +65,8 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
     setEditing(undefined);
     setReplying(undefined);
   };
+  // a correction or reply belongs to the conversation it was started in
+  useEffect(() => { setEditing(undefined); setReplying(undefined); }, [peer]);
   const last = lastOwnMessage(conv);
   const byId = (id: string) => conv?.messages.find((x) => x.id === id && x.kind !== 'call');
 
