@@ -91,10 +91,16 @@ export function lastOwnMessage(c: Conversation | undefined): ChatMessage | undef
   return out[out.length - 1];
 }
 
+/** Changes one of our own messages of a conversation (delivery receipts, upload progress). */
+export function updateOwnMessage(s: ChatState, peer: string, id: string, fn: (m: ChatMessage) => ChatMessage): ChatState {
+  if (!s.conversations[peer]) return s;
+  return update(s, peer, (c) => ({ ...c, messages: c.messages.map((m) => (m.id === id && m.dir === 'out' ? fn(m) : m)) }));
+}
+
 export function markDelivered(s: ChatState, peer: string, id: string): ChatState {
   const c = s.conversations[peer];
   if (!c?.messages.some((m) => m.id === id && m.dir === 'out')) return s;
-  return update(s, peer, (c) => ({ ...c, messages: c.messages.map((m) => (m.id === id && m.dir === 'out' ? { ...m, status: 'delivered' as const } : m)) }));
+  return updateOwnMessage(s, peer, id, (m) => ({ ...m, status: 'delivered' as const }));
 }
 
 export function openConversation(s: ChatState, peer: string | undefined): ChatState {

@@ -4,7 +4,7 @@
 // show it inline too. The server's size limit (XEP-0363 §4 max-file-size) is told before uploading.
 import type { Agent } from 'stanza';
 import type { Store } from '../state/store.js';
-import { addMessage, type ChatMessage, type ChatState } from './chat.js';
+import { addMessage, updateOwnMessage, type ChatMessage, type ChatState } from './chat.js';
 import { tooLargeMessage, type SharedFile } from './shared-file.js';
 
 export interface FileActions {
@@ -22,12 +22,7 @@ export function bindFiles(client: Agent, store: Store<ChatState>): FileActions {
     service = undefined;
   });
   const uploads = new Map<string, XMLHttpRequest>();
-  const patch = (peer: string, id: string, fn: (m: ChatMessage) => ChatMessage) =>
-    store.set((s) => {
-      const c = s.conversations[peer];
-      if (!c) return s;
-      return { ...s, conversations: { ...s.conversations, [peer]: { ...c, messages: c.messages.map((m) => (m.id === id && m.dir === 'out' ? fn(m) : m)) } } };
-    });
+  const patch = (peer: string, id: string, fn: (m: ChatMessage) => ChatMessage) => store.set((s) => updateOwnMessage(s, peer, id, fn));
 
   return {
     async limit() {
