@@ -6,7 +6,9 @@ import { connectComponent } from './connection.js';
 import { sqliteStore } from './muc/store.js';
 import type { Logger } from './muc/context.js';
 import { CallManager } from './calls/manager.js';
-import type { CallComponentOptions } from './options.js';
+import type { CallComponentOptions, MediaOptions } from './options.js';
+import type { MediaRouter } from './media/router.js';
+import { WorkerRouter } from './media/worker-router.js';
 import type { Element } from '../xmpp/xml.js';
 
 export type { CallComponentOptions, MediaOptions, TurnSettings } from './options.js';
@@ -17,6 +19,8 @@ export interface RunningCallComponent {
   domain: string;
   /** Rooms that exist, rooms with a call going on, and the people in those calls. */
   stats(): { rooms: number; calls: number; participants: number };
+  /** The data plane: a WorkerRouter unless media.workers is 0. */
+  router: MediaRouter;
   stop(): Promise<void>;
 }
 
@@ -44,7 +48,9 @@ export async function startCallComponent(opts: CallComponentOptions): Promise<Ru
     expiry = setInterval(expire, 3_600_000);
     expiry.unref();
   }
-  const calls = new CallManager({ ctx: service.ctx, media: opts.media ?? {}, maxParticipants: opts.maxParticipants ?? 0 });
+  const media = opts.media ?? {};
+  const router = await mediaRouter(media, log);
+  const calls = new CallManager({ ctx: service.ctx, router, media, maxParticipants: opts.maxParticipants ?? 0 });
   service.calls = calls;
   let link;
   try {
@@ -55,6 +61,7 @@ export async function startCallComponent(opts: CallComponentOptions): Promise<Ru
   } catch (err) {
     if (expiry) clearInterval(expiry);
     store.close();
+    await router.close();
     throw err;
   }
   const online = link;
@@ -63,12 +70,31 @@ export async function startCallComponent(opts: CallComponentOptions): Promise<Ru
   return {
     domain: opts.domain,
     stats: () => ({ rooms: service.rooms.size, ...calls.stats }),
+    router,
     async stop() {
       await calls.stop();
+      await router.close();
       service.cancelRequests();
       await online.stop();
       if (expiry) clearInterval(expiry);
       store.close();
     },
   };
+}
+
+/**
+ * The data plane: worker threads (one per core unless media.workers says otherwise), so that RTP is
+ * never handled on the thread that runs XMPP and storage; with workers: 0, werift in this thread.
+ */
+async function mediaRouter(media: MediaOptions, log: Logger): Promise<MediaRouter> {
+  const settings = { portMin: media.portMin, portMax: media.portMax, bindAddress: media.bindAddress, inactivityTimeoutMs: media.inactivityTimeoutMs };
+  if (media.workers === 0) {
+    const { WeriftRouter } = await import('./media/werift/router.js');
+    return new WeriftRouter(settings);
+  }
+  return new WorkerRouter({
+    media: settings,
+    workers: media.workers,
+    onWorkerExit: ({ index, code, rooms }) => log.error({ worker: index, code, rooms }, 'media worker stopped; its calls ended'),
+  });
 }

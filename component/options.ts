@@ -19,6 +19,11 @@ export interface MediaOptions {
    * the call (default 15 s). ICE consent expiry (RFC 7675, 30 s) and DTLS close also remove it.
    */
   inactivityTimeoutMs?: number;
+  /**
+   * Data-plane worker threads (default: os.availableParallelism()); each room's media lives on one
+   * of them. 0 runs the media in the component's own thread (no workers).
+   */
+  workers?: number;
 }
 
 export interface CallComponentOptions {

@@ -1,10 +1,13 @@
-// Group calls of all rooms: routes Jingle requests to the room's call and follows occupants.
+// Group calls of all rooms: routes Jingle requests to the room's call, follows occupants, and
+// hands the data plane's events (by media peer id) to the participant they concern.
 import { NS } from '../../xmpp/namespaces.js';
 import type { Element } from '../../xmpp/xml.js';
 import type { MucContext } from '../muc/context.js';
 import type { Occupant, Room } from '../muc/room.js';
 import type { CallHandler } from '../service.js';
 import type { MediaOptions } from '../options.js';
+import type { MediaEvent, MediaRouter } from '../media/router.js';
+import type { Participant } from './participant.js';
 import { RoomCall } from './room-call.js';
 
 export class CallManager implements CallHandler {
@@ -13,8 +16,22 @@ export class CallManager implements CallHandler {
     NS.GROUPING, NS.SSMA, NS.JINGLE_RTP_INFO, NS.CALL_INVITES,
   ];
   private readonly calls = new Map<Room, RoomCall>();
+  /** Participants by their media peer id, for the data plane's events. */
+  private readonly peers = new Map<string, { call: RoomCall; p: Participant }>();
+  private readonly unlisten: () => void;
 
-  constructor(private readonly opts: { ctx: MucContext; media: MediaOptions; maxParticipants: number }) {}
+  constructor(private readonly opts: { ctx: MucContext; router: MediaRouter; media: Pick<MediaOptions, 'bindAddress' | 'publicAddress'>; maxParticipants: number }) {
+    this.unlisten = opts.router.on((e) => this.mediaEvent(e));
+  }
+
+  private mediaEvent(e: MediaEvent): void {
+    if (e.type === 'stats') return;
+    const entry = this.peers.get(e.peerId);
+    if (!entry || entry.p.closed) return;
+    if (e.type === 'source') entry.call.sourceAdded(entry.p, e.kind, e.mid);
+    else if (e.type === 'source-gone') entry.call.sourceGone(entry.p, e.mid);
+    else if (e.type === 'peer-failed') entry.call.peerFailed(entry.p, e.reason, e.text);
+  }
 
   /** Rooms with a call going on, and the people in those calls (for the operator's metrics). */
   get stats(): { calls: number; participants: number } {
@@ -31,7 +48,11 @@ export class CallManager implements CallHandler {
   handleJingle(room: Room, occupant: Occupant, iq: Element): Promise<void> {
     let call = this.calls.get(room);
     if (!call) {
-      call = new RoomCall(this.opts.ctx, room, this.opts.media, this.opts.maxParticipants);
+      const c: RoomCall = new RoomCall(this.opts.ctx, room, this.opts.router, this.opts.media, this.opts.maxParticipants, (p, on) => {
+        if (on) this.peers.set(p.peerId, { call: c, p });
+        else if (this.peers.get(p.peerId)?.p === p) this.peers.delete(p.peerId);
+      });
+      call = c;
       this.calls.set(room, call);
     }
     return call.handle(iq, occupant.nick);
@@ -54,5 +75,6 @@ export class CallManager implements CallHandler {
   async stop(): Promise<void> {
     for (const call of this.calls.values()) await call.stop();
     this.calls.clear();
+    this.unlisten();
   }
 }

@@ -1,21 +1,26 @@
 // One call participant: its Jingle session with the room (the participant is the initiator, the
-// room the responder) and the media peer behind it.
-import type { JingleContent, Jingle } from './jingle-sdp.js';
-import type { IncomingSource, MediaPeer } from './media-peer.js';
-import type { RTCRtpTransceiver } from 'werift';
+// room the responder) and the id of the media peer behind it in the data plane (../media/router.ts).
 import { randomBytes } from 'node:crypto';
+import type { Kind } from '../media/router.js';
+import type { JingleContent, Jingle } from './jingle-sdp.js';
+
+/** A source the participant sends: one m-line of its own session. */
+export interface Source {
+  owner: Participant;
+  kind: Kind;
+  mid: string;
+}
 
 export interface Subscription {
   owner: Participant;
-  source: IncomingSource;
-  transceiver: RTCRtpTransceiver;
-  stop(): void;
+  source: Source;
   removed: boolean;
 }
 
 export interface PendingAdd {
   names: string[];
-  entries: Array<{ owner: Participant; source: IncomingSource; transceiver: RTCRtpTransceiver }>;
+  /** The sources offered, each with the mid of the m-line it is to be sent on. */
+  entries: Array<{ owner: Participant; source: Source; mid: string }>;
   offered: { contents: JingleContent[]; groups: Jingle['groups'] };
   settle(accepted: JingleContent[] | 'rejected'): void;
 }
@@ -25,8 +30,10 @@ export class Participant {
   own: JingleContent[] = [];
   /** Its answers for contents the room added (content-accept), by name. */
   accepted = new Map<string, JingleContent>();
+  /** What it sends, as the data plane reported it, by mid. */
+  sources = new Map<string, Source>();
   /** Sources it refused (content-reject): not offered again. */
-  declined = new Set<IncomingSource>();
+  declined = new Set<Source>();
   /** What it receives, by the content name (mid) on its session. */
   subscriptions = new Map<string, Subscription>();
   active = false;
@@ -34,13 +41,17 @@ export class Participant {
   negotiating = false;
   dirty = false;
   pending?: PendingAdd;
+  /** Settles once the data plane has its peer (trickled candidates wait for it). */
+  created: Promise<void> = Promise.resolve();
   /** The media stream id (msid) its forwarded audio and video share, so receivers pair them. */
   readonly streamId = randomBytes(8).toString('hex');
+  /** Its peer in the data plane. */
+  readonly peerId = randomBytes(9).toString('base64url');
 
-  constructor(readonly jid: string, public nick: string, readonly sid: string, readonly peer: MediaPeer) {}
+  constructor(readonly jid: string, public nick: string, readonly sid: string) {}
 
   /** Does it already receive (or is about to receive) this source? */
-  receives(source: IncomingSource): boolean {
+  receives(source: Source): boolean {
     if (this.declined.has(source)) return true;
     for (const s of this.subscriptions.values()) if (s.source === source && !s.removed) return true;
     return !!this.pending?.entries.some((e) => e.source === source);

@@ -1,25 +1,33 @@
 // The control plane of one room's call (XEP-0166 with XEP-0167/0176/0320/0338/0339): every
 // participant holds one Jingle session with the room. The room answers session-initiate, then adds
 // every other participant's sources to the session with content-add (labelled with the owner's
-// occupant JID), and removes them with content-remove when their owner leaves. See docs/calls.md.
+// occupant JID), and removes them with content-remove when their owner leaves. Media is the data
+// plane's (a MediaRouter, in ids and SDP): nothing here touches RTP or a media library. See docs/calls.md.
 import { StanzaError } from '../../xmpp/errors.js';
 import { NS } from '../../xmpp/namespaces.js';
 import { x, type Element } from '../../xmpp/xml.js';
 import type { MucContext } from '../muc/context.js';
 import type { Room } from '../muc/room.js';
 import type { MediaOptions } from '../options.js';
+import type { FailureReason, Kind, MediaRouter } from '../media/router.js';
 import {
   candidateToSdp, jingleElement, jingleError, jingleToSdp, labelSources, parseJingle, rewriteCandidates, sdpToJingle,
   transportCandidates, type Jingle, type JingleContent,
 } from './jingle-sdp.js';
-import { MediaPeer, type IncomingSource } from './media-peer.js';
-import { Participant } from './participant.js';
+import { Participant, type Source } from './participant.js';
 import { completeAnswer } from './answer.js';
 
 export class RoomCall {
   readonly participants = new Map<string, Participant>(); // by real full JID
 
-  constructor(private readonly ctx: MucContext, readonly room: Room, private readonly media: MediaOptions, private readonly max: number) {}
+  constructor(
+    private readonly ctx: MucContext, readonly room: Room, private readonly router: MediaRouter,
+    /** Where candidates may point (bound and public address): the SDP the data plane gives is rewritten. */
+    private readonly media: Pick<MediaOptions, 'bindAddress' | 'publicAddress'>,
+    private readonly max: number,
+    /** Tells the call manager which participant a media peer belongs to. */
+    private readonly track: (p: Participant, on: boolean) => void,
+  ) {}
 
   /** Handles one Jingle request from a participant; returning means an empty IQ result. */
   async handle(iq: Element, nick: string): Promise<void> {
@@ -31,7 +39,10 @@ export class RoomCall {
     switch (j.action) {
       case 'transport-info':
         for (const c of j.contents ?? []) {
-          for (const cand of transportCandidates(c)) await p.peer.addCandidate(candidateToSdp(cand), c.name);
+          for (const cand of transportCandidates(c)) {
+            await p.created;
+            await this.router.addCandidate(p.peerId, candidateToSdp(cand), c.name);
+          }
         }
         return;
       case 'content-accept':
@@ -90,27 +101,28 @@ export class RoomCall {
       return;
     }
     // Known from now on, so that trickled candidates (transport-info) right behind are not refused.
-    const peer = new MediaPeer(this.media);
-    const p = new Participant(from, nick, j.sid, peer);
+    const p = new Participant(from, nick, j.sid);
     p.own = contents;
     this.participants.set(from, p);
-    peer.onSource = (s) => this.sourceAdded(p, s);
-    peer.onGone = (why) => { this.ctx.log.info({ room: this.room.jid, nick: p.nick, why }, 'call participant vanished'); this.remove(p, 'connectivity-error'); };
+    this.track(p, true);
+    p.created = this.router.createPeer(this.room.jid, p.peerId);
+    p.created.catch(() => undefined);
     setImmediate(() => void this.accept(p, j, offerSdp));
   }
 
   private async accept(p: Participant, j: Jingle, offerSdp: string): Promise<void> {
-    const { peer, jid: from } = p;
+    const from = p.jid;
     if (p.closed) return;
     try {
-      const answer = await peer.answer(offerSdp);
+      await p.created;
+      const answer = await this.router.answer(p.peerId, offerSdp);
       if (p.closed) return;
       const { contents, groups } = sdpToJingle(answer, 'responder');
       rewriteCandidates(contents, this.media);
       const accept = jingleElement({ action: 'session-accept', sid: j.sid, responder: this.room.jid as never, contents, groups } as Jingle);
       await this.ctx.request(this.iq(from, accept));
       p.active = true;
-      for (const s of peer.sources.values()) requestKeyframes(s);
+      for (const s of p.sources.values()) void this.router.requestKeyframe({ peerId: p.peerId, mid: s.mid }).catch(() => undefined);
       void this.renegotiate(p);
     } catch (e) {
       this.ctx.log.warn({ err: (e as Error).message, room: this.room.jid }, 'session-accept failed');
@@ -118,34 +130,58 @@ export class RoomCall {
     }
   }
 
-  private sourceAdded(owner: Participant, _s: IncomingSource): void {
+  /** The data plane saw a new source of a participant: offer it to everyone else. */
+  sourceAdded(owner: Participant, kind: Kind, mid: string): void {
+    if (owner.closed || owner.sources.has(mid)) return;
+    owner.sources.set(mid, { owner, kind, mid });
     for (const q of this.participants.values()) if (q !== owner) void this.renegotiate(q);
+  }
+
+  /** A source went away: those who receive it get content-remove for it. */
+  sourceGone(owner: Participant, mid: string): void {
+    const source = owner.sources.get(mid);
+    if (!source) return;
+    owner.sources.delete(mid);
+    owner.declined.delete(source);
+    for (const q of this.participants.values()) {
+      const names = this.unsubscribe(q, (sub) => sub.source === source);
+      if (names.length === 0) continue;
+      void Promise.all(names.map((mid) => this.router.unforward({ peerId: q.peerId, mid }).catch(() => undefined))).then(() => {
+        if (q.active && !q.closed) this.contentRemove(q, names, `${this.ownerJid(owner)} stopped sending`);
+      });
+    }
+  }
+
+  /** The data plane lost the participant's media: end its session. */
+  peerFailed(p: Participant, reason: FailureReason, text: string): void {
+    this.ctx.log.info({ room: this.room.jid, nick: p.nick, why: text }, reason === 'media' ? 'call media failed' : 'call participant vanished');
+    // XEP-0166 §7.4: connectivity-error when the peer cannot be reached, media-error when our media failed.
+    this.remove(p, reason === 'media' ? 'media-error' : 'connectivity-error', reason === 'media' ? 'The call\'s media service stopped' : undefined);
   }
 
   /** Bring q's session up to date with every other participant's sources, one content-add at a time. */
   private async renegotiate(q: Participant): Promise<void> {
     if (!q.active || q.closed) return;
     if (q.negotiating) { q.dirty = true; return; }
-    const wanted: Array<{ owner: Participant; source: IncomingSource }> = [];
+    const wanted: Array<{ owner: Participant; source: Source }> = [];
     for (const owner of this.participants.values()) {
       if (owner === q || owner.closed) continue;
-      for (const source of owner.peer.sources.values()) if (!q.receives(source)) wanted.push({ owner, source });
+      for (const source of owner.sources.values()) if (!q.receives(source)) wanted.push({ owner, source });
     }
     if (wanted.length === 0) return;
     q.negotiating = true;
     q.dirty = false;
     try {
-      const transceivers = q.peer.addSenders(wanted.map((w) => w.source.kind));
-      transceivers.forEach((t, i) => { t.sender.streamId = wanted[i].owner.streamId; });
-      const { contents, groups } = sdpToJingle(await q.peer.offer(), 'responder');
+      const offer = await this.router.offerSenders(q.peerId, wanted.map((w) => ({ kind: w.source.kind, streamId: w.owner.streamId })));
+      const { contents, groups } = sdpToJingle(offer.sdp, 'responder');
       rewriteCandidates(contents, this.media);
-      const names = transceivers.map((t) => t.mid!);
+      const names = offer.mids;
       const owners = new Map(wanted.map((w, i) => [names[i], this.ownerJid(w.owner)]));
       const added = contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: 'responder' as const }));
       const settled = new Promise<JingleContent[] | 'rejected'>((resolve) => {
         q.pending = {
           names, offered: { contents, groups },
-          entries: wanted.map((w, i) => ({ ...w, transceiver: transceivers[i] })),
+          entries: wanted.map((w, i) => ({ ...w, mid: names[i] })),
           settle: resolve,
         };
       });
@@ -173,20 +209,25 @@ export class RoomCall {
     if (answer !== 'rejected') for (const c of answer) q.accepted.set(c.name, c);
     const transport = (answer !== 'rejected' ? answer[0]?.transport : undefined) ?? [...q.accepted.values()][0]?.transport ?? q.own[0]?.transport;
     const contents = completeAnswer({ offered: pending.offered.contents, own: q.own, accepted: q.accepted, transport });
-    await q.peer.applyAnswer(jingleToSdp(contents, pending.offered.groups, 'initiator'));
+    await this.router.applyAnswer(q.peerId, jingleToSdp(contents, pending.offered.groups, 'initiator'));
     if (answer === 'rejected') {
       for (const e of pending.entries) q.declined.add(e.source);
       return;
     }
     const departed: string[] = [];
     for (const e of pending.entries) {
-      const name = e.transceiver.mid!;
+      const name = e.mid;
       if (!q.accepted.has(name)) continue;
-      // Its owner left while this content-add was under way: remove it again at once.
-      if (e.owner.closed) { departed.push(name); continue; }
-      const stop = q.peer.forward(e.source, e.transceiver);
-      q.subscriptions.set(name, { owner: e.owner, source: e.source, transceiver: e.transceiver, stop, removed: false });
-      requestKeyframes(e.source);
+      // Its owner left (or its source went) while this content-add was under way: remove it again at once.
+      if (e.owner.closed || e.owner.sources.get(e.source.mid) !== e.source) { departed.push(name); continue; }
+      q.subscriptions.set(name, { owner: e.owner, source: e.source, removed: false });
+      try {
+        await this.router.forward({ peerId: e.owner.peerId, mid: e.source.mid }, { peerId: q.peerId, mid: name });
+      } catch {
+        // The owner's peer closed in the meantime (it is being removed): nothing to forward.
+        const sub = q.subscriptions.get(name);
+        if (sub && !sub.removed) { sub.removed = true; departed.push(name); }
+      }
     }
     if (departed.length > 0) this.contentRemove(q, departed, 'a participant left the call');
   }
@@ -209,25 +250,35 @@ export class RoomCall {
   }
 
   /** Remove a participant: end its session (with a reason unless it ended it) and update the others. */
-  remove(p: Participant, reason: string | undefined): void {
+  remove(p: Participant, reason: string | undefined, text?: string): void {
     if (p.closed) return;
     p.closed = true;
     if (this.participants.get(p.jid) === p) this.participants.delete(p.jid);
     p.pending?.settle('rejected');
-    for (const s of p.subscriptions.values()) s.stop();
-    if (reason) this.terminate(p.jid, p.sid, reason);
-    void p.peer.close();
+    if (reason) this.terminate(p.jid, p.sid, reason, text);
+    const removals: Array<{ q: Participant; names: string[] }> = [];
     for (const q of this.participants.values()) {
-      const names: string[] = [];
-      for (const [name, sub] of q.subscriptions) {
-        if (sub.owner !== p || sub.removed) continue;
-        sub.stop();
-        sub.removed = true;
-        names.push(name);
-      }
-      if (names.length === 0 || !q.active) continue;
-      this.contentRemove(q, names, `${this.ownerJid(p)} left the call`);
+      const names = this.unsubscribe(q, (sub) => sub.owner === p);
+      if (names.length > 0) removals.push({ q, names });
     }
+    const left = `${this.ownerJid(p)} left the call`;
+    // Closing the peer also stops whatever the data plane forwarded from it to the others; they are
+    // told once it has (content-remove then means no more of that media arrives).
+    void this.router.closePeer(p.peerId).catch(() => undefined).then(() => {
+      this.track(p, false);
+      for (const { q, names } of removals) if (q.active && !q.closed) this.contentRemove(q, names, left);
+    });
+  }
+
+  /** Mark q's matching subscriptions removed; their names. */
+  private unsubscribe(q: Participant, which: (sub: { owner: Participant; source: Source }) => boolean): string[] {
+    const names: string[] = [];
+    for (const [name, sub] of q.subscriptions) {
+      if (sub.removed || !which(sub)) continue;
+      sub.removed = true;
+      names.push(name);
+    }
+    return names;
   }
 
   private contentRemove(q: Participant, names: string[], text: string): void {
@@ -255,10 +306,6 @@ export class RoomCall {
   async stop(): Promise<void> {
     for (const p of [...this.participants.values()]) this.remove(p, 'success');
   }
-}
-
-function requestKeyframes(s: IncomingSource): void {
-  for (const ms of [200, 800, 2000]) setTimeout(() => s.requestKeyframe(), ms).unref();
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

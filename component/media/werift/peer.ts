@@ -1,14 +1,12 @@
-// The data plane: one werift peer connection per participant. It answers the participant's offer,
-// receives its sources, and carries forwarded sources back on sendonly transceivers. Packets are
-// forwarded as they are (no decoding): only SSRC, payload type and sequence are rewritten by the
-// sender, and header extensions are dropped because their ids are negotiated per connection.
+// One werift peer connection per participant. It answers the participant's offer, receives its
+// sources, and carries forwarded sources back on sendonly transceivers. Packets are forwarded as
+// they are (no decoding): only SSRC, payload type and sequence are rewritten by the sender, and
+// header extensions are dropped because their ids are negotiated per connection.
 import {
   RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket,
   type MediaStreamTrack, type RTCRtpTransceiver,
 } from 'werift';
-import type { MediaOptions } from '../options.js';
-
-export type Kind = 'audio' | 'video';
+import type { ConnectionState, Kind, MediaSettings } from '../router.js';
 
 /** Codecs every WebRTC endpoint has (RFC 7874 / RFC 7742): one per kind keeps forwarding decode-free. */
 const codecs = () => ({
@@ -21,23 +19,31 @@ const codecs = () => ({
 export interface IncomingSource {
   kind: Kind;
   mid: string;
-  /** Subscribers: functions writing a packet out on another participant's connection. */
-  sinks: Set<(packet: Buffer) => void>;
+  /** Subscribers by sink key (receiving peer id and mid): functions writing a packet out on it. */
+  sinks: Map<string, (packet: Buffer) => void>;
   requestKeyframe(): void;
 }
 
-export class MediaPeer {
+export interface PeerCounters { packetsIn: number; bytesIn: number; packetsForwarded: number; bytesForwarded: number }
+
+export class WeriftPeer {
   readonly pc: RTCPeerConnection;
   readonly sources = new Map<string, IncomingSource>(); // by mid
-  onSource?: (s: IncomingSource) => void;
+  /** What is forwarded to each of our sendonly m-lines (the sending peer's id, and how to stop it), by mid. */
+  readonly forwards = new Map<string, { from: string; stop: () => void }>();
+  /** Cumulative loss the participant reported per SSRC we send it (RTCP RR/SR report blocks). */
+  readonly lost = new Map<number, number>();
+  readonly counters: PeerCounters = { packetsIn: 0, bytesIn: 0, packetsForwarded: 0, bytesForwarded: 0 };
+  onSource?: (s: IncomingSource, msid: string | undefined) => void;
   onGone?: (why: string) => void;
+  onState?: (state: { ice: string; dtls: string; connection: ConnectionState }) => void;
   private goneTimer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
   /** Last RTP or RTCP from the participant: it sends RTCP reports even when it sends no media. */
   private lastHeard = Date.now();
   closed = false;
 
-  constructor(media: MediaOptions) {
+  constructor(readonly roomId: string, media: MediaSettings) {
     const bind = media.bindAddress;
     this.pc = new RTCPeerConnection({
       codecs: codecs(),
@@ -55,8 +61,13 @@ export class MediaPeer {
       if (this.pc.connectionState === 'connected' && Date.now() - this.lastHeard > idle) this.gone('no RTP or RTCP');
     }, Math.min(1000, idle / 2));
     this.watchdog.unref();
+    const report = (): void => this.onState?.({
+      ice: this.pc.iceConnectionState, dtls: this.pc.dtlsTransports[0]?.state ?? 'new', connection: this.pc.connectionState as ConnectionState,
+    });
+    this.pc.iceConnectionStateChange.subscribe(report);
     // A vanished participant: ICE consent lost or DTLS closed (RFC 7675); give it a moment to recover.
     this.pc.connectionStateChange.subscribe((state) => {
+      report();
       if (state === 'failed' || state === 'closed') this.gone(`connection ${state}`);
       else if (state === 'disconnected') this.goneTimer ??= setTimeout(() => this.gone('connection lost'), 5000);
       else if (state === 'connected' && this.goneTimer) { clearTimeout(this.goneTimer); this.goneTimer = undefined; }
@@ -69,7 +80,12 @@ export class MediaPeer {
     this.listened.add(t);
     const heard = (): void => { this.lastHeard = Date.now(); };
     t.receiver.onRtcp.subscribe(heard);
-    t.sender.onRtcp.subscribe(heard);
+    t.sender.onRtcp.subscribe((rtcp) => {
+      heard();
+      // Receiver reports (201) and sender reports (200) carry report blocks about what we send.
+      if (rtcp.type !== 200 && rtcp.type !== 201) return;
+      for (const r of (rtcp as { reports?: Array<{ ssrc: number; packetsLost: number }> }).reports ?? []) this.lost.set(r.ssrc, r.packetsLost);
+    });
   }
 
   private gone(why: string): void {
@@ -85,22 +101,32 @@ export class MediaPeer {
     let source = this.sources.get(tr.mid);
     const isNew = !source;
     if (!source) {
-      source = { kind: track.kind as Kind, mid: tr.mid, sinks: new Set(), requestKeyframe: () => undefined };
+      source = { kind: track.kind as Kind, mid: tr.mid, sinks: new Map(), requestKeyframe: () => undefined };
       this.sources.set(tr.mid, source);
     }
     const s = source;
     s.requestKeyframe = () => { if (track.kind === 'video' && track.ssrc) receiver.sendRtcpPLI(track.ssrc).catch(() => undefined); };
+    const counters = this.counters;
     track.onReceiveRtp.subscribe((rtp) => {
       this.lastHeard = Date.now();
+      counters.packetsIn++;
+      counters.bytesIn += rtp.payload.length;
       if (s.sinks.size === 0) return;
       const h = rtp.header;
       const copy = new RtpPacket(new RtpHeader({
         version: h.version, padding: false, marker: h.marker, payloadType: h.payloadType,
         sequenceNumber: h.sequenceNumber, timestamp: h.timestamp, ssrc: h.ssrc, csrc: [], extension: false, extensions: [],
       }), rtp.payload).serialize();
-      for (const sink of s.sinks) sink(copy);
+      for (const sink of s.sinks.values()) sink(copy);
     });
-    if (isNew) this.onSource?.(s);
+    if (isNew) this.onSource?.(s, this.msidOf(tr.mid));
+  }
+
+  /** The remote description's a=msid of one m-line (RFC 8830), if it has one. */
+  private msidOf(mid: string): string | undefined {
+    const sdp = this.pc.remoteDescription?.sdp ?? '';
+    const section = sdp.split(/\r?\nm=/).find((m) => new RegExp(`\\na=mid:${mid.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\r?\\n`).test(`\n${m}\n`));
+    return section?.match(/\na=msid:([^\r\n]+)/)?.[1];
   }
 
   /** Answer the participant's offer; our transceivers only receive until sources are added. */
@@ -114,15 +140,17 @@ export class MediaPeer {
     return this.pc.localDescription!.sdp;
   }
 
-  /** Add one sendonly transceiver per forwarded source; returns them (mids are set by the offer). */
-  addSenders(kinds: Kind[]): RTCRtpTransceiver[] {
-    return kinds.map((k) => this.pc.addTransceiver(k, { direction: 'sendonly' }));
-  }
-
-  async offer(): Promise<string> {
+  /** Add one sendonly transceiver per forwarded source and offer them; the offer and their mids. */
+  async offerSenders(senders: Array<{ kind: Kind; streamId: string }>): Promise<{ sdp: string; mids: string[] }> {
+    const added = senders.map((s) => {
+      const t = this.pc.addTransceiver(s.kind, { direction: 'sendonly' });
+      t.sender.streamId = s.streamId;
+      return t;
+    });
     await this.pc.setLocalDescription(await this.pc.createOffer());
     await this.gathered();
-    return this.pc.localDescription!.sdp;
+    for (const t of added) this.sendonly.set(t.mid!, t);
+    return { sdp: this.pc.localDescription!.sdp, mids: added.map((t) => t.mid!) };
   }
 
   async applyAnswer(sdp: string): Promise<void> {
@@ -138,13 +166,12 @@ export class MediaPeer {
     await this.pc.addIceCandidate({ candidate, sdpMid: mid });
   }
 
-  /** Subscribe a sendonly transceiver to a source; PLI/FIR from the receiver asks the source for a keyframe. */
-  forward(source: IncomingSource, tr: RTCRtpTransceiver): () => void {
-    const sink = (packet: Buffer): void => { tr.sender.sendRtp(packet).catch(() => undefined); };
-    source.sinks.add(sink);
-    const sub = tr.sender.onRtcp.subscribe((rtcp) => { if (rtcp.type === 206) source.requestKeyframe(); });
-    return () => { source.sinks.delete(sink); sub.unSubscribe(); };
+  /** Our sendonly transceiver of one mid. */
+  sender(mid: string): RTCRtpTransceiver | undefined {
+    return this.sendonly.get(mid);
   }
+
+  private readonly sendonly = new Map<string, RTCRtpTransceiver>();
 
   private gathered(): Promise<void> {
     if (this.pc.iceGatheringState === 'complete') return Promise.resolve();
@@ -154,9 +181,12 @@ export class MediaPeer {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     if (this.goneTimer) clearTimeout(this.goneTimer);
     if (this.watchdog) clearInterval(this.watchdog);
+    for (const f of this.forwards.values()) f.stop();
+    this.forwards.clear();
     for (const s of this.sources.values()) s.sinks.clear();
     await this.pc.close().catch(() => undefined);
   }

@@ -1,0 +1,118 @@
+// The boundary between the call control plane (rooms, Jingle, policy: component/calls/) and the
+// media data plane (ICE, DTLS-SRTP, RTP forwarding). Everything that crosses it is an id or plain,
+// structured-cloneable data, so the same interface is served in-process (werift/router.ts) or
+// from worker threads over a MessagePort (worker-router.ts). Descriptions cross as SDP text: the
+// control plane translates them to and from Jingle; the data plane never sees XMPP.
+
+export type Kind = 'audio' | 'video';
+
+/** Where and how a data plane opens its media sockets. */
+export interface MediaSettings {
+  /** First UDP port for media (inclusive). */
+  portMin?: number;
+  /** Last UDP port for media (inclusive). */
+  portMax?: number;
+  /** Local interface address to bind media sockets to; all IPv4 interfaces when absent. */
+  bindAddress?: string;
+  /** A connected peer that sends nothing (RTP or RTCP) for this long has failed (default 15 s). */
+  inactivityTimeoutMs?: number;
+}
+
+/** One media source: what a peer sends on one m-line. */
+export interface SourceRef {
+  peerId: string;
+  /** The m-line's mid on the sending peer's connection. */
+  mid: string;
+}
+
+/** One forwarded stream on a receiving peer: the m-line (mid) a source is sent out on. */
+export interface SinkRef {
+  peerId: string;
+  mid: string;
+}
+
+/** A sendonly m-line to add to a peer, carrying one forwarded source. */
+export interface SenderSpec {
+  kind: Kind;
+  /** The msid stream id of the m-line, shared by an owner's audio and video so receivers pair them. */
+  streamId: string;
+}
+
+export interface PeerStats {
+  peerId: string;
+  roomId: string;
+  /** RTP received from the peer. */
+  packetsIn: number;
+  bytesIn: number;
+  /** RTP sent out to the peer (forwarded from others). */
+  packetsForwarded: number;
+  bytesForwarded: number;
+  /** Packets the peer reports lost of what we send it (RTCP receiver reports, RFC 3550 §6.4.1). */
+  packetsLost: number;
+}
+
+export type ConnectionState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+
+/** Why the data plane gave up on a peer. */
+export type FailureReason =
+  /** ICE consent lost, DTLS closed, or nothing heard for the inactivity timeout. */
+  | 'connectivity'
+  /** The data plane itself failed (a worker ended): the peer's media is gone. */
+  | 'media';
+
+export type MediaEvent =
+  /** A peer started sending on an m-line (a new remote track). */
+  | { type: 'source'; peerId: string; kind: Kind; mid: string; msid?: string }
+  /** A source of a peer stopped existing (its m-line went away). */
+  | { type: 'source-gone'; peerId: string; mid: string }
+  | { type: 'state'; peerId: string; ice: string; dtls: string; connection: ConnectionState }
+  /** The peer is lost for good; the control plane ends its session. The peer is closed already. */
+  | { type: 'peer-failed'; peerId: string; reason: FailureReason; text: string }
+  /** Periodic counters of every open peer. */
+  | { type: 'stats'; peers: PeerStats[] };
+
+export type MediaListener = (event: MediaEvent) => void;
+
+/**
+ * The data plane as the control plane sees it. Peer ids are the control plane's: unique across
+ * rooms. Every method settles once the data plane has done the work (or rejects with an Error
+ * whose message says why); events arrive through `on`.
+ */
+export interface MediaRouter {
+  /** Open a peer of a room. All peers of one room live in one data plane, so forwarding stays local. */
+  createPeer(roomId: string, peerId: string): Promise<void>;
+  /** Apply the participant's offer; the local answer SDP (ICE gathered, candidates inside). */
+  answer(peerId: string, offerSdp: string): Promise<string>;
+  /** A trickled remote candidate (an SDP candidate line without "a="), kept if it comes before the offer. */
+  addCandidate(peerId: string, candidate: string, mid: string): Promise<void>;
+  /** Add one sendonly m-line per spec and create an offer: its SDP and the new m-lines' mids, in order. */
+  offerSenders(peerId: string, senders: SenderSpec[]): Promise<{ sdp: string; mids: string[] }>;
+  /** Apply the participant's answer to our last offer. */
+  applyAnswer(peerId: string, answerSdp: string): Promise<void>;
+  /** Forward a source to a sendonly m-line of another peer of the same room (keyframes requested). */
+  forward(source: SourceRef, sink: SinkRef): Promise<void>;
+  /** Stop what is forwarded to that m-line (a no-op if nothing is). */
+  unforward(sink: SinkRef): Promise<void>;
+  /** Ask the sender of a video source for a keyframe (RTCP PLI, RFC 4585 §6.3.1). */
+  requestKeyframe(source: SourceRef): Promise<void>;
+  /** Counters of every open peer. */
+  stats(): Promise<PeerStats[]>;
+  closePeer(peerId: string): Promise<void>;
+  /** Close every peer and the data plane itself. */
+  close(): Promise<void>;
+  /** Subscribe to events; returns the unsubscribe function. */
+  on(listener: MediaListener): () => void;
+}
+
+/** The request methods, as sent over a port: a method name and its arguments. */
+export type RouterMethod = Exclude<keyof MediaRouter, 'on'>;
+export type RouterRequest = { [M in RouterMethod]: { id: number; method: M; args: Parameters<MediaRouter[M]> } }[RouterMethod];
+export type RouterResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+/** What a data-plane worker posts: responses to requests, and events. */
+export type WorkerMessage = RouterResponse | { event: MediaEvent };
+
+/** Call a router method from a request (the serving side of the port). */
+export function dispatch(router: MediaRouter, req: RouterRequest): Promise<unknown> {
+  const fn = router[req.method] as (...args: unknown[]) => Promise<unknown>;
+  return fn.apply(router, req.args);
+}

@@ -1,0 +1,130 @@
+// The data plane in this thread: a MediaRouter over werift peer connections. A worker thread runs
+// one of these behind its port (../worker.ts); tests and `media.workers: 0` use it directly.
+import type {
+  MediaEvent, MediaListener, MediaRouter, MediaSettings, PeerStats, SenderSpec, SinkRef, SourceRef,
+} from '../router.js';
+import { WeriftPeer } from './peer.js';
+
+/** Keyframe requests after a forward starts: the receiver decodes nothing before one (RFC 4585 PLI). */
+const KEYFRAME_DELAYS_MS = [200, 800, 2000];
+
+export class WeriftRouter implements MediaRouter {
+  private readonly peers = new Map<string, WeriftPeer>();
+  private readonly listeners = new Set<MediaListener>();
+  private statsTimer?: NodeJS.Timeout;
+
+  constructor(private readonly media: MediaSettings, opts: { statsIntervalMs?: number } = {}) {
+    if (opts.statsIntervalMs) {
+      this.statsTimer = setInterval(() => { if (this.peers.size > 0) void this.stats().then((peers) => this.emit({ type: 'stats', peers })); }, opts.statsIntervalMs);
+      this.statsTimer.unref();
+    }
+  }
+
+  on(listener: MediaListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: MediaEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  private peer(peerId: string): WeriftPeer {
+    const p = this.peers.get(peerId);
+    if (!p) throw new Error(`no media peer ${peerId}`);
+    return p;
+  }
+
+  async createPeer(roomId: string, peerId: string): Promise<void> {
+    if (this.peers.has(peerId)) throw new Error(`media peer ${peerId} exists`);
+    const p = new WeriftPeer(roomId, this.media);
+    this.peers.set(peerId, p);
+    p.onSource = (s, msid) => this.emit({ type: 'source', peerId, kind: s.kind, mid: s.mid, ...(msid ? { msid } : {}) });
+    p.onState = (st) => this.emit({ type: 'state', peerId, ...st });
+    p.onGone = (why) => {
+      void this.closePeer(peerId).then(() => this.emit({ type: 'peer-failed', peerId, reason: 'connectivity', text: why }));
+    };
+  }
+
+  answer(peerId: string, offerSdp: string): Promise<string> {
+    return this.peer(peerId).answer(offerSdp);
+  }
+
+  addCandidate(peerId: string, candidate: string, mid: string): Promise<void> {
+    return this.peer(peerId).addCandidate(candidate, mid);
+  }
+
+  offerSenders(peerId: string, senders: SenderSpec[]): Promise<{ sdp: string; mids: string[] }> {
+    return this.peer(peerId).offerSenders(senders);
+  }
+
+  applyAnswer(peerId: string, answerSdp: string): Promise<void> {
+    return this.peer(peerId).applyAnswer(answerSdp);
+  }
+
+  async forward(from: SourceRef, to: SinkRef): Promise<void> {
+    const owner = this.peer(from.peerId);
+    const receiver = this.peer(to.peerId);
+    if (owner.roomId !== receiver.roomId) throw new Error('forwarding is within one room');
+    const source = owner.sources.get(from.mid);
+    if (!source) throw new Error(`peer ${from.peerId} has no source ${from.mid}`);
+    const tr = receiver.sender(to.mid);
+    if (!tr) throw new Error(`peer ${to.peerId} has no sendonly m-line ${to.mid}`);
+    receiver.forwards.get(to.mid)?.stop();
+    const key = `${to.peerId} ${to.mid}`;
+    const counters = receiver.counters;
+    source.sinks.set(key, (packet) => {
+      counters.packetsForwarded++;
+      counters.bytesForwarded += packet.length;
+      tr.sender.sendRtp(packet).catch(() => undefined);
+    });
+    // PLI (206, RFC 4585 §6.3.1) or FIR from the receiver asks the source for a keyframe.
+    const sub = tr.sender.onRtcp.subscribe((rtcp) => { if (rtcp.type === 206) source.requestKeyframe(); });
+    const timers = KEYFRAME_DELAYS_MS.map((ms) => { const t = setTimeout(() => source.requestKeyframe(), ms); t.unref(); return t; });
+    receiver.forwards.set(to.mid, {
+      from: from.peerId,
+      stop: () => {
+        source.sinks.delete(key);
+        sub.unSubscribe();
+        for (const t of timers) clearTimeout(t);
+      },
+    });
+  }
+
+  async unforward(to: SinkRef): Promise<void> {
+    const receiver = this.peers.get(to.peerId);
+    const f = receiver?.forwards.get(to.mid);
+    if (!receiver || !f) return;
+    f.stop();
+    receiver.forwards.delete(to.mid);
+  }
+
+  async requestKeyframe(from: SourceRef): Promise<void> {
+    this.peers.get(from.peerId)?.sources.get(from.mid)?.requestKeyframe();
+  }
+
+  async stats(): Promise<PeerStats[]> {
+    return [...this.peers].map(([peerId, p]) => ({
+      peerId, roomId: p.roomId, ...p.counters, packetsLost: [...p.lost.values()].reduce((a, b) => a + b, 0),
+    }));
+  }
+
+  async closePeer(peerId: string): Promise<void> {
+    const p = this.peers.get(peerId);
+    if (!p) return;
+    this.peers.delete(peerId);
+    // Whoever received this peer's sources stops at once; its own forwards stop in close().
+    for (const other of this.peers.values()) {
+      for (const [mid, f] of [...other.forwards]) {
+        if (f.from === peerId) { f.stop(); other.forwards.delete(mid); }
+      }
+    }
+    await p.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    await Promise.all([...this.peers.keys()].map((id) => this.closePeer(id)));
+    this.listeners.clear();
+  }
+}
