@@ -11,7 +11,7 @@ export { ConfigError as ComponentConfigError };
 /**
  * Keys (all under "component"): service (e.g. "xmpp://127.0.0.1:5347") or host + port; domain;
  * secret; dataDir; maxParticipants; archiveDays; maxRoomsPerUser; media.portMin, media.portMax, media.publicAddress, media.bindAddress,
- * media.inactivityTimeoutMs; turn (host, port, tlsPort, secret, ttl, transports: the server's `turn` key,
+ * media.inactivityTimeoutMs, media.workers; turn (host, port, tlsPort, secret, ttl, transports: the server's `turn` key,
  * see docs/nat.md).
  */
 export function parseComponentConfig(json: unknown, file: string): CallComponentOptions {
@@ -40,7 +40,7 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
   let media: CallComponentOptions['media'];
   if (s.media !== undefined) {
     const m = c.section('component.media', s.media);
-    c.only('component.media', m, ['portMin', 'portMax', 'publicAddress', 'bindAddress', 'inactivityTimeoutMs']);
+    c.only('component.media', m, ['portMin', 'portMax', 'publicAddress', 'bindAddress', 'inactivityTimeoutMs', 'workers']);
     const portMin = c.optInt('component.media.portMin', m.portMin, 1024, 65535);
     const portMax = c.optInt('component.media.portMax', m.portMax, 1024, 65535);
     if ((portMin === undefined) !== (portMax === undefined)) {
@@ -54,6 +54,9 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
       bindAddress: optStr('component.media.bindAddress', m.bindAddress),
       inactivityTimeoutMs: c.optInt('component.media.inactivityTimeoutMs', m.inactivityTimeoutMs, 1000, 600000),
     };
+    // Data-plane worker threads; absent: one per core (os.availableParallelism()); 0: media in-process.
+    const workers = c.optInt('component.media.workers', m.workers, 0, 256);
+    if (workers !== undefined) media.workers = workers;
   }
   const turn = s.turn === undefined ? undefined : parseTurnSettings(s.turn, 'component.turn', c);
   return { service, domain: domain.toLowerCase(), secret, dataDir, maxParticipants, media, turn, archiveDays, maxRoomsPerUser };

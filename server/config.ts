@@ -2,6 +2,7 @@
 // an error names the key and the file.
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { Jid, normalizeDomain } from '../xmpp/jid.js';
 import { ConfigError, checks, isObject, type Checks } from '../xmpp/config-checks.js';
 
@@ -53,7 +54,8 @@ export interface CarillonConfig {
     archiveDays: number;
     /** Rooms one user may own at a time on the call component; 0 for no limit (default 100). */
     maxRoomsPerUser: number;
-    media: { portMin: number; portMax: number; publicAddress: string | null };
+    /** workers: data-plane worker threads of the call component (default: one per core; 0: none, media in-process). */
+    media: { portMin: number; portMax: number; publicAddress: string | null; workers: number };
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   /** Settings of modules, by their top-level key (see ConfigSection). */
@@ -208,7 +210,10 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
       maxParticipants: int('call.maxParticipants', call.maxParticipants, 8, 2, 100),
       archiveDays: int('call.archiveDays', call.archiveDays, 365, 0, 36_500),
       maxRoomsPerUser: int('call.maxRoomsPerUser', call.maxRoomsPerUser, 100, 0, 1_000_000),
-      media: { portMin, portMax, publicAddress: optStr('call.media.publicAddress', (media as Record<string, unknown>).publicAddress) },
+      media: {
+        portMin, portMax, publicAddress: optStr('call.media.publicAddress', (media as Record<string, unknown>).publicAddress),
+        workers: int('call.media.workers', (media as Record<string, unknown>).workers, availableParallelism(), 0, 256),
+      },
     },
     log: { level: level as CarillonConfig['log']['level'] },
     modules: Object.fromEntries(sections.map((s) => [s.key, s.parse(raw[s.key], c)])),

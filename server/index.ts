@@ -157,6 +157,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
           portMax: config.call.media.portMax,
           publicAddress: config.call.media.publicAddress ?? undefined,
           bindAddress: config.listen === '0.0.0.0' || config.listen === '::' ? undefined : config.listen,
+          workers: config.call.media.workers,
         },
         maxParticipants: config.call.maxParticipants,
         archiveDays: config.call.archiveDays,

@@ -43,3 +43,15 @@ describe('test layers', () => {
     assert.deepEqual(offending, []);
   });
 });
+
+describe('the media boundary', () => {
+  it('keeps the call control plane (component/calls/) off any media library: it speaks to a MediaRouter only', () => {
+    const dir = `${ROOT}component/calls`;
+    const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+    assert.ok(files.includes('room-call.ts'), 'the control plane is where this test looks');
+    // A media stack, or a data plane behind the boundary (component/media/ beyond router.ts).
+    const media = /from '(werift[^']*|@roamhq\/wrtc|[^']*media\/(?!router\.js')[^']*)'/;
+    const offending = files.filter((f) => media.test(readFileSync(`${dir}/${f}`, 'utf8')));
+    assert.deepEqual(offending, []);
+  });
+});

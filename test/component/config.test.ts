@@ -18,6 +18,9 @@ describe('component configuration', () => {
     assert.equal(hp.service, 'xmpp://xmpp.example.org:5275');
     assert.deepEqual(hp.media, { portMin: 40000, portMax: 40099, publicAddress: '203.0.113.5', bindAddress: undefined, inactivityTimeoutMs: undefined });
     assert.equal(hp.maxParticipants, 6);
+    const two = parseComponentConfig({ component: { ...ok.component, media: { workers: 2 } } }, 'c.json');
+    assert.equal(two.media?.workers, 2);
+    assert.equal(parseComponentConfig({ component: { ...ok.component, media: { workers: 0 } } }, 'c.json').media?.workers, 0);
     const rooms = parseComponentConfig({ component: { ...ok.component, archiveDays: 30, maxRoomsPerUser: 5 } }, 'c.json');
     assert.deepEqual([rooms.archiveDays, rooms.maxRoomsPerUser], [30, 5]);
   });
@@ -31,6 +34,8 @@ describe('component configuration', () => {
     ['port out of range', { component: { domain: 'call.x', secret: 's', port: 70000 } }, 'component.port'],
     ['half a port range', { component: { ...ok.component, media: { portMin: 40000 } } }, 'component.media.portMax'],
     ['inverted port range', { component: { ...ok.component, media: { portMin: 40010, portMax: 40000 } } }, 'component.media.portMax'],
+    ['a fractional worker count', { component: { ...ok.component, media: { workers: 1.5 } } }, 'component.media.workers'],
+    ['negative workers', { component: { ...ok.component, media: { workers: -1 } } }, 'component.media.workers'],
     ['negative archive days', { component: { ...ok.component, archiveDays: -1 } }, 'component.archiveDays'],
     ['a room quota that is not a number', { component: { ...ok.component, maxRoomsPerUser: 'ten' } }, 'component.maxRoomsPerUser'],
     ['negative max participants', { component: { ...ok.component, maxParticipants: -1 } }, 'component.maxParticipants'],

@@ -1,7 +1,7 @@
 // Configuration: defaults, and errors that name the key and the file.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, resolveConfig } from '../../server/config.js';
 
@@ -21,6 +21,8 @@ describe('configuration', () => {
     assert.deepEqual(c.limits.unlimitedJids, []);
     assert.deepEqual([c.limits.connectionsPerIp, c.limits.connections, c.limits.negotiationSeconds, c.limits.idleSeconds], [100, 100000, 60, 300]);
     assert.match(c.dataDir, /data$/);
+    assert.equal(c.call.media.workers, availableParallelism(), 'one data-plane worker per core');
+    assert.equal(resolveConfig({ call: { media: { workers: 0 } } }).call.media.workers, 0);
   });
 
   it('turns a rate limit off with null and normalizes unlimitedJids', () => {
@@ -47,6 +49,7 @@ describe('configuration', () => {
     [{ limits: { connectionsPerIp: 0 } }, 'limits.connectionsPerIp'],
     [{ limits: { negotiationSeconds: 0 } }, 'limits.negotiationSeconds'],
     [{ limits: { idleSecs: 5 } }, 'limits.idleSecs'],
+    [{ call: { media: { workers: -1 } } }, 'call.media.workers'],
   ];
   for (const [input, key] of bad) {
     it(`names the key "${key}" in the error`, () => {
