@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCarillon, type Carillon } from '../../../server/index.js';
-import { startCallComponent, type CallComponentOptions } from '../../../component/index.js';
+import { startCallComponent, type CallComponentOptions, type RunningCallComponent } from '../../../component/index.js';
 import { freePortRange } from '../../support/ports.js';
 import { User } from './user.js';
 
@@ -14,6 +14,7 @@ export interface CallHost {
   media: { portMin: number; portMax: number };
   dataDir: string;
   users: Record<string, User>;
+  component: RunningCallComponent;
   stop(): Promise<void>;
 }
 
@@ -45,6 +46,7 @@ export async function startCallHost(opts: { users: string[]; media?: Omit<NonNul
     media,
     dataDir,
     users,
+    component,
     async stop() {
       for (const u of Object.values(users)) await u.stop();
       await component.stop();

@@ -19,11 +19,11 @@ export async function joinCall(u: User, room: string, seed: number | PeerAdapter
 }
 
 /** Wait until p receives RTP from every listed owner, audio and video, above `min` packets each. */
-export async function receivesFrom(p: CallParticipant, owners: string[], min = 20): Promise<Map<string, number>> {
+export async function receivesFrom(p: CallParticipant, owners: string[], min = 20, timeoutMs?: number): Promise<Map<string, number>> {
   let last = new Map<string, number>();
   await until(async () => {
     last = await p.packetsBySource();
     return owners.every((o) => (last.get(`${o} audio`) ?? 0) >= min && (last.get(`${o} video`) ?? 0) >= min);
-  }, () => `${p.user.jid} receiving from ${owners.join(', ')}; counts: ${JSON.stringify([...last])}; events: ${p.events.join(',')}`);
+  }, () => `${p.user.jid} receiving from ${owners.join(', ')}; counts: ${JSON.stringify([...last])}; events: ${p.events.join(',')}`, timeoutMs);
   return last;
 }
