@@ -9,6 +9,7 @@
 // where nothing listens, so the nodes never register with another run's epmd on 4369.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -102,6 +103,14 @@ modules:
 `;
 }
 
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => { s.destroy(); resolve(false); });
+  });
+}
+
 function beamPid(dir: string): number | undefined {
   try {
     return Number(readFileSync(join(dir, 'ejabberd.pid'), 'utf8').trim()) || undefined;
@@ -170,12 +179,13 @@ export async function startEjabberdCluster(opts: ClusterOptions): Promise<Ejabbe
     }
     if (!process.env.KEEP_EJABBERD) rmSync(root, { recursive: true, force: true });
   };
-  // `ejabberdctl started` sleeps between checks; `status` answers at once (exit 0 once started).
-  // Polling is bounded, and gives up as soon as the beam is gone.
+  // A node is up once its listeners are (they open last, after Mnesia and the modules); this
+  // costs a TCP connect, where every `ejabberdctl status` starts an Erlang VM. Polling is bounded,
+  // and gives up as soon as the beam is gone.
   const waitStarted = async (k: number, what: string): Promise<void> => {
     const end = Date.now() + 60_000;
     for (;;) {
-      if (await ctl(k, 'status').then(() => true, () => false)) return;
+      if (await portOpen(nodes[k]!.componentPort)) return;
       const pid = beamPid(dirs[k]!);
       if ((pid && !isOurBeam(pid, dirs[k]!)) || Date.now() > end) {
         throw new Error(`ejabberd node ${k + 1} ${what}: ${log(k).split('\n').filter((l) => /\[(error|critical)\]/.test(l)).slice(-3).join('\n')}`);
@@ -187,7 +197,8 @@ export async function startEjabberdCluster(opts: ClusterOptions): Promise<Ejabbe
   try {
     await Promise.all([ctl(0, 'start'), ctl(1, 'start')]);
     await Promise.all([waitStarted(0, 'did not start'), waitStarted(1, 'did not start')]);
-    // join_cluster restarts node 2 with node 1's tables (its own schema is deleted).
+    // join_cluster stops node 2, replaces its schema by node 1's tables and starts it again; it
+    // returns once node 2 runs again.
     await ctl(1, 'join_cluster', nodes[0].name);
     await waitStarted(1, 'did not come back after join_cluster');
     const end = Date.now() + 30_000;
