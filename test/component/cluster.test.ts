@@ -66,6 +66,8 @@ describe('call service on a two-node ejabberd cluster, two component instances',
   const figures: Record<string, number> = {};
   // roomOf[i]: a room held by instance i
   const roomOf: string[] = [];
+  // a persistent room of instance a
+  let kept = '';
 
   before(async function () {
     this.timeout(120_000);
@@ -110,17 +112,28 @@ describe('call service on a two-node ejabberd cluster, two component instances',
 
   it('pins every room to one instance, whichever node its users are on', async () => {
     const service = cluster.callDomain;
-    // Room names are tried until each instance holds one: where a name lands is ejabberd's hash.
-    for (let n = 1; n <= 24 && roomOf.filter(Boolean).length < 2; n++) {
+    // Room names are tried until each instance holds one, and instance a a second one (made
+    // persistent below): where a name lands is ejabberd's hash.
+    for (let n = 1; n <= 24 && !(roomOf[0] && roomOf[1] && kept); n++) {
       const room = `room${n}@${service}`;
       const self = await enter(users.alice!, room, 'Alice');
       assert.ok(statusCodes(self).includes('201'), `alice created ${room}`);
       // the instance that did not create it never answers: its wait stays pending
       const holder = await Promise.race(inst.map((i, k) => i.waitLog((l) => l.msg === 'room created' && l.room === room)
         .then(() => k, () => new Promise<number>(() => undefined))));
-      roomOf[holder] ??= room;
+      if (!roomOf[holder]) roomOf[holder] = room;
+      else if (holder === 0 && !kept) kept = room;
     }
-    assert.ok(roomOf[0] && roomOf[1], `rooms on both instances: ${JSON.stringify(roomOf)}`);
+    assert.ok(roomOf[0] && roomOf[1] && kept, `rooms on both instances: ${JSON.stringify([roomOf, kept])}`);
+    // `kept` is persistent, with one message in its archive (instance a's dataDir)
+    const form = xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+      xml('field', { var: 'FORM_TYPE' }, xml('value', {}, 'http://jabber.org/protocol/muc#roomconfig')),
+      xml('field', { var: 'muc#roomconfig_persistentroom' }, xml('value', {}, '1')));
+    const configured = await users.alice!.iq('set', kept, xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' }, form));
+    assert.equal(configured.attrs.type, 'result', configured.toString());
+    const echo = users.alice!.waitFor((el) => el.name === 'message' && el.attrs.from === `${kept}/Alice` && el.getChildText('body') === 'kept', 10_000, 'own groupchat');
+    await users.alice!.send(xml('message', { to: kept, type: 'groupchat' }, xml('body', {}, 'kept')));
+    await echo;
     // bob, on node 2, enters the rooms alice created through node 1: they exist (no 201), and
     // no instance created a second one
     for (const room of roomOf) {
@@ -200,6 +213,13 @@ describe('call service on a two-node ejabberd cluster, two component instances',
     assert.ok(statusCodes(await enter(users.alice!, roomA, 'Alice')).includes('201'), 'alice made the room anew');
     await enter(users.bob!, roomA, 'Bob');
     assert.ok(inst[0]!.holds(roomA), 'the restarted instance holds the room');
+    // the persistent room came back from the instance's dataDir, with its archive: bob's join
+    // brings the message as history (XEP-0045 §7.2.15)
+    const history = users.bob!.waitFor((el) => el.name === 'message' && el.attrs.from === `${kept}/Alice` && el.getChildText('body') === 'kept'
+      && !!el.getChild('delay', 'urn:xmpp:delay'), 10_000, 'history of the persistent room');
+    const self = await enter(users.bob!, kept, 'Bob');
+    assert.ok(!statusCodes(self).includes('201'), `${kept} was there`);
+    await history;
     const t0 = Date.now();
     const [alice, bob] = await Promise.all([startCall(users.alice!, roomA, 6), startCall(users.bob!, roomA, 7)]);
     parts.push(alice, bob);
