@@ -15,6 +15,8 @@ import { callLostText, type RoomProbe } from '../../client/src/rooms/group-call.
 import { User, statusCodes, xml } from './helpers/user.js';
 import { CallParticipant, WrtcPeer } from './helpers/call-participant.js';
 import { receivesFrom } from './helpers/call-scenario.js';
+import { StanzaParticipant } from './helpers/stanza-participant.js';
+import { until } from '../support/until.js';
 
 const DOMAIN = 'cluster.test';
 const PING = 'urn:xmpp:ping';
@@ -63,6 +65,7 @@ describe('call service on a two-node ejabberd cluster, two component instances',
   const inst: ComponentProcess[] = [];
   const users: Record<string, User> = {};
   const parts: CallParticipant[] = [];
+  const stanzaParts: StanzaParticipant[] = [];
   const figures: Record<string, number> = {};
   // roomOf[i]: a room held by instance i
   const roomOf: string[] = [];
@@ -85,12 +88,14 @@ describe('call service on a two-node ejabberd cluster, two component instances',
     // out below, so they start together. Meanwhile alice, carol and erin sign in to node 1, bob
     // and dave to node 2.
     const t1 = Date.now();
+    // dave over WebSocket (ejabberd_http_ws), as a web client signs in; the others over TCP.
     const home: Record<string, 0 | 1> = { alice: 0, bob: 1, carol: 0, dave: 1, erin: 0 };
     await Promise.all([
       ...inst.map((i) => i.start()),
-      ...Object.entries(home).map(async ([name, node]) => {
+      ...Object.entries(home).map(async ([name, k]) => {
         await cluster.register(name, 'pw');
-        users[name] = await User.connect(cluster.nodes[node].c2sPort, DOMAIN, name, 'pw');
+        const node = cluster.nodes[k];
+        users[name] = await User.connect(name === 'dave' ? `ws://127.0.0.1:${node.httpPort}/xmpp-websocket` : node.c2sPort, DOMAIN, name, 'pw');
       }),
     ]);
     figures.instancesOnlineMs = Date.now() - t1;
@@ -103,7 +108,7 @@ describe('call service on a two-node ejabberd cluster, two component instances',
       for (const k of [0, 1] as const) console.log(`node ${k + 1}:\n${cluster?.log(k).split('\n').filter((l) => /\[(error|warning)\]/.test(l)).slice(-10).join('\n')}`);
     }
     console.log(`      figures: ${JSON.stringify(figures)}`);
-    for (const p of parts) p.close();
+    for (const p of [...parts, ...stanzaParts]) p.close();
     for (const u of Object.values(users)) await u.stop();
     for (const i of inst) await i.kill();
     await cluster?.stop();
@@ -176,21 +181,27 @@ describe('call service on a two-node ejabberd cluster, two component instances',
     await inst[0]!.kill('SIGKILL');
     // The dead instance's participants: media stops (ICE), and the room does not answer a ping.
     const lost = Promise.all([alice, bob].map(async (p) => {
-      await iceState(p, ['disconnected', 'failed']);
-      figures.iceDisconnectedAfterKillMs = Math.max(figures.iceDisconnectedAfterKillMs ?? 0, Date.now() - tKill);
+      const state = await iceState(p, ['disconnected', 'failed']);
+      figures[`ice ${state} after kill, ${p.user.jid.split('@')[0]}`] = Date.now() - tKill;
       const answer = await probe(p.user, roomA, 5000);
       assert.deepEqual(answer, { answered: false }, `${roomA} answered after its instance died`);
       assert.equal(callLostText(answer), 'The call ended: the room\'s call service stopped answering.');
     })).then(() => undefined, (e: unknown) => e); // awaited below, after the other room's checks
-    // The other instance's call: media keeps flowing, and erin (node 1) joins it.
+    // The other instance's call: media keeps flowing, and erin (node 1) joins it with StanzaJS's
+    // Jingle stack, as a web client would.
     const min = Math.max(before.get(`${roomB}/Dave audio`) ?? 0, before.get(`${roomB}/Dave video`) ?? 0) + 50;
     await receivesFrom(carol, [`${roomB}/Dave`], min);
     assert.deepEqual(await probe(users.dave!, roomB, 5000), { answered: true });
     await enter(users.erin!, roomB, 'Erin');
-    const erin = await startCall(users.erin!, roomB, 5);
-    parts.push(erin);
+    const erin = new StanzaParticipant(users.erin!, roomB);
+    stanzaParts.push(erin);
+    await erin.start();
+    let counts = new Map<string, number>();
     await Promise.all([
-      receivesFrom(erin, [`${roomB}/Carol`, `${roomB}/Dave`]),
+      until(async () => {
+        counts = await erin.packetsBySource();
+        return [`${roomB}/Carol`, `${roomB}/Dave`].every((o) => (counts.get(`${o} audio`) ?? 0) >= 20 && (counts.get(`${o} video`) ?? 0) >= 20);
+      }, () => `erin receiving from Carol and Dave: ${JSON.stringify([...counts])}; ${erin.errors.join(' ')}`),
       receivesFrom(carol, [`${roomB}/Erin`]), receivesFrom(dave, [`${roomB}/Erin`]),
     ]);
     const failure = await lost;
