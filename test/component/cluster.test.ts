@@ -185,6 +185,7 @@ describe('call service on a two-node ejabberd cluster, two component instances',
       figures[`ice ${state} after kill, ${p.user.jid.split('@')[0]}`] = Date.now() - tKill;
       const answer = await probe(p.user, roomA, 5000);
       assert.deepEqual(answer, { answered: false }, `${roomA} answered after its instance died`);
+      assert.equal(p.terminated, undefined, 'nobody sent session-terminate');
       assert.equal(callLostText(answer), 'The call ended: the room\'s call service stopped answering.');
     })).then(() => undefined, (e: unknown) => e); // awaited below, after the other room's checks
     // The other instance's call: media keeps flowing, and erin (node 1) joins it with StanzaJS's

@@ -177,6 +177,7 @@ export async function startEjabberdCluster(opts: ClusterOptions): Promise<Ejabbe
         }
       }
     }
+    process.off('exit', onExit);
     if (!process.env.KEEP_EJABBERD) rmSync(root, { recursive: true, force: true });
   };
   // A node is up once its listeners are (they open last, after Mnesia and the modules); this
@@ -193,6 +194,14 @@ export async function startEjabberdCluster(opts: ClusterOptions): Promise<Ejabbe
       await new Promise((r) => setTimeout(r, 300));
     }
   };
+  // A test process that ends without stop() (a crash, mocha's --exit) takes the nodes with it.
+  const onExit = (): void => {
+    for (const dir of dirs) {
+      const pid = beamPid(dir);
+      if (pid && isOurBeam(pid, dir)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+  };
+  process.once('exit', onExit);
   const t0 = Date.now();
   try {
     await Promise.all([ctl(0, 'start'), ctl(1, 'start')]);
