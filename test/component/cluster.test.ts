@@ -14,7 +14,6 @@ import { freePortRange } from '../support/ports.js';
 import { callLostText, type RoomProbe } from '../../client/src/rooms/group-call.js';
 import { User, statusCodes, xml } from './helpers/user.js';
 import { CallParticipant, WrtcPeer } from './helpers/call-participant.js';
-import { receivesFrom } from './helpers/call-scenario.js';
 import { StanzaParticipant } from './helpers/stanza-participant.js';
 import { until } from '../support/until.js';
 
@@ -35,6 +34,18 @@ async function startCall(u: User, room: string, seed: number): Promise<CallParti
   return p;
 }
 
+/**
+ * Resolves once p has received at least `min` RTP packets of audio and of video from each owner.
+ * The wait is long: on a loaded machine, setting up a call takes a while.
+ */
+async function receivesFrom(p: CallParticipant, owners: string[], min = 20): Promise<void> {
+  let last = new Map<string, number>();
+  await until(async () => {
+    last = await p.packetsBySource();
+    return owners.every((o) => (last.get(`${o} audio`) ?? 0) >= min && (last.get(`${o} video`) ?? 0) >= min);
+  }, () => `${p.user.jid} receiving from ${owners.join(', ')}: ${JSON.stringify([...last])}; events: ${p.events.join(',')}`, 45_000);
+}
+
 /** A XEP-0199 ping to the room, as the web client sends it when the call's media stops. */
 async function probe(u: User, room: string, ms: number): Promise<RoomProbe> {
   try {
@@ -47,7 +58,7 @@ async function probe(u: User, room: string, ms: number): Promise<RoomProbe> {
 }
 
 /** Resolves when the peer connection's ICE state becomes one of `states`. */
-function iceState(p: CallParticipant, states: string[], ms = 30_000): Promise<string> {
+function iceState(p: CallParticipant, states: string[], ms = 45_000): Promise<string> {
   const pc = (p.peer as WrtcPeer).pc;
   if (states.includes(pc.iceConnectionState)) return Promise.resolve(pc.iceConnectionState);
   return new Promise((resolve, reject) => {
@@ -202,7 +213,7 @@ describe('call service on a two-node ejabberd cluster, two component instances',
       until(async () => {
         counts = await erin.packetsBySource();
         return [`${roomB}/Carol`, `${roomB}/Dave`].every((o) => (counts.get(`${o} audio`) ?? 0) >= 20 && (counts.get(`${o} video`) ?? 0) >= 20);
-      }, () => `erin receiving from Carol and Dave: ${JSON.stringify([...counts])}; ${erin.errors.join(' ')}`),
+      }, () => `erin receiving from Carol and Dave: ${JSON.stringify([...counts])}; ${erin.errors.join(' ')}`, 45_000),
       receivesFrom(carol, [`${roomB}/Erin`]), receivesFrom(dave, [`${roomB}/Erin`]),
     ]);
     const failure = await lost;

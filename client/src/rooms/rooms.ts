@@ -20,6 +20,7 @@ import { BookmarksProtocol, fetchBookmarks, publishBookmark, retractBookmark, ty
 
 /** How long the room has to answer the ping sent when the call's media stopped. */
 const PROBE_MS = 5000;
+const MEDIA_FAILED = 'The call\'s media connection failed.';
 
 export interface CallMedia {
   local?: MediaStream;
@@ -137,7 +138,9 @@ export class Rooms {
         const s = this.#session;
         this.#endCall();
         s?.end('connectivity-error');
-        this.call.set((c) => ({ ...c, error: 'The call\'s media connection failed.' }));
+        this.call.set((c) => ({ ...c, error: MEDIA_FAILED }));
+        // ICE may fail without being 'disconnected' first: ask the room too, for a better reason
+        if (s) this.#probeRoom(client, s);
       }
     });
   }
@@ -325,8 +328,14 @@ export class Rooms {
     );
     void Promise.race([ping, noAnswer]).then((probe) => {
       const error = callLostText(probe);
+      if (!error) return;
+      // this call already ended on ICE 'failed', and nothing else since: say why it failed
+      if (!this.#session && this.call.value.phase === 'idle' && this.call.value.error === MEDIA_FAILED) {
+        this.call.set((c) => ({ ...c, error }));
+        return;
+      }
       const ice = s.pc.iceConnectionState;
-      if (!error || this.#session !== s || ice === 'connected' || ice === 'completed') return;
+      if (this.#session !== s || ice === 'connected' || ice === 'completed') return;
       this.#endCall();
       s.end('connectivity-error');
       this.call.set((c) => ({ ...c, error }));
