@@ -113,8 +113,13 @@ describe('call service on a two-node ejabberd cluster, two component instances',
     figures.setupMs = Date.now() - t0;
   });
 
-  after(async function () {
-    if (this.currentTest?.state === 'failed' || process.env.CALL_DEBUG) {
+  let failed = false;
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') failed = true;
+  });
+
+  after(async () => {
+    if (failed || process.env.CALL_DEBUG) {
       for (const i of inst) console.log(`instance ${i.name}:\n${i.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
       for (const k of [0, 1] as const) console.log(`node ${k + 1}:\n${cluster?.log(k).split('\n').filter((l) => /\[(error|warning)\]/.test(l)).slice(-10).join('\n')}`);
     }
