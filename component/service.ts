@@ -136,6 +136,8 @@ export class CallService {
         room = new Room(to.local, `${to.local}@${this.opts.domain}`);
         this.rooms.set(to.local, room);
         created = true;
+        // Where several instances share one domain (docs/scaling.md), this line says which one holds the room.
+        this.opts.log.info({ room: room.jid }, 'room created');
       }
       return handlePresence(this.ctx, room, stanza, to.resource, created);
     }

@@ -59,3 +59,24 @@ export function muteChanged(s: GroupCall, name: string | undefined, muted: boole
 export function ownerOf(s: GroupCall, name: string): string | undefined {
   return Object.values(s.tiles).find((t) => name in t.contents)?.owner;
 }
+
+/**
+ * The room's answer to a XEP-0199 ping sent when the call's media stopped (ICE 'disconnected'):
+ * answered, or not — an error condition, or none at all when nothing came back in time.
+ */
+export type RoomProbe = { answered: true } | { answered: false; condition?: string };
+
+/**
+ * Whether the call is over, in words, given the probe. A room that answers is still there (the
+ * media may come back, ICE 'failed' ends it otherwise). One that does not is gone with its
+ * call-service instance: where a server balances a call domain over several instances
+ * (docs/scaling.md), ejabberd drops a dead instance's stanzas without an error, and a restarted
+ * instance does not know the room (`item-not-found`).
+ */
+export function callLostText(probe: RoomProbe): string | undefined {
+  if (probe.answered) return undefined;
+  const c = probe.condition;
+  if (!c || c === 'timeout') return 'The call ended: the room\'s call service stopped answering.';
+  if (c === 'item-not-found') return 'The call ended: the room\'s call service restarted and no longer has this room.';
+  return `The call ended: the room's call service is unreachable (${c.replace(/-/g, ' ')}).`;
+}

@@ -13,10 +13,14 @@ import {
   roomMessage, subject, type RoomsState,
 } from './room-state.js';
 import { callInviteIn, groupchatIn, inviteIn, presenceIn, type MucPresence } from './room-stanzas.js';
-import { NO_GROUP_CALL, muteChanged, ownerOf, sourcesAdded, sourcesRemoved, type GroupCall } from './group-call.js';
+import { NO_GROUP_CALL, callLostText, muteChanged, ownerOf, sourcesAdded, sourcesRemoved, type GroupCall, type RoomProbe } from './group-call.js';
 import { CallInviteProtocol, NS_CALL_INVITES } from './xep0482-call-invites.js';
 import { RoomCallSession } from './room-call-session.js';
 import { BookmarksProtocol, fetchBookmarks, publishBookmark, retractBookmark, type Bookmark } from './bookmarks.js';
+
+/** How long the room has to answer the ping sent when the call's media stopped. */
+const PROBE_MS = 5000;
+const MEDIA_FAILED = 'The call\'s media connection failed.';
 
 export interface CallMedia {
   local?: MediaStream;
@@ -128,11 +132,15 @@ export class Rooms {
     client.jingle.on('connectionState', (session: unknown, state: string) => {
       if (session !== this.#session) return;
       if (state === 'connected') this.call.set((c) => ({ ...c, phase: 'active' }));
+      // media stopped: is the room still there? (its call service may have died, docs/scaling.md)
+      if ((state === 'interrupted' || state === 'disconnected') && this.#session) this.#probeRoom(client, this.#session);
       if (state === 'failed') {
         const s = this.#session;
         this.#endCall();
         s?.end('connectivity-error');
-        this.call.set((c) => ({ ...c, error: 'The call\'s media connection failed.' }));
+        this.call.set((c) => ({ ...c, error: MEDIA_FAILED }));
+        // ICE may fail without being 'disconnected' first: ask the room too, for a better reason
+        if (s) this.#probeRoom(client, s);
       }
     });
   }
@@ -306,6 +314,32 @@ export class Rooms {
     const b: Bookmark = { ...had, room, autojoin: true, nick };
     this.bookmarks.set((m) => ({ ...m, [room]: b }));
     publishBookmark(client, b).catch(() => undefined); // the room is joined all the same
+  }
+
+  /**
+   * A XEP-0199 ping to the room when the call's media stopped; no answer within PROBE_MS, or an
+   * error, ends the call and says why (callLostText).
+   */
+  #probeRoom(client: Agent, s: RoomCallSession): void {
+    const noAnswer = new Promise<RoomProbe>((done) => setTimeout(() => done({ answered: false }), PROBE_MS));
+    const ping = client.ping(s.peerID).then(
+      (): RoomProbe => ({ answered: true }),
+      (e: { error?: { condition?: string } }): RoomProbe => ({ answered: false, condition: e?.error?.condition }),
+    );
+    void Promise.race([ping, noAnswer]).then((probe) => {
+      const error = callLostText(probe);
+      if (!error) return;
+      // this call already ended on ICE 'failed', and nothing else since: say why it failed
+      if (!this.#session && this.call.value.phase === 'idle' && this.call.value.error === MEDIA_FAILED) {
+        this.call.set((c) => ({ ...c, error }));
+        return;
+      }
+      const ice = s.pc.iceConnectionState;
+      if (this.#session !== s || ice === 'connected' || ice === 'completed') return;
+      this.#endCall();
+      s.end('connectivity-error');
+      this.call.set((c) => ({ ...c, error }));
+    });
   }
 
   #endCall(): void {
