@@ -1,4 +1,5 @@
 // `npm run bench [-- --quick] [--servers carillon,prosody,ejabberd] [--workers N] [--profile] [--mam]`
+// `npm run bench -- --media [...]`: the media benchmark instead (bench/media/cli.ts).
 // Starts each server in turn on the same machine, runs every scenario against it with the same
 // load generator, prints the side-by-side table and writes bench/results/latest.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -235,7 +236,9 @@ function save(args: Args, results: ServerResult[]) {
   return { t, out };
 }
 
-main().catch((e) => {
+// `--media` is a benchmark of its own (bench/media/): the call service's SFU beside Janus.
+const entry = process.argv.includes('--media') ? import('./media/cli.js').then((m) => m.mediaMain(process.argv.slice(2))).then((code) => process.exit(code)) : main();
+entry.catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

@@ -25,6 +25,15 @@ export interface CarillonTarget {
   user: (i: number) => string;
 }
 
+/** Loopback only: our peers bind 127.0.0.1, other host candidates would be dead weight for ICE. */
+function loopbackOnly(contents: JingleContent[]): JingleContent[] {
+  for (const c of contents) {
+    const t = c.transport as { candidates?: Array<{ ip: string }> } | undefined;
+    if (t?.candidates) t.candidates = t.candidates.filter((k) => k.ip === '127.0.0.1');
+  }
+  return contents;
+}
+
 const timeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`timeout: ${what}`)), ms).unref())]);
 
@@ -94,13 +103,14 @@ class Participant {
     });
     await pc.setLocalDescription(await pc.createOffer());
     const { contents, groups } = sdpToJingle(pc.localDescription!.sdp, 'initiator');
+    loopbackOnly(contents);
     const res = await this.iq(jingleElement({ action: 'session-initiate', sid: this.sid, initiator: String(this.xmpp.jid) as never, contents, groups } as Jingle) as never);
     if (res.attrs.type !== 'result') throw new Error(`session-initiate refused: ${res.toString()}`);
-    await timeout(this.accepted, 20_000, 'session-accept');
+    await timeout(this.accepted, 60_000, 'session-accept');
     await timeout(new Promise<void>((res2, rej) => {
       if (pc.connectionState === 'connected') return res2();
       pc.connectionStateChange.subscribe((s) => { if (s === 'connected') res2(); if (s === 'failed') rej(new Error('ICE/DTLS failed')); });
-    }), 20_000, 'connected');
+    }), 60_000, 'connected');
   }
 
   private async apply(j: Jingle): Promise<void> {
@@ -118,7 +128,7 @@ class Participant {
       await this.pc.setLocalDescription(await this.pc.createAnswer());
       const local = sdpToJingle(this.pc.localDescription!.sdp, 'initiator');
       const names = new Set(added.map((c) => c.name));
-      const accept = local.contents.filter((c) => names.has(c.name)).map((c) => ({ ...c, creator: 'responder' as const }));
+      const accept = loopbackOnly(local.contents).filter((c) => names.has(c.name)).map((c) => ({ ...c, creator: 'responder' as const }));
       const r = await this.iq(jingleElement({ action: 'content-accept', sid: this.sid, contents: accept } as Jingle) as never);
       if (r.attrs.type !== 'result') this.errors.push(`content-accept refused: ${r.toString()}`);
     } else if (j.action === 'session-terminate') {

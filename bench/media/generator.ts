@@ -86,7 +86,7 @@ async function main(): Promise<MediaResult> {
     result.udpRcvbufErrors = u1 - u0;
     result.ok = received > 0;
   } catch (e) {
-    result.error = (e as Error).message;
+    result.error = (e as Error).message.slice(0, 400); // a refused stanza can be long
     log(`failed: ${(e as Error).stack ?? result.error}`);
   } finally {
     clearInterval(tick);

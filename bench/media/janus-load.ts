@@ -107,7 +107,7 @@ function connected(pc: RTCPeerConnection, what: string): Promise<void> {
   return timeout(new Promise<void>((res, rej) => {
     if (pc.connectionState === 'connected') return res();
     pc.connectionStateChange.subscribe((s) => { if (s === 'connected') res(); if (s === 'failed') rej(new Error(`${what} failed`)); });
-  }), 20_000, `${what} connected`);
+  }), 60_000, `${what} connected`);
 }
 
 const webrtcUp = () => {

@@ -54,6 +54,8 @@ export async function runMedia(o: MediaOptions): Promise<{ results: MediaResult[
   const root = mkdtempSync(join(os.tmpdir(), 'carillon-mediabench-'));
   const results: MediaResult[] = [];
   const versions: Record<string, string> = {};
+  const keep = !!process.env.MEDIABENCH_KEEP; // keep the servers' directories (configs, logs)
+  if (keep) o.log(`work directory ${root} (kept)`);
   try {
     for (const n of o.sizes) {
       for (const name of o.servers) {
@@ -77,7 +79,7 @@ export async function runMedia(o: MediaOptions): Promise<{ results: MediaResult[
       }
     }
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    if (!keep) rmSync(root, { recursive: true, force: true });
   }
   return { results, versions };
 }

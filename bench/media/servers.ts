@@ -57,7 +57,7 @@ export class CarillonSfu implements SfuUnderTest {
       limits: { c2s: { rate: null }, connectionsPerIp: 100_000 },
       // Every participant of the largest room in one call (the default allows 8).
       call: { maxParticipants: 100, media: { portMin: p.media[0], portMax: p.media[1] } },
-      log: { level: 'warn' },
+      log: { level: process.env.MEDIABENCH_LOG ?? 'warn' }, // MEDIABENCH_LOG=info shows the call service's joins and leaves
     };
     writeText(join(this.dir, 'carillon.json'), JSON.stringify(config, null, 2));
     this.proc = spawnWithLimit(process.execPath, [join(ROOT, 'bin/carillon.js'), 'start', '--config', join(this.dir, 'carillon.json')],

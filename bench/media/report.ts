@@ -1,0 +1,86 @@
+// The media benchmark's tables: one row per room size with Carillon and Janus side by side, then
+// issue 14's targets with met / not met, computed from the results of one run.
+import type { MediaResult, MediaSut } from './result.js';
+
+/** A room "holds" when receivers lose under 1 % of what was forwarded to them. */
+export const holds = (r: MediaResult | undefined): boolean => !!r?.ok && r.lossPct !== null && r.lossPct !== undefined && r.lossPct < 1;
+
+const f = (v: number | null | undefined, digits = 0): string => (v === null || v === undefined ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+
+function cell(r: MediaResult | undefined): string[] {
+  if (!r) return ['', '', '', '', '', '', '', ''];
+  if (!r.ok) return [`FAILED`, '', '', '', '', '', '', ''];
+  return [
+    `${f(r.forwardedPerS)} / ${f(r.idealPerS)}`,
+    `${f(r.lossPct, 2)} %`,
+    `${f(r.server?.cpuPctOfCore, 1)} %`,
+    f(r.server?.cpuSPer1000, 3),
+    `${f(r.latencyMs?.p50, 1)} / ${f(r.latencyMs?.p99, 1)}`,
+    f(r.server?.rssPerParticipantMB, 1),
+    f(r.copiesPerS),
+    `${f(r.generator?.cpuPctOfCore)} %${r.generator?.saturated ? ' SAT' : ''}`,
+  ];
+}
+
+const COLS = ['fwd pkt/s / ideal', 'loss', 'CPU', 'CPU-s/1k pkt', 'lat p50/p99 ms', 'RSS MB/part.', 'copies/s', 'generator'];
+
+/** One row per room size and SFU, the SFUs of one size next to each other. */
+export function mediaTable(results: MediaResult[], servers: MediaSut[], versions: Record<string, string> = {}): string[][] {
+  const sizes = [...new Set(results.map((r) => r.participants))].sort((a, b) => a - b);
+  const rows = sizes.flatMap((n) => servers.map((s) => [String(n), versions[s] ?? s, ...cell(results.find((r) => r.sut === s && r.participants === n))]));
+  return [['N', 'SFU', ...COLS], ...rows];
+}
+
+export interface Verdict { target: string; carillon: string; janus: string; met: boolean | undefined }
+
+/** The largest room size that held, and its result. */
+function largestHeld(results: MediaResult[], sut: MediaSut): MediaResult | undefined {
+  return results.filter((r) => r.sut === sut && holds(r)).sort((a, b) => b.participants - a.participants)[0];
+}
+
+/** Forwarded packets per second for each core's worth of the server's CPU, at the largest room held. */
+const perCore = (r: MediaResult | undefined): number | undefined =>
+  r?.server && r.server.cpuPctOfCore > 0 && r.forwardedPerS ? (r.forwardedPerS * 100) / r.server.cpuPctOfCore : undefined;
+
+export function verdicts(results: MediaResult[]): Verdict[] {
+  const c = largestHeld(results, 'carillon');
+  const j = largestHeld(results, 'janus');
+  const out: Verdict[] = [];
+  out.push({ target: 'largest room with < 1 % loss', carillon: c ? `${c.participants}` : 'none', janus: j ? `${j.participants}` : 'none', met: undefined });
+  const pc = perCore(c), pj = perCore(j);
+  out.push({ target: '≥ 25,000 forwarded pkt/s per core (at the largest room held)', carillon: f(pc), janus: f(pj), met: pc === undefined ? undefined : pc >= 25_000 });
+  // Per-packet CPU compared at one room size: the largest both held (fixed per-connection costs shrink with N).
+  const both = results.filter((r) => r.sut === 'carillon' && holds(r) && holds(results.find((q) => q.sut === 'janus' && q.participants === r.participants)))
+    .sort((a, b) => b.participants - a.participants)[0];
+  const jn = both ? results.find((q) => q.sut === 'janus' && q.participants === both.participants) : undefined;
+  const ratio = both?.server?.cpuSPer1000 && jn?.server?.cpuSPer1000 ? both.server.cpuSPer1000 / jn.server.cpuSPer1000 : undefined;
+  out.push({ target: `CPU per forwarded packet ≤ 2× Janus (N = ${both?.participants ?? '—'})`, carillon: both ? `${f(both.server?.cpuSPer1000, 3)} (${f(ratio, 1)}×)` : '—',
+    janus: jn ? f(jn.server?.cpuSPer1000, 3) : '—', met: ratio === undefined ? undefined : ratio <= 2 });
+  // Half of saturation: the held room whose forwarded rate is nearest half of the largest held room's rate.
+  const half = (sut: MediaSut, top: MediaResult | undefined): MediaResult | undefined => {
+    if (!top?.forwardedPerS) return undefined;
+    const goal = top.forwardedPerS / 2;
+    return results.filter((r) => r.sut === sut && holds(r)).sort((a, b) => Math.abs((a.forwardedPerS ?? 0) - goal) - Math.abs((b.forwardedPerS ?? 0) - goal))[0];
+  };
+  const hc = half('carillon', c), hj = half('janus', j);
+  out.push({ target: 'added latency p99 ≤ 20 ms at half of saturation', carillon: hc ? `${f(hc.latencyMs?.p99, 1)} ms (N = ${hc.participants})` : '—',
+    janus: hj ? `${f(hj.latencyMs?.p99, 1)} ms (N = ${hj.participants})` : '—', met: hc?.latencyMs?.p99 === null || hc?.latencyMs?.p99 === undefined ? undefined : hc.latencyMs.p99 <= 20 });
+  return out;
+}
+
+export function verdictTable(v: Verdict[]): string[][] {
+  return [['target', 'Carillon', 'Janus', 'verdict'], ...v.map((x) => [x.target, x.carillon, x.janus, x.met === undefined ? (x.target.startsWith('largest') ? '' : 'not measured') : x.met ? 'met' : 'NOT met'])];
+}
+
+export function renderText(t: string[][]): string {
+  const widths = t[0].map((_, i) => Math.max(...t.map((r) => (r[i] ?? '').length)));
+  return t.map((r, k) => {
+    const line = r.map((c, i) => (i <= 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    return k === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+  }).join('\n');
+}
+
+export function renderMd(t: string[][]): string {
+  const [head, ...body] = t;
+  return [head, head.map((_, i) => (i === 0 ? ':--' : '--:')), ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
