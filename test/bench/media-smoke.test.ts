@@ -55,6 +55,9 @@ describe('media benchmark (smoke: one room of 2, Carillon and Janus)', function 
     for (const line of lines.slice(2)) assert.match(line, /\d[\d,]* \/ \d[\d,]*/, `forwarded / ideal in: ${line}`);
     const targets = renderText(verdictTable(verdicts(results)));
     assert.match(targets, /25,000 forwarded pkt\/s per core/);
-    assert.match(targets, /≤ 2× Janus \(N = 2\)/, 'CPU per packet compared at the room both held');
+    // Compared at the room size both held under 1 % loss; whether they did is a measurement, not asserted.
+    assert.match(targets, /CPU per forwarded packet ≤ 2× Janus \(N = (2|—)\)/, targets);
+    assert.match(targets, /largest room with < 1 % loss/);
+    console.log(`${table}\n\n${targets}`);
   });
 });
