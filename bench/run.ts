@@ -237,7 +237,7 @@ function save(args: Args, results: ServerResult[]) {
 }
 
 // `--media` is a benchmark of its own (bench/media/): the call service's SFU beside Janus.
-const entry = process.argv.includes('--media') ? import('./media/cli.js').then((m) => m.mediaMain(process.argv.slice(2))).then((code) => process.exit(code)) : main();
+const entry = process.argv.includes('--media') || process.argv.includes('--media-setup') ? import('./media/cli.js').then((m) => m.mediaMain(process.argv.slice(2))).then((code) => process.exit(code)) : main();
 entry.catch((e: unknown) => {
   console.error(e);
   process.exit(1);

@@ -71,7 +71,8 @@ export async function mediaMain(argv: string[]): Promise<number> {
       setupError = (e as Error).message;
       log(`call set-up: FAILED ${setupError}`);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      if (process.env.MEDIABENCH_KEEP) log(`call set-up directory ${dir} (kept: logs, screenshots of failed calls)`);
+      else rmSync(dir, { recursive: true, force: true });
     }
   }
   const after = mediaMachine();

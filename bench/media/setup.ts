@@ -125,6 +125,8 @@ export async function callSetup(o: { calls: number; dir: string; ports: MediaPor
         callee.push(sb.frames[0].t - sa.sent.propose);
       } catch (e) {
         oneFail.push((e as Error).message.split('\n')[0]);
+        await a.screenshot({ path: join(o.dir, `one-${i}-caller.png`) }).catch(() => {});
+        await b.screenshot({ path: join(o.dir, `one-${i}-callee.png`) }).catch(() => {});
       }
       await a.getByRole('button', { name: 'Hang up' }).click().catch(() => {});
       for (const p of [a, b]) {
@@ -151,6 +153,7 @@ export async function callSetup(o: { calls: number; dir: string; ports: MediaPor
         room.push(s.frames[0].t - s.sent.initiate);
       } catch (e) {
         roomFail.push((e as Error).message.split('\n')[0]);
+        await b.screenshot({ path: join(o.dir, `room-${i}.png`) }).catch(() => {});
       }
       await b.getByRole('button', { name: 'Leave call' }).click().catch(() => {});
       await b.getByRole('dialog', { name: 'Call in setup' }).waitFor({ state: 'detached' }).catch(() => {});
