@@ -126,6 +126,8 @@ admin: { admin_ws = false admin_wss = false }
     this.pid = this.proc.pid ?? 0;
     const proc = this.proc;
     await waitPort(this.ports.ws, 20_000, () => proc.exitCode === null);
+    await new Promise((r) => setTimeout(r, 300));
+    if (proc.exitCode !== null) throw new Error(`janus exited (code ${proc.exitCode}); is port ${this.ports.ws} in use?`);
   }
 
   async stop(): Promise<void> {

@@ -66,6 +66,9 @@ export class CarillonSfu implements SfuUnderTest {
     const proc = this.proc;
     await waitPort(p.c2s, 60_000, () => proc.exitCode === null);
     await waitPort(p.http, 10_000, () => proc.exitCode === null);
+    // A port answered by something else (a server left over from an earlier run) is no start.
+    await new Promise((r) => setTimeout(r, 300));
+    if (proc.exitCode !== null) throw new Error(`carillon exited (code ${proc.exitCode}); are its ports in use? see ${join(this.dir, 'console.log')}`);
     // Accounts by in-band registration (XEP-0077), as the messaging benchmark makes them.
     const target = { domain: this.domain, host: '127.0.0.1', c2sPort: p.c2s, wsUrl: `ws://127.0.0.1:${p.http}/xmpp-websocket` };
     for (let i = 0; i < this.accounts; i++) {
