@@ -47,6 +47,7 @@ class Participant {
   private waiters: Array<{ pred: (el: Element) => boolean; resolve: (el: Element) => void }> = [];
   private accepted!: Promise<void>;
   errors: string[] = [];
+  onWire = 0;
 
   constructor(readonly xmpp: XmppClient, readonly room: string, readonly o: RoomOptions, readonly counters: StreamCounter[]) {
     // Jingle requests are ours to answer; the library's default reply is withheld.
@@ -89,8 +90,15 @@ class Participant {
   async call(): Promise<void> {
     this.accepted = new Promise((r) => { this.resolveAccepted = r; });
     const pc = (this.pc = new RTCPeerConnection(peerConfig(this.o.peerPorts)));
-    pc.addTransceiver(this.source.audio, { direction: 'sendrecv' });
+    const at = pc.addTransceiver(this.source.audio, { direction: 'sendrecv' });
     const vt = pc.addTransceiver(this.source.video, { direction: 'sendrecv' });
+    if (process.env.MEDIABENCH_DEBUG) {
+      // How many packets leave through werift, against how many the source wrote.
+      for (const t of [at, vt]) {
+        const send = t.sender.sendRtp.bind(t.sender);
+        t.sender.sendRtp = (rtp) => { this.onWire++; return send(rtp); };
+      }
+    }
     vt.sender.onPictureLossIndication.subscribe(() => { this.source.forceKey = true; });
     // werift announces a track again when a renegotiation touches its m-line: count each track once.
     const seen = new WeakSet<object>();
@@ -186,6 +194,7 @@ export async function carillonRoom(t: CarillonTarget, o: RoomOptions): Promise<R
   return {
     counters, setup: { publishersS, subscribersS },
     async close() {
+      if (process.env.MEDIABENCH_DEBUG) for (const p of parts) o.log(`${p.sid}: source wrote ${p.source.sent}, werift sent ${p.onWire}`);
       for (const p of parts) await p.hangUp();
     },
   };
