@@ -59,7 +59,7 @@ export async function mediaMain(argv: string[]): Promise<number> {
   if (servers.some((s) => s !== 'carillon' && s !== 'janus')) throw new Error('--servers: carillon and/or janus');
   if (servers.includes('janus')) ensureDebianPackages(['janus', 'gcc', 'libc6-dev'], log);
   const before = mediaMachine();
-  log(`media run: rooms of ${sizes.join(', ')}, ${seconds} s windows; ${before.cores} × ${before.cpu}, load average ${before.loadAverage1m}`);
+  log(`${load ? `media run: rooms of ${sizes.join(', ')}, ${seconds} s windows` : 'call set-up run'}; ${before.cores} × ${before.cpu}, load average ${before.loadAverage1m}`);
   const { results, versions } = load ? await runMedia({ sizes, servers, seconds, warmupS, ports: DEFAULT_PORTS, log }) : { results: [], versions: {} };
   let setupResult: SetupResult | undefined;
   let setupError: string | undefined;

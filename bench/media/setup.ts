@@ -1,7 +1,7 @@
 // Call set-up time in the web client, two headless Chromium pages on loopback against Carillon as
 // `npm start` runs it: from the XEP-0353 <propose/> (1:1) and from the room session-initiate (a
-// second person joining a room call) to the first remote video frame shown (requestVideoFrameCallback
-// on the <video>, i.e. decoded and presented). The times are taken inside the pages: an init script
+// second person joining a room call) to the first remote video frame (`loadeddata` or
+// requestVideoFrameCallback on the <video>, whichever comes first: decoded). The times are taken inside the pages: an init script
 // notes when the WebSocket carries the request, and the callee's page accepts as soon as the
 // incoming-call dialog appears, so no automation round trip is in the figures.
 import { existsSync } from 'node:fs';
@@ -20,39 +20,56 @@ const CHROMIUM_ARGS = [
   '--disable-features=WebRtcHideLocalIpsWithMdns', '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required',
 ];
 
-/** Runs in every page before its scripts. */
-function instrument(autoAccept: boolean): void {
-  type Bench = { sent: Record<string, number>; frames: Array<{ label: string; t: number }> };
-  const w = window as unknown as { __bench: Bench };
-  const now = (): number => performance.timeOrigin + performance.now();
-  w.__bench = { sent: {}, frames: [] };
+/**
+ * Runs in every page before its scripts. Plain JavaScript text, not a function: the TypeScript
+ * loader would add its own helpers (`__name`) to a function's body, and the page has none.
+ */
+const instrument = (autoAccept: boolean): string => `(() => {
+  const now = () => performance.timeOrigin + performance.now();
+  const bench = window.__bench = { sent: {}, frames: [] };
   const send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+  WebSocket.prototype.send = function (data) {
     if (typeof data === 'string') {
-      if (data.includes('<propose') && data.includes('urn:xmpp:jingle-message:0')) w.__bench.sent.propose ??= now();
-      if (data.includes('session-initiate')) w.__bench.sent.initiate ??= now();
+      if (data.includes('<propose') && data.includes('urn:xmpp:jingle-message:0')) bench.sent.propose ??= now();
+      if (data.includes('session-initiate')) bench.sent.initiate ??= now();
     }
     return send.call(this, data);
   };
-  const watched = new WeakSet<Element>();
+  const watched = new WeakSet();
   new MutationObserver(() => {
     for (const v of document.querySelectorAll('video')) {
-      const label = v.getAttribute('aria-label') ?? '';
+      const label = v.getAttribute('aria-label') || '';
       if (watched.has(v) || !(label === 'Remote video' || label.startsWith('Video of '))) continue;
       watched.add(v);
-      v.requestVideoFrameCallback(() => { w.__bench.frames.push({ label, t: now() }); });
+      let seen = false;
+      const first = () => { if (!seen) { seen = true; window.__bench.frames.push({ label, t: now() }); } };
+      v.addEventListener('loadeddata', first, { once: true });
+      v.requestVideoFrameCallback(first);
     }
-    if (!autoAccept) return;
+    if (!${autoAccept}) return;
     const dialog = document.querySelector('[role="dialog"][aria-label="Incoming call"]');
-    const accept = [...(dialog?.querySelectorAll('button') ?? [])].find((b) => b.textContent?.trim() === 'Accept');
+    const accept = [...(dialog ? dialog.querySelectorAll('button') : [])].find((b) => (b.textContent || '').trim() === 'Accept');
     if (accept && !watched.has(accept)) { watched.add(accept); accept.click(); }
   }).observe(document, { subtree: true, childList: true, attributes: true });
-}
+})();`;
 
 interface BenchState { sent: Record<string, number>; frames: Array<{ label: string; t: number }> }
 const state = (p: Page): Promise<BenchState> => p.evaluate(() => (window as unknown as { __bench: BenchState }).__bench);
 const reset = (p: Page): Promise<void> => p.evaluate(() => { const b = (window as unknown as { __bench: BenchState }).__bench; b.sent = {}; b.frames = []; });
-const firstFrame = (p: Page): Promise<unknown> => p.waitForFunction(() => (window as unknown as { __bench: BenchState }).__bench.frames.length > 0, null, { timeout: 60_000 });
+/**
+ * Resolves once the page has a remote video frame: the first the in-page watcher noted, or else a
+ * remote <video> with a decoded size, checked from inside the page every 10 ms and timed there.
+ */
+const firstFrame = (p: Page): Promise<unknown> => p.waitForFunction(() => {
+  const b = (window as unknown as { __bench: BenchState }).__bench;
+  if (b.frames.length > 0) return true;
+  const v = [...document.querySelectorAll('video')].find((e) => {
+    const label = e.getAttribute('aria-label') ?? '';
+    return (label === 'Remote video' || label.startsWith('Video of ')) && e.videoWidth > 0;
+  });
+  if (v) b.frames.push({ label: v.getAttribute('aria-label') ?? '', t: performance.timeOrigin + performance.now() });
+  return !!v;
+}, null, { timeout: 60_000, polling: 10 });
 
 export interface SetupFigures { samplesMs: number[]; p50: number | null; p95: number | null; failures: string[] }
 export interface SetupResult { calls: number; oneToOne: SetupFigures; oneToOneCallee: SetupFigures; room: SetupFigures; version: string }
@@ -98,8 +115,9 @@ export async function callSetup(o: { calls: number; dir: string; ports: MediaPor
     const pages: Page[] = [];
     for (const autoAccept of [false, true]) {
       const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+      ctx.on('page', (pg) => pg.on('pageerror', (err) => o.log(`page error: ${err.message}`)));
       ctx.setDefaultTimeout(60_000);
-      await ctx.addInitScript(instrument, autoAccept);
+      await ctx.addInitScript({ content: instrument(autoAccept) });
       pages.push(await ctx.newPage());
     }
     const [a, b] = pages;
@@ -125,6 +143,7 @@ export async function callSetup(o: { calls: number; dir: string; ports: MediaPor
         callee.push(sb.frames[0].t - sa.sent.propose);
       } catch (e) {
         oneFail.push((e as Error).message.split('\n')[0]);
+        o.log(`call set-up: 1:1 call ${i + 1} failed: ${oneFail[oneFail.length - 1]}`);
         await a.screenshot({ path: join(o.dir, `one-${i}-caller.png`) }).catch(() => {});
         await b.screenshot({ path: join(o.dir, `one-${i}-callee.png`) }).catch(() => {});
       }
@@ -153,6 +172,7 @@ export async function callSetup(o: { calls: number; dir: string; ports: MediaPor
         room.push(s.frames[0].t - s.sent.initiate);
       } catch (e) {
         roomFail.push((e as Error).message.split('\n')[0]);
+        o.log(`call set-up: room join ${i + 1} failed: ${roomFail[roomFail.length - 1]}`);
         await b.screenshot({ path: join(o.dir, `room-${i}.png`) }).catch(() => {});
       }
       await b.getByRole('button', { name: 'Leave call' }).click().catch(() => {});
