@@ -15,7 +15,7 @@ import { WorkerRouter } from '../component/media/worker-router.js';
 type ToClients = { id: number; op: 'offer' } | { id: number; op: 'answer'; sdp: string } | { id: number; op: 'reoffer'; sdp: string } | { op: 'stop' };
 type FromClients = { id: number; sdp: string };
 
-/** The participants' side: one werift peer each, sending 50 audio and 90 video packets a second. */
+/** The participants' side: one werift peer each, sending 50 audio and 100 video packets a second. */
 async function clients(): Promise<void> {
   const port = parentPort!;
   const pcs = new Map<number, RTCPeerConnection>();
@@ -33,7 +33,7 @@ async function clients(): Promise<void> {
     if (m.op === 'offer') {
       const pc = new RTCPeerConnection({ codecs, bundlePolicy: 'max-bundle', iceUseIpv6: false, iceInterfaceAddresses: { udp4: '127.0.0.1' } });
       pcs.set(m.id, pc);
-      for (const [kind, pt, size, perSecond] of [['audio', 111, 120, 50], ['video', 96, 1100, 90]] as const) {
+      for (const [kind, pt, size, perSecond] of [['audio', 111, 120, 50], ['video', 96, 1100, 100]] as const) {
         const track = new MediaStreamTrack({ kind });
         pc.addTransceiver(track, { direction: 'sendrecv' });
         let seq = 0;
@@ -125,7 +125,7 @@ if (!isMainThread && (workerData as { clients?: boolean } | undefined)?.clients)
   const n = Number(process.argv[2] ?? 4);
   const seconds = Number(process.argv[3] ?? 4);
   const media = { bindAddress: '127.0.0.1' };
-  console.log(`${n} participants, everyone receives everyone (${n * (n - 1) * 140} packets/s offered to forward), ${seconds} s per phase`);
+  console.log(`${n} participants, everyone receives everyone (${n * (n - 1) * 150} packets/s offered to forward: 50 audio + 100 video per sender), ${seconds} s per phase`);
   await run('in-process (before)', new WeriftRouter(media), n, seconds);
   await run('worker thread (after)', new WorkerRouter({ media, workers: 2 }), n, seconds);
 }
