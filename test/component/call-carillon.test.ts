@@ -117,6 +117,20 @@ describe('group call through the component on Carillon', function () {
     }
   });
 
+  it('forwards each packet once, however often a session was renegotiated (content-add per newcomer)', async () => {
+    // Alice's session got a content-add for Bob and one for Carol. werift fires onTrack again on each
+    // renegotiation; a data plane that subscribed each time would send every packet two or three times.
+    // Receivers' libwebrtc drops such copies silently, so count at the data plane: in a call of three,
+    // every packet in goes out to the two others — never more (one room lives on one worker, so
+    // one stats() answer is one instant).
+    const stats = (await host.component.router.stats()).filter((p) => p.roomId === room);
+    assert.equal(stats.length, 3);
+    const packetsIn = stats.reduce((n, p) => n + p.packetsIn, 0);
+    const forwarded = stats.reduce((n, p) => n + p.packetsForwarded, 0);
+    assert.ok(packetsIn > 0 && forwarded > 0, `media flows: ${packetsIn} in, ${forwarded} forwarded`);
+    assert.ok(forwarded <= 2 * packetsIn, `${forwarded} packets forwarded for ${packetsIn} received: copies forwarded`);
+  });
+
   it('a fourth participant is refused while the call is full', async () => {
     await joinRoom(users.dave, room, 'Dave');
     const { CallParticipant, WrtcPeer } = await import('./helpers/call-participant.js');

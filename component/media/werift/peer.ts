@@ -42,6 +42,8 @@ export class WeriftPeer {
   /** Last RTP or RTCP from the participant: it sends RTCP reports even when it sends no media. */
   private lastHeard = Date.now();
   closed = false;
+  /** Tracks whose RTP is already forwarded. */
+  private readonly attached = new WeakSet<MediaStreamTrack>();
 
   constructor(readonly roomId: string, media: MediaSettings) {
     const bind = media.bindAddress;
@@ -94,6 +96,10 @@ export class WeriftPeer {
   }
 
   private attach(track: MediaStreamTrack): void {
+    // werift 0.24.4 fires onTrack again, with the same track object, for every remote description
+    // whose m-line sends (each renegotiation): subscribing again would forward every packet once more.
+    if (this.attached.has(track)) return;
+    this.attached.add(track);
     const tr = this.pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
     if (!tr?.mid) return;
     const receiver = tr.receiver;
