@@ -2,6 +2,8 @@
 // (cases.ts), in both directions: wire XML <-> StanzaJS object <-> SDP. Then the pieces the
 // triples do not reach: trickled candidates, answers Carillon completes itself, owner labels.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { build } from 'esbuild';
 import { JXT } from 'stanza';
 import type { JingleContent, JingleIce } from 'stanza/protocol/index.js';
 import {
@@ -227,5 +229,27 @@ describe("completing a participant's answer to a room re-offer", () => {
     const [c] = completeAnswer({ offered: [offered[0]!], own: [content('0', 'initiator', 'responder')], accepted: new Map(), transport: transport('active') });
     assert.equal(c!.senders, 'none');
     assert.equal(setupOf(c!), 'active');
+  });
+});
+
+describe('one module for the browser and Node', function () {
+  this.timeout(60_000); // esbuild takes well under a second, but the machine is shared
+  const dir = new URL('../../xmpp/jingle-sdp/', import.meta.url);
+
+  it('imports nothing but StanzaJS and itself, and no Node or DOM API', () => {
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
+      const text = readFileSync(new URL(f, dir), 'utf8');
+      for (const [, spec] of text.matchAll(/from '([^']+)'/g)) assert.ok(spec!.startsWith('./') || spec!.startsWith('stanza'), `${f} imports ${spec}`);
+      assert.doesNotMatch(text, /\b(window|document|navigator|Buffer|process)\./, f);
+    }
+  });
+
+  it('bundles for the browser with esbuild, as the web client does', async () => {
+    const out = await build({
+      entryPoints: [new URL('index.ts', dir).pathname], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent',
+      define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
+    });
+    assert.deepEqual(out.errors, []);
+    assert.ok(out.outputFiles[0]!.text.includes('jitsi.org/jitmeet'));
   });
 });
