@@ -2,7 +2,7 @@
 // room the responder) and the id of the media peer behind it in the data plane (../media/router.ts).
 import { randomBytes } from 'node:crypto';
 import type { Kind } from '../media/router.js';
-import type { JingleContent, Jingle } from './jingle-sdp.js';
+import type { JingleContent, Jingle } from './jingle.js';
 
 /** A source the participant sends: one m-line of its own session. */
 export interface Source {

@@ -11,11 +11,10 @@ import type { Room } from '../muc/room.js';
 import type { MediaOptions } from '../options.js';
 import type { FailureReason, Kind, MediaRouter } from '../media/router.js';
 import {
-  candidateToSdp, jingleElement, jingleError, jingleToSdp, labelSources, parseJingle, rewriteCandidates, sdpToJingle,
-  transportCandidates, type Jingle, type JingleContent,
-} from './jingle-sdp.js';
+  candidateToSdp, completeAnswer, jingleToSdp, labelSources, restrictCandidates, sdpToJingle, transportCandidates,
+} from '../../xmpp/jingle-sdp/index.js';
+import { jingleElement, jingleError, parseJingle, type Jingle, type JingleContent } from './jingle.js';
 import { Participant, type Source } from './participant.js';
-import { completeAnswer } from './answer.js';
 
 export class RoomCall {
   readonly participants = new Map<string, Participant>(); // by real full JID
@@ -85,7 +84,7 @@ export class RoomCall {
     let offerSdp = '';
     if (!bad && !badTransport && !noDtls) {
       try {
-        offerSdp = jingleToSdp(contents, j.groups, 'initiator');
+        offerSdp = jingleToSdp({ contents, groups: j.groups }, 'initiator');
       } catch (e) {
         throw jingleError('bad-request', undefined, `Cannot use this description: ${(e as Error).message}`);
       }
@@ -118,7 +117,7 @@ export class RoomCall {
       const answer = await this.router.answer(p.peerId, offerSdp);
       if (p.closed) return;
       const { contents, groups } = sdpToJingle(answer, 'responder');
-      rewriteCandidates(contents, this.media);
+      restrictCandidates(contents, this.media);
       const accept = jingleElement({ action: 'session-accept', sid: j.sid, responder: this.room.jid as never, contents, groups } as Jingle);
       await this.ctx.request(this.iq(from, accept));
       p.active = true;
@@ -174,10 +173,10 @@ export class RoomCall {
     try {
       const offer = await this.router.offerSenders(q.peerId, wanted.map((w) => ({ kind: w.source.kind, streamId: w.owner.streamId })));
       const { contents, groups } = sdpToJingle(offer.sdp, 'responder');
-      rewriteCandidates(contents, this.media);
+      restrictCandidates(contents, this.media);
       const names = offer.mids;
       const owners = new Map(wanted.map((w, i) => [names[i], this.ownerJid(w.owner)]));
-      const added = contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: 'responder' as const }));
+      const added = contents.filter((c) => names.includes(c.name)).map((c) => labelSources({ ...c, creator: 'responder' as const }, owners.get(c.name)!));
       const settled = new Promise<JingleContent[] | 'rejected'>((resolve) => {
         q.pending = {
           names, offered: { contents, groups },
@@ -187,7 +186,6 @@ export class RoomCall {
       });
       const el = jingleElement({ action: 'content-add', sid: q.sid, contents: added, groups } as Jingle);
       this.ctx.log.debug({ to: q.nick, names, wanted: wanted.map((w) => w.owner.nick + ':' + w.source.mid) }, 'content-add');
-      labelSources(el, owners);
       await this.ctx.request(this.iq(q.jid, el));
       const answer = await withTimeout(settled, 15000);
       await this.applyAnswer(q, answer);
@@ -209,7 +207,7 @@ export class RoomCall {
     if (answer !== 'rejected') for (const c of answer) q.accepted.set(c.name, c);
     const transport = (answer !== 'rejected' ? answer[0]?.transport : undefined) ?? [...q.accepted.values()][0]?.transport ?? q.own[0]?.transport;
     const contents = completeAnswer({ offered: pending.offered.contents, own: q.own, accepted: q.accepted, transport });
-    await this.router.applyAnswer(q.peerId, jingleToSdp(contents, pending.offered.groups, 'initiator'));
+    await this.router.applyAnswer(q.peerId, jingleToSdp({ contents, groups: pending.offered.groups }, 'initiator'));
     if (answer === 'rejected') {
       for (const e of pending.entries) q.declined.add(e.source);
       return;

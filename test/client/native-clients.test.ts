@@ -8,14 +8,13 @@ import { readFileSync } from 'node:fs';
 import { createClient } from 'stanza';
 import type { IQ, Jingle, JingleIce, Message } from 'stanza/protocol/index.js';
 import { transition, IDLE, type CallEvent, type CallState } from '../../client/src/protocol/call-machine.js';
-import { jingleToSdp, sdpToJingle } from '../../client/src/protocol/jingle-sdp.js';
+import { jingleToSdp, sdpToJingle, useJingleWire } from '../../xmpp/jingle-sdp/index.js';
 import { JmiProtocol, type JingleMessage } from '../../client/src/protocol/xep0353-jmi.js';
-import { writeDefaultNamespaces } from '../../client/src/protocol/xml-compat.js';
 import { NATIVE_CLIENTS, nativeFixture } from './native-fixtures.js';
 
 const stanzas = createClient({}).stanzas;
 stanzas.define(JmiProtocol);
-writeDefaultNamespaces(stanzas);
+useJingleWire(stanzas);
 
 const ME = 'juliet@capulet.lit/carillon';
 

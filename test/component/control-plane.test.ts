@@ -7,7 +7,8 @@ import { CallService } from '../../component/service.js';
 import { CallManager } from '../../component/calls/manager.js';
 import { sqliteStore } from '../../component/muc/store.js';
 import type { Logger } from '../../component/muc/context.js';
-import { jingleElement, parseJingle, sdpToJingle, type Jingle, type JingleContent } from '../../component/calls/jingle-sdp.js';
+import { jingleElement, parseJingle, type Jingle, type JingleContent } from '../../component/calls/jingle.js';
+import { sdpToJingle } from '../../xmpp/jingle-sdp/index.js';
 import { x, type Element } from '../../xmpp/xml.js';
 import { FakeRouter, participantLines, sdpOf } from './helpers/fake-media.js';
 
@@ -254,7 +255,8 @@ describe('call control plane against a fake MediaRouter', () => {
     assert.equal(info.attrs.type, 'result');
     await accepted;
     const a = h.peerOf(alice);
-    const i = h.router.calls.findIndex((c) => c.startsWith(`addCandidate ${a} 0 candidate:2 1 udp 2130706430 127.0.0.1 50001 typ host`));
+    // the transport is case-insensitive (RFC 8839 §5.1); the shared writer puts it in capitals as StanzaJS does
+    const i = h.router.calls.findIndex((c) => c.toLowerCase().startsWith(`addCandidate ${a} 0 candidate:2 1 udp 2130706430 127.0.0.1 50001 typ host`.toLowerCase()));
     assert.ok(i > h.router.calls.indexOf(`createPeer ${a} ${ROOM}`), h.router.calls.join('\n'));
   });
 });

@@ -12,9 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createClient, JXT } from 'stanza';
 import type { IQ, Jingle } from 'stanza/protocol/index.js';
 import { startCarillon, type Carillon } from '../../server/index.js';
-import { jingleToSdp, sdpToJingle } from '../../client/src/protocol/jingle-sdp.js';
-import { writeDefaultNamespaces } from '../../client/src/protocol/xml-compat.js';
-import { candidateToSdp, transportCandidates } from '../../component/calls/jingle-sdp.js';
+import { candidateToSdp, jingleToSdp, sdpToJingle, transportCandidates, useJingleWire } from '../../xmpp/jingle-sdp/index.js';
 import { launchChromium } from './support/chromium.js';
 import { until, untilValue } from '../support/until.js';
 
@@ -46,7 +44,7 @@ const jingleAction = (el: El, action: string) => el.is('iq') && el.attrs.type ==
 
 // StanzaJS's Jingle definitions, to read the browser's Jingle and write the peer's (as XML)
 const stanzas = createClient({}).stanzas;
-writeDefaultNamespaces(stanzas);
+useJingleWire(stanzas);
 function jingleOf(el: El): Jingle {
   const copy = ltx.parse(el.toString()) as El;
   copy.attrs.xmlns = 'jabber:client';
@@ -179,13 +177,11 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
     assert.ok(p.getChild('store', 'urn:xmpp:hints'), 'JMI messages carry the store hint');
 
     // Conversations then sends its session-initiate to the device that proceeded.
-    const fixture = readFileSync(new URL('../client/fixtures/conversations-style-session-initiate.xml', import.meta.url), 'utf8')
+    const fixture = readFileSync(new URL('../xmpp/jingle-sdp/conversations-style-video.xml', import.meta.url), 'utf8')
       .replace(/<!--[\s\S]*?-->/, '')
-      .replaceAll('romeo@montague.lit/Conversations.Ab3d', romeoJid)
-      .replace("to='juliet@capulet.lit/carillon'", `to='${aliceFull}'`);
+      .replaceAll('romeo@montague.lit/Conversations.Ab3d', romeoJid);
     const accept = waitFor(romeo, 'session-accept', (el) => jingleAction(el, 'session-accept'));
-    const initiate = ltx.parse(fixture) as El;
-    const ack = await romeo.iqCaller.request(initiate.getChild('jingle', NS_JINGLE) ? xml('iq', { type: 'set', to: aliceFull }, initiate.getChild('jingle', NS_JINGLE)!) : initiate);
+    const ack = await romeo.iqCaller.request(xml('iq', { type: 'set', to: aliceFull }, ltx.parse(fixture.trim()) as El));
     assert.equal(ack.attrs.type, 'result', 'session-initiate acknowledged');
 
     const sa = (await accept).getChild('jingle', NS_JINGLE)!;
@@ -367,7 +363,7 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
         await feed();
 
         // Dino's session-accept: no <group/>, and RTCP (component 2) candidates next to <rtcp-mux/>
-        const { contents } = sdpToJingle(answer, 'responder') as { contents: NonNullable<Jingle['contents']> };
+        const { contents } = sdpToJingle(answer, 'responder');
         for (const c of contents) {
           const t = c.transport as { candidates?: Array<{ component: number; foundation: string; port: number; priority: number; id?: string }> };
           t.candidates = (t.candidates ?? []).flatMap((k) => [k, { ...k, component: 2, port: k.port + 1, priority: k.priority - 1, id: `${k.id ?? k.foundation}-rtcp` }]);
@@ -475,9 +471,8 @@ describe('interop with other XMPP clients (chromium ↔ @xmpp/client)', function
     const proceed = waitFor(romeo, 'proceed', (el) => jmi(el, 'proceed'));
     await page.getByRole('dialog', { name: 'Incoming call' }).getByRole('button', { name: 'Accept' }).click();
     await proceed;
-    const fixture = readFileSync(new URL('../client/fixtures/conversations-style-session-initiate.xml', import.meta.url), 'utf8').replace(/<!--[\s\S]*?-->/, '');
-    const initiate = ltx.parse(fixture) as El;
-    const jingle = initiate.getChild('jingle', NS_JINGLE)!;
+    const fixture = readFileSync(new URL('../xmpp/jingle-sdp/conversations-style-video.xml', import.meta.url), 'utf8').replace(/<!--[\s\S]*?-->/, '');
+    const jingle = ltx.parse(fixture.trim()) as El;
     jingle.attrs.sid = sid;
     jingle.attrs.initiator = romeoJid;
     const accept = waitFor(romeo, 'session-accept', (el) => jingleAction(el, 'session-accept'));

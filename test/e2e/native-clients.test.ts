@@ -6,16 +6,14 @@ import { strict as assert } from 'node:assert';
 import { createClient } from 'stanza';
 import type { IQ, Jingle, JingleContent, JingleIce, JingleRtpDescription } from 'stanza/protocol/index.js';
 import type { Page } from 'playwright-core';
-import { BUNDLE_POLICY, jingleToSdp, sdpToJingle } from '../../client/src/protocol/jingle-sdp.js';
-import { writeDefaultNamespaces } from '../../client/src/protocol/xml-compat.js';
+import { PROFILE, candidateToSdp, jingleToSdp, sdpToJingle, useJingleWire } from '../../xmpp/jingle-sdp/index.js';
 import { JmiProtocol } from '../../client/src/protocol/xep0353-jmi.js';
-import { candidateToSdp } from '../../component/calls/jingle-sdp.js';
 import { launchChromium, type ChromiumHost } from '../component/helpers/chromium-peer.js';
 import { NATIVE_CLIENTS, nativeFixture, type NativeClient } from '../client/native-fixtures.js';
 
 const stanzas = createClient({}).stanzas;
 stanzas.define(JmiProtocol);
-writeDefaultNamespaces(stanzas);
+useJingleWire(stanzas);
 
 const rtp = (c: JingleContent) => c.application as JingleRtpDescription;
 const ice = (c: JingleContent) => c.transport as JingleIce;
@@ -27,7 +25,7 @@ async function webPeer(page: Page, video: boolean): Promise<void> {
     const g = globalThis as unknown as { pc: RTCPeerConnection; media: MediaStream };
     g.pc = pc;
     g.media = await navigator.mediaDevices.getUserMedia({ audio: true, video: v });
-  }, [BUNDLE_POLICY, video] as const);
+  }, [PROFILE.bundlePolicy, video] as const);
 }
 
 /** setRemoteDescription(offer), our tracks on its transceivers, the complete answer. */

@@ -1,6 +1,6 @@
 // The StanzaJS client as Carillon configures it: WebSocket only (RFC 7395), the XEP-0353
 // definitions StanzaJS lacks, Jingle that BUNDLEs when the peer does and ICE servers from XEP-0215, prefix-free
-// XML, and the Jingle↔SDP adjustments of jingle-sdp.ts on every Jingle request in and out.
+// XML, and the Jingle↔SDP interop profile (xmpp/jingle-sdp/) on every Jingle request in and out.
 // Connection state is reported as plain values; the views decide what to show.
 import { createClient, type Agent, type AgentConfig } from 'stanza';
 import type { IQ, Jingle } from 'stanza/protocol/index.js';
@@ -8,8 +8,8 @@ import { domainOf } from './jid.js';
 import { JmiProtocol, NS_JMI } from './xep0353-jmi.js';
 import { NS_REPLY, RepliesProtocol } from './xep0461-replies.js';
 import { discoverIceServers } from './xep0215-extdisco.js';
-import { BUNDLE_POLICY, normalizeLocalJingle, normalizeRemoteJingle, jingleIqError } from './jingle-sdp.js';
-import { writeDefaultNamespaces } from './xml-compat.js';
+import { PROFILE, normalizeLocalJingle, normalizeRemoteJingle, useJingleWire } from '../../../xmpp/jingle-sdp/index.js';
+import { jingleIqError } from './jingle-errors.js';
 
 export type ConnectionStatus =
   | { kind: 'offline' }
@@ -101,7 +101,7 @@ export function connect(opts: ConnectOptions): Connection {
     jingle: {
       hasRTCPeerConnection: true,
       advertiseFileTransfer: false,
-      bundlePolicy: BUNDLE_POLICY,
+      bundlePolicy: PROFILE.bundlePolicy,
       rtcpMuxPolicy: 'require',
       iceServers: [], // only what the server lists (XEP-0215); host candidates work on a LAN
       iceTransportPolicy: iceTransportPolicy(),
@@ -115,7 +115,7 @@ export function connect(opts: ConnectOptions): Connection {
   });
   client.stanzas.define(JmiProtocol);
   client.stanzas.define(RepliesProtocol);
-  writeDefaultNamespaces(client.stanzas);
+  useJingleWire(client.stanzas);
   client.disco.addFeature(NS_JMI);
   client.disco.addFeature(NS_REPLY); // XEP-0461 §2
 

@@ -4,7 +4,7 @@
 // handled here, which MediaSession leaves out (XEP-0166 §6.7 content-add, §6.9 content-remove).
 import { Jingle as JingleSessions } from 'stanza';
 import type { Jingle, JingleContent, JingleRtpDescription } from 'stanza/protocol/index.js';
-import { jingleToSdp, sdpToJingle } from '../protocol/jingle-sdp.js';
+import { jingleToSdp, sdpToJingle, sourceOwner } from '../../../xmpp/jingle-sdp/index.js';
 
 type Cb = (err?: { condition: string; text?: string }) => void;
 
@@ -23,11 +23,9 @@ export interface RoomCallEvents {
 
 /** The owner label of an added content: XEP-0339 `owner` parameter, else Jitsi's ssrc-info. */
 export function sourceOf(content: JingleContent): RemoteSource | undefined {
-  const app = content.application as (JingleRtpDescription & { sources?: Array<{ parameters?: Record<string, string>; owner?: string }> }) | undefined;
+  const app = content.application as JingleRtpDescription | undefined;
   if (!app || (app.media !== 'audio' && app.media !== 'video')) return undefined;
-  const src = app.sources?.find((s) => s.parameters?.owner) ?? app.sources?.[0];
-  const owner = src?.parameters?.owner ?? '';
-  return { name: content.name, owner, kind: app.media };
+  return { name: content.name, owner: sourceOwner(content) ?? '', kind: app.media };
 }
 
 type MediaSessionOpts = ConstructorParameters<typeof JingleSessions.MediaSession>[0];
@@ -60,7 +58,7 @@ export class RoomCallSession extends JingleSessions.MediaSession {
       if (changes.groups?.length) this.groups = changes.groups;
       const sources = added.map(sourceOf).filter((s): s is RemoteSource => !!s);
       this.events?.added(sources);
-      const offer = jingleToSdp({ sid: this.sid, contents: this.remote, groups: this.groups } as Jingle, 'responder');
+      const offer = jingleToSdp({ contents: this.remote, groups: this.groups }, 'responder');
       await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);

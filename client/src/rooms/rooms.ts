@@ -6,7 +6,7 @@ import type { Agent } from 'stanza';
 import type { ReceivedMessage } from 'stanza/protocol/index.js';
 import { bare, domainOf, localOf } from '../protocol/jid.js';
 import { sendNow } from '../protocol/connection.js';
-import { BUNDLE_POLICY } from '../protocol/jingle-sdp.js';
+import { PROFILE } from '../../../xmpp/jingle-sdp/index.js';
 import { Store } from '../state/store.js';
 import {
   NO_ROOMS, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
@@ -218,7 +218,7 @@ export class Rooms {
     this.media.set({ local, remote: {} });
     const manager = client.jingle;
     const session = new RoomCallSession({
-      config: { ...manager.config.peerConnectionConfig, bundlePolicy: BUNDLE_POLICY },
+      config: { ...manager.config.peerConnectionConfig, bundlePolicy: PROFILE.bundlePolicy },
       constraints: manager.config.peerConnectionConstraints,
       iceServers: manager.iceServers,
       initiator: true,

@@ -4,7 +4,8 @@
 // (owner occupant JID + kind).
 import wrtc from '@roamhq/wrtc';
 import type { Element } from 'ltx';
-import { jingleElement, jingleToSdp, parseJingle, sdpToJingle, type Jingle, type JingleContent } from '../../../component/calls/jingle-sdp.js';
+import { jingleElement, parseJingle, type Jingle, type JingleContent } from '../../../component/calls/jingle.js';
+import { jingleToSdp, sdpToJingle } from '../../../xmpp/jingle-sdp/index.js';
 import { User, xml } from './user.js';
 
 const { RTCPeerConnection, MediaStream, nonstandard } = wrtc;
@@ -123,7 +124,7 @@ export class CallParticipant {
       case 'session-accept':
         this.remote = j.contents ?? [];
         this.groups = j.groups ?? [];
-        await this.peer.setAnswer(jingleToSdp(this.remote, this.groups, 'responder'));
+        await this.peer.setAnswer(jingleToSdp({ contents: this.remote, groups: this.groups }, 'responder'));
         break;
       case 'content-add': {
         const added = j.contents ?? [];
@@ -140,7 +141,7 @@ export class CallParticipant {
         }
         this.remote.push(...added);
         if (j.groups?.length) this.groups = j.groups;
-        const local = sdpToJingle(await this.peer.answerOffer(jingleToSdp(this.remote, this.groups, 'responder')), 'initiator');
+        const local = sdpToJingle(await this.peer.answerOffer(jingleToSdp({ contents: this.remote, groups: this.groups }, 'responder')), 'initiator');
         const names = added.map((c) => c.name);
         const accepted = local.contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: 'responder' as const }));
         await this.user.iq('set', this.room, jingleElement({ action: 'content-accept', sid: this.sid, contents: accepted } as Jingle));
