@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { sha1Hex } from '../../client/src/protocol/sha1.js';
 import { colourAngle, consistentColour, hsluvToRgb } from '../../client/src/protocol/xep0392-colour.js';
 import { AvatarCache, dataUrl, matchesHash, type KeyValue } from '../../client/src/features/avatar-cache.js';
-import { pickVersion } from '../../client/src/features/avatars.js';
+import { fromBase64, pickVersion } from '../../client/src/features/avatars.js';
 import { applyRosterItems, byGroup, EMPTY_ROSTER, groupNames } from '../../client/src/features/roster.js';
 import { mayChangeSubject, mayConfigure, NOTHING, occupantActions, refusal } from '../../client/src/rooms/room-permissions.js';
 import { submission } from '../../client/src/rooms/room-admin.js';
@@ -99,6 +99,11 @@ describe('web client people: the avatar cache', () => {
     cache.clear();
     assert.equal(cache.get('a'), undefined);
     assert.equal(storage.map.size, 0);
+  });
+
+  it('reads a vCard BINVAL with line breaks (XEP-0054), and refuses what is not base64', () => {
+    assert.deepEqual(fromBase64('iVBO\r\nRw=='), new Uint8Array([0x89, 0x50, 0x4e, 0x47]));
+    assert.equal(fromBase64('not base64!'), undefined);
   });
 
   it('picks a version fetchable from PEP, PNG first (XEP-0084 §4.2, Example 3)', () => {

@@ -41,6 +41,14 @@ export function pickVersion(versions: readonly AvatarVersion[]): AvatarVersion |
   return inline.find((v) => v.mediaType === 'image/png') ?? inline[0];
 }
 
+/** RFC 4648 base64, line breaks allowed (XEP-0054 BINVAL); undefined when it is not base64. */
+export function fromBase64(text: string): Uint8Array | undefined {
+  const s = text.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) return undefined;
+  const bin = atob(s);
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
 export function bindAvatars(client: Agent, store: Store<AvatarMap>, opts: AvatarOptions): AvatarActions {
   // the hash each JID announced last, so that a late answer for an older one is dropped
   const wanted = new Map<string, string>();
@@ -65,9 +73,12 @@ export function bindAvatars(client: Agent, store: Store<AvatarMap>, opts: Avatar
   };
   const fetchVcard = async (of: string, id: string): Promise<string | undefined> => {
     const vcard = await client.getVCard(of);
-    const photo = vcard.records?.find((r) => r.type === 'photo' && 'data' in r && r.data) as { data: Uint8Array; mediaType?: string } | undefined;
-    if (!photo || !matchesHash(photo.data, id)) return undefined; // XEP-0153 §4.3
-    return dataUrl(photo.data, photo.mediaType || 'image/png');
+    // StanzaJS 12 gives BINVAL as its base64 text, whatever its typings say
+    const photo = vcard.records?.find((r) => r.type === 'photo' && 'data' in r && r.data) as { data: Uint8Array | string; mediaType?: string } | undefined;
+    if (!photo) return undefined;
+    const bytes = typeof photo.data === 'string' ? fromBase64(photo.data) : photo.data;
+    if (!bytes || !matchesHash(bytes, id)) return undefined; // XEP-0153 §4.3
+    return dataUrl(bytes, photo.mediaType || 'image/png');
   };
 
   const want = (key: string, id: string, load: () => Promise<string | undefined>) => {
@@ -96,9 +107,13 @@ export function bindAvatars(client: Agent, store: Store<AvatarMap>, opts: Avatar
     if (wanted.get(key) === id && store.value[key]) return;
     if (key.includes('/')) {
       // a room occupant (XEP-0045 §7.2 presence carries the update): ask the real account where
-      // we know it, else the occupant JID, which services that forward vCard requests answer
-      const real = opts.realJid(key);
-      return want(key, id, () => fetchVcard(real ? bare(real) : key, id));
+      // we know it, else the occupant JID, which services that forward vCard requests answer.
+      // The real JID is in the same presence, read once every listener of it has run.
+      return want(key, id, async () => {
+        await Promise.resolve();
+        const real = opts.realJid(key);
+        return (real ? await fetchVcard(bare(real), id).catch(() => undefined) : undefined) ?? fetchVcard(key, id);
+      });
     }
     want(key, id, () => fetchVcard(key, id));
   });
