@@ -94,7 +94,7 @@ export function Settings({ app, onClose }: { app: App; onClose: () => void }): J
             </label>
             {me && avatars[me] && <button type="button" class="small" onClick={() => void removePicture()}>Remove picture</button>}
           </div>
-          <p class="hint muted">Scaled to 192 pixels and shared with your contacts and rooms (XEP-0084, and your vCard).</p>
+          <p class="hint muted">Scaled to 192 pixels and shown to your contacts and in rooms.</p>
         </section>
         <form class="card settings-card" onSubmit={saveStatus} aria-label="Status">
           <h3>Status</h3>
