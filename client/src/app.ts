@@ -14,6 +14,8 @@ import { watchAttention } from './features/attention.js';
 import { createAccount } from './protocol/xep0077-register.js';
 import { bindFiles, type FileActions } from './features/files.js';
 import { bindProfile, DEFAULT_PROFILE, presenceFields, type Profile, type ProfileActions } from './features/profile.js';
+import { bindAvatars, type AvatarActions, type AvatarMap } from './features/avatars.js';
+import { AvatarCache } from './features/avatar-cache.js';
 import { dropResumption, forgetAll, fromB64, saveAccount, savedAccount, savedResumption, saveResumption, scramKeys, type SmState } from './features/saved-session.js';
 
 export interface SignInForm {
@@ -34,6 +36,9 @@ export class App {
   readonly profile = new Store<Profile>(DEFAULT_PROFILE);
   /** Whether the settings view is open. */
   readonly settingsOpen = new Store<boolean>(false);
+  /** Pictures of contacts, occupants and ourselves (features/avatars.ts), by JID. */
+  readonly avatars = new Store<AvatarMap>({});
+  readonly avatarCache = new AvatarCache(typeof localStorage !== 'undefined' ? localStorage : undefined);
   /** Rooms (XEP-0045) and their group calls (client/src/rooms/). */
   readonly rooms = new Rooms();
 
@@ -63,6 +68,8 @@ export class App {
   account?: ProfileActions;
   messages?: ChatActions;
   calls?: CallActions;
+  /** Our own picture (XEP-0084). */
+  avatar?: AvatarActions;
   #conn?: Connection;
 
   /** Whether this sign-in is kept ("Keep me signed in"). */
@@ -157,6 +164,12 @@ export class App {
     this.files = bindFiles(conn.client, this.chat);
     this.messages = bindChat(conn.client, this.chat, () => document.visibilityState === 'visible');
     this.rooms.attach(conn.client);
+    this.avatars.set({});
+    this.avatar = bindAvatars(conn.client, this.avatars, {
+      cache: this.avatarCache,
+      isRoom: (j) => !!this.rooms.state.value.rooms[j],
+      realJid: (o) => this.rooms.realJid(o),
+    });
     this.calls = bindCalls(conn.client, this.call, {
       sharesPresence: (peer) => {
         const sub = this.roster.value.contacts[peer]?.subscription;
@@ -205,6 +218,7 @@ export class App {
 
   async signOut(): Promise<void> {
     forgetAll();
+    this.avatarCache.clear();
     this.#keep = false;
     this.calls?.hangup();
     const conn = this.#conn;

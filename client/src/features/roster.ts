@@ -10,6 +10,8 @@ export type Availability = 'available' | 'away' | 'busy' | 'offline';
 export interface Contact {
   jid: string;
   name?: string;
+  /** Roster groups (RFC 6121 §2.1.2.2), sorted; none means "not in a group". */
+  groups?: string[];
   subscription: RosterItem['subscription'];
   /** We asked to see their presence and wait for an answer. */
   pending: boolean;
@@ -46,6 +48,7 @@ export function applyRosterItems(s: RosterState, items: readonly RosterItem[], r
     contacts[jid] = {
       jid,
       ...(item.name ? { name: item.name } : {}),
+      ...(item.groups?.length ? { groups: [...new Set(item.groups)].sort((a, b) => a.localeCompare(b)) } : {}),
       subscription: item.subscription,
       pending: item.pending === 'subscribe' || !!item.ask,
       // without a subscription to them (RFC 6121 §3) we no longer learn their presence
@@ -64,6 +67,22 @@ export function applyPresence(s: RosterState, from: string, type: 'available' | 
   else if (from.includes('/')) delete resources[from];
   else for (const k of Object.keys(resources)) delete resources[k];
   return { ...s, contacts: { ...s.contacts, [jid]: { ...c, resources } } };
+}
+
+/** Contacts by roster group, groups in alphabetical order; contacts in no group come last (''). */
+export function byGroup(contacts: readonly Contact[]): Array<{ group: string; contacts: Contact[] }> {
+  const groups = new Map<string, Contact[]>();
+  for (const c of contacts) {
+    for (const g of c.groups?.length ? c.groups : ['']) groups.set(g, [...(groups.get(g) ?? []), c]);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b)))
+    .map(([group, list]) => ({ group, contacts: list }));
+}
+
+/** Every group name used in the roster, for suggestions. */
+export function groupNames(s: RosterState): string[] {
+  return [...new Set(Object.values(s.contacts).flatMap((c) => c.groups ?? []))].sort((a, b) => a.localeCompare(b));
 }
 
 export function addRequest(s: RosterState, from: string): RosterState {
@@ -93,6 +112,8 @@ export interface RosterActions {
   remove(jid: string): Promise<void>;
   /** Renames the contact (RFC 6121 §2.1.2.2: the roster item's name). */
   rename(jid: string, name: string): Promise<void>;
+  /** Puts the contact in exactly these groups (RFC 6121 §2.1.2.2: a set replaces the whole item). */
+  setGroups(jid: string, groups: string[]): Promise<void>;
   /** XEP-0191: the server drops everything from `jid` (and our presence to it) until unblocked. */
   block(jid: string): Promise<void>;
 }
@@ -150,8 +171,15 @@ export function bindRoster(client: Agent, store: Store<RosterState>, myPresence:
       await client.removeRosterItem(bare(jid));
     },
     async rename(jid, name) {
-      // RFC 6121 §2.1.2.2: the subscription is the server's to say; a set carries none
-      await client.updateRosterItem({ jid: bare(jid), ...(name.trim() ? { name: name.trim() } : {}), subscription: 'none' });
+      // RFC 6121 §2.1.2.2: the subscription is the server's to say; a set carries none, and it
+      // replaces the item, so the groups it had go with it
+      const groups = store.value.contacts[bare(jid)]?.groups ?? [];
+      await client.updateRosterItem({ jid: bare(jid), ...(name.trim() ? { name: name.trim() } : {}), groups, subscription: 'none' });
+    },
+    async setGroups(jid, groups) {
+      const name = store.value.contacts[bare(jid)]?.name;
+      const clean = [...new Set(groups.map((g) => g.trim()).filter(Boolean))];
+      await client.updateRosterItem({ jid: bare(jid), ...(name ? { name } : {}), groups: clean, subscription: 'none' });
     },
     async block(jid) {
       await client.block(bare(jid));

@@ -12,6 +12,9 @@ import { MessageBody } from '../views/MessageBody.js';
 import type { AppWithRooms } from './app-with-rooms.js';
 import type { Room } from './room-state.js';
 import { GroupCallScreen } from './GroupCallScreen.js';
+import { PublicRooms } from './PublicRooms.js';
+import { OccupantMenu, RoomSettings, SubjectEditor } from './RoomAdminViews.js';
+import { mayChangeSubject, mayConfigure } from './room-permissions.js';
 
 const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 /** The time, with the date for a message of another day. */
@@ -102,6 +105,7 @@ function RoomList({ app }: { app: AppWithRooms }): JSX.Element {
         </section>
       )}
       <JoinForm app={app} />
+      <PublicRooms app={app} />
       {saved.length > 0 && (
         <section class="room-list-items" aria-label="Saved rooms">
           <h3>Saved rooms</h3>
@@ -144,18 +148,24 @@ function RoomList({ app }: { app: AppWithRooms }): JSX.Element {
   );
 }
 
-function Occupants({ room, inCall }: { room: Room; inCall: Set<string> }): JSX.Element {
+function Occupants({ app, room, inCall }: { app: AppWithRooms; room: Room; inCall: Set<string> }): JSX.Element {
   const list = Object.values(room.occupants).sort((a, b) => a.nick.localeCompare(b.nick));
+  const avatars = useStore(app.avatars);
+  const [error, setError] = useState('');
   return (
     <aside class="occupants" aria-label="Occupants">
       <h3>People · {list.length}</h3>
+      {error && <p class="error" role="alert">{error}</p>}
       <ul class="occupants-list" style={{ display: 'contents' }}>
         {list.map((o) => (
           <li class="occupant" key={o.nick}>
-            <Avatar name={o.nick} presence={o.show === 'available' || o.show === 'chat' ? 'available' : o.show === 'dnd' ? 'busy' : 'away'} />
-            <span>{o.nick}{o.nick === room.nick ? ' (you)' : ''}</span>
+            <Avatar name={o.nick} id={o.nick} src={avatars[`${room.jid}/${o.nick}`] ?? (o.jid ? avatars[o.jid.split('/')[0]!] : undefined)}
+              presence={o.show === 'available' || o.show === 'chat' ? 'available' : o.show === 'dnd' ? 'busy' : 'away'} />
+            <span class="grow">{o.nick}{o.nick === room.nick ? ' (you)' : ''}</span>
             {o.role === 'moderator' && <span class="role">mod</span>}
+            {o.role === 'visitor' && <span class="role">no voice</span>}
             {inCall.has(o.nick) && <span class="in-call" title="In the call" aria-label="in the call"><Icon name="video" size={14} /></span>}
+            <OccupantMenu app={app} room={room} occupant={o} onError={setError} />
           </li>
         ))}
       </ul>
@@ -180,6 +190,9 @@ function Retry({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element {
 function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element {
   const call = useStore(app.rooms.call);
   const [draft, setDraft] = useState('');
+  const [panel, setPanel] = useState<'settings' | 'subject' | undefined>();
+  const me = room.occupants[room.nick];
+  const joined = room.phase === 'joined';
   const log = useRef<HTMLOListElement>(null);
   useEffect(() => {
     log.current?.lastElementChild?.scrollIntoView({ block: 'end' });
@@ -204,9 +217,15 @@ function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element
             onClick={() => void app.rooms.joinCall(room.jid)}>
             <Icon name="video" size={18} /><span>{inThisCall ? 'In call' : 'Join call'}</span>
           </button>
+          {joined && mayChangeSubject(me, false) && <button type="button" class="small" aria-expanded={panel === 'subject'}
+            onClick={() => setPanel(panel === 'subject' ? undefined : 'subject')}>Change subject</button>}
+          {joined && mayConfigure(me) && <button type="button" class="icon-button" aria-label="Room settings" title="Room settings"
+            aria-expanded={panel === 'settings'} onClick={() => setPanel(panel === 'settings' ? undefined : 'settings')}><Icon name="settings" /></button>}
           <button type="button" class="small" onClick={() => app.rooms.leave(room.jid)}>Leave room</button>
         </div>}
       </header>
+      {joined && panel === 'subject' && <SubjectEditor app={app} room={room} onClose={() => setPanel(undefined)} />}
+      {joined && panel === 'settings' && <RoomSettings app={app} room={room} onClose={() => setPanel(undefined)} />}
       {room.phase === 'joining' && <p class="room-status muted" role="status">Joining {room.jid} as {room.nick}…</p>}
       {room.error && <p class="room-status error" role="alert">{room.error}</p>}
       {(room.phase === 'failed' || room.phase === 'left') && <Retry app={app} room={room} />}
@@ -226,7 +245,7 @@ function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element
           <Composer label="Message to the room" placeholder={`Message #${roomName(room.jid)}`} sendLabel="Send to room" value={draft}
             disabled={room.phase !== 'joined'} onInput={setDraft} onSend={send} />
         </div>
-        <Occupants room={room} inCall={inCall} />
+        <Occupants app={app} room={room} inCall={inCall} />
       </div>}
     </section>
   );

@@ -6,7 +6,7 @@ import { bare, resourceOf } from '../protocol/jid.js';
 import type { PendingInvite, PresenceIn, RoomMessage } from './room-state.js';
 
 /** A presence as StanzaJS's MUC plugin emits it (`muc:available`, `muc:unavailable`). */
-export type MucPresence = ReceivedPresence & { muc?: { statusCodes?: string[]; role?: string; affiliation?: string; nick?: string } };
+export type MucPresence = ReceivedPresence & { muc?: { statusCodes?: string[]; role?: string; affiliation?: string; nick?: string; jid?: string } };
 
 export function presenceIn(pres: MucPresence): PresenceIn {
   const m = pres.muc;
@@ -14,7 +14,7 @@ export function presenceIn(pres: MucPresence): PresenceIn {
     from: pres.from, ...(pres.type ? { type: pres.type } : {}), ...(pres.show ? { show: pres.show } : {}),
     ...(pres.status ? { status: pres.status } : {}), ...(m?.role ? { role: m.role } : {}),
     ...(m?.affiliation ? { affiliation: m.affiliation } : {}), ...(m?.statusCodes ? { statusCodes: m.statusCodes.map(String) } : {}),
-    ...(m?.nick ? { newNick: m.nick } : {}),
+    ...(m?.nick ? { newNick: m.nick } : {}), ...(m?.jid ? { jid: String(m.jid) } : {}),
   };
 }
 

@@ -7,6 +7,8 @@ export interface Occupant {
   /** XEP-0045 §5: moderator, participant, visitor. */
   role?: string;
   affiliation?: string;
+  /** The occupant's real JID, when the room shows it to us (XEP-0045 §7.2.3, §7.2.4). */
+  jid?: string;
   /** RFC 6121 §4.7.2.1 show, or 'available'. */
   show: 'available' | 'away' | 'chat' | 'dnd' | 'xa';
   status?: string;
@@ -88,6 +90,8 @@ export interface PresenceIn {
   statusCodes?: string[];
   /** New nickname on a 303 rename. */
   newNick?: string;
+  /** Real JID in the item, where the room shows it. */
+  jid?: string;
 }
 
 /** Applies an occupant presence (§7.2.3, §7.2.5 self-presence with 110, §7.6 nick change 303). */
@@ -107,7 +111,7 @@ export function occupantPresence(s: RoomsState, p: PresenceIn): RoomsState {
       return { ...r, occupants };
     }
     const show = (['away', 'chat', 'dnd', 'xa'] as const).find((x) => x === p.show) ?? 'available';
-    occupants[nick] = { nick, show, ...(p.status ? { status: p.status } : {}), ...(p.role ? { role: p.role } : {}), ...(p.affiliation ? { affiliation: p.affiliation } : {}) };
+    occupants[nick] = { nick, show, ...(p.status ? { status: p.status } : {}), ...(p.role ? { role: p.role } : {}), ...(p.affiliation ? { affiliation: p.affiliation } : {}), ...(p.jid ? { jid: p.jid } : {}) };
     return { ...r, occupants, ...(self ? { phase: 'joined' as const, nick } : {}) };
   });
 }

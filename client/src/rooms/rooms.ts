@@ -17,6 +17,8 @@ import { NO_GROUP_CALL, callLostText, muteChanged, ownerOf, sourcesAdded, source
 import { CallInviteProtocol, NS_CALL_INVITES } from './xep0482-call-invites.js';
 import { RoomCallSession } from './room-call-session.js';
 import { BookmarksProtocol, fetchBookmarks, publishBookmark, retractBookmark, type Bookmark } from './bookmarks.js';
+import { RoomAdmin } from './room-admin.js';
+import { publicRooms, roomServices, type PublicRoom } from './room-directory.js';
 
 /** How long the room has to answer the ping sent when the call's media stopped. */
 const PROBE_MS = 5000;
@@ -42,6 +44,8 @@ export class Rooms {
   readonly media = new Store<CallMedia>({ remote: {} });
   /** The account's room bookmarks (XEP-0402), by room JID. */
   readonly bookmarks = new Store<Record<string, Bookmark>>({});
+  /** Room settings, subject and moderation (room-admin.ts). */
+  readonly admin = new RoomAdmin();
   #client?: Agent;
   #session?: RoomCallSession;
 
@@ -49,6 +53,7 @@ export class Rooms {
   attach(client: Agent): void {
     this.#endCall();
     this.#client = client;
+    this.admin.attach(client);
     this.state.set(NO_ROOMS);
     this.shown.set(false);
     client.stanzas.define(CallInviteProtocol);
@@ -149,6 +154,20 @@ export class Rooms {
   get defaultService(): string {
     const domain = this.#client?.jid ? domainOf(this.#client.jid) : 'localhost';
     return `call.${domain}`;
+  }
+
+  /** The public rooms of each room service of our server (room-directory.ts). */
+  async browse(): Promise<Array<{ service: string; rooms: PublicRoom[] }>> {
+    const client = this.#client;
+    if (!client) return [];
+    const services = await roomServices(client);
+    return Promise.all(services.map(async (service) => ({ service, rooms: await publicRooms(client, service).catch(() => []) })));
+  }
+
+  /** An occupant's real JID (`room@service/nick` → account), when the room shows it to us. */
+  realJid(occupant: string): string | undefined {
+    const slash = occupant.indexOf('/');
+    return this.state.value.rooms[bare(occupant)]?.occupants[occupant.slice(slash + 1)]?.jid;
   }
 
   show(shown: boolean): void {

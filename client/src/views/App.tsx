@@ -37,6 +37,7 @@ export function App({ app }: { app: AppModel }): JSX.Element {
   const call = useStore(app.call);
   const settings = useStore(app.settingsOpen);
   const profile = useStore(app.profile);
+  const avatars = useStore(app.avatars);
   // behind a call screen nothing can be focused or read (the dialog is modal)
   const covered = call.phase !== 'idle';
   if (!me) return <SignIn app={app} />;
@@ -49,7 +50,7 @@ export function App({ app }: { app: AppModel }): JSX.Element {
         <header class="me">
           <button type="button" class="me-button grow" aria-label="Settings" title="Your status and settings" aria-expanded={settings}
             onClick={() => app.settingsOpen.set(!settings)}>
-            <Avatar name={profile.nick || localOf(me) || me} presence={presence} />
+            <Avatar name={profile.nick || localOf(me) || me} presence={presence} src={avatars[me]} id={me} />
             <span class="grow">
               <strong>{profile.nick || localOf(me) || me}</strong>
               <small class="muted">{profile.status || me}</small>

@@ -9,6 +9,7 @@ import { Composer } from './Composer.js';
 import { MessageBody } from './MessageBody.js';
 import { FileView } from './FileView.js';
 import { lastOwnMessage, type ChatMessage } from '../features/chat.js';
+import { GroupsEditor } from './GroupsEditor.js';
 
 const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
@@ -19,6 +20,8 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
   const [draft, setDraft] = useState('');
   const [confirming, setConfirming] = useState(false);
   const [renaming, setRenaming] = useState<string | undefined>();
+  const [grouping, setGrouping] = useState(false);
+  const avatars = useStore(app.avatars);
   const [fileError, setFileError] = useState('');
   const [dragging, setDragging] = useState(false);
   // a correction (XEP-0308) or a reply (XEP-0461) being written, one at a time
@@ -81,7 +84,7 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
       }}>
       <header class="chat-head">
         <button type="button" class="icon-button back" onClick={onBack} aria-label="Back to contacts"><Icon name="back" /></button>
-        <Avatar name={name} presence={presence} />
+        <Avatar name={name} presence={presence} src={avatars[peer]} id={peer} />
         <div class="grow">
           <h2>{name}</h2>
           <small class="muted">{peer}</small>
@@ -92,6 +95,8 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
           onClick={() => void app.calls?.call(peer, 'video')}><Icon name="video" /></button>
         {contact && <button type="button" class="icon-button" aria-label="Rename contact" title="Rename contact" aria-expanded={renaming !== undefined}
           onClick={() => setRenaming(renaming === undefined ? contact.name ?? '' : undefined)}><Icon name="edit" /></button>}
+        {contact && <button type="button" class="icon-button" aria-label="Edit groups" title="Edit groups" aria-expanded={grouping}
+          onClick={() => setGrouping(!grouping)}><Icon name="folder" /></button>}
         <button type="button" class="icon-button" aria-label="Remove contact" title="Remove contact" aria-expanded={confirming}
           onClick={() => setConfirming(!confirming)}><Icon name="trash" /></button>
       </header>
@@ -109,6 +114,7 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
           <button type="button" class="small" onClick={() => setRenaming(undefined)}>Cancel</button>
         </form>
       )}
+      {grouping && contact && <GroupsEditor app={app} contact={contact} onDone={() => setGrouping(false)} />}
       {confirming && (
         <div class="confirm" role="group" aria-label="Remove contact">
           <span class="grow">Remove {name} from your contacts? You will no longer see each other's presence.</span>

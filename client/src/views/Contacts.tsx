@@ -3,7 +3,8 @@ import type { JSX } from 'preact';
 import type { App } from '../app.js';
 import { localOf } from '../protocol/jid.js';
 import { useStore } from '../state/use-store.js';
-import { availability, type Availability, type Contact } from '../features/roster.js';
+import { availability, byGroup, type Availability, type Contact } from '../features/roster.js';
+import { consistentColour } from '../protocol/xep0392-colour.js';
 import { Icon } from './icons.js';
 
 const LABEL: Record<Availability, string> = { available: 'Available', away: 'Away', busy: 'Busy', offline: 'Offline' };
@@ -17,12 +18,14 @@ function initials(name: string): string {
   return name.slice(0, 2).toUpperCase();
 }
 
-export function Avatar({ name, presence }: { name: string; presence?: Availability }): JSX.Element {
-  let hue = 0;
-  for (const ch of name) hue = (hue * 31 + ch.charCodeAt(0)) % 360;
+/**
+ * A person's picture (features/avatars.ts), else their initials on their XEP-0392 colour, computed
+ * from `id` (a bare JID, or a nickname in a room, §4.1) or the name.
+ */
+export function Avatar({ name, presence, src, id }: { name: string; presence?: Availability; src?: string | undefined; id?: string }): JSX.Element {
   return (
-    <span class="avatar" style={{ background: `hsl(${hue} 55% 45%)` }} aria-hidden="true">
-      {initials(name)}
+    <span class={`avatar ${src ? 'picture' : ''}`} style={src ? undefined : { background: consistentColour(id ?? name) }} aria-hidden="true">
+      {src ? <img src={src} alt="" width={40} height={40} decoding="async" /> : initials(name)}
       {presence && <span class={`dot ${presence}`} />}
     </span>
   );
@@ -37,6 +40,33 @@ export function Contacts({ app, onOpen }: { app: App; onOpen: (jid: string) => v
 
   const contacts = Object.values(roster.contacts).sort((a, b) =>
     ORDER[availability(a)] - ORDER[availability(b)] || displayName(a, a.jid).localeCompare(displayName(b, b.jid)));
+
+  const avatars = useStore(app.avatars);
+  // contacts sorted into their roster groups as soon as one has a group (RFC 6121 §2.1.2.2)
+  const grouped = contacts.some((c) => c.groups?.length);
+  const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
+  const row = (c: Contact) => {
+    const a = availability(c);
+    const unread = chat.conversations[c.jid]?.unread ?? 0;
+    const name = displayName(c, c.jid);
+    const typing = chat.conversations[c.jid]?.peerState === 'composing';
+    return (
+      <li key={c.jid}>
+        <button type="button" class={`contact ${chat.open === c.jid ? 'active' : ''}`} onClick={() => onOpen(c.jid)}
+          aria-current={chat.open === c.jid ? 'true' : undefined}
+          aria-label={`${name}, ${LABEL[a]}${unread ? `, ${unread} unread` : ''}`}>
+          <Avatar name={name} presence={a} src={avatars[c.jid]} id={c.jid} />
+          <span class="grow">
+            <strong>{name}</strong>
+            <small class={typing ? 'typing' : ''}>
+              {typing ? 'typing…' : c.pending && c.subscription !== 'both' && c.subscription !== 'to' ? 'Request sent' : LABEL[a]}
+            </small>
+          </span>
+          {unread > 0 && <span class="badge" aria-hidden="true">{unread}</span>}
+        </button>
+      </li>
+    );
+  };
 
   const add = async (e: Event) => {
     e.preventDefault();
@@ -91,30 +121,29 @@ export function Contacts({ app, onOpen }: { app: App; onOpen: (jid: string) => v
       {contacts.length === 0 && !adding && (
         <p class="empty muted">No contacts yet. Use <strong>+</strong> to add someone by their address.</p>
       )}
-      <ul class="contact-list">
-        {contacts.map((c) => {
-          const a = availability(c);
-          const unread = chat.conversations[c.jid]?.unread ?? 0;
-          const name = displayName(c, c.jid);
-          const typing = chat.conversations[c.jid]?.peerState === 'composing';
+      {grouped
+        ? byGroup(contacts).map(({ group, contacts: list }) => {
+          const label = group || 'Other contacts';
+          const isOpen = !collapsed.has(group);
+          const id = `group-${label.replace(/[^a-z0-9]+/gi, '-')}`;
           return (
-            <li key={c.jid}>
-              <button type="button" class={`contact ${chat.open === c.jid ? 'active' : ''}`} onClick={() => onOpen(c.jid)}
-                aria-current={chat.open === c.jid ? 'true' : undefined}
-                aria-label={`${name}, ${LABEL[a]}${unread ? `, ${unread} unread` : ''}`}>
-                <Avatar name={name} presence={a} />
-                <span class="grow">
-                  <strong>{name}</strong>
-                  <small class={typing ? 'typing' : ''}>
-                    {typing ? 'typing…' : c.pending && c.subscription !== 'both' && c.subscription !== 'to' ? 'Request sent' : LABEL[a]}
-                  </small>
-                </span>
-                {unread > 0 && <span class="badge" aria-hidden="true">{unread}</span>}
-              </button>
-            </li>
+            <section key={group} class="contact-group" aria-label={`Group ${label}`}>
+              <h3>
+                <button type="button" class="group-toggle" aria-expanded={isOpen} aria-controls={id} onClick={() => {
+                  const next = new Set(collapsed);
+                  if (isOpen) next.add(group); else next.delete(group);
+                  setCollapsed(next);
+                }}>
+                  <span class={`chevron ${isOpen ? 'open' : ''}`} aria-hidden="true">›</span>
+                  <span class="grow">{label}</span>
+                  <span class="muted count">{list.length}</span>
+                </button>
+              </h3>
+              {isOpen && <ul class="contact-list" id={id}>{list.map(row)}</ul>}
+            </section>
           );
-        })}
-      </ul>
+        })
+        : <ul class="contact-list">{contacts.map(row)}</ul>}
     </section>
   );
 }

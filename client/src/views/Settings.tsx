@@ -4,6 +4,8 @@ import type { App } from '../app.js';
 import { useStore } from '../state/use-store.js';
 import type { Show } from '../features/profile.js';
 import { Icon } from './icons.js';
+import { Avatar } from './Contacts.js';
+import { scaleAvatar } from '../features/avatar-image.js';
 
 const SHOWS: { value: Show; label: string }[] = [
   { value: 'available', label: 'Available' },
@@ -20,6 +22,29 @@ export function Settings({ app, onClose }: { app: App; onClose: () => void }): J
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
   const [note, setNote] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>();
+  const avatars = useStore(app.avatars);
+  const [busy, setBusy] = useState(false);
+  const choosePicture = async (file: File | undefined) => {
+    if (!file) return;
+    setBusy(true);
+    try {
+      const image = await scaleAvatar(file);
+      await app.avatar?.publish(image);
+      setNote({ kind: 'ok', text: 'Picture saved. Your contacts see it now.' });
+    } catch (e) {
+      setNote({ kind: 'error', text: e instanceof Error && !('error' in e) ? e.message : 'Your server did not save the picture.' });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const removePicture = async () => {
+    try {
+      await app.avatar?.remove();
+      setNote({ kind: 'ok', text: 'Picture removed.' });
+    } catch {
+      setNote({ kind: 'error', text: 'Your server did not remove the picture.' });
+    }
+  };
 
   const saveStatus = (e: Event) => {
     e.preventDefault();
@@ -58,6 +83,19 @@ export function Settings({ app, onClose }: { app: App; onClose: () => void }): J
       </header>
       <div class="settings-body">
         {note && <p class={note.kind === 'ok' ? 'note ok' : 'error'} role={note.kind === 'ok' ? 'status' : 'alert'}>{note.text}</p>}
+        <section class="card settings-card" aria-label="Picture">
+          <h3>Picture</h3>
+          <div class="picture-row">
+            <Avatar name={profile.nick || me?.split('@')[0] || ''} id={me ?? ''} src={me ? avatars[me] : undefined} />
+            <label class="button small file-pick">
+              <span>{busy ? 'Saving…' : 'Choose a picture'}</span>
+              <input type="file" accept="image/*" class="sr-only" disabled={busy}
+                onChange={(e) => { const f = e.currentTarget.files?.[0]; e.currentTarget.value = ''; void choosePicture(f); }} />
+            </label>
+            {me && avatars[me] && <button type="button" class="small" onClick={() => void removePicture()}>Remove picture</button>}
+          </div>
+          <p class="hint muted">Scaled to 192 pixels and shown to your contacts and in rooms.</p>
+        </section>
         <form class="card settings-card" onSubmit={saveStatus} aria-label="Status">
           <h3>Status</h3>
           <div class="segmented" role="radiogroup" aria-label="Availability">
