@@ -7,7 +7,8 @@ import { client, xml, type XmppClient } from '@xmpp/client';
 import type { Element } from 'ltx';
 import { RTCPeerConnection } from 'werift';
 import WebSocket from 'ws';
-import { jingleElement, jingleToSdp, parseJingle, sdpToJingle, type Jingle, type JingleContent } from '../../component/calls/jingle-sdp.js';
+import { jingleElement, parseJingle, type Jingle, type JingleContent } from '../../component/calls/jingle.js';
+import { jingleToSdp, sdpToJingle } from '../../xmpp/jingle-sdp/index.js';
 import { peerConfig, SyntheticSource, StreamCounter } from './synthetic.js';
 import type { RoomLoad, RoomOptions } from './load-types.js';
 
@@ -125,14 +126,14 @@ class Participant {
     if (j.action === 'session-accept') {
       this.remote = j.contents ?? [];
       this.groups = j.groups ?? [];
-      await this.pc.setRemoteDescription({ type: 'answer', sdp: jingleToSdp(this.remote, this.groups, 'responder') });
+      await this.pc.setRemoteDescription({ type: 'answer', sdp: jingleToSdp({ contents: this.remote, groups: this.groups }, 'responder') });
       this.resolveAccepted();
     } else if (j.action === 'content-add') {
       const added = j.contents ?? [];
       this.remote.push(...added);
       if (j.groups?.length) this.groups = j.groups;
       // The room's whole session as an offer; our answer's new contents go back in content-accept.
-      await this.pc.setRemoteDescription({ type: 'offer', sdp: jingleToSdp(this.remote, this.groups, 'responder') });
+      await this.pc.setRemoteDescription({ type: 'offer', sdp: jingleToSdp({ contents: this.remote, groups: this.groups }, 'responder') });
       await this.pc.setLocalDescription(await this.pc.createAnswer());
       const local = sdpToJingle(this.pc.localDescription!.sdp, 'initiator');
       const names = new Set(added.map((c) => c.name));
