@@ -13,8 +13,8 @@ export interface IceServerList {
   expires?: number;
 }
 
-/** Asks `domain` for all services (XEP-0215 §3.1); a server without XEP-0215 yields none. */
-export async function fetchIceServers(client: Agent, domain: string): Promise<IceServerList> {
+/** Asks `domain` for all services (XEP-0215 §3.1); undefined when there was no answer (error, timeout). */
+export async function fetchIceServers(client: Agent, domain: string): Promise<IceServerList | undefined> {
   try {
     const resp = await client.getServices(domain, undefined, '2');
     const services = resp.services ?? [];
@@ -23,7 +23,7 @@ export async function fetchIceServers(client: Agent, domain: string): Promise<Ic
       .map((s) => s.expires!.getTime());
     return { servers: iceServersFromServices(services), ...(times.length ? { expires: Math.min(...times) } : {}) };
   } catch {
-    return { servers: [] };
+    return undefined;
   }
 }
 
@@ -72,10 +72,22 @@ export function keepIceServers(client: Agent, domain: () => string): IceServerKe
   let running = false;
   let fetches = 0;
 
+  let had = false;
+
   const refresh = async (): Promise<void> => {
-    const list = await fetchIceServers(client, domain());
+    const got = await fetchIceServers(client, domain());
     fetches += 1;
     if (!running) return;
+    clearTimeout(timer);
+    if (!got && had) {
+      // no answer this time (a reconnect, a slow server): the credentials we have may still be
+      // good for a while, so keep them and ask again later
+      timer = setTimeout(() => void refresh(), STALE_RETRY_MS);
+      return;
+    }
+    // a server without XEP-0215 answers with an error: no servers, and nothing to renew
+    const list = got ?? { servers: [] };
+    had = got !== undefined;
     const manager = client.jingle;
     manager.resetICEServers();
     for (const s of list.servers) manager.addICEServer(s);
@@ -83,7 +95,6 @@ export function keepIceServers(client: Agent, domain: () => string): IceServerKe
       const pc = (s as { pc?: RTCPeerConnection }).pc;
       if (pc && s.state !== 'ended') applyIceServers(pc, list.servers);
     }
-    clearTimeout(timer);
     const delay = refreshDelay(list.expires, Date.now());
     if (delay !== undefined) timer = setTimeout(() => void refresh(), delay);
   };

@@ -29,6 +29,8 @@ interface IceConnection {
 /** The first frame must arrive within this long and be at most this large (a Binding request is ~100 bytes). */
 const FIRST_FRAME_MS = 10_000;
 const FIRST_FRAME_MAX = 1500;
+/** Connections not yet identified at once: more are closed at once, so a flood of idle connections costs little. */
+const MAX_PENDING = 256;
 
 const STUN_MAGIC = 0x2112a442;
 const ATTR_USERNAME = 0x0006;
@@ -52,6 +54,7 @@ export class IceTcpListener {
   private readonly peers = new Set<RTCPeerConnection>();
   private server?: Server;
   private opening?: Promise<void>;
+  private pending = 0;
 
   constructor(readonly port: number, readonly host: string, private readonly onError: (err: Error) => void = () => undefined) {}
 
@@ -93,13 +96,20 @@ export class IceTcpListener {
 
   /** Reads the first RFC 4571 frame, finds its peer connection, and hands the socket over. */
   private accept(socket: Socket): void {
+    if (this.pending >= MAX_PENDING) { socket.destroy(); return; }
+    this.pending += 1;
     socket.setNoDelay(true);
     let buf = Buffer.alloc(0);
     const timer = setTimeout(() => socket.destroy(), FIRST_FRAME_MS);
+    let settled = false;
     const done = () => {
+      if (settled) return;
+      settled = true;
+      this.pending -= 1;
       clearTimeout(timer);
       socket.off('data', onData);
     };
+    socket.once('close', done);
     const onData = (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       if (buf.length < 2) return;
@@ -124,7 +134,7 @@ export class IceTcpListener {
     for (const pc of this.peers) {
       for (const t of pc.iceTransports) {
         const conn = (t as unknown as { connection: IceConnection }).connection;
-        if (conn.localUsername !== ufrag && !(conn.userHistory && ufrag in conn.userHistory)) continue;
+        if (conn.localUsername !== ufrag && !(conn.userHistory && Object.hasOwn(conn.userHistory, ufrag))) continue;
         return conn.protocols.find((p) => p.type === 'tcp' && p.localCandidate?.tcptype === 'passive');
       }
     }
