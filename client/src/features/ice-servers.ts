@@ -59,8 +59,6 @@ export interface IceServerKeeper {
   /** Asks now and then before each expiry, until stopped. Resolves after the first answer. */
   start(): Promise<void>;
   stop(): void;
-  /** How many times the list was fetched (for diagnostics). */
-  readonly fetches: number;
 }
 
 /**
@@ -70,13 +68,11 @@ export interface IceServerKeeper {
 export function keepIceServers(client: Agent, domain: () => string): IceServerKeeper {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running = false;
-  let fetches = 0;
-
+  /** Whether the server answered before: then a request without an answer keeps what we have. */
   let had = false;
 
   const refresh = async (): Promise<void> => {
     const got = await fetchIceServers(client, domain());
-    fetches += 1;
     if (!running) return;
     clearTimeout(timer);
     if (!got && had) {
@@ -108,9 +104,6 @@ export function keepIceServers(client: Agent, domain: () => string): IceServerKe
       running = false;
       clearTimeout(timer);
       timer = undefined;
-    },
-    get fetches() {
-      return fetches;
     },
   };
 }
