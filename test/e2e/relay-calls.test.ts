@@ -44,7 +44,7 @@ const RECORD_PEER_CONNECTIONS = `(() => {
 /** The newest open peer connection of the page: decoded video, the selected pair, its ICE servers. */
 const CALL_FACTS = `(async () => {
   const pc = globalThis.__pcs.filter((p) => p.connectionState !== 'closed').at(-1);
-  if (!pc) return { none: globalThis.__pcs.length + ' peer connection(s), all closed; the page says: ' + (document.querySelector('[role=dialog]')?.textContent ?? document.querySelector('[role=status]')?.textContent ?? '') };
+  if (!pc) return { none: globalThis.__pcs.length + ' peer connection(s), all closed; the page says: ' + [...document.querySelectorAll('[role=dialog], [role=status], [role=alert]')].map((e) => (e.textContent ?? '').trim()).filter(Boolean).join(' | ') };
   const byId = new Map();
   (await pc.getStats()).forEach((r) => byId.set(r.id, r));
   let frames = 0;
@@ -223,6 +223,17 @@ describe('calls through a relay (coturn + XEP-0215)', function () {
       for (const [who, p] of [['alice', alice], ['bob', bob]] as const) {
         const f = await decodesVideo(p, who);
         assert.equal(f.local?.type, 'relay');
+      }
+      // the TURN password lives in the peer connection only: not in the document nor in storage
+      for (const p of [alice, bob]) {
+        const leak = await p.evaluate(`(() => {
+          const pc = globalThis.__pcs.at(-1);
+          const secrets = (pc.getConfiguration().iceServers ?? []).map((s) => s.credential).filter(Boolean);
+          const stored = [localStorage, sessionStorage].flatMap((st) => Object.keys(st).map((k) => k + '=' + st.getItem(k))).join('\\n');
+          const page = document.documentElement.outerHTML + stored + document.cookie;
+          return { secrets: secrets.length, leaked: secrets.some((x) => page.includes(x)) };
+        })()`) as { secrets: number; leaked: boolean };
+        assert.deepEqual(leak, { secrets: 1, leaked: false });
       }
       await alice.getByRole('button', { name: 'Hang up' }).click();
       for (const p of [alice, bob]) {
