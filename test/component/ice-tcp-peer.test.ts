@@ -1,4 +1,4 @@
-// The shared ICE-TCP port in front of real werift peer connections (component/calls/media-peer.ts
+// The shared ICE-TCP port in front of real werift peer connections (component/media/werift/peer.ts
 // with media.tcpPort), over raw sockets: a connectivity check framed per RFC 4571 with the USERNAME
 // of one participant's connection gets that connection's answer (a Binding success response
 // signed with its password), a check naming nobody and bytes that are not STUN are closed, and a
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { MediaPeer } from '../../component/calls/media-peer.js';
+import { WeriftPeer } from '../../component/media/werift/peer.js';
 import { freePort, freePortRange } from '../support/ports.js';
 
 const MAGIC = 0x2112a442;
@@ -19,12 +19,12 @@ function attr(type: number, value: Buffer): Buffer {
   return Buffer.concat([head, value, Buffer.alloc((4 - (value.length % 4)) % 4)]);
 }
 
-/** An ICE connectivity check (RFC 8445 §7.2.2) as the controlling side sends it, signed with `pwd` (RFC 5389 §15.4). */
+/** An ICE connectivity check (RFC 8445 §7.2.2) as the controlled side sends it, signed with `pwd` (RFC 5389 §15.4). */
 function check(username: string, pwd: string): { bytes: Buffer; id: Buffer } {
   const id = randomBytes(12);
   const prio = Buffer.alloc(4);
   prio.writeUInt32BE(1845501695, 0);
-  const body = Buffer.concat([attr(0x0006, Buffer.from(username)), attr(0x0024, prio), attr(0x802a, randomBytes(8))]);
+  const body = Buffer.concat([attr(0x0006, Buffer.from(username)), attr(0x0024, prio), attr(0x8029, randomBytes(8))]); // ICE-CONTROLLED: the werift side offered, so it controls
   const head = Buffer.alloc(20);
   head.writeUInt16BE(0x0001, 0);
   head.writeUInt16BE(body.length + 24, 2);
@@ -57,7 +57,7 @@ function nextFrame(sock: Socket): Promise<Buffer | 'closed'> {
 describe('ICE over TCP: one port for every participant (werift peers, raw sockets)', function () {
   this.timeout(30_000);
   let tcpPort: number;
-  const peers: MediaPeer[] = [];
+  const peers: WeriftPeer[] = [];
   const ice: Array<{ ufrag: string; pwd: string }> = [];
   const sockets: Socket[] = [];
 
@@ -65,9 +65,8 @@ describe('ICE over TCP: one port for every participant (werift peers, raw socket
     tcpPort = await freePort();
     const range = await freePortRange(20);
     for (let i = 0; i < 2; i++) {
-      const peer = new MediaPeer({ ...range, bindAddress: '127.0.0.1', tcpPort });
-      peer.addSenders(['audio']);
-      const sdp = await peer.offer();
+      const peer = new WeriftPeer(`room${i}`, { ...range, bindAddress: '127.0.0.1', tcpPort });
+      const { sdp } = await peer.offerSenders([{ kind: 'audio', streamId: `s${i}` }]);
       assert.match(sdp, new RegExp(`a=candidate:\\S+ 1 tcp \\d+ 127\\.0\\.0\\.1 ${tcpPort} typ host tcptype passive`), 'the TCP candidate is on the shared port');
       assert.doesNotMatch(sdp, /tcptype active/);
       ice.push({ ufrag: /a=ice-ufrag:(\S+)/.exec(sdp)![1]!, pwd: /a=ice-pwd:(\S+)/.exec(sdp)![1]! });
@@ -95,7 +94,7 @@ describe('ICE over TCP: one port for every participant (werift peers, raw socket
       s.write(framed(req.bytes));
       const res = await answer;
       assert.ok(res !== 'closed', 'answered');
-      assert.equal(res.readUInt16BE(0), 0x0101, 'a Binding success response');
+      assert.equal(res.readUInt16BE(0), 0x0101, `a Binding success response: ${res.toString('hex')}`);
       assert.ok(res.subarray(8, 20).equals(req.id), 'to our transaction');
       // signed with this participant's password (MESSAGE-INTEGRITY, RFC 5389 §15.4): the other's would not match
       const mi = res.indexOf(Buffer.from([0x00, 0x08, 0x00, 0x14]), 20);

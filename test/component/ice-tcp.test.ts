@@ -1,9 +1,9 @@
-// The pieces of ICE over TCP on one port (component/calls/ice-tcp.ts) that need no browser: the
+// The pieces of ICE over TCP on one port (component/media/werift/ice-tcp.ts) that need no browser: the
 // USERNAME of the first connectivity check, the candidates announced, and the tcpPort config keys.
 // End to end (Chromium over TCP to the forwarding unit) is in test/e2e/relay-calls.test.ts.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { announceTcpPort, bindingUsername } from '../../component/calls/ice-tcp.js';
+import { announceTcpPort, bindingUsername } from '../../component/media/werift/ice-tcp.js';
 import { parseComponentConfig, ComponentConfigError } from '../../component/config.js';
 import { resolveConfig } from '../../server/config.js';
 
@@ -67,17 +67,23 @@ describe('ICE over TCP on one port (RFC 6544)', () => {
 
   it('takes component.media.tcpPort and call.media.tcpPort, outside the media range, and names the key when wrong', () => {
     const component = { service: 'xmpp://127.0.0.1:5347', domain: 'call.example.org', secret: 's' };
-    const c = parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort: 3479 } } }, 'c.json');
+    const c = parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort: 3479, workers: 0 } } }, 'c.json');
     assert.equal(c.media?.tcpPort, 3479);
+    // one listener per process: not with media in worker threads (the default is one per core)
+    for (const workers of [undefined, 2]) {
+      assert.throws(() => parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort: 3479, workers } } }, 'c.json'),
+        (e: Error) => e instanceof ComponentConfigError && /component\.media\.tcpPort/.test(e.message) && /workers: 0/.test(e.message), String(workers));
+      assert.throws(() => resolveConfig({ domain: 'example.org', call: { media: { tcpPort: 3479, workers } } }), /call\.media\.tcpPort.*workers: 0/, String(workers));
+    }
     assert.equal(parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099 } } }, 'c.json').media?.tcpPort, undefined);
     for (const tcpPort of [40050, 0, 70000, 'x']) {
-      assert.throws(() => parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort } } }, 'c.json'),
+      assert.throws(() => parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort, workers: 0 } } }, 'c.json'),
         (e: Error) => e instanceof ComponentConfigError && /component\.media\.tcpPort/.test(e.message), String(tcpPort));
     }
-    assert.equal(resolveConfig({ domain: 'example.org', call: { media: { tcpPort: 3479 } } }).call.media.tcpPort, 3479);
+    assert.equal(resolveConfig({ domain: 'example.org', call: { media: { tcpPort: 3479, workers: 0 } } }).call.media.tcpPort, 3479);
     assert.equal(resolveConfig({ domain: 'example.org' }).call.media.tcpPort, null);
     for (const tcpPort of [40500, 0, 'x']) {
-      assert.throws(() => resolveConfig({ domain: 'example.org', call: { media: { tcpPort } } }), /call\.media\.tcpPort/, String(tcpPort));
+      assert.throws(() => resolveConfig({ domain: 'example.org', call: { media: { tcpPort, workers: 0 } } }), /call\.media\.tcpPort/, String(tcpPort));
     }
   });
 });
