@@ -11,7 +11,7 @@ export { ConfigError as ComponentConfigError };
 /**
  * Keys (all under "component"): service (e.g. "xmpp://127.0.0.1:5347") or host + port; domain;
  * secret; dataDir; maxParticipants; archiveDays; maxRoomsPerUser; media.portMin, media.portMax, media.publicAddress, media.bindAddress,
- * media.inactivityTimeoutMs, media.workers; turn (host, port, tlsPort, secret, ttl, transports: the server's `turn` key,
+ * media.inactivityTimeoutMs, media.workers, media.tcpPort; turn (host, port, tlsPort, secret, ttl, transports: the server's `turn` key,
  * see docs/nat.md).
  */
 export function parseComponentConfig(json: unknown, file: string): CallComponentOptions {
@@ -40,7 +40,7 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
   let media: CallComponentOptions['media'];
   if (s.media !== undefined) {
     const m = c.section('component.media', s.media);
-    c.only('component.media', m, ['portMin', 'portMax', 'publicAddress', 'bindAddress', 'inactivityTimeoutMs', 'workers']);
+    c.only('component.media', m, ['portMin', 'portMax', 'publicAddress', 'bindAddress', 'inactivityTimeoutMs', 'workers', 'tcpPort']);
     const portMin = c.optInt('component.media.portMin', m.portMin, 1024, 65535);
     const portMax = c.optInt('component.media.portMax', m.portMax, 1024, 65535);
     if ((portMin === undefined) !== (portMax === undefined)) {
@@ -57,6 +57,14 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
     // Data-plane worker threads; absent: one per core (os.availableParallelism()); 0: media in-process.
     const workers = c.optInt('component.media.workers', m.workers, 0, 256);
     if (workers !== undefined) media.workers = workers;
+    const tcpPort = c.optInt('component.media.tcpPort', m.tcpPort, 1, 65535);
+    if (tcpPort !== undefined) {
+      // werift's own per-connection TCP listeners take ports of the media range
+      if (portMin !== undefined && portMax !== undefined && tcpPort >= portMin && tcpPort <= portMax) c.fail('component.media.tcpPort', 'must lie outside media.portMin..media.portMax');
+      // one listener per process: worker threads cannot share the port (nor be handed its sockets)
+      if (workers !== 0) c.fail('component.media.tcpPort', 'needs media.workers: 0 (media in the component\u2019s own thread)');
+      media.tcpPort = tcpPort;
+    }
   }
   const turn = s.turn === undefined ? undefined : parseTurnSettings(s.turn, 'component.turn', c);
   return { service, domain: domain.toLowerCase(), secret, dataDir, maxParticipants, media, turn, archiveDays, maxRoomsPerUser };

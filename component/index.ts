@@ -87,7 +87,7 @@ export async function startCallComponent(opts: CallComponentOptions): Promise<Ru
  * never handled on the thread that runs XMPP and storage; with workers: 0, werift in this thread.
  */
 async function mediaRouter(media: MediaOptions, log: Logger): Promise<MediaRouter> {
-  const settings = { portMin: media.portMin, portMax: media.portMax, bindAddress: media.bindAddress, inactivityTimeoutMs: media.inactivityTimeoutMs };
+  const settings = { portMin: media.portMin, portMax: media.portMax, bindAddress: media.bindAddress, inactivityTimeoutMs: media.inactivityTimeoutMs, tcpPort: media.tcpPort };
   if (media.workers === 0) {
     const { WeriftRouter } = await import('./media/werift/router.js');
     return new WeriftRouter(settings);

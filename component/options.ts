@@ -24,6 +24,11 @@ export interface MediaOptions {
    * of them. 0 runs the media in the component's own thread (no workers).
    */
   workers?: number;
+  /**
+   * One TCP port for ICE over TCP (RFC 6544 passive candidates, RFC 4571 framing), shared by every
+   * participant: for networks that let no UDP through (media/werift/ice-tcp.ts). Off when absent.
+   */
+  tcpPort?: number;
 }
 
 export interface CallComponentOptions {

@@ -55,7 +55,7 @@ export interface CarillonConfig {
     /** Rooms one user may own at a time on the call component; 0 for no limit (default 100). */
     maxRoomsPerUser: number;
     /** workers: data-plane worker threads of the call component (default: one per core; 0: none, media in-process). */
-    media: { portMin: number; portMax: number; publicAddress: string | null; workers: number };
+    media: { portMin: number; portMax: number; publicAddress: string | null; workers: number; tcpPort: number | null };
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   /** Settings of modules, by their top-level key (see ConfigSection). */
@@ -158,6 +158,14 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
   const maxStanzaBytes = int('limits.maxStanzaBytes', limits.maxStanzaBytes, 256 * 1024, 10_000, 64 * 1024 * 1024);
   const portMin = int('call.media.portMin', (media as Record<string, unknown>).portMin, 40000, 1024, 65535);
   const portMax = int('call.media.portMax', (media as Record<string, unknown>).portMax, 40999, portMin, 65535);
+  // ICE over TCP (RFC 6544) on this one port, for participants on networks without UDP; off when absent
+  const rawTcpPort = (media as Record<string, unknown>).tcpPort;
+  const tcpPort = rawTcpPort === undefined || rawTcpPort === null ? null : int('call.media.tcpPort', rawTcpPort, 0, 1, 65535);
+  // werift's own per-connection TCP listeners take ports of the media range
+  if (tcpPort !== null && tcpPort >= portMin && tcpPort <= portMax) fail('call.media.tcpPort', 'must lie outside call.media.portMin..portMax');
+  const workers = int('call.media.workers', (media as Record<string, unknown>).workers, availableParallelism(), 0, 256);
+  // one listener per process: worker threads cannot share the port (nor be handed its sockets)
+  if (tcpPort !== null && workers !== 0) fail('call.media.tcpPort', 'needs call.media.workers: 0 (media in the component\u2019s own thread)');
 
   return {
     domain,
@@ -212,7 +220,8 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
       maxRoomsPerUser: int('call.maxRoomsPerUser', call.maxRoomsPerUser, 100, 0, 1_000_000),
       media: {
         portMin, portMax, publicAddress: optStr('call.media.publicAddress', (media as Record<string, unknown>).publicAddress),
-        workers: int('call.media.workers', (media as Record<string, unknown>).workers, availableParallelism(), 0, 256),
+        workers,
+        tcpPort,
       },
     },
     log: { level: level as CarillonConfig['log']['level'] },

@@ -156,6 +156,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
           portMin: config.call.media.portMin,
           portMax: config.call.media.portMax,
           publicAddress: config.call.media.publicAddress ?? undefined,
+          tcpPort: config.call.media.tcpPort ?? undefined,
           bindAddress: config.listen === '0.0.0.0' || config.listen === '::' ? undefined : config.listen,
           workers: config.call.media.workers,
         },

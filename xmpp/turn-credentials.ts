@@ -84,7 +84,9 @@ export function parseTurnSettings(raw: unknown, key: string, c: Checks): TurnSet
   const secret = c.required(`${key}.secret`, raw.secret);
   const port = c.int(`${key}.port`, raw.port, 3478, 1, 65535);
   const tlsPort = c.optInt(`${key}.tlsPort`, raw.tlsPort, 1, 65535);
-  const ttl = c.int(`${key}.ttl`, raw.ttl, 86400, 60, 30 * 86400);
+  // As short as 10 s: clients ask again before `expires` (the web client does), so a short ttl only
+  // costs requests; it limits how long a leaked credential is any use.
+  const ttl = c.int(`${key}.ttl`, raw.ttl, 86400, 10, 30 * 86400);
   let transports: TurnSettings['transports'] = ['udp', 'tcp'];
   if (raw.transports !== undefined) {
     const v = raw.transports;

@@ -16,6 +16,8 @@ export interface MediaSettings {
   bindAddress?: string;
   /** A connected peer that sends nothing (RTP or RTCP) for this long has failed (default 15 s). */
   inactivityTimeoutMs?: number;
+  /** One TCP port for ICE over TCP shared by every peer (werift/ice-tcp.ts); off when absent. */
+  tcpPort?: number;
 }
 
 /** One media source: what a peer sends on one m-line. */

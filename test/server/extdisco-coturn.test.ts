@@ -4,15 +4,11 @@
 // with a minimal RFC 5766 Allocate written here, which shows the relay's answer code — and fails
 // (401) with a wrong secret and once the credentials have expired.
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { turnRestCredentials } from '../../xmpp/turn-credentials.js';
-import { freePort, freePortRange } from '../support/ports.js';
-import { until } from '../support/until.js';
+import { startCoturn, type Coturn } from '../support/coturn.js';
 import { connect, startTestServer, stopAll, xml, type TestServer, type XmlElement, type XmppClient } from './helpers.js';
 
 const REALM = 'carillon.test';
@@ -21,7 +17,6 @@ const SECRET = randomBytes(16).toString('hex');
 // --- a minimal STUN/TURN client (RFC 5389 messages, RFC 5766 Allocate) ---
 const MAGIC = 0x2112a442;
 const ATTR = { USERNAME: 0x0006, MESSAGE_INTEGRITY: 0x0008, ERROR_CODE: 0x0009, REALM: 0x0014, NONCE: 0x0015, XOR_RELAYED_ADDRESS: 0x0016, REQUESTED_TRANSPORT: 0x0019 };
-const BINDING = 0x0001;
 const ALLOCATE = 0x0003;
 
 function attr(type: number, value: Buffer): Buffer {
@@ -133,27 +128,15 @@ function uclient(port: number, username: string, password: string, tcp = false):
 
 describe('XEP-0215 credentials at a real coturn', function () {
   this.timeout(60_000);
-  let dir: string;
-  let turnserver: ChildProcess | undefined;
+  let coturn: Coturn;
   let port: number;
   let relay: { portMin: number; portMax: number };
   let srv: TestServer;
   let bard: XmppClient;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'carillon-coturn-'));
-    port = await freePort();
-    relay = await freePortRange(20);
-    turnserver = spawn('turnserver', [
-      '-n', '--listening-ip=127.0.0.1', `--listening-port=${port}`, '--relay-ip=127.0.0.1', `--min-port=${relay.portMin}`, `--max-port=${relay.portMax}`,
-      '--use-auth-secret', `--static-auth-secret=${SECRET}`, `--realm=${REALM}`, '--no-tls', '--no-dtls', '--no-cli',
-      '--allow-loopback-peers', '--no-multicast-peers', '--fingerprint',
-      `--log-file=${join(dir, 'turnserver.log')}`, '--simple-log', `--pidfile=${join(dir, 'turnserver.pid')}`, `--userdb=${join(dir, 'turndb')}`,
-    ], { stdio: 'ignore' });
-    const exited = new Promise<never>((_, reject) => turnserver!.once('exit', (code) => reject(new Error(`turnserver exited (${code}); see ${join(dir, 'turnserver.log')}`))));
-    // Up once it answers a STUN Binding request.
-    await Promise.race([exited, until(async () => (await withSocket((sock) => exchange(sock, port, message(BINDING, []))).catch(() => null))?.type === 0x0101, 'turnserver to answer STUN', 15_000)]);
-
+    coturn = await startCoturn({ secret: SECRET, realm: REALM });
+    ({ port, relay } = coturn);
     srv = await startTestServer({ domain: 'shakespeare.lit', components: { port: null }, turn: { host: '127.0.0.1', port, secret: SECRET, ttl: 600 } });
     await srv.users.add('bard@shakespeare.lit', 'secret');
     bard = await connect(srv, 'bard', 'secret');
@@ -162,12 +145,7 @@ describe('XEP-0215 credentials at a real coturn', function () {
   after(async () => {
     await stopAll(bard);
     await srv?.stop();
-    if (turnserver?.pid !== undefined && turnserver.exitCode === null) {
-      const gone = new Promise((resolve) => turnserver!.once('exit', resolve));
-      process.kill(turnserver.pid, 'SIGTERM');
-      await gone;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await coturn?.stop();
   });
 
   async function relayService(transport: string): Promise<XmlElement> {
@@ -216,6 +194,6 @@ describe('XEP-0215 credentials at a real coturn', function () {
     // The same secret and user a minute into the future are accepted: it was only the expiry.
     const fresh = turnRestCredentials(SECRET, 'bard@shakespeare.lit', Math.floor(Date.now() / 1000) + 60);
     assert.equal((await allocate(port, fresh.username, fresh.password)).ok, true);
-    assert.match(readFileSync(join(dir, 'turnserver.log'), 'utf8'), /check_stun_auth/);
+    assert.match(coturn.log(), /check_stun_auth/);
   });
 });

@@ -7,9 +7,9 @@ import type { IQ, Jingle } from 'stanza/protocol/index.js';
 import { domainOf } from './jid.js';
 import { JmiProtocol, NS_JMI } from './xep0353-jmi.js';
 import { NS_REPLY, RepliesProtocol } from './xep0461-replies.js';
-import { discoverIceServers } from './xep0215-extdisco.js';
 import { PROFILE, normalizeLocalJingle, normalizeRemoteJingle, useJingleWire } from '../../../xmpp/jingle-sdp/index.js';
 import { jingleIqError } from './jingle-errors.js';
+import { keepIceServers } from '../features/ice-servers.js';
 
 export type ConnectionStatus =
   | { kind: 'offline' }
@@ -169,11 +169,9 @@ export function connect(opts: ConnectOptions): Connection {
     opts.onStatus({ kind: 'failed', reason: 'auth', message: 'Wrong address or password.' });
     void client.disconnect();
   });
-  const discoverIce = async () => {
-    const ice = await discoverIceServers(client, domainOf(client.jid));
-    manager.resetICEServers();
-    for (const s of ice) manager.addICEServer(s);
-  };
+  // XEP-0215 services, asked for again before their credentials expire (features/ice-servers.ts)
+  const iceServers = keepIceServers(client, () => domainOf(client.jid));
+  const discoverIce = () => iceServers.start();
   // XEP-0198: a resumed stream keeps its roster, presence and calls — also the stream of an
   // earlier page of this tab, whose state the page restored (opts.resume)
   client.on('stream:management:resumed', () => {
@@ -235,6 +233,7 @@ export function connect(opts: ConnectOptions): Connection {
     },
     async close() {
       closing = true;
+      iceServers.stop();
       client.config.autoReconnect = false;
       manager.endAllSessions('gone');
       await client.disconnect();

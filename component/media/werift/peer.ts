@@ -7,6 +7,7 @@ import {
   type MediaStreamTrack, type RTCRtpTransceiver,
 } from 'werift';
 import type { ConnectionState, Kind, MediaSettings } from '../router.js';
+import { announceTcpPort, iceTcpListener, type IceTcpListener } from './ice-tcp.js';
 
 /** Codecs every WebRTC endpoint has (RFC 7874 / RFC 7742): one per kind keeps forwarding decode-free. */
 const codecs = () => ({
@@ -44,6 +45,8 @@ export class WeriftPeer {
   closed = false;
   /** Tracks whose RTP is already forwarded. */
   private readonly attached = new WeakSet<MediaStreamTrack>();
+  /** ICE over TCP on the shared `media.tcpPort` (ice-tcp.ts), when configured. */
+  private readonly tcp?: { listener: IceTcpListener; port: number };
 
   constructor(readonly roomId: string, media: MediaSettings) {
     const bind = media.bindAddress;
@@ -54,7 +57,12 @@ export class WeriftPeer {
       icePortRange: media.portMin && media.portMax ? [media.portMin, media.portMax] : undefined,
       iceInterfaceAddresses: bind ? { udp4: bind } : undefined,
       iceAdditionalHostAddresses: bind ? [bind] : undefined,
+      iceUseTcp: media.tcpPort !== undefined,
     });
+    if (media.tcpPort !== undefined) {
+      this.tcp = { listener: iceTcpListener(media.tcpPort, bind ?? '0.0.0.0'), port: media.tcpPort };
+      this.tcp.listener.add(this.pc);
+    }
     this.pc.onTrack.subscribe((track) => this.attach(track));
     this.pc.onTransceiverAdded.subscribe((t) => this.listen(t));
     this.pc.onRemoteTransceiverAdded.subscribe((t) => this.listen(t));
@@ -143,7 +151,13 @@ export class WeriftPeer {
     for (const t of this.pc.getTransceivers()) t.setDirection('recvonly');
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     await this.gathered();
-    return this.pc.localDescription!.sdp;
+    return this.localSdp();
+  }
+
+  /** Our description as announced: TCP candidates on the shared port. */
+  private localSdp(): string {
+    const sdp = this.pc.localDescription!.sdp;
+    return this.tcp ? announceTcpPort(sdp, this.tcp.port) : sdp;
   }
 
   /** Add one sendonly transceiver per forwarded source and offer them; the offer and their mids. */
@@ -156,7 +170,7 @@ export class WeriftPeer {
     await this.pc.setLocalDescription(await this.pc.createOffer());
     await this.gathered();
     for (const t of added) this.sendonly.set(t.mid!, t);
-    return { sdp: this.pc.localDescription!.sdp, mids: added.map((t) => t.mid!) };
+    return { sdp: this.localSdp(), mids: added.map((t) => t.mid!) };
   }
 
   async applyAnswer(sdp: string): Promise<void> {
@@ -194,6 +208,7 @@ export class WeriftPeer {
     for (const f of this.forwards.values()) f.stop();
     this.forwards.clear();
     for (const s of this.sources.values()) s.sinks.clear();
+    this.tcp?.listener.remove(this.pc);
     await this.pc.close().catch(() => undefined);
   }
 }
