@@ -136,10 +136,8 @@ describe('ICE restart in a running call (XEP-0176 §2.4): 1:1 and through the ca
     const oursBefore = ufragsSent(wireFrom, sid);
     const theirsBefore = new Set(transports(wireFrom.received).filter((t) => t.sid === sid && t.ufrag).map((t) => t.ufrag!));
     await from.evaluate(() => globalThis.dispatchEvent(new Event('online')));
-    console.log('DBG online', new Date().toISOString());
     const offer = (await untilValue(() => restarts(wireFrom.sent, sid, oursBefore, false), (o) => o.length > 0, 'the restart offer: a transport-info with a new ufrag/pwd and no candidates'))[0]!;
     const answer = (await untilValue(() => restarts(wireFrom.received, sid, theirsBefore, true), (a) => a.length > 0, 'the answer: a transport-info with the other side\'s new ufrag/pwd and candidates'))[0]!;
-    console.log('DBG offer+answer', new Date().toISOString());
     assert.ok(offer.pwd!.length >= 22 && answer.pwd!.length >= 22, 'RFC 8839 §5.4: a pwd of at least 22 characters');
     if (to.page) assert.ok(restarts(to.wire.sent, sid, theirsBefore, true).some((t) => t.ufrag === answer.ufrag), 'the answer is what the other side sent');
     // The media now runs on the new ICE generation: the pair that the restart's offerer selects
@@ -147,7 +145,6 @@ describe('ICE restart in a running call (XEP-0176 §2.4): 1:1 and through the ca
     // has the new ufrag; the answerer's transport is in the new generation too. Video keeps coming.
     await untilValue(() => media(from, what), (m) => m.pairUfrag === offer.ufrag && m.transportUfrag === offer.ufrag, 'the selected pair to use the new local ufrag', 30_000);
     if (to.page) await untilValue(() => media(to.page!, what), (m) => m.transportUfrag === answer.ufrag, 'the other side\'s transport to use its new ufrag', 30_000);
-    console.log('DBG ufrags', new Date().toISOString());
     for (const p of to.page ? [from, to.page] : [from]) {
       const was = (await media(p, what)).frames;
       await untilValue(() => media(p, what), (m) => m.frames > was, `video frames to keep being decoded after the restart (were ${was})`, 30_000);
@@ -173,7 +170,6 @@ describe('ICE restart in a running call (XEP-0176 §2.4): 1:1 and through the ca
     for (const p of [alice, bob]) await p.getByRole('timer', { name: 'Call duration' }).waitFor();
     const initiate = await untilValue(() => wireA.sent.find((iq) => iq.getChild('jingle', NS_JINGLE)?.attrs.action === 'session-initiate'), (x) => !!x, 'the session-initiate');
     const sid = initiate!.getChild('jingle', NS_JINGLE)!.attrs.sid as string;
-    console.log('DBG connected', new Date().toISOString());
     for (const p of [alice, bob]) await untilValue(() => media(p, 'calls'), (m) => m.frames > 0, 'video decoded before any restart', 30_000);
 
     // the caller (Jingle initiator) changes networks, then the callee (responder)
