@@ -60,9 +60,16 @@ describe('ICE restart: when to restart', () => {
   it('starts no second restart while one is under way (ours or the peer\'s)', () => {
     const ours = run(true, [connected, { type: 'network', at: 500 }, { type: 'network', at: 600 }, { type: 'ice', state: 'failed', at: 700 }]);
     assert.deepEqual(ours.map((d) => d.restart), [false, true, false, false]);
-    const theirs = run(true, [connected, { type: 'remote-restart', at: 500 }, { type: 'ice', state: 'failed', at: 700 }, { type: 'network', at: 800 }]);
-    assert.deepEqual(theirs.map((d) => d.restart), [false, false, false, false]);
+    const theirs = run(true, [connected, { type: 'remote-restart', at: 500 }, { type: 'ice', state: 'failed', at: 700 }]);
+    assert.deepEqual(theirs.map((d) => d.restart), [false, false, false]);
     assert.equal(theirs[2].wakeAt, 500 + RESTART_TIMEOUT_MS);
+  });
+
+  it('a network change after a restart that was answered (ours or theirs) restarts again', () => {
+    const ours = run(true, [connected, { type: 'network', at: 500 }, { type: 'answered', at: 600 }, { type: 'network', at: 700 }]);
+    assert.deepEqual(ours.map((d) => d.restart), [false, true, false, true]);
+    const theirs = run(false, [connected, { type: 'remote-restart', at: 500 }, { type: 'network', at: 700 }]);
+    assert.deepEqual(theirs.map((d) => d.restart), [false, false, true]);
   });
 
   it('tries again after RESTART_TIMEOUT_MS while still lost, and gives up after MAX_RESTARTS', () => {

@@ -96,9 +96,12 @@ export function attachIceRestart(ms: MediaSession, opts: IceRestartOptions = {})
   });
 
   async function offer(): Promise<boolean> {
-    if (ended() || pc.signalingState !== 'stable') return false; // a negotiation is under way: the next tick retries
+    // our earlier restart offer, never answered (refused with tie-break, or a peer that ignores
+    // restarts): given up for this one; any other negotiation under way: the next tick retries
+    if (ended() || (pc.signalingState !== 'stable' && pc.signalingState !== 'have-local-offer')) return false;
     try {
       await s.processLocal('restart-ice', async () => {
+        if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
         const o = await pc.createOffer({ iceRestart: true });
         // the offer first, then the candidates StanzaJS trickles once it is applied
         s.send('transport-info', transportInfo(o.sdp!, false));
@@ -130,6 +133,7 @@ export function attachIceRestart(ms: MediaSession, opts: IceRestartOptions = {})
     const remote = pc.remoteDescription!.sdp;
     const sdp = withIceCredentials(remote, credentialsOf(changes), peerSetup(pc.currentLocalDescription?.sdp, remote));
     await pc.setRemoteDescription({ type: 'answer', sdp });
+    feed({ type: 'answered', at: Date.now() });
     await originalTransportInfo(candidatesOnly(changes), cb);
   }
 
@@ -219,7 +223,7 @@ export function attachIceRestart(ms: MediaSession, opts: IceRestartOptions = {})
     restart: async () => (step({ type: 'network', at: Date.now() })?.restart ? offer() : false),
     again: () => {
       if (ended() || !state.everConnected) return;
-      const { restartingSince: _, ...rest } = state;
+      const { restartingSince: _, awaitingAnswer: __, ...rest } = state;
       state = rest;
       feed({ type: 'network', at: Date.now() });
     },

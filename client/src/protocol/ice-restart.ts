@@ -42,6 +42,8 @@ export interface RestartState {
   lostSince?: number;
   /** A restart (ours, or one the peer offered) is under way since then. */
   restartingSince?: number;
+  /** Our restart offer is out and not answered yet. */
+  awaitingAnswer?: boolean;
   /** Restarts since the connection was last good. */
   attempts: number;
 }
@@ -54,6 +56,8 @@ export type RestartInput =
   | { type: 'network'; at: number }
   /** The peer offered a restart and we answered it. */
   | { type: 'remote-restart'; at: number }
+  /** The answer to our restart offer was applied. */
+  | { type: 'answered'; at: number }
   /** A wake-up asked for earlier is due. */
   | { type: 'tick'; at: number };
 
@@ -81,7 +85,7 @@ const isGood = (ice: string) => ice === 'connected' || ice === 'completed';
 export function decideRestart(s: RestartState, input: RestartInput, initiator: boolean): RestartDecision {
   const keep = (state: RestartState, wakeAt?: number): RestartDecision => ({ state, restart: false, giveUp: false, ...(wakeAt !== undefined ? { wakeAt } : {}) });
   const start = (state: RestartState, at: number): RestartDecision => ({
-    state: { ...state, restartingSince: at, attempts: state.attempts + 1 }, restart: true, giveUp: false, wakeAt: at + RESTART_TIMEOUT_MS,
+    state: { ...state, restartingSince: at, awaitingAnswer: true, attempts: state.attempts + 1 }, restart: true, giveUp: false, wakeAt: at + RESTART_TIMEOUT_MS,
   });
   const grace = (ice: string) => (!initiator ? RESPONDER_GRACE_MS : ice === 'failed' ? 0 : DISCONNECT_GRACE_MS);
   /** A lost connection with no restart under way: restart once its grace is over. */
@@ -101,15 +105,18 @@ export function decideRestart(s: RestartState, input: RestartInput, initiator: b
       return whenLost(state, input.at);
     }
     case 'network':
-      if (!s.everConnected || s.restartingSince !== undefined) return keep(s, s.restartingSince !== undefined ? s.restartingSince + RESTART_TIMEOUT_MS : undefined);
+      // a restart already answered does not cover a newer network change; one still out does
+      if (!s.everConnected || s.awaitingAnswer) return keep(s, s.restartingSince !== undefined ? s.restartingSince + RESTART_TIMEOUT_MS : undefined);
       return start(s, input.at);
     case 'remote-restart':
-      return keep({ ...s, restartingSince: input.at }, input.at + RESTART_TIMEOUT_MS);
+      return keep({ ...s, restartingSince: input.at, awaitingAnswer: false }, input.at + RESTART_TIMEOUT_MS);
+    case 'answered':
+      return keep({ ...s, awaitingAnswer: false }, s.restartingSince !== undefined ? s.restartingSince + RESTART_TIMEOUT_MS : undefined);
     case 'tick': {
       if (s.restartingSince !== undefined) {
         const due = s.restartingSince + RESTART_TIMEOUT_MS;
         if (input.at < due) return keep(s, due);
-        const { restartingSince: _, ...rest } = s;
+        const { restartingSince: _, awaitingAnswer: __, ...rest } = s;
         if (!isLost(s.ice)) return keep({ ...rest, attempts: 0 }); // it came back, or never went away
         if (s.attempts >= MAX_RESTARTS) return { state: rest, restart: false, giveUp: true };
         return start(rest, input.at);
