@@ -213,7 +213,7 @@ describe('ICE restart in a running call (XEP-0176 §2.4): 1:1 and through the ca
     const initiate = await untilValue(() => wireA.sent.find((iq) => iq.attrs.to === ROOM && iq.getChild('jingle', NS_JINGLE)?.attrs.action === 'session-initiate'), (x) => !!x, 'alice\'s session-initiate to the room');
     const sid = initiate!.getChild('jingle', NS_JINGLE)!.attrs.sid as string;
     // each decodes the other's forwarded video before the restart
-    for (const p of [alice, bob]) await untilValue(() => media(p, 'rooms'), (m) => m.frames > 0, 'forwarded video decoded', 45_000);
+    for (const p of [alice, bob]) await untilValue(() => media(p, 'rooms'), (m) => m.frames > 0, 'forwarded video decoded', 90_000);
     const bobBefore = (await media(bob, 'rooms')).frames;
 
     const { answer } = await networkChange(alice, wireA, { wire: wireA }, sid, 'rooms');
