@@ -10,6 +10,7 @@ import {
 import { JmiHistory } from '../protocol/jmi-history.js';
 import { diagnoseIce, reachability } from '../protocol/call-checks.js';
 import { watchPeerCapabilities } from './peer-capabilities.js';
+import { attachIceRestart } from './ice-restart.js';
 import type { IceFailure } from '../protocol/call-machine.js';
 import { bare } from '../protocol/jid.js';
 import { sendNow } from '../protocol/connection.js';
@@ -109,6 +110,7 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
   /** Per session: TURN errors seen while gathering (RTCPeerConnection icecandidateerror). */
   const relayErrors = new Map<string, number[]>();
   const watchIce = (s: MediaSession) => {
+    attachIceRestart(s); // a lost connection or a network change restarts ICE in the same session
     const errors: number[] = [];
     relayErrors.set(s.sid, errors);
     if (relayErrors.size > 8) relayErrors.delete(relayErrors.keys().next().value!);
@@ -281,8 +283,8 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
       const cause = iceCause(s.sid);
       dispatch({ type: 'failed', sid: s.sid, ...(cause ? { cause } : {}) });
     }
-    // ICE disconnected: StanzaJS tries an ICE restart (initiator side); if media is not back
-    // within MEDIA_LOSS_TIMEOUT_MS the call ends on both sides with connectivity-error
+    // ICE disconnected or failed after media flowed: ICE is restarted (features/ice-restart.ts); if
+    // media is not back within MEDIA_LOSS_TIMEOUT_MS the call ends on both sides with connectivity-error
     if (state === 'interrupted' || state === 'disconnected') dispatch({ type: 'interrupted', sid: s.sid, at: Date.now() });
   });
   for (const [event, off] of [['mute', true], ['unmute', false]] as const) {

@@ -56,8 +56,12 @@ export const IDLE: CallState = { phase: 'idle' };
 /** How long a proposal rings before it is given up, and how long media may take to flow. */
 export const RING_TIMEOUT_MS = 45_000;
 export const CONNECT_TIMEOUT_MS = 30_000;
-/** How long an active call may go without media (ICE disconnected) before it is ended. */
-export const MEDIA_LOSS_TIMEOUT_MS = 6_000;
+/**
+ * How long an active call may go without media (ICE disconnected or failed) before it is ended:
+ * long enough for an ICE restart (features/ice-restart.ts: 2 s of grace, then a signalling round
+ * trip and new connectivity checks) to bring it back.
+ */
+export const MEDIA_LOSS_TIMEOUT_MS = 15_000;
 
 export type CallEvent =
   // local user

@@ -5,6 +5,7 @@
 import { Jingle as JingleSessions } from 'stanza';
 import type { Jingle, JingleContent, JingleRtpDescription } from 'stanza/protocol/index.js';
 import { jingleToSdp, sdpToJingle, sourceOwner } from '../../../xmpp/jingle-sdp/index.js';
+import { attachIceRestart, type IceRestart } from '../features/ice-restart.js';
 
 type Cb = (err?: { condition: string; text?: string }) => void;
 
@@ -35,9 +36,13 @@ export class RoomCallSession extends JingleSessions.MediaSession {
   private remote: JingleContent[] = [];
   private groups: Jingle['groups'] = [];
   events?: RoomCallEvents;
+  /** ICE restarts (XEP-0176 §2.4); the contents the room added are the responder's (XEP-0166 `creator`). */
+  readonly iceRestart: IceRestart;
 
   constructor(opts: MediaSessionOpts) {
     super(opts);
+    const added = (name: string) => this.remote.some((c) => c.name === name && c.creator === 'responder');
+    this.iceRestart = attachIceRestart(this, { creatorOf: (name) => (added(name) ? 'responder' : 'initiator') });
     // ontrack's transceiver.mid is the content name, which carries the owner
     this.pc.addEventListener('track', (e: RTCTrackEvent) => {
       if (e.transceiver.mid) this.events?.track(e.transceiver.mid, e.track);
@@ -53,7 +58,12 @@ export class RoomCallSession extends JingleSessions.MediaSession {
   override async onContentAdd(changes: Jingle, cb: Cb): Promise<void> {
     cb(); // acknowledge first; the answer is a content-accept
     const added = changes.contents ?? [];
+    // Glare with our ICE restart offer: the room's content-add goes first (the room answers a
+    // restart offer that crosses its content-add with <tie-break/>); the restart is offered again
+    // once the content-add is answered.
+    const restartLost = this.pc.signalingState === 'have-local-offer';
     try {
+      if (restartLost) await this.pc.setLocalDescription({ type: 'rollback' });
       this.remote.push(...added);
       if (changes.groups?.length) this.groups = changes.groups;
       const sources = added.map(sourceOf).filter((s): s is RemoteSource => !!s);
@@ -67,6 +77,7 @@ export class RoomCallSession extends JingleSessions.MediaSession {
       this.send('content-accept', {
         contents: (local.contents ?? []).filter((c) => names.has(c.name)).map((c) => ({ ...c, creator: 'responder' as const })),
       });
+      if (restartLost) this.iceRestart.again();
     } catch (err) {
       this._log('error', 'Could not apply content-add', err);
       this.send('content-reject', { contents: added.map((c) => ({ creator: 'responder' as const, name: c.name })) as JingleContent[] });
