@@ -127,7 +127,7 @@ export function rewriteCandidates(contents: JingleContent[], media: { bindAddres
 }
 
 /** Label each source of the given contents with its owner's occupant JID. */
-export function labelSources(jingle: Element, owners: Map<string, string>): void {
+export function labelSources(jingle: Element, owners: Map<string, string>, screens: ReadonlySet<string> = new Set(), screenParameter?: { name: string; value: string }): void {
   for (const content of jingle.getChildren('content')) {
     const owner = owners.get(content.attrs.name as string);
     if (!owner) continue;
@@ -137,6 +137,7 @@ export function labelSources(jingle: Element, owners: Map<string, string>): void
       // Jitsi's element, and the same as a XEP-0339 parameter so that clients which only keep the
       // parsed <parameter/>s (StanzaJS's JXT) see it too; browsers ignore unknown a=ssrc attributes.
       const added = [x('parameter', { name: 'owner', value: owner }), x('ssrc-info', { xmlns: 'http://jitsi.org/jitmeet', owner })];
+      if (screenParameter && screens.has(content.attrs.name as string)) added.push(x('parameter', screenParameter));
       // XEP-0339: the msid as a source parameter too, for clients that read it there.
       if (stream && !src.getChildren('parameter').some((p) => p.attrs.name === 'msid')) {
         added.unshift(x('parameter', { name: 'msid', value: `${stream.attrs.id as string} ${stream.attrs.track as string}` }));

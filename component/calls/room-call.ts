@@ -16,6 +16,7 @@ import {
 } from './jingle-sdp.js';
 import { Participant, type Source } from './participant.js';
 import { completeAnswer } from './answer.js';
+import { isScreen, participantOffer, SCREEN_PARAMETER } from './participant-sources.js';
 
 export class RoomCall {
   readonly participants = new Map<string, Participant>(); // by real full JID
@@ -52,6 +53,11 @@ export class RoomCall {
         return;
       case 'session-info':
         this.relayInfo(p, iq);
+        return;
+      case 'content-add':
+        return this.participantAdd(p, j);
+      case 'content-remove':
+        this.participantRemove(p, j.contents ?? []);
         return;
       case 'session-terminate':
         setImmediate(() => this.remove(p, undefined));
@@ -116,6 +122,7 @@ export class RoomCall {
     try {
       await p.created;
       const answer = await this.router.answer(p.peerId, offerSdp);
+      p.localSdp = answer;
       if (p.closed) return;
       const { contents, groups } = sdpToJingle(answer, 'responder');
       rewriteCandidates(contents, this.media);
@@ -172,7 +179,10 @@ export class RoomCall {
     q.negotiating = true;
     q.dirty = false;
     try {
-      const offer = await this.router.offerSenders(q.peerId, wanted.map((w) => ({ kind: w.source.kind, streamId: w.owner.streamId })));
+      // a screen is a stream of its own, so that receivers show it beside its owner's camera
+      const screen = (w: { owner: Participant; source: Source }) => w.owner.screens.has(w.source.mid);
+      const offer = await this.router.offerSenders(q.peerId, wanted.map((w) => ({ kind: w.source.kind, streamId: w.owner.streamId + (screen(w) ? '-screen' : '') })));
+      q.localSdp = offer.sdp;
       const { contents, groups } = sdpToJingle(offer.sdp, 'responder');
       rewriteCandidates(contents, this.media);
       const names = offer.mids;
@@ -187,7 +197,7 @@ export class RoomCall {
       });
       const el = jingleElement({ action: 'content-add', sid: q.sid, contents: added, groups } as Jingle);
       this.ctx.log.debug({ to: q.nick, names, wanted: wanted.map((w) => w.owner.nick + ':' + w.source.mid) }, 'content-add');
-      labelSources(el, owners);
+      labelSources(el, owners, new Set(names.filter((_, i) => screen(wanted[i]))), SCREEN_PARAMETER);
       await this.ctx.request(this.iq(q.jid, el));
       const answer = await withTimeout(settled, 15000);
       await this.applyAnswer(q, answer);
@@ -200,6 +210,60 @@ export class RoomCall {
     }
     q.negotiating = false;
     if (q.dirty) void this.renegotiate(q);
+  }
+
+  /**
+   * A participant adds a source of its own (a shared screen): XEP-0166 §6.7. Acknowledged at once,
+   * answered with content-accept; its media then reaches the others like any other source.
+   */
+  private participantAdd(p: Participant, j: Jingle): void {
+    const added = j.contents ?? [];
+    if (!p.active) throw jingleError('unexpected-request', 'out-of-order', undefined, 'cancel');
+    // glare with a content-add of ours still unanswered: the room's goes first (§6.7, tie-break)
+    if (p.negotiating || p.pending) throw jingleError('conflict', 'tie-break', 'A content-add to you is pending', 'cancel');
+    const taken = new Set([...p.own.map((c) => c.name), ...p.accepted.keys(), ...p.subscriptions.keys()]);
+    for (const c of added) {
+      if (!c.name || !c.application || c.creator !== 'initiator') throw jingleError('bad-request', undefined, 'Each added content needs a name, a description and creator=initiator');
+      if (c.application.applicationType !== NS.JINGLE_RTP) throw jingleError('feature-not-implemented', 'unsupported-info', 'Only RTP contents can be added');
+      if (taken.has(c.name)) throw jingleError('conflict', undefined, `A content named ${c.name} exists`);
+    }
+    if (added.length === 0) throw jingleError('bad-request', undefined, 'content-add without contents');
+    p.negotiating = true;
+    setImmediate(() => void this.acceptAdd(p, j, added));
+  }
+
+  private async acceptAdd(p: Participant, j: Jingle, added: JingleContent[]): Promise<void> {
+    try {
+      const local = p.localSdp;
+      const mids = [...local.matchAll(/^a=mid:(\S+)/gm)].map((m) => m[1]);
+      const contents = participantOffer({ mids, own: p.own, accepted: p.accepted, room: sdpToJingle(local, 'responder').contents, added });
+      const names = added.map((c) => c.name);
+      p.localSdp = await this.router.answerAgain(p.peerId, jingleToSdp(contents, j.groups, 'initiator'), names);
+      const answer = sdpToJingle(p.localSdp, 'responder');
+      rewriteCandidates(answer.contents, this.media);
+      p.own.push(...added);
+      for (const c of added) if (isScreen(c)) p.screens.add(c.name);
+      const el = jingleElement({ action: 'content-accept', sid: p.sid, contents: answer.contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: 'initiator' as const })) } as Jingle);
+      await this.ctx.request(this.iq(p.jid, el));
+    } catch (e) {
+      this.ctx.log.warn({ err: (e as Error).message, room: this.room.jid, nick: p.nick }, 'participant content-add failed');
+      p.negotiating = false;
+      this.remove(p, 'failed-application');
+      return;
+    }
+    p.negotiating = false;
+    void this.renegotiate(p);
+  }
+
+  /** The participant stops one of its sources (§6.9): the others stop receiving it. */
+  private participantRemove(p: Participant, removed: JingleContent[]): void {
+    // only its own contents: the room's (forwarded to it) are not its to remove
+    const names = removed.map((c) => c.name).filter((n) => p.own.some((c) => c.name === n));
+    for (const name of names) {
+      p.screens.delete(name);
+      p.own = p.own.map((c) => (c.name === name ? { ...c, senders: 'none' } : c));
+      this.sourceGone(p, name);
+    }
   }
 
   /** Complete our offer with the participant's answer: its own contents plus what it accepted. */
