@@ -238,15 +238,18 @@ export class RoomCall {
       const mids = [...local.matchAll(/^a=mid:(\S+)/gm)].map((m) => m[1]);
       const contents = participantOffer({ mids, own: p.own, accepted: p.accepted, room: sdpToJingle(local, 'responder').contents, added });
       const names = added.map((c) => c.name);
+      // known before the media arrives: its first packets already make it a source for the others
+      for (const c of added) if (isScreen(c)) p.screens.add(c.name);
       p.localSdp = await this.router.answerAgain(p.peerId, jingleToSdp(contents, j.groups, 'initiator'), names);
       const answer = sdpToJingle(p.localSdp, 'responder');
       rewriteCandidates(answer.contents, this.media);
       p.own.push(...added);
-      for (const c of added) if (isScreen(c)) p.screens.add(c.name);
-      const el = jingleElement({ action: 'content-accept', sid: p.sid, contents: answer.contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: 'initiator' as const })) } as Jingle);
+      // with the BUNDLE group, which now names the added contents too (XEP-0338)
+      const el = jingleElement({ action: 'content-accept', sid: p.sid, contents: answer.contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: 'initiator' as const })), groups: answer.groups } as Jingle);
       await this.ctx.request(this.iq(p.jid, el));
     } catch (e) {
       this.ctx.log.warn({ err: (e as Error).message, room: this.room.jid, nick: p.nick }, 'participant content-add failed');
+      for (const c of added) p.screens.delete(c.name);
       p.negotiating = false;
       this.remove(p, 'failed-application');
       return;

@@ -149,6 +149,9 @@ export class RoomCallSession extends JingleSessions.MediaSession {
     try {
       // the answer for every m-line: what the room said before, then its answer for the new one
       this.remote.push({ ...accepted, creator: 'initiator' });
+      // the BUNDLE group of the answer names the new content (the room's, else ours extended)
+      if (changes.groups?.length) this.groups = changes.groups;
+      else this.groups = (this.groups ?? []).map((g) => (g.semantics === 'BUNDLE' && !g.contents.includes(adding.name) ? { ...g, contents: [...g.contents, adding.name] } : g));
       const answer = jingleToSdp({ sid: this.sid, contents: this.remote.map((c) => answerSetup(c)), groups: this.groups } as Jingle, 'responder');
       await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
       adding.done();
