@@ -29,6 +29,24 @@ async function video(page: Page, label: string): Promise<{ width: number; time: 
   }, label);
 }
 
+/**
+ * The room call at 360 px and 1,280 px, light and dark, with the chat and the devices panel open:
+ * nothing wider than the window (a phone page that scrolls sideways puts its controls off-screen).
+ */
+async function layouts(page: Page, name: string): Promise<void> {
+  const size = page.viewportSize()!;
+  for (const width of [360, 1280]) {
+    await page.setViewportSize({ width, height: width === 360 ? 720 : 800 });
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: innerWidth }));
+      assert.ok(scroll <= inner && inner <= width, `${name} at ${width} px (${colorScheme}): the page is ${scroll} px wide in ${inner} px`);
+      await page.screenshot({ path: join(SHOTS, `${name}-${width}-${colorScheme}.png`) });
+    }
+  }
+  await page.setViewportSize(size);
+}
+
 /** Playing: decoded with a size, and advancing past what was seen before. */
 async function playing(page: Page, label: string, what: string): Promise<void> {
   const first = await untilValue(() => video(page, label), (v) => !!v && v.width > 0 && v.frames > 0, `${what} decoded`, 30_000);
@@ -36,7 +54,7 @@ async function playing(page: Page, label: string, what: string): Promise<void> {
 }
 
 describe('web client: call screens (device picker, screen sharing in a room call, active speaker, chat beside the call)', function () {
-  this.timeout(120_000);
+  this.timeout(300_000); // a loaded machine: every wait is for an event or a state, none for a time
   let srv: Carillon;
   let dataDir: string;
   let browser: Browser;
@@ -128,7 +146,7 @@ describe('web client: call screens (device picker, screen sharing in a room call
     const screen = sizes.find((s) => s[0] === 'alice\'s screen')!;
     const camera = sizes.find((s) => s[0] === 'Video of alice')!;
     assert.notDeepEqual(screen.slice(1), camera.slice(1), `screen and camera are different pictures: ${JSON.stringify(sizes)}`);
-    await shot(bob, 'room-screen-share-360');
+    await layouts(bob, 'room-screen-share-seen');
     await shot(alice, 'room-screen-share-1280');
 
     await alice.getByRole('button', { name: 'Stop sharing' }).click();
@@ -179,7 +197,7 @@ describe('web client: call screens (device picker, screen sharing in a room call
     assert.equal(outbound, signalling, 'as many outbound RTP streams as before');
     await playing(bob, 'Video of alice', 'bob: alice on her second camera');
     assert.equal(await camera.inputValue(), after.deviceId, 'the picker shows the camera in use');
-    await shot(alice, 'room-devices-1280');
+    await layouts(alice, 'room-call-devices');
     await panel.getByRole('button', { name: 'Done' }).click();
   });
 

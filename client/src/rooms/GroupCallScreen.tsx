@@ -111,7 +111,8 @@ export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | n
   const room = call.room!;
   const nick = rooms.rooms[room]?.nick ?? 'You';
   const tiles = Object.values(call.tiles).sort((a, b) => a.nick.localeCompare(b.nick));
-  const n = tiles.length + 1 + (screen ? 1 : 0);
+  const people = tiles.filter((t) => !t.screen).length + 1;
+  const n = tiles.length + 1 + (screen ? 1 : 0); // tiles on the grid
   const hasCamera = !!media.local?.getVideoTracks().length;
   const style = { '--cols-wide': String(n <= 1 ? 1 : n <= 4 ? 2 : 3), '--cols-narrow': String(n <= 3 ? 1 : 2) } as unknown as JSX.CSSProperties;
   return (
@@ -119,7 +120,7 @@ export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | n
       <div class="group-top">
         <span class="grow">
           <h2>{localOf(room) || room}</h2>
-          <small role="status">{call.phase === 'connecting' ? 'Connecting…' : `${n} in the call`}</small>
+          <small role="status">{call.phase === 'connecting' ? 'Connecting…' : `${people} in the call`}</small>
           {/* the link to the room's forwarding unit: what every tile's media comes through */}
           {call.phase !== 'connecting' && <QualityBadge stats={stats} />}
           {call.error && <p class="error" role="alert">{call.error}</p>}
