@@ -43,6 +43,10 @@ export class Participant {
   pending?: PendingAdd;
   /** Settles once the data plane has its peer (trickled candidates wait for it). */
   created: Promise<void> = Promise.resolve();
+  /** The data plane's latest local description of its session (for rebuilding its offers). */
+  localSdp = '';
+  /** Its own contents marked as a screen (participant-sources.ts), by name = mid on its session. */
+  screens = new Set<string>();
   /** The media stream id (msid) its forwarded audio and video share, so receivers pair them. */
   readonly streamId = randomBytes(8).toString('hex');
   /** Its peer in the data plane. */

@@ -15,6 +15,7 @@ import {
 } from '../../xmpp/jingle-sdp/index.js';
 import { jingleElement, jingleError, parseJingle, type Jingle, type JingleContent } from './jingle.js';
 import { Participant, type Source } from './participant.js';
+import { isScreen, participantOffer, SCREEN_PARAMETER } from './participant-sources.js';
 
 export class RoomCall {
   readonly participants = new Map<string, Participant>(); // by real full JID
@@ -51,6 +52,11 @@ export class RoomCall {
         return;
       case 'session-info':
         this.relayInfo(p, iq);
+        return;
+      case 'content-add':
+        return this.participantAdd(p, j);
+      case 'content-remove':
+        this.participantRemove(p, j.contents ?? []);
         return;
       case 'session-terminate':
         setImmediate(() => this.remove(p, undefined));
@@ -115,6 +121,7 @@ export class RoomCall {
     try {
       await p.created;
       const answer = await this.router.answer(p.peerId, offerSdp);
+      p.localSdp = answer;
       if (p.closed) return;
       const { contents, groups } = sdpToJingle(answer, 'responder');
       restrictCandidates(contents, this.media);
@@ -171,12 +178,17 @@ export class RoomCall {
     q.negotiating = true;
     q.dirty = false;
     try {
-      const offer = await this.router.offerSenders(q.peerId, wanted.map((w) => ({ kind: w.source.kind, streamId: w.owner.streamId })));
+      // a screen is a stream of its own, so that receivers show it beside its owner's camera
+      const screen = (w: { owner: Participant; source: Source }) => w.owner.screens.has(w.source.mid);
+      const offer = await this.router.offerSenders(q.peerId, wanted.map((w) => ({ kind: w.source.kind, streamId: w.owner.streamId + (screen(w) ? '-screen' : '') })));
+      q.localSdp = offer.sdp;
       const { contents, groups } = sdpToJingle(offer.sdp, 'responder');
       restrictCandidates(contents, this.media);
       const names = offer.mids;
       const owners = new Map(wanted.map((w, i) => [names[i], this.ownerJid(w.owner)]));
-      const added = contents.filter((c) => names.includes(c.name)).map((c) => labelSources({ ...c, creator: 'responder' as const }, owners.get(c.name)!));
+      const screens = new Set(names.filter((_, i) => screen(wanted[i])));
+      const added = contents.filter((c) => names.includes(c.name))
+        .map((c) => labelSources({ ...c, creator: 'responder' as const }, owners.get(c.name)!, screens.has(c.name)));
       const settled = new Promise<JingleContent[] | 'rejected'>((resolve) => {
         q.pending = {
           names, offered: { contents, groups },
@@ -198,6 +210,63 @@ export class RoomCall {
     }
     q.negotiating = false;
     if (q.dirty) void this.renegotiate(q);
+  }
+
+  /**
+   * A participant adds a source of its own (a shared screen): XEP-0166 §6.7. Acknowledged at once,
+   * answered with content-accept; its media then reaches the others like any other source.
+   */
+  private participantAdd(p: Participant, j: Jingle): void {
+    const added = j.contents ?? [];
+    if (!p.active) throw jingleError('unexpected-request', 'out-of-order', undefined, 'cancel');
+    // glare with a content-add of ours still unanswered: the room's goes first (§6.7, tie-break)
+    if (p.negotiating || p.pending) throw jingleError('conflict', 'tie-break', 'A content-add to you is pending', 'cancel');
+    const taken = new Set([...p.own.map((c) => c.name), ...p.accepted.keys(), ...p.subscriptions.keys()]);
+    for (const c of added) {
+      if (!c.name || !c.application || c.creator !== 'initiator') throw jingleError('bad-request', undefined, 'Each added content needs a name, a description and creator=initiator');
+      if (c.application.applicationType !== NS.JINGLE_RTP) throw jingleError('feature-not-implemented', 'unsupported-info', 'Only RTP contents can be added');
+      if (taken.has(c.name)) throw jingleError('conflict', undefined, `A content named ${c.name} exists`);
+    }
+    if (added.length === 0) throw jingleError('bad-request', undefined, 'content-add without contents');
+    p.negotiating = true;
+    setImmediate(() => void this.acceptAdd(p, j, added));
+  }
+
+  private async acceptAdd(p: Participant, j: Jingle, added: JingleContent[]): Promise<void> {
+    try {
+      const local = p.localSdp;
+      const mids = [...local.matchAll(/^a=mid:(\S+)/gm)].map((m) => m[1]);
+      const contents = participantOffer({ mids, own: p.own, accepted: p.accepted, room: sdpToJingle(local, 'responder').contents, added });
+      const names = added.map((c) => c.name);
+      // known before the media arrives: its first packets already make it a source for the others
+      for (const c of added) if (isScreen(c)) p.screens.add(c.name);
+      p.localSdp = await this.router.answerAgain(p.peerId, jingleToSdp({ contents, groups: j.groups }, 'initiator'), names);
+      const answer = sdpToJingle(p.localSdp, 'responder');
+      restrictCandidates(answer.contents, this.media);
+      p.own.push(...added);
+      // with the BUNDLE group, which now names the added contents too (XEP-0338)
+      const el = jingleElement({ action: 'content-accept', sid: p.sid, contents: answer.contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: 'initiator' as const })), groups: answer.groups } as Jingle);
+      await this.ctx.request(this.iq(p.jid, el));
+    } catch (e) {
+      this.ctx.log.warn({ err: (e as Error).message, room: this.room.jid, nick: p.nick }, 'participant content-add failed');
+      for (const c of added) p.screens.delete(c.name);
+      p.negotiating = false;
+      this.remove(p, 'failed-application');
+      return;
+    }
+    p.negotiating = false;
+    void this.renegotiate(p);
+  }
+
+  /** The participant stops one of its sources (§6.9): the others stop receiving it. */
+  private participantRemove(p: Participant, removed: JingleContent[]): void {
+    // only its own contents: the room's (forwarded to it) are not its to remove
+    const names = removed.map((c) => c.name).filter((n) => p.own.some((c) => c.name === n));
+    for (const name of names) {
+      p.screens.delete(name);
+      p.own = p.own.map((c) => (c.name === name ? { ...c, senders: 'none' } : c));
+      this.sourceGone(p, name);
+    }
   }
 
   /** Complete our offer with the participant's answer: its own contents plus what it accepted. */

@@ -85,6 +85,8 @@ export interface MediaRouter {
   createPeer(roomId: string, peerId: string): Promise<void>;
   /** Apply the participant's offer; the local answer SDP (ICE gathered, candidates inside). */
   answer(peerId: string, offerSdp: string): Promise<string>;
+  /** Apply a new offer of the participant (its own content-add); `added` are the new m-lines' mids, which only receive. */
+  answerAgain(peerId: string, offerSdp: string, added: string[]): Promise<string>;
   /** A trickled remote candidate (an SDP candidate line without "a="), kept if it comes before the offer. */
   addCandidate(peerId: string, candidate: string, mid: string): Promise<void>;
   /** Add one sendonly m-line per spec and create an offer: its SDP and the new m-lines' mids, in order. */

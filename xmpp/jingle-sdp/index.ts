@@ -6,5 +6,5 @@ export { jingleToSdp, normalizeRemoteJingle, rtpDescription, type Role } from '.
 export { sdpToJingle, normalizeLocalJingle, type JingleDescription } from './sdp-to-jingle.js';
 export { candidateToSdp, sdpToCandidate, completeCandidate, completeCandidates, restrictCandidates, transportCandidates } from './candidates.js';
 export { answerTransport, completeAnswer } from './answer.js';
-export { jingleRegistry, useJingleWire, labelSources, sourceOwner, type LabelledSource } from './wire.js';
+export { jingleRegistry, useJingleWire, labelSources, sourceOwner, SCREEN_PARAMETER, type LabelledSource } from './wire.js';
 export type { Jingle, JingleContent } from 'stanza/protocol/index.js';

@@ -51,15 +51,22 @@ export function jingleRegistry(): JXT.Registry {
 }
 
 /** A copy of a content with every source labelled with its owner (PROFILE.owner). */
-export function labelSources<T extends { application?: unknown }>(content: T, owner: string): T {
+export function labelSources<T extends { application?: unknown }>(content: T, owner: string, screen = false): T {
   const copy = structuredClone(content);
   const app = copy.application as { sources?: LabelledSource[] } | undefined;
   for (const src of app?.sources ?? []) {
     src.owner = owner;
     src.parameters = { ...src.parameters, [PROFILE.owner.parameter]: owner };
+    if (screen) src.parameters[SCREEN_PARAMETER.name] = SCREEN_PARAMETER.value;
   }
   return copy;
 }
+
+/**
+ * A shared screen among a participant's sources: a XEP-0339 source parameter borrowing RFC 4796's
+ * `a=content:slides` (Carillon's own marker; clients that do not know it see one more video).
+ */
+export const SCREEN_PARAMETER = { name: 'content', value: 'slides' } as const;
 
 /** The owner label of a content's sources: the XEP-0339 parameter, else the ssrc-info element. */
 export function sourceOwner(content: { application?: unknown }): string | undefined {

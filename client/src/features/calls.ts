@@ -17,6 +17,7 @@ import { sendNow } from '../protocol/connection.js';
 import { jmiMessage, newSessionId, type JingleMessage } from '../protocol/xep0353-jmi.js';
 import { Store } from '../state/store.js';
 import { playTone } from './tones.js';
+import { mediaConstraints, watchEnded, type LiveMedia } from './devices.js';
 
 export interface CallView extends CallState {
   local?: MediaStream;
@@ -51,6 +52,8 @@ export interface CallActions {
   stats(): Promise<RTCStatsReport | undefined>;
   /** The current call's peer connection configuration (ICE servers in use), for diagnostics. */
   configuration(): RTCConfiguration | undefined;
+  /** The call's camera and microphone, for the device picker (features/devices.ts). */
+  readonly live: LiveMedia;
 }
 
 function mediaOf(jm: JingleMessage): Media {
@@ -130,8 +133,9 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
   const getMedia = async (media: Media): Promise<MediaStream> => {
     const existing = store.value.local;
     if (existing) return existing;
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: media === 'video' });
+    const stream = await navigator.mediaDevices.getUserMedia(mediaConstraints(media === 'video'));
     store.set((v) => ({ ...v, local: stream }));
+    for (const t of stream.getTracks()) watchEnded(live, t);
     return stream;
   };
 
@@ -213,6 +217,13 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
   }
 
   const own = () => bare(client.jid);
+
+  const live: LiveMedia = {
+    stream: () => store.value.local,
+    // while the screen is shared, the camera is not on the sender: it is put back from the stream
+    senders: () => session()?.pc.getSenders().filter((x) => x.track && x.track !== screen) ?? [],
+    changed: (stream) => store.set((v) => (v.local === stream ? { ...v } : v)),
+  };
 
   const peerCapabilities = watchPeerCapabilities(client, (peer) => hooks.peerResources?.(peer));
 
@@ -384,11 +395,13 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
     configuration() {
       return session()?.pc.getConfiguration();
     },
+    live,
     async toggleScreenShare() {
       const sender = session()?.pc.getSenders().find((x) => x.track?.kind === 'video');
       if (!sender) return;
       if (screen) {
-        await sender.replaceTrack(camera ?? null);
+        // the camera in the stream now (the device picker may have switched it meanwhile)
+        await sender.replaceTrack(store.value.local?.getVideoTracks()[0] ?? camera ?? null);
         screen.stop();
         screen = undefined;
         store.set((v) => ({ ...v, sharing: false }));

@@ -8,15 +8,28 @@ import { Avatar, displayName } from '../views/Contacts.js';
 import { Icon } from '../views/icons.js';
 import { Video } from '../views/Video.js';
 import { QualityBadge } from '../views/Quality.js';
-import type { Tile } from './group-call.js';
+import { ownerOf, type Tile } from './group-call.js';
+import { watchSpeaker } from './active-speaker.js';
+import { RoomChat } from './RoomChat.js';
+import { DevicesButton } from '../views/DevicePicker.js';
 import { useInert } from '../views/use-inert.js';
 import type { AppWithRooms } from './app-with-rooms.js';
 
-function RemoteTile({ tile, stream }: { tile: Tile; stream?: MediaStream }): JSX.Element {
+function RemoteTile({ tile, stream, speaking }: { tile: Tile; stream?: MediaStream; speaking: boolean }): JSX.Element {
+  if (tile.screen) {
+    // a shared screen: shown whole (contain), never mirrored, no microphone state of its own
+    return (
+      <figure class="tile screen" aria-label={`${tile.nick}'s screen`}>
+        <Video stream={stream} label={`${tile.nick}'s screen`} />
+        <figcaption><Icon name="screen" size={14} /><span>{tile.nick}'s screen</span></figcaption>
+      </figure>
+    );
+  }
   const hasVideo = Object.values(tile.contents).includes('video') && !tile.muted.video;
   const micOff = tile.muted.audio || !Object.values(tile.contents).includes('audio');
   return (
-    <figure class={`tile ${hasVideo ? '' : 'no-video'}`} aria-label={`${tile.nick}${micOff ? ', muted' : ''}${tile.muted.video ? ', camera off' : ''}`}>
+    <figure class={`tile ${hasVideo ? '' : 'no-video'} ${speaking ? 'speaking' : ''}`}
+      aria-label={`${tile.nick}${speaking ? ', speaking' : ''}${micOff ? ', muted' : ''}${tile.muted.video ? ', camera off' : ''}`}>
       <Video stream={stream} label={`Video of ${tile.nick}`} />
       {!hasVideo && <Avatar name={tile.nick} />}
       <figcaption>
@@ -76,10 +89,19 @@ export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | n
   const call = useStore(app.rooms.call);
   const media = useStore(app.rooms.media);
   const rooms = useStore(app.rooms.state);
+  const screen = useStore(app.rooms.screen.local);
   const [inviting, setInviting] = useState(false);
+  const [chatOpen, setChatOpen] = useState(() => typeof innerWidth === 'number' && innerWidth >= 760);
+  const [speaker, setSpeaker] = useState<string | undefined>();
   const ref = useRef<HTMLDivElement>(null);
   const live = call.phase !== 'idle' && !!call.room;
   const stats = useCallback(() => app.rooms.stats(), [app.rooms, call.room]);
+  // the highlight only: announcing every change to screen readers would talk over the call and
+  // the chat; the tile's name says "speaking" for whoever looks (docs/client.md)
+  useEffect(() => {
+    if (call.phase !== 'active') return;
+    return watchSpeaker(() => app.rooms.stats(), (mid) => ownerOf(app.rooms.call.value, mid), setSpeaker);
+  }, [call.phase, call.sid]);
   useInert(live, '.shell > .sidebar, .shell > .main, .shell > .rooms-view');
   useEffect(() => {
     if (live) ref.current?.querySelector<HTMLElement>('.call-controls button')?.focus();
@@ -89,7 +111,8 @@ export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | n
   const room = call.room!;
   const nick = rooms.rooms[room]?.nick ?? 'You';
   const tiles = Object.values(call.tiles).sort((a, b) => a.nick.localeCompare(b.nick));
-  const n = tiles.length + 1;
+  const people = tiles.filter((t) => !t.screen).length + 1;
+  const n = tiles.length + 1 + (screen ? 1 : 0); // tiles on the grid
   const hasCamera = !!media.local?.getVideoTracks().length;
   const style = { '--cols-wide': String(n <= 1 ? 1 : n <= 4 ? 2 : 3), '--cols-narrow': String(n <= 3 ? 1 : 2) } as unknown as JSX.CSSProperties;
   return (
@@ -97,13 +120,21 @@ export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | n
       <div class="group-top">
         <span class="grow">
           <h2>{localOf(room) || room}</h2>
-          <small role="status">{call.phase === 'connecting' ? 'Connecting…' : `${n} in the call`}</small>
+          <small role="status">{call.phase === 'connecting' ? 'Connecting…' : `${people} in the call`}</small>
           {/* the link to the room's forwarding unit: what every tile's media comes through */}
           {call.phase !== 'connecting' && <QualityBadge stats={stats} />}
+          {call.error && <p class="error" role="alert">{call.error}</p>}
         </span>
       </div>
+      <div class={`call-body ${chatOpen ? 'with-chat' : ''}`}>
       <div class="tiles" style={style}>
-        {tiles.map((t) => <RemoteTile key={t.owner} tile={t} stream={media.remote[t.owner]} />)}
+        {tiles.map((t) => <RemoteTile key={t.owner} tile={t} stream={media.remote[t.owner]} speaking={speaker === t.owner} />)}
+        {screen && (
+          <figure class="tile screen" aria-label="Your screen">
+            <Video stream={screen} muted label="Your screen" />
+            <figcaption><Icon name="screen" size={14} /><span>Your screen</span></figcaption>
+          </figure>
+        )}
         <figure class={`tile ${hasCamera && !call.cameraOff ? '' : 'no-video'}`} aria-label={`${nick} (you)${call.muted ? ', muted' : ''}`}>
           <Video stream={media.local} muted class="mirror" label="Your camera" />
           {(!hasCamera || call.cameraOff) && <Avatar name={nick} />}
@@ -116,6 +147,8 @@ export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | n
           <div class="tile waiting"><p>Waiting for others to join.<br />Invite someone with the button below.</p></div>
         )}
       </div>
+      {chatOpen && <RoomChat app={app} room={room} />}
+      </div>
       {inviting && <InvitePanel app={app} room={room} onClose={() => setInviting(false)} />}
       <div class="call-controls" role="toolbar" aria-label="Call controls">
         <button type="button" class="round" aria-pressed={call.muted} onClick={() => app.rooms.toggleMute()} disabled={!media.local}>
@@ -126,6 +159,16 @@ export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | n
             <Icon name={call.cameraOff ? 'videoOff' : 'video'} /><span>{call.cameraOff ? 'Camera on' : 'Camera off'}</span>
           </button>
         )}
+        {'getDisplayMedia' in (navigator.mediaDevices ?? {}) && (
+          <button type="button" class="round" aria-pressed={!!screen} disabled={call.phase !== 'active'}
+            onClick={() => void app.rooms.screen.toggle()}>
+            <Icon name="screen" /><span>{screen ? 'Stop sharing' : 'Share screen'}</span>
+          </button>
+        )}
+        <button type="button" class="round" aria-expanded={chatOpen} onClick={() => setChatOpen(!chatOpen)}>
+          <Icon name="chat" /><span>Chat</span>
+        </button>
+        {media.local && <DevicesButton live={app.rooms.live} video={hasCamera} />}
         <button type="button" class="round" aria-expanded={inviting} onClick={() => setInviting(!inviting)}>
           <Icon name="plus" /><span>Invite</span>
         </button>

@@ -11,6 +11,8 @@ export interface Tile {
   contents: Record<string, 'audio' | 'video'>;
   /** Muted by their session-info (XEP-0167 §7), per kind. */
   muted: { audio: boolean; video: boolean };
+  /** The owner's shared screen: a tile of its own beside their camera. */
+  screen?: boolean;
 }
 
 export interface GroupCall {
@@ -21,6 +23,8 @@ export interface GroupCall {
   cameraOff: boolean;
   tiles: Record<string, Tile>;
   error?: string;
+  /** Our screen is being sent to the room. */
+  sharing?: boolean;
 }
 
 export const NO_GROUP_CALL: GroupCall = { phase: 'idle', muted: false, cameraOff: false, tiles: {} };
@@ -31,11 +35,15 @@ export function sourcesAdded(s: GroupCall, sources: RemoteSource[]): GroupCall {
   const tiles = { ...s.tiles };
   for (const src of sources) {
     const owner = src.owner || `unknown/${src.name}`;
-    const t = tiles[owner] ?? { owner, nick: nick(owner), contents: {}, muted: { audio: false, video: false } };
-    tiles[owner] = { ...t, contents: { ...t.contents, [src.name]: src.kind } };
+    const key = src.screen ? screenKey(owner) : owner;
+    const t = tiles[key] ?? { owner: key, nick: nick(owner), contents: {}, muted: { audio: false, video: false }, ...(src.screen ? { screen: true } : {}) };
+    tiles[key] = { ...t, contents: { ...t.contents, [src.name]: src.kind } };
   }
   return { ...s, tiles };
 }
+
+/** The tile key of an owner's screen: no JID starts with "screen:" (RFC 7622 §3.3.1 forbids ':' in a localpart). */
+export const screenKey = (owner: string): string => `screen:${owner}`;
 
 export function sourcesRemoved(s: GroupCall, names: string[]): GroupCall {
   const tiles: Record<string, Tile> = {};

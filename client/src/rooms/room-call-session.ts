@@ -4,7 +4,7 @@
 // handled here, which MediaSession leaves out (XEP-0166 §6.7 content-add, §6.9 content-remove).
 import { Jingle as JingleSessions } from 'stanza';
 import type { Jingle, JingleContent, JingleRtpDescription } from 'stanza/protocol/index.js';
-import { jingleToSdp, sdpToJingle, sourceOwner } from '../../../xmpp/jingle-sdp/index.js';
+import { SCREEN_PARAMETER, jingleToSdp, sdpToJingle, sourceOwner } from '../../../xmpp/jingle-sdp/index.js';
 import { attachIceRestart, type IceRestart } from '../features/ice-restart.js';
 
 type Cb = (err?: { condition: string; text?: string }) => void;
@@ -14,7 +14,12 @@ export interface RemoteSource {
   name: string;
   owner: string;
   kind: 'audio' | 'video';
+  /** A shared screen (the room marks it, component/calls/participant-sources.ts). */
+  screen?: boolean;
 }
+
+/** XEP-0339 source parameter marking a screen, after RFC 4796's a=content:slides. */
+export { SCREEN_PARAMETER };
 
 export interface RoomCallEvents {
   added(sources: RemoteSource[]): void;
@@ -26,10 +31,20 @@ export interface RoomCallEvents {
 export function sourceOf(content: JingleContent): RemoteSource | undefined {
   const app = content.application as JingleRtpDescription | undefined;
   if (!app || (app.media !== 'audio' && app.media !== 'video')) return undefined;
-  return { name: content.name, owner: sourceOwner(content) ?? '', kind: app.media };
+  const owner = sourceOwner(content) ?? '';
+  const sources = (app as { sources?: Array<{ parameters?: Record<string, string> }> }).sources;
+  const screen = sources?.some((x) => x.parameters?.[SCREEN_PARAMETER.name] === SCREEN_PARAMETER.value);
+  return { name: content.name, owner, kind: app.media, ...(screen ? { screen: true } : {}) };
 }
 
 type MediaSessionOpts = ConstructorParameters<typeof JingleSessions.MediaSession>[0];
+
+/** A content the room offered, reused in an answer: the room is the DTLS client (RFC 5763 §5). */
+function answerSetup(c: JingleContent): JingleContent {
+  const t = c.transport as { fingerprints?: Array<{ setup?: string }> } | undefined;
+  if (!t?.fingerprints?.some((f) => f.setup === 'actpass')) return c;
+  return { ...c, transport: { ...t, fingerprints: t.fingerprints.map((f) => ({ ...f, setup: f.setup === 'actpass' ? 'active' : f.setup })) } as unknown as JingleContent['transport'] };
+}
 
 export class RoomCallSession extends JingleSessions.MediaSession {
   /** Every remote content so far, in order: the room's session-accept, then each content-add. */
@@ -88,6 +103,78 @@ export class RoomCallSession extends JingleSessions.MediaSession {
     // the room stops forwarding; nothing to renegotiate (docs/calls.md, step 6)
     this.events?.removed((changes.contents ?? []).map((c) => c.name));
     cb();
+  }
+
+  /** Our content-add waiting for the room's content-accept. */
+  private adding?: { name: string; content: JingleContent; done(err?: Error): void };
+
+  /**
+   * Sends a new source of ours to the room (XEP-0166 §6.7 content-add, creator 'initiator'), marked
+   * as a screen; resolves with its content name once the room accepted it.
+   */
+  addScreen(track: MediaStreamTrack, stream: MediaStream): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      void this.processLocal('content-add', async () => {
+        if (this.adding) throw new Error('A source is being added');
+        const t = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+        const offer = await this.pc.createOffer();
+        await this.pc.setLocalDescription(offer);
+        const local = sdpToJingle(offer.sdp!, this.role);
+        const content = (local.contents ?? []).find((c) => c.name === t.mid);
+        if (!content || !t.mid) throw new Error('The browser did not describe the new source');
+        const app = content.application as JingleRtpDescription & { sources?: Array<{ ssrc: string; parameters?: Record<string, string> }> };
+        for (const src of app.sources ?? []) src.parameters = { ...src.parameters, [SCREEN_PARAMETER.name]: SCREEN_PARAMETER.value };
+        const name = t.mid;
+        const timer = setTimeout(() => this.adding?.done(new Error('The room did not answer')), 15000);
+        this.adding = {
+          name, content,
+          done: (err) => {
+            clearTimeout(timer);
+            this.adding = undefined;
+            if (!err) return resolve(name);
+            // give the offer up again (RFC 8829 §4.1.10 rollback): nothing is sent on the m-line
+            const back = this.pc.signalingState === 'have-local-offer' ? this.pc.setLocalDescription({ type: 'rollback' }) : Promise.resolve();
+            void back.catch(() => undefined).then(() => t.sender.replaceTrack(null)).catch(() => undefined);
+            reject(err);
+          },
+        };
+        this.send('content-add', { contents: [{ ...content, creator: 'initiator' }], groups: local.groups });
+      }).catch(reject);
+    });
+  }
+
+  /** Stops sending a source added with addScreen (XEP-0166 §6.9 content-remove). */
+  removeSource(name: string): void {
+    const t = this.pc.getTransceivers().find((x) => x.mid === name);
+    void t?.sender.replaceTrack(null);
+    // the m-line stays (later offers keep the order of m-lines), carrying nothing
+    this.remote = this.remote.map((c) => (c.name === name ? { ...c, senders: 'none' } : c));
+    if (this.state !== 'ended') this.send('content-remove', { contents: [{ creator: 'initiator', name }] as JingleContent[] });
+  }
+
+  override async onContentAccept(changes: Jingle, cb: Cb): Promise<void> {
+    const adding = this.adding;
+    const accepted = (changes.contents ?? []).find((c) => c.name === adding?.name);
+    if (!adding || !accepted) return cb({ condition: 'unexpected-request' }); // out of order
+    cb();
+    try {
+      // the answer for every m-line: what the room said before, then its answer for the new one
+      this.remote.push({ ...accepted, creator: 'initiator' });
+      // the BUNDLE group of the answer names the new content (the room's, else ours extended)
+      if (changes.groups?.length) this.groups = changes.groups;
+      else this.groups = (this.groups ?? []).map((g) => (g.semantics === 'BUNDLE' && !g.contents.includes(adding.name) ? { ...g, contents: [...g.contents, adding.name] } : g));
+      const answer = jingleToSdp({ sid: this.sid, contents: this.remote.map((c) => answerSetup(c)), groups: this.groups } as Jingle, 'responder');
+      await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      adding.done();
+    } catch (err) {
+      this.remote = this.remote.filter((c) => c.name !== adding.name);
+      adding.done(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  override onContentReject(changes: Jingle, cb: Cb): void {
+    cb();
+    if (this.adding && (changes.contents ?? []).some((c) => c.name === this.adding?.name)) this.adding.done(new Error('The room refused the source'));
   }
 
   /** Our own content name (mid) for a track kind, for session-info mute (XEP-0167 §7). */

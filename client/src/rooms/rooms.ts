@@ -16,6 +16,8 @@ import { callInviteIn, groupchatIn, inviteIn, presenceIn, type MucPresence } fro
 import { NO_GROUP_CALL, callLostText, muteChanged, ownerOf, sourcesAdded, sourcesRemoved, type GroupCall, type RoomProbe } from './group-call.js';
 import { CallInviteProtocol, NS_CALL_INVITES } from './xep0482-call-invites.js';
 import { RoomCallSession } from './room-call-session.js';
+import { RoomScreenShare } from './screen-share.js';
+import { mediaConstraints, watchEnded, type LiveMedia } from '../features/devices.js';
 import { BookmarksProtocol, fetchBookmarks, publishBookmark, retractBookmark, type Bookmark } from './bookmarks.js';
 import { RoomAdmin } from './room-admin.js';
 import { publicRooms, roomServices, type PublicRoom } from './room-directory.js';
@@ -48,6 +50,14 @@ export class Rooms {
   readonly admin = new RoomAdmin();
   #client?: Agent;
   #session?: RoomCallSession;
+  /** Screen sharing in the call (screen-share.ts). */
+  readonly screen = new RoomScreenShare({ call: this.call, callSession: () => this.#session });
+  /** The call's camera and microphone, for the device picker (features/devices.ts). */
+  readonly live: LiveMedia = {
+    stream: () => this.media.value.local,
+    senders: () => this.#session?.pc.getSenders().filter((s) => !!s.track && !!this.media.value.local?.getTracks().includes(s.track)) ?? [],
+    changed: (stream) => this.media.set((m) => (m.local === stream ? { ...m } : m)),
+  };
 
   /** Binds to the client of a new sign-in; what belonged to a previous one is dropped. */
   attach(client: Agent): void {
@@ -224,8 +234,8 @@ export class Rooms {
     this.call.set({ ...NO_GROUP_CALL, phase: 'connecting', room });
     let local: MediaStream;
     try {
-      local = await navigator.mediaDevices.getUserMedia({ audio: true, video: true })
-        .catch(() => navigator.mediaDevices.getUserMedia({ audio: true }));
+      local = await navigator.mediaDevices.getUserMedia(mediaConstraints(true))
+        .catch(() => navigator.mediaDevices.getUserMedia(mediaConstraints(false)));
     } catch {
       this.call.set({ ...NO_GROUP_CALL, error: 'Camera or microphone access was refused.' });
       return;
@@ -235,6 +245,7 @@ export class Rooms {
       return;
     }
     this.media.set({ local, remote: {} });
+    for (const t of local.getTracks()) watchEnded(this.live, t);
     const manager = client.jingle;
     const session = new RoomCallSession({
       config: { ...manager.config.peerConnectionConfig, bundlePolicy: PROFILE.bundlePolicy },

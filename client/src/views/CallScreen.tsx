@@ -9,6 +9,7 @@ import { Icon } from './icons.js';
 import { Video } from './Video.js';
 import { explanation } from '../features/call-words.js';
 import { QualityBadge } from './Quality.js';
+import { DevicesButton } from './DevicePicker.js';
 
 const ENDED: Record<EndReason, string> = {
   'hangup': 'Call ended',
@@ -89,6 +90,7 @@ function Controls({ app, call }: { app: App; call: CallView }): JSX.Element {
           <Icon name="screen" /><span>{call.sharing ? 'Stop sharing' : 'Share screen'}</span>
         </button>
       )}
+      {call.local && <DevicesButton live={app.calls?.live} video={call.media === 'video'} />}
       <button type="button" class="round hangup" onClick={() => app.calls?.hangup()}>
         <Icon name="hangup" /><span>Hang up</span>
       </button>

@@ -6,6 +6,7 @@ import type { Show } from '../features/profile.js';
 import { Icon } from './icons.js';
 import { Avatar } from './Contacts.js';
 import { scaleAvatar } from '../features/avatar-image.js';
+import { DevicePicker } from './DevicePicker.js';
 
 const SHOWS: { value: Show; label: string }[] = [
   { value: 'available', label: 'Available' },
@@ -121,6 +122,10 @@ export function Settings({ app, onClose }: { app: App; onClose: () => void }): J
           </label>
           <button type="submit" class="small">Save nickname</button>
         </form>
+        <section class="card settings-card" aria-label="Calls">
+          <h3>Camera, microphone and speaker</h3>
+          <DevicePicker />
+        </section>
         <form class="card settings-card" onSubmit={savePassword} aria-label="Password">
           <h3>Password</h3>
           <input type="text" name="username" autocomplete="username" value={me ?? ''} hidden readOnly />

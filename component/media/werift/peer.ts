@@ -160,6 +160,18 @@ export class WeriftPeer {
     return this.tcp ? announceTcpPort(sdp, this.tcp.port) : sdp;
   }
 
+  /**
+   * Answer a new offer from the participant (its content-add): the m-lines it added only send to
+   * the room, so their transceivers receive; the others keep their directions.
+   */
+  async answerAgain(offerSdp: string, added: string[]): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    for (const t of this.pc.getTransceivers()) if (t.mid && added.includes(t.mid)) t.setDirection('recvonly');
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    await this.gathered();
+    return this.pc.localDescription!.sdp;
+  }
+
   /** Add one sendonly transceiver per forwarded source and offer them; the offer and their mids. */
   async offerSenders(senders: Array<{ kind: Kind; streamId: string }>): Promise<{ sdp: string; mids: string[] }> {
     const added = senders.map((s) => {

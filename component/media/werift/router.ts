@@ -50,6 +50,10 @@ export class WeriftRouter implements MediaRouter {
     return this.peer(peerId).answer(offerSdp);
   }
 
+  answerAgain(peerId: string, offerSdp: string, added: string[]): Promise<string> {
+    return this.peer(peerId).answerAgain(offerSdp, added);
+  }
+
   addCandidate(peerId: string, candidate: string, mid: string): Promise<void> {
     return this.peer(peerId).addCandidate(candidate, mid);
   }

@@ -91,6 +91,12 @@ export class FakeRouter implements MediaRouter {
     this.peers.set(peerId, { roomId, lines: [], answered: false, answers: 0, forwards: new Map() });
   }
 
+  /** A participant's own content-add: modelled as a fresh answer to its whole offer. */
+  async answerAgain(peerId: string, offerSdp: string, _added: string[]): Promise<string> {
+    this.record(`answerAgain ${peerId}`);
+    return this.answer(peerId, offerSdp);
+  }
+
   async answer(peerId: string, offerSdp: string): Promise<string> {
     this.record(`answer ${peerId}`);
     this.check('answer');
