@@ -13,6 +13,7 @@ import { client as xmppClient, xml } from '@xmpp/client';
 import { WebSocket } from 'ws';
 import { startCarillon, type Carillon } from '../../server/index.js';
 import { launchChromium } from './support/chromium.js';
+import { assertNoSideScroll } from './support/layout.js';
 import { untilValue } from '../support/until.js';
 import { deflateSync } from 'node:zlib';
 
@@ -22,24 +23,6 @@ const SHOTS = fileURLToPath(new URL('../../.tmp/e2e-screenshots/daily-driver', i
 const LONG_URL = `https://example.org/${'a-very-long-path-segment-'.repeat(14)}end?q=${'x'.repeat(60)}`;
 
 type Client = ReturnType<typeof xmppClient>;
-
-/**
- * Page width against the screen: the layout must never scroll sideways. A phone browser widens its
- * layout viewport (innerWidth) to fit content that overflows, so the page is compared with the
- * device's width as well as with innerWidth.
- */
-async function assertNoSideScroll(page: Page, view: string): Promise<void> {
-  const screen = page.viewportSize()!.width;
-  const { scroll, inner, wide } = await page.evaluate(() => {
-    const wide: string[] = [];
-    for (const el of Array.from(document.querySelectorAll('body *'))) {
-      const r = el.getBoundingClientRect();
-      if (r.width > 0 && r.right > document.documentElement.clientWidth + 1) wide.push(`${el.tagName.toLowerCase()}.${String((el as HTMLElement).className).split(' ')[0]} ${Math.round(r.right)}`);
-    }
-    return { scroll: document.documentElement.scrollWidth, inner: innerWidth, wide: wide.slice(0, 5) };
-  });
-  assert.ok(scroll <= screen && inner <= screen, `${view}: the page is ${scroll} px wide (layout viewport ${inner} px) on a ${screen} px screen; too wide: ${wide.join(', ')}`);
-}
 
 // Recorded notifications and a page visibility the test controls (the page cannot be hidden in headless chromium).
 // (A string: functions compiled for Node carry helpers the page does not have.)
