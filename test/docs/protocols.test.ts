@@ -84,6 +84,7 @@ describe('docs/protocols.md and docs/carillon.doap', () => {
     // Stream features over TCP (STARTTLS, SASL, then bind), as a native client sees them.
     const streamFeatures: XmlElement[] = [];
     const c = (await import('@xmpp/client')).client({ service: `xmpp://127.0.0.1:${srv.ports.c2s}`, domain: 'localhost', username: 'alice', password: 'secret' });
+    (c as unknown as { timeout: number }).timeout = 20_000; // the library's 2 s stream-open wait fails on a loaded machine
     c.on('error', () => {});
     c.on('element', (el: XmlElement) => {
       if (el.is('features', 'http://etherx.jabber.org/streams')) streamFeatures.push(el);

@@ -50,7 +50,9 @@ export type Transport = 'websocket' | 'tcp';
 export async function connect(srv: Carillon, username: string, password: string, opts: { transport?: Transport; resource?: string; sendPresence?: boolean } = {}): Promise<XmppClient> {
   const transport = opts.transport ?? 'websocket';
   const service = transport === 'websocket' ? `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket` : `xmpp://127.0.0.1:${srv.ports.c2s}`;
+  // a stream open waits up to 20 s (the library's 2 s fail on a loaded machine, not on the server)
   const c = xmppClient({ service, domain: srv.config.domain, username, password, resource: opts.resource });
+  (c as unknown as { timeout: number }).timeout = 20_000;
   c.on('error', () => {});
   // Tests want to see every stanza; @xmpp/client's reconnect would hide failures.
   (c as unknown as { reconnect?: { stop(): void } }).reconnect?.stop();
