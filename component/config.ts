@@ -62,7 +62,9 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
       // werift's own per-connection TCP listeners take ports of the media range
       if (portMin !== undefined && portMax !== undefined && tcpPort >= portMin && tcpPort <= portMax) c.fail('component.media.tcpPort', 'must lie outside media.portMin..media.portMax');
       // one listener per process: worker threads cannot share the port (nor be handed its sockets)
-      if (workers !== 0) c.fail('component.media.tcpPort', 'needs media.workers: 0 (media in the component\u2019s own thread)');
+      // (absent workers then means none: the media runs in the component's own thread)
+      if (workers !== undefined && workers !== 0) c.fail('component.media.tcpPort', 'needs media.workers: 0 (media in the component\u2019s own thread)');
+      media.workers = 0;
       media.tcpPort = tcpPort;
     }
   }

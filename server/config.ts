@@ -163,8 +163,9 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
   const tcpPort = rawTcpPort === undefined || rawTcpPort === null ? null : int('call.media.tcpPort', rawTcpPort, 0, 1, 65535);
   // werift's own per-connection TCP listeners take ports of the media range
   if (tcpPort !== null && tcpPort >= portMin && tcpPort <= portMax) fail('call.media.tcpPort', 'must lie outside call.media.portMin..portMax');
-  const workers = int('call.media.workers', (media as Record<string, unknown>).workers, availableParallelism(), 0, 256);
-  // one listener per process: worker threads cannot share the port (nor be handed its sockets)
+  // one listener per process: worker threads cannot share the port (nor be handed its sockets), so
+  // with a TCP port the media runs in the component's own thread unless workers are asked for
+  const workers = int('call.media.workers', (media as Record<string, unknown>).workers, tcpPort !== null ? 0 : availableParallelism(), 0, 256);
   if (tcpPort !== null && workers !== 0) fail('call.media.tcpPort', 'needs call.media.workers: 0 (media in the component\u2019s own thread)');
 
   return {

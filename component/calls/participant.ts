@@ -41,6 +41,8 @@ export class Participant {
   negotiating = false;
   dirty = false;
   pending?: PendingAdd;
+  /** The participant's ICE credentials since its last ICE restart (before: those in `own`). */
+  remoteIce?: { usernameFragment: string; password: string };
   /** Settles once the data plane has its peer (trickled candidates wait for it). */
   created: Promise<void> = Promise.resolve();
   /** The data plane's latest local description of its session (for rebuilding its offers). */

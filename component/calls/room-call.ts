@@ -38,6 +38,7 @@ export class RoomCall {
     if (!p || p.sid !== j.sid) throw jingleError('item-not-found', 'unknown-session');
     switch (j.action) {
       case 'transport-info':
+        if (isRestartOffer(j, p)) return this.restartIce(p, j);
         for (const c of j.contents ?? []) {
           for (const cand of transportCandidates(c)) {
             await p.created;
@@ -274,7 +275,9 @@ export class RoomCall {
     const pending = q.pending!;
     q.pending = undefined;
     if (answer !== 'rejected') for (const c of answer) q.accepted.set(c.name, c);
-    const transport = (answer !== 'rejected' ? answer[0]?.transport : undefined) ?? [...q.accepted.values()][0]?.transport ?? q.own[0]?.transport;
+    const latest = (answer !== 'rejected' ? answer[0]?.transport : undefined) ?? [...q.accepted.values()][0]?.transport ?? q.own[0]?.transport;
+    // after an ICE restart, the transports seen before carry credentials that would restart ICE again
+    const transport = q.remoteIce && latest ? { ...latest, ...q.remoteIce } as typeof latest : latest;
     const contents = completeAnswer({ offered: pending.offered.contents, own: q.own, accepted: q.accepted, transport });
     await this.router.applyAnswer(q.peerId, jingleToSdp({ contents, groups: pending.offered.groups }, 'initiator'));
     if (answer === 'rejected') {
@@ -300,6 +303,47 @@ export class RoomCall {
   }
 
   /** XEP-0167 §7 informational messages (mute/unmute) are relayed to those who receive the source. */
+  /**
+   * The participant restarts ICE (XEP-0176 §2.4; see client/src/protocol/ice-restart.ts for the
+   * wire forms): new ufrag/pwd without candidates. Answered after the IQ result with our own new
+   * ufrag/pwd and candidates in a transport-info, as Conversations does. A restart that crosses a
+   * content-add of ours is refused with <tie-break/> (XEP-0166 §7.2.16): the participant takes
+   * the content-add first and offers the restart again; a content-add that comes up while a
+   * restart is applied waits behind it (renegotiate sees `negotiating`).
+   */
+  private restartIce(p: Participant, j: Jingle): void {
+    if (p.negotiating || p.pending) throw jingleError('conflict', 'tie-break', 'A content-add is under way', 'cancel');
+    const t = (j.contents ?? [])[0]!.transport as unknown as { usernameFragment: string; password: string };
+    p.negotiating = true;
+    p.remoteIce = { usernameFragment: t.usernameFragment, password: t.password };
+    // started now, so that the candidates right behind the offer wait for it (addCandidate)
+    const answer = p.created.then(() => this.router.restartIce(p.peerId, { ufrag: t.usernameFragment, pwd: t.password }));
+    answer.catch(() => undefined); // awaited below, after the IQ result
+    setImmediate(() => void (async () => {
+      try {
+        const sdp = await answer;
+        p.localSdp = sdp;
+        const { contents } = sdpToJingle(sdp, 'responder');
+        if (p.closed) return;
+        restrictCandidates(contents, this.media);
+        const added = new Set(p.accepted.keys());
+        const el = jingleElement({
+          action: 'transport-info', sid: p.sid,
+          contents: contents.map((c) => ({ creator: added.has(c.name) ? 'responder' : 'initiator', name: c.name, transport: c.transport })),
+        } as Jingle);
+        this.ctx.log.debug({ room: this.room.jid, nick: p.nick }, 'ICE restart answered');
+        await this.ctx.request(this.iq(p.jid, el));
+      } catch (e) {
+        this.ctx.log.warn({ err: (e as Error).message, room: this.room.jid, nick: p.nick }, 'ICE restart failed');
+        this.remove(p, 'failed-transport');
+        return;
+      } finally {
+        p.negotiating = false;
+      }
+      if (p.dirty) void this.renegotiate(p);
+    })());
+  }
+
   private relayInfo(p: Participant, iq: Element): void {
     const infos = iq.getChild('jingle', NS.JINGLE)!.getChildElements().filter((c) => c.attrs.xmlns === NS.JINGLE_RTP_INFO && (c.name === 'mute' || c.name === 'unmute'));
     for (const info of infos) {
@@ -373,6 +417,14 @@ export class RoomCall {
   async stop(): Promise<void> {
     for (const p of [...this.participants.values()]) this.remove(p, 'success');
   }
+}
+
+/** New ufrag and pwd and no candidates: an ICE restart offer (Conversations' rule, XEP-0176 §2.4). */
+function isRestartOffer(j: Jingle, p: Participant): boolean {
+  const ts = (j.contents ?? []).map((c) => c.transport as { usernameFragment?: string; password?: string; candidates?: unknown[] } | undefined);
+  const t = ts[0];
+  if (!t?.usernameFragment || !t.password || ts.some((x) => x?.candidates?.length)) return false;
+  return t.usernameFragment !== (p.remoteIce ?? (p.own[0]?.transport as { usernameFragment?: string } | undefined))?.usernameFragment;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

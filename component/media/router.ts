@@ -87,6 +87,12 @@ export interface MediaRouter {
   answer(peerId: string, offerSdp: string): Promise<string>;
   /** Apply a new offer of the participant (its own content-add); `added` are the new m-lines' mids, which only receive. */
   answerAgain(peerId: string, offerSdp: string, added: string[]): Promise<string>;
+  /**
+   * ICE restart offered by the participant (XEP-0176 §2.4): its new ICE credentials applied to its
+   * last description as an offer; resolves to our answer SDP with new credentials and candidates.
+   * DTLS and SRTP stay as they are.
+   */
+  restartIce(peerId: string, remote: { ufrag: string; pwd: string }): Promise<string>;
   /** A trickled remote candidate (an SDP candidate line without "a="), kept if it comes before the offer. */
   addCandidate(peerId: string, candidate: string, mid: string): Promise<void>;
   /** Add one sendonly m-line per spec and create an offer: its SDP and the new m-lines' mids, in order. */

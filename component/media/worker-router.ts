@@ -171,6 +171,7 @@ export class WorkerRouter implements MediaRouter {
 
   async answer(peerId: string, offerSdp: string): Promise<string> { return this.call(this.slotOf(peerId), 'answer', peerId, offerSdp); }
   async addCandidate(peerId: string, candidate: string, mid: string): Promise<void> { return this.call(this.slotOf(peerId), 'addCandidate', peerId, candidate, mid); }
+  async restartIce(peerId: string, remote: { ufrag: string; pwd: string }): Promise<string> { return this.call(this.slotOf(peerId), 'restartIce', peerId, remote); }
   async answerAgain(peerId: string, offerSdp: string, added: string[]): Promise<string> { return this.call(this.slotOf(peerId), 'answerAgain', peerId, offerSdp, added); }
   async offerSenders(peerId: string, senders: SenderSpec[]): Promise<{ sdp: string; mids: string[] }> { return this.call(this.slotOf(peerId), 'offerSenders', peerId, senders); }
   async applyAnswer(peerId: string, answerSdp: string): Promise<void> { return this.call(this.slotOf(peerId), 'applyAnswer', peerId, answerSdp); }

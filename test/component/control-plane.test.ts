@@ -259,4 +259,46 @@ describe('call control plane against a fake MediaRouter', () => {
     const i = h.router.calls.findIndex((c) => c.toLowerCase().startsWith(`addCandidate ${a} 0 candidate:2 1 udp 2130706430 127.0.0.1 50001 typ host`.toLowerCase()));
     assert.ok(i > h.router.calls.indexOf(`createPeer ${a} ${ROOM}`), h.router.calls.join('\n'));
   });
+  it('ICE restart (XEP-0176 §2.4): new ufrag/pwd without candidates is applied to the peer and answered by a transport-info with the data plane\'s new credentials', async () => {
+    const h = new Harness();
+    const alice = await h.enter('alice', 'Alice');
+    await h.initiate(alice);
+    const a = h.peerOf(alice);
+    const ice = 'urn:xmpp:jingle:transports:ice-udp:1';
+    const answered = h.jingleTo(alice, 'transport-info');
+    const res = await h.request(alice, { action: 'transport-info', sid: alice.sid, contents: alice.own.map((c) => ({ creator: 'initiator', name: c.name,
+      transport: { transportType: ice, usernameFragment: 'alice2', password: 'alice-restarted-password', candidates: [] } })) } as unknown as Jingle);
+    assert.equal(res.attrs.type, 'result', res.toString());
+    const info = await answered;
+    assert.ok(h.router.calls.includes(`restartIce ${a} alice2`), h.router.calls.join('\n'));
+    const transports = info.getChild('jingle', J)!.getChildren('content').map((c) => c.getChild('transport', ice)!);
+    assert.equal(transports.length, alice.own.length);
+    for (const t of transports) {
+      assert.match(t.attrs.ufrag as string, /^room\d+$/, 'the data plane\'s new ufrag');
+      assert.equal(t.attrs.pwd, 'restartedpasswordrestarted');
+    }
+    // the same credentials again are no new restart: a trickled candidate of the restarted session
+    const again = await h.request(alice, { action: 'transport-info', sid: alice.sid, contents: [{ creator: 'initiator', name: '0',
+      transport: { transportType: ice, usernameFragment: 'alice2', password: 'alice-restarted-password', candidates: [] } }] } as unknown as Jingle);
+    assert.equal(again.attrs.type, 'result');
+    assert.equal(h.router.calls.filter((c) => c.startsWith(`restartIce ${a}`)).length, 1);
+  });
+
+  it('an ICE restart that crosses a content-add of the room is refused with tie-break (XEP-0166 §7.2.16)', async () => {
+    const h = new Harness();
+    const alice = await h.enter('alice', 'Alice');
+    const bob = await h.enter('bob', 'Bob');
+    await h.initiate(alice);
+    await h.initiate(bob);
+    // the content-add to bob is sent; bob restarts before answering it
+    const add = h.jingleTo(bob, 'content-add');
+    h.sources(alice);
+    await add;
+    const ice = 'urn:xmpp:jingle:transports:ice-udp:1';
+    const res = await h.request(bob, { action: 'transport-info', sid: bob.sid, contents: bob.own.map((c) => ({ creator: 'initiator', name: c.name,
+      transport: { transportType: ice, usernameFragment: 'bob2', password: 'bob-restarted-password-xx', candidates: [] } })) } as unknown as Jingle);
+    assert.equal(res.attrs.type, 'error', res.toString());
+    assert.ok(res.getChild('error')?.getChild('conflict'), res.toString());
+    assert.ok(res.getChild('error')?.getChild('tie-break', 'urn:xmpp:jingle:errors:1'), res.toString());
+  });
 });

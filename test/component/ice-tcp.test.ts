@@ -69,8 +69,10 @@ describe('ICE over TCP on one port (RFC 6544)', () => {
     const component = { service: 'xmpp://127.0.0.1:5347', domain: 'call.example.org', secret: 's' };
     const c = parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort: 3479, workers: 0 } } }, 'c.json');
     assert.equal(c.media?.tcpPort, 3479);
-    // one listener per process: not with media in worker threads (the default is one per core)
-    for (const workers of [undefined, 2]) {
+    // one listener per process: not with media in worker threads; without a workers key, none
+    assert.equal(parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort: 3479 } } }, 'c.json').media?.workers, 0);
+    assert.equal(resolveConfig({ domain: 'example.org', call: { media: { tcpPort: 3479 } } }).call.media.workers, 0);
+    for (const workers of [1, 2]) {
       assert.throws(() => parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort: 3479, workers } } }, 'c.json'),
         (e: Error) => e instanceof ComponentConfigError && /component\.media\.tcpPort/.test(e.message) && /workers: 0/.test(e.message), String(workers));
       assert.throws(() => resolveConfig({ domain: 'example.org', call: { media: { tcpPort: 3479, workers } } }), /call\.media\.tcpPort.*workers: 0/, String(workers));

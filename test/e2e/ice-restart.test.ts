@@ -1,7 +1,7 @@
 // ICE restart (XEP-0176 §2.4) in a running call, end to end in Chromium: a network change (the
 // page's `online` event, what a laptop moving from Wi-Fi to a phone's hotspot fires) makes that
 // side offer a restart — a transport-info with a new ufrag/pwd and no candidates — and the other
-// side answers with its own new ufrag/pwd and candidates.
+// side (a browser, or the call component) answers with its own new ufrag/pwd and candidates.
 // What goes over the wire is read from each page's XMPP WebSocket frames (RFC 7395: one stanza a
 // frame); that the restart took effect on both sides, from getStats(): each transport's local
 // ufrag (RTCTransportStats.iceLocalUsernameFragment) is the new one it sent. The sid stays, and
@@ -21,6 +21,7 @@ import { until, untilValue } from '../support/until.js';
 
 const NS_JINGLE = 'urn:xmpp:jingle:1';
 const NS_ICE = 'urn:xmpp:jingle:transports:ice-udp:1';
+const ROOM = 'restart@call.localhost';
 
 /** Every IQ a page sent or received over its XMPP WebSocket, in order (Jingle sets and their results). */
 interface Wire { sent: Element[]; received: Element[] }
@@ -73,7 +74,7 @@ async function media(page: Page, what: 'calls' | 'rooms'): Promise<{ frames: num
   }, what);
 }
 
-describe('ICE restart in a running call (XEP-0176 §2.4): 1:1', function () {
+describe('ICE restart in a running call (XEP-0176 §2.4): 1:1 and through the call component', function () {
   this.timeout(240_000);
   let srv: Carillon;
   let dataDir: string;
@@ -198,4 +199,32 @@ describe('ICE restart in a running call (XEP-0176 §2.4): 1:1', function () {
     await bob.getByRole('status').filter({ hasText: /Call ended/ }).waitFor();
     await bob.getByRole('button', { name: 'Close' }).click();
   }
+
+  it('room call: the call component answers a participant\'s restart, and forwarded video flows both ways after', async () => {
+    for (const p of [alice, bob]) {
+      await p.getByRole('button', { name: 'Rooms', exact: true }).click();
+      await p.getByLabel('Room', { exact: true }).fill(ROOM);
+      await p.getByRole('button', { name: 'Join', exact: true }).click();
+      await p.getByRole('region', { name: 'Room restart' }).waitFor();
+    }
+    for (const p of [alice, bob]) {
+      await p.getByRole('button', { name: 'Join call' }).click();
+      await p.getByRole('dialog', { name: 'Call in restart' }).waitFor();
+    }
+    const initiate = await untilValue(() => wireA.sent.find((iq) => iq.attrs.to === ROOM && iq.getChild('jingle', NS_JINGLE)?.attrs.action === 'session-initiate'), (x) => !!x, 'alice\'s session-initiate to the room');
+    const sid = initiate!.getChild('jingle', NS_JINGLE)!.attrs.sid as string;
+    // each decodes the other's forwarded video before the restart
+    for (const p of [alice, bob]) await untilValue(() => media(p, 'rooms'), (m) => m.frames > 0, 'forwarded video decoded', 90_000);
+    const bobBefore = (await media(bob, 'rooms')).frames;
+
+    const { answer } = await networkChange(alice, wireA, { wire: wireA }, sid, 'rooms');
+    const fromRoom = wireA.received.filter((iq) => iq.attrs.from === ROOM && iq.getChild('jingle', NS_JINGLE)?.attrs.sid === sid);
+    assert.ok(transports(fromRoom).some((t) => t.action === 'transport-info' && t.ufrag === answer.ufrag), 'the answer came from the room');
+    // bob still receives alice's video through the room after her restart
+    await untilValue(() => media(bob, 'rooms'), (m) => m.frames > bobBefore, 'bob to keep decoding alice\'s video');
+    const later = (await media(bob, 'rooms')).frames;
+    await untilValue(() => media(bob, 'rooms'), (m) => m.frames > later, 'and to go on decoding it');
+    assert.equal(jingles(wireA.sent).filter((iq) => iq.getChild('jingle', NS_JINGLE)!.attrs.action === 'session-initiate' && iq.attrs.to === ROOM).length, 1, 'the same session');
+    await until(async () => (await alice.getByRole('dialog', { name: 'Call in restart' }).count()) === 1, 'alice still in the call');
+  });
 });

@@ -169,8 +169,40 @@ export class WeriftPeer {
     for (const t of this.pc.getTransceivers()) if (t.mid && added.includes(t.mid)) t.setDirection('recvonly');
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     await this.gathered();
-    return this.pc.localDescription!.sdp;
+    return this.localSdp();
   }
+
+  /**
+   * ICE restart offered by the participant (XEP-0176 §2.4): its last description with the new
+   * credentials and no candidates, applied as an offer (RFC 8839 §4.4.1.1.1: a new ufrag and pwd
+   * restart ICE), and our answer, whose new credentials and candidates it needs back. werift 0.24.4
+   * restarts the ICE transport when the remote ufrag changes, but with DTLS up its connect() does
+   * not start the new checks: they are started here. DTLS and SRTP stay as they are.
+   */
+  async restartIce(remote: { ufrag: string; pwd: string }): Promise<string> {
+    const restart = (async () => {
+      const sdp = this.pc.remoteDescription!.sdp
+        .split('\r\n')
+        .filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates')
+        .map((l) => (l.startsWith('a=ice-ufrag:') ? `a=ice-ufrag:${remote.ufrag}`
+          : l.startsWith('a=ice-pwd:') ? `a=ice-pwd:${remote.pwd}`
+            // an earlier answer of the participant's, read as an offer: the setup an offer has
+            : l.startsWith('a=setup:') ? 'a=setup:actpass' : l))
+        .join('\r\n');
+      await this.pc.setRemoteDescription({ type: 'offer', sdp });
+      await this.pc.setLocalDescription(await this.pc.createAnswer());
+      await this.gathered();
+      for (const d of this.pc.dtlsTransports) {
+        if (d.state === 'connected' && d.iceTransport.state === 'new') d.iceTransport.start().catch(() => undefined);
+      }
+      return this.localSdp();
+    })();
+    this.restarting = restart.then(() => undefined, () => undefined);
+    return restart;
+  }
+
+  /** A restart being applied: candidates that follow its offer wait for it. */
+  private restarting: Promise<void> = Promise.resolve();
 
   /** Add one sendonly transceiver per forwarded source and offer them; the offer and their mids. */
   async offerSenders(senders: Array<{ kind: Kind; streamId: string }>): Promise<{ sdp: string; mids: string[] }> {
@@ -195,6 +227,7 @@ export class WeriftPeer {
   /** A trickled candidate (XEP-0176 transport-info); kept until the offer is applied if it came first. */
   async addCandidate(candidate: string, mid: string): Promise<void> {
     if (!this.remoteSet) { this.earlyCandidates.push({ candidate, sdpMid: mid }); return; }
+    await this.restarting;
     await this.pc.addIceCandidate({ candidate, sdpMid: mid });
   }
 

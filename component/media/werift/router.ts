@@ -54,6 +54,10 @@ export class WeriftRouter implements MediaRouter {
     return this.peer(peerId).answerAgain(offerSdp, added);
   }
 
+  restartIce(peerId: string, remote: { ufrag: string; pwd: string }): Promise<string> {
+    return this.peer(peerId).restartIce(remote);
+  }
+
   addCandidate(peerId: string, candidate: string, mid: string): Promise<void> {
     return this.peer(peerId).addCandidate(candidate, mid);
   }

@@ -107,6 +107,13 @@ export class FakeRouter implements MediaRouter {
     return sdpOf(p.lines, { ufrag: 'room', pwd: 'roompasswordroompassword', setup: 'passive', port: this.port++ });
   }
 
+  /** An ICE restart: the same m-lines answered with new credentials. */
+  async restartIce(peerId: string, remote: { ufrag: string; pwd: string }): Promise<string> {
+    this.record(`restartIce ${peerId} ${remote.ufrag}`);
+    const p = this.peer(peerId);
+    return sdpOf(p.lines, { ufrag: `room${this.port}`, pwd: 'restartedpasswordrestarted', setup: 'passive', port: this.port++ });
+  }
+
   async addCandidate(peerId: string, candidate: string, mid: string): Promise<void> {
     this.record(`addCandidate ${peerId} ${mid} ${candidate}`);
     this.peer(peerId);
