@@ -11,17 +11,20 @@ import { untilValue } from '../support/until.js';
 
 interface Inbound { videoFrames: number; audioBytes: number; sid?: string }
 
-/** The Jingle actions each page received over its WebSocket, in order. */
-const jingleSeen = new Map<Page, string[]>();
+/** The Jingle requests each page received over its WebSocket, in order, by action. */
+const jingleSeen = new Map<Page, Array<{ action: string; xml: string }>>();
 function watchJingle(page: Page): void {
-  const seen: string[] = [];
+  const seen: Array<{ action: string; xml: string }> = [];
   jingleSeen.set(page, seen);
   page.on('websocket', (ws) => ws.on('framereceived', (f) => {
     const text = typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8');
-    for (const m of text.matchAll(/<jingle[^>]*action=["']([a-z-]+)["']/g)) seen.push(m[1]!);
+    const action = /<jingle[^>]*\saction=["']([a-z-]+)["']/.exec(text)?.[1];
+    if (action) seen.push({ action, xml: text });
   }));
 }
-const received = (page: Page) => jingleSeen.get(page) ?? [];
+const received = (page: Page) => (jingleSeen.get(page) ?? []).map((j) => j.action);
+/** The last request of `action` the page received. */
+const lastOf = (page: Page, action: string) => [...(jingleSeen.get(page) ?? [])].reverse().find((j) => j.action === action)?.xml ?? '';
 
 /** What the page's call receives (getStats inbound-rtp) and its session id. */
 async function inbound(page: Page): Promise<Inbound> {
@@ -66,10 +69,12 @@ describe('web client: switching a 1:1 audio call to video (XEP-0166 §6.7 conten
     await page.getByRole('region', { name: 'Contacts' }).waitFor();
   };
 
-  const audioCall = async () => {
-    await alice.getByRole('button', { name: /^bob, Available/ }).click();
-    await alice.getByRole('button', { name: 'Audio call' }).click();
-    await bob.getByRole('dialog', { name: 'Incoming call' }).getByRole('button', { name: 'Accept' }).click();
+  /** An audio call from `caller` (alice unless said otherwise), answered; its sid. */
+  const audioCall = async (caller: 'alice' | 'bob' = 'alice') => {
+    const [from, to, peer] = caller === 'alice' ? [alice, bob, 'bob'] : [bob, alice, 'alice'];
+    await from.getByRole('button', { name: new RegExp(`^${peer}, Available`) }).click();
+    await from.getByRole('button', { name: 'Audio call' }).click();
+    await to.getByRole('dialog', { name: 'Incoming call' }).getByRole('button', { name: 'Accept' }).click();
     for (const p of [alice, bob]) await p.getByRole('timer', { name: 'Call duration' }).waitFor();
     await audioFlows(bob, 'bob');
     return (await inbound(bob)).sid;
@@ -119,7 +124,14 @@ describe('web client: switching a 1:1 audio call to video (XEP-0166 §6.7 conten
     await alice.getByRole('button', { name: 'Turn on camera' }).click();
     const request = bob.getByRole('alertdialog', { name: 'Video request' });
     await request.getByText('alice wants to turn on video').waitFor();
-    assert.ok(received(bob).includes('content-add'), 'bob received a content-add');
+    // XEP-0166 §6.7 / XEP-0167: one new content, created by the initiator, describing video
+    const add = lastOf(bob, 'content-add');
+    assert.match(add, /<content[^>]*creator=["']initiator["']/, 'the content is created by alice, the initiator');
+    assert.match(add, /<description[^>]*xmlns=["']urn:xmpp:jingle:apps:rtp:1["'][^>]*media=["']video["']|<description[^>]*media=["']video["'][^>]*xmlns=["']urn:xmpp:jingle:apps:rtp:1["']/, 'an RTP video description');
+    // (the XEP-0338 BUNDLE group names every content with <content name=…/> of its own)
+    assert.equal(add.match(/<content[^>]*creator=/g)?.length, 1, 'only the added content');
+    assert.match(add, /<group[^>]*semantics=["']BUNDLE["']/, 'the BUNDLE group after the addition');
+    assert.match(add, new RegExp(`sid=["']${sid}["']`), 'in the running session');
     await bob.screenshot({ path: '/tmp/carillon-add-video-request-360.png' });
     await request.getByRole('button', { name: 'Accept' }).click();
     await request.waitFor({ state: 'detached' });
@@ -135,6 +147,23 @@ describe('web client: switching a 1:1 audio call to video (XEP-0166 §6.7 conten
     await alice.getByRole('button', { name: 'Camera off' }).click();
     await bob.getByRole('status').filter({ hasText: "alice's camera is off" }).waitFor();
     await alice.screenshot({ path: '/tmp/carillon-add-video-1280.png' });
+    await hangUp();
+  });
+
+  it('bob, who answered the call, turns on his camera: alice accepts and decodes it', async () => {
+    // the side that answered offers now: its earlier description was an answer, so the DTLS
+    // roles chosen then must hold in this offer and its answer
+    const sid = await audioCall();
+    await bob.getByRole('button', { name: 'Turn on camera' }).click();
+    const request = alice.getByRole('alertdialog', { name: 'Video request' });
+    await request.getByText('bob wants to turn on video').waitFor();
+    assert.match(lastOf(alice, 'content-add'), /<content[^>]*creator=["']responder["']/, 'the content is created by bob, the responder');
+    await request.getByRole('button', { name: 'Accept' }).click();
+    await decodesVideo(alice, 'alice');
+    await decodesVideo(bob, 'bob');
+    assert.match(lastOf(bob, 'content-accept'), /<content[^>]*creator=["']responder["']/, 'the accept names the content as bob created it');
+    assert.equal((await inbound(alice)).sid, sid, 'the same Jingle session');
+    await audioFlows(alice, 'alice');
     await hangUp();
   });
 

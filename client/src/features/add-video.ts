@@ -69,6 +69,17 @@ export function attachAddVideo(ms: MediaSession, hooks: AddVideoHooks): AddVideo
     return { contents, groups: added.groups?.length ? added.groups : bundleOf(contents) };
   };
 
+  /**
+   * The peer's description with `added`, as SDP of `type`. An answer may not say actpass
+   * (RFC 8842 §5.3), and an offer built from the peer's earlier answer keeps the DTLS role it
+   * chose then: in both, every m-line (the added one too) gets the role the peer holds.
+   */
+  const remoteSdp = (added: Jingle, type: 'offer' | 'answer'): string => {
+    const sdp = jingleToSdp(remoteWith(added), s.peerRole);
+    if (type === 'offer' && pc.remoteDescription!.type !== 'answer') return sdp;
+    return sdp.replace(/^a=setup:actpass$/gm, `a=setup:${peerSetup(pc.localDescription?.sdp, pc.remoteDescription!.sdp)}`);
+  };
+
   s.onContentAdd = (changes, cb) => {
     if (!isVideoAddition(changes)) {
       cb();
@@ -90,7 +101,7 @@ export function attachAddVideo(ms: MediaSession, hooks: AddVideoHooks): AddVideo
     const pending = ours;
     if (!pending || pc.signalingState !== 'have-local-offer') return cb({ condition: 'unexpected-request', jingleError: 'out-of-order', type: 'cancel' });
     try {
-      await pc.setRemoteDescription({ type: 'answer', sdp: jingleToSdp(remoteWith(changes), s.peerRole) });
+      await pc.setRemoteDescription({ type: 'answer', sdp: remoteSdp(changes, 'answer') });
       ours = undefined;
       cb();
       hooks.onAnswer(true);
@@ -140,14 +151,7 @@ export function attachAddVideo(ms: MediaSession, hooks: AddVideoHooks): AddVideo
       const request = held;
       if (!request) return;
       held = undefined;
-      let sdp = jingleToSdp(remoteWith(request), s.peerRole);
-      // the peer's earlier description was an answer (it chose its DTLS role): an offer built from
-      // it keeps that role on every m-line, the added one too (RFC 8842 §5.3)
-      if (pc.remoteDescription!.type === 'answer') {
-        const setup = peerSetup(pc.localDescription?.sdp, pc.remoteDescription!.sdp);
-        sdp = sdp.replace(/^a=setup:actpass$/gm, `a=setup:${setup}`);
-      }
-      await pc.setRemoteDescription({ type: 'offer', sdp });
+      await pc.setRemoteDescription({ type: 'offer', sdp: remoteSdp(request, 'offer') });
       const names = new Set((request.contents ?? []).map((c) => c.name));
       for (const t of pc.getTransceivers()) {
         if (!t.mid || !names.has(t.mid)) continue;
