@@ -11,7 +11,7 @@ import { JmiHistory } from '../protocol/jmi-history.js';
 import { diagnoseIce, reachability } from '../protocol/call-checks.js';
 import { watchPeerCapabilities } from './peer-capabilities.js';
 import { attachIceRestart } from './ice-restart.js';
-import { attachAddVideo, type AddVideo } from './add-video.js';
+import { bindVideoSwitch, type VideoSwitchActions, type VideoSwitchView } from './video-switch.js';
 import type { IceFailure } from '../protocol/call-machine.js';
 import { bare } from '../protocol/jid.js';
 import { sendNow } from '../protocol/connection.js';
@@ -20,7 +20,7 @@ import { Store } from '../state/store.js';
 import { playTone } from './tones.js';
 import { mediaConstraints, watchEnded, type LiveMedia } from './devices.js';
 
-export interface CallView extends CallState {
+export interface CallView extends CallState, VideoSwitchView {
   local?: MediaStream;
   remote?: MediaStream;
   muted: boolean;
@@ -34,15 +34,11 @@ export interface CallView extends CallState {
   remoteCameraOff?: boolean;
   /** The remote video track stopped delivering frames (MediaStreamTrack `mute`). */
   remoteVideoStalled?: boolean;
-  /** Adding video to an audio call (XEP-0166 §6.7): the peer asks us, or we wait for the peer. */
-  videoRequest?: 'incoming' | 'outgoing';
-  /** The peer declined our video. */
-  videoDeclined?: boolean;
 }
 
 export const NO_CALL: CallView = { ...IDLE, muted: false, cameraOff: false, sharing: false };
 
-export interface CallActions {
+export interface CallActions extends VideoSwitchActions {
   call(peer: string, media: Media): Promise<void>;
   accept(): Promise<void>;
   decline(): void;
@@ -53,11 +49,6 @@ export interface CallActions {
   toggleMute(): void;
   toggleCamera(): void;
   toggleScreenShare(): Promise<void>;
-  /** Turns our camera on in an audio call (content-add); the peer is asked. */
-  addVideo(): Promise<void>;
-  /** Answers the peer's request to add video (content-accept with our camera, or content-reject). */
-  acceptVideo(): Promise<void>;
-  declineVideo(): void;
   /** WebRTC statistics of the current call (getStats), for diagnostics. */
   stats(): Promise<RTCStatsReport | undefined>;
   /** The current call's peer connection configuration (ICE servers in use), for diagnostics. */
@@ -122,33 +113,11 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
 
   /** Per session: TURN errors seen while gathering (RTCPeerConnection icecandidateerror). */
   const relayErrors = new Map<string, number[]>();
-  /** Per session: adding video (features/add-video.ts). */
-  const videos = new Map<string, AddVideo>();
-  const cameraTrack = async (): Promise<MediaStreamTrack> => {
-    const got = await navigator.mediaDevices.getUserMedia({ video: mediaConstraints(true).video });
-    const track = got.getVideoTracks()[0]!;
-    const local = store.value.local ?? new MediaStream();
-    local.addTrack(track);
-    watchEnded(live, track);
-    store.set((v) => ({ ...v, local }));
-    return track;
-  };
+  /** Adding video to an audio call (features/video-switch.ts, add-video.ts). */
+  const videoSwitch = bindVideoSwitch(store, () => session(), (t) => watchEnded(live, t));
   const watchIce = (s: MediaSession) => {
-    const mine = (f: (v: CallView) => CallView) => { if (s.sid === store.value.sid) store.set(f); };
-    const av = attachAddVideo(s, {
-      onRequest: () => mine((v) => ({ ...v, videoRequest: 'incoming', videoDeclined: false })),
-      onAnswer: (accepted) => {
-        if (!accepted) {
-          // our camera goes away again: the call stays an audio call
-          for (const t of store.value.local?.getVideoTracks() ?? []) { t.stop(); store.value.local?.removeTrack(t); }
-        }
-        mine((v) => ({ ...v, videoRequest: undefined, videoDeclined: !accepted, ...(accepted ? { media: 'video' as const } : {}) }));
-      },
-    });
-    videos.set(s.sid, av);
-    if (videos.size > 8) videos.delete(videos.keys().next().value!);
     // a lost connection or a network change restarts ICE in the same session
-    attachIceRestart(s, { creatorOf: av.creatorOf });
+    attachIceRestart(s, { creatorOf: videoSwitch.watch(s).creatorOf });
     const errors: number[] = [];
     relayErrors.set(s.sid, errors);
     if (relayErrors.size > 8) relayErrors.delete(relayErrors.keys().next().value!);
@@ -431,40 +400,7 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
       return session()?.pc.getConfiguration();
     },
     live,
-    async addVideo() {
-      const s = session();
-      const av = s && videos.get(s.sid);
-      if (!s || !av || store.value.media === 'video' || store.value.videoRequest) return;
-      let track: MediaStreamTrack;
-      try {
-        track = await cameraTrack();
-      } catch {
-        store.set((v) => ({ ...v, error: 'Camera access was refused.' }));
-        return;
-      }
-      store.set((v) => ({ ...v, videoRequest: 'outgoing', videoDeclined: false, cameraOff: false }));
-      await av.offer(track, store.value.local!).catch(() => {
-        track.stop();
-        store.value.local?.removeTrack(track);
-        store.set((v) => ({ ...v, videoRequest: undefined }));
-      });
-    },
-    async acceptVideo() {
-      const s = session();
-      const av = s && videos.get(s.sid);
-      if (!s || !av || store.value.videoRequest !== 'incoming') return;
-      // our camera too when we may have it; else we only watch
-      const track = await cameraTrack().catch(() => undefined);
-      store.set((v) => ({ ...v, videoRequest: undefined, media: 'video', cameraOff: false }));
-      await av.accept(track, store.value.local).catch((err: unknown) => {
-        store.set((v) => ({ ...v, error: err instanceof Error ? err.message : String(err) }));
-      });
-    },
-    declineVideo() {
-      const s = session();
-      if (s) videos.get(s.sid)?.reject();
-      store.set((v) => ({ ...v, videoRequest: undefined }));
-    },
+    ...videoSwitch.actions,
     async toggleScreenShare() {
       const sender = session()?.pc.getSenders().find((x) => x.track?.kind === 'video');
       if (!sender) return;
