@@ -11,6 +11,7 @@ import { JmiHistory } from '../protocol/jmi-history.js';
 import { diagnoseIce, reachability } from '../protocol/call-checks.js';
 import { watchPeerCapabilities } from './peer-capabilities.js';
 import { attachIceRestart } from './ice-restart.js';
+import { bindVideoSwitch, type VideoSwitchActions, type VideoSwitchView } from './video-switch.js';
 import type { IceFailure } from '../protocol/call-machine.js';
 import { bare } from '../protocol/jid.js';
 import { sendNow } from '../protocol/connection.js';
@@ -19,7 +20,7 @@ import { Store } from '../state/store.js';
 import { playTone } from './tones.js';
 import { mediaConstraints, watchEnded, type LiveMedia } from './devices.js';
 
-export interface CallView extends CallState {
+export interface CallView extends CallState, VideoSwitchView {
   local?: MediaStream;
   remote?: MediaStream;
   muted: boolean;
@@ -37,7 +38,7 @@ export interface CallView extends CallState {
 
 export const NO_CALL: CallView = { ...IDLE, muted: false, cameraOff: false, sharing: false };
 
-export interface CallActions {
+export interface CallActions extends VideoSwitchActions {
   call(peer: string, media: Media): Promise<void>;
   accept(): Promise<void>;
   decline(): void;
@@ -112,8 +113,11 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
 
   /** Per session: TURN errors seen while gathering (RTCPeerConnection icecandidateerror). */
   const relayErrors = new Map<string, number[]>();
+  /** Adding video to an audio call (features/video-switch.ts, add-video.ts). */
+  const videoSwitch = bindVideoSwitch(store, () => session(), (t) => watchEnded(live, t));
   const watchIce = (s: MediaSession) => {
-    attachIceRestart(s); // a lost connection or a network change restarts ICE in the same session
+    // a lost connection or a network change restarts ICE in the same session
+    attachIceRestart(s, { creatorOf: videoSwitch.watch(s).creatorOf });
     const errors: number[] = [];
     relayErrors.set(s.sid, errors);
     if (relayErrors.size > 8) relayErrors.delete(relayErrors.keys().next().value!);
@@ -396,6 +400,7 @@ export function bindCalls(client: Agent, store: Store<CallView>, hooks: CallHook
       return session()?.pc.getConfiguration();
     },
     live,
+    ...videoSwitch.actions,
     async toggleScreenShare() {
       const sender = session()?.pc.getSenders().find((x) => x.track?.kind === 'video');
       if (!sender) return;

@@ -90,6 +90,11 @@ function Controls({ app, call }: { app: App; call: CallView }): JSX.Element {
           <Icon name="screen" /><span>{call.sharing ? 'Stop sharing' : 'Share screen'}</span>
         </button>
       )}
+      {call.media !== 'video' && call.phase === 'active' && (
+        <button type="button" class="round" disabled={!!call.videoRequest} onClick={() => void app.calls?.addVideo()}>
+          <Icon name="video" /><span>{call.videoRequest === 'outgoing' ? 'Asking…' : 'Turn on camera'}</span>
+        </button>
+      )}
       {call.local && <DevicesButton live={app.calls?.live} video={call.media === 'video'} />}
       <button type="button" class="round hangup" onClick={() => app.calls?.hangup()}>
         <Icon name="hangup" /><span>Hang up</span>
@@ -130,6 +135,14 @@ function InCall({ app, call, name }: { app: App; call: CallView; name: string })
       {video && call.local && (
         <Video stream={call.local} muted label="Your camera" class={`local ${call.cameraOff ? 'off' : ''}`} />
       )}
+      {call.videoRequest === 'incoming' && call.phase === 'active' && (
+        <div class="video-request" role="alertdialog" aria-label="Video request">
+          <p>{name} wants to turn on video</p>
+          <button type="button" class="primary" onClick={() => void app.calls?.acceptVideo()}>Accept</button>
+          <button type="button" onClick={() => app.calls?.declineVideo()}>Decline</button>
+        </div>
+      )}
+      {call.videoDeclined && call.phase === 'active' && <p class="video-declined" role="status">{name} declined video</p>}
       <Controls app={app} call={call} />
     </div>
   );
