@@ -10,7 +10,7 @@ import { unlockAudio } from './features/tones.js';
 import { callSummary } from './features/call-log.js';
 import { addMessage } from './features/chat.js';
 import { Rooms } from './rooms/rooms.js';
-import { watchAttention } from './features/attention.js';
+import { watchAttention, watchInvites } from './features/attention.js';
 import { createAccount } from './protocol/xep0077-register.js';
 import { bindFiles, type FileActions } from './features/files.js';
 import { bindProfile, DEFAULT_PROFILE, presenceFields, type Profile, type ProfileActions } from './features/profile.js';
@@ -57,6 +57,12 @@ export class App {
         chat: this.chat,
         nameOf: (peer) => this.roster.value.contacts[peer]?.name || localOf(peer) || peer,
         open: (peer) => this.messages?.open(peer),
+      });
+      const rooms = this.rooms.state;
+      watchInvites({
+        invites: { get value() { return rooms.value.invites; }, subscribe: (fn) => rooms.subscribe((s) => fn(s.invites)) },
+        nameOf: (jid) => this.roster.value.contacts[jid]?.name || localOf(jid) || jid,
+        show: () => this.rooms.show(true),
       });
     }
   }

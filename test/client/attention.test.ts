@@ -1,6 +1,6 @@
 // The unread count in the page title and which messages are news (client/src/features/attention.ts).
 import assert from 'node:assert/strict';
-import { newIncoming, titleFor, totalUnread } from '../../client/src/features/attention.js';
+import { newIncoming, newInvites, titleFor, totalUnread } from '../../client/src/features/attention.js';
 import { addMessage, EMPTY_CHAT, openConversation } from '../../client/src/features/chat.js';
 
 describe('attention', () => {
@@ -22,5 +22,14 @@ describe('attention', () => {
     assert.deepEqual(newIncoming(a, addMessage(a, 'bob@example.org', { id: '1', dir: 'in', body: 'hi', at: 1 }, false)), []);
     const open = openConversation(a, 'bob@example.org');
     assert.deepEqual(newIncoming(open, addMessage(open, 'bob@example.org', { id: '3', dir: 'in', body: 'seen', at: 3 }, true)), []);
+  });
+  it('tells of an invitation once: a new room, or a room invitation that became one to its call (XEP-0482)', () => {
+    const a = { room: 'lunch@call.example.org', from: 'bob@example.org' };
+    assert.deepEqual(newInvites([], [a]), [a]);
+    assert.deepEqual(newInvites([a], [a]), []);
+    const call = { ...a, call: true };
+    assert.deepEqual(newInvites([a], [call]), [call]);
+    assert.deepEqual(newInvites([call], [call]), []);
+    assert.deepEqual(newInvites([call], []), []);
   });
 });

@@ -183,6 +183,30 @@ describe('web client for everyday use', function () {
     await untilValue(() => alice.title(), (t) => t === 'Carillon', 'the page title');
   });
 
+  it('an invitation to a room shows as a notice over the open view, notifies while hidden, and Join enters the room', async () => {
+    await alice.evaluate(() => {
+      (globalThis as unknown as { __shown: unknown[] }).__shown.length = 0;
+      (globalThis as unknown as { __hidden: boolean }).__hidden = true;
+    });
+    // XEP-0249 Example 1: a direct invitation, from a contact on an independent client
+    await bob.send(xml('message', { to: 'alice@localhost', id: 'invite-1' },
+      xml('x', { xmlns: 'jabber:x:conference', jid: 'lunch@call.localhost', reason: 'Where shall we eat?' })));
+    const shown = await untilValue(() => alice.evaluate(() => (globalThis as unknown as { __shown: { title: string; body?: string }[] }).__shown), (s) => s.length === 1, 'a notification');
+    assert.deepEqual(shown, [{ title: 'bob', body: 'invites you to lunch' }]);
+    await alice.evaluate(() => { (globalThis as unknown as { __hidden: boolean }).__hidden = false; });
+    // the rooms list is closed: the invitation is a notice over the contacts, not only a badge
+    const notice = alice.getByRole('region', { name: 'Invitation' });
+    await notice.getByText('Where shall we eat?', { exact: false }).waitFor();
+    await assertNoSideScroll(alice, 'alice: an invitation notice');
+    await shot(alice, 'alice-invitation-notice');
+    await notice.getByRole('button', { name: 'Join lunch' }).click();
+    await alice.getByRole('region', { name: 'Room lunch' }).waitFor();
+    await notice.waitFor({ state: 'detached' });
+    await alice.getByRole('button', { name: 'Leave room' }).click();
+    await alice.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await alice.getByRole('region', { name: 'Contacts' }).waitFor();
+  });
+
   it("shows a stranger's message in Requests, and Block stops the next one", async () => {
     mallory = await xmpp('mallory');
     await mallory.send(xml('message', { to: 'alice@localhost', type: 'chat', id: 'stranger-1' }, xml('body', {}, 'Hi, we met at the conference')));

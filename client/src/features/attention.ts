@@ -29,6 +29,11 @@ export function newIncoming(prev: ChatState, next: ChatState): { peer: string; b
   return out;
 }
 
+/** Invitations that were not there before (room or call, XEP-0045 §7.8 / XEP-0482). */
+export function newInvites<T extends { room: string; call?: boolean }>(prev: readonly T[], next: readonly T[]): T[] {
+  return next.filter((i) => !prev.some((p) => p.room === i.room && (!!p.call || !i.call)));
+}
+
 export type NotifyPermission = 'default' | 'granted' | 'denied' | 'unsupported';
 
 export function notificationPermission(): NotifyPermission {
@@ -67,4 +72,32 @@ export function watchAttention(opts: AttentionOptions): () => void {
     }
   });
   return unsubscribe;
+}
+
+export interface InviteAttentionOptions<T extends { room: string; from: string; call?: boolean }> {
+  invites: { value: T[]; subscribe(fn: (s: T[]) => void): () => void };
+  nameOf(jid: string): string;
+  /** Shows the invitation when its notification is clicked. */
+  show(invite: T): void;
+}
+
+/** A chime and a desktop notification for a new invitation while the page is hidden. */
+export function watchInvites<T extends { room: string; from: string; call?: boolean }>(opts: InviteAttentionOptions<T>): () => void {
+  let prev = opts.invites.value;
+  return opts.invites.subscribe((list) => {
+    const fresh = newInvites(prev, list);
+    prev = list;
+    if (fresh.length === 0 || document.visibilityState === 'visible') return;
+    playChime();
+    if (notificationPermission() !== 'granted') return;
+    for (const inv of fresh) {
+      const room = inv.room.split('@')[0] || inv.room;
+      const n = new Notification(opts.nameOf(inv.from), { body: `invites you to ${inv.call ? 'a call in ' : ''}${room}`, tag: `invite:${inv.room}` });
+      n.onclick = () => {
+        window.focus();
+        opts.show(inv);
+        n.close();
+      };
+    }
+  });
 }

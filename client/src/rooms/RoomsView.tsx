@@ -13,6 +13,7 @@ import type { AppWithRooms } from './app-with-rooms.js';
 import type { Room } from './room-state.js';
 import { GroupCallScreen } from './GroupCallScreen.js';
 import { PublicRooms } from './PublicRooms.js';
+import { InviteCard } from './InviteCard.js';
 import { OccupantMenu, RoomSettings, SubjectEditor } from './RoomAdminViews.js';
 import { mayChangeSubject, mayConfigure } from './room-permissions.js';
 
@@ -85,23 +86,7 @@ function RoomList({ app }: { app: AppWithRooms }): JSX.Element {
       {state.invites.length > 0 && (
         <section aria-label="Invitations" class="room-list-items">
           <h3>Invitations</h3>
-          {state.invites.map((inv) => (
-            <div class="invite-card" key={inv.room}>
-              <p><strong>{localOf(inv.from) || inv.from}</strong> invites you to {inv.call ? 'a call in ' : ''}<strong>{roomName(inv.room)}</strong>
-                {inv.reason ? `: “${inv.reason}”` : ''}<small class="muted">{inv.room}</small></p>
-              <button type="button" class="small primary" onClick={() => {
-                app.rooms.join(inv.room, '');
-                if (inv.call) {
-                  const stop = app.rooms.state.subscribe((s) => {
-                    const r = s.rooms[inv.room];
-                    if (r?.phase === 'joined') { stop(); void app.rooms.joinCall(inv.room); }
-                    else if (!r || r.phase !== 'joining') stop();
-                  });
-                }
-              }}>{inv.call ? `Join call in ${roomName(inv.room)}` : `Join ${roomName(inv.room)}`}</button>
-              <button type="button" class="small" onClick={() => app.rooms.dismissInvite(inv.room)}>Dismiss</button>
-            </div>
-          ))}
+          {state.invites.map((inv) => <InviteCard app={app} inv={inv} key={inv.room} />)}
         </section>
       )}
       <JoinForm app={app} />

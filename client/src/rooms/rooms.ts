@@ -10,7 +10,7 @@ import { PROFILE } from '../../../xmpp/jingle-sdp/index.js';
 import { Store } from '../state/store.js';
 import {
   NO_ROOMS, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
-  roomMessage, subject, type RoomsState,
+  roomMessage, subject, type PendingInvite, type RoomsState,
 } from './room-state.js';
 import { callInviteIn, groupchatIn, inviteIn, presenceIn, type MucPresence } from './room-stanzas.js';
 import { NO_GROUP_CALL, callLostText, muteChanged, ownerOf, sourcesAdded, sourcesRemoved, type GroupCall, type RoomProbe } from './group-call.js';
@@ -221,6 +221,17 @@ export class Rooms {
   send(room: string, body: string): void {
     const text = body.trim();
     if (text) this.#client?.sendMessage({ to: room, type: 'groupchat', body: text });
+  }
+
+  /** Accepts an invitation: joins the room, and its call too when the invitation was to a call (XEP-0482). */
+  acceptInvite(inv: PendingInvite): void {
+    this.join(inv.room, '');
+    if (!inv.call) return;
+    const stop = this.state.subscribe((s) => {
+      const r = s.rooms[inv.room];
+      if (r?.phase === 'joined') { stop(); void this.joinCall(inv.room); }
+      else if (!r || r.phase !== 'joining') stop();
+    });
   }
 
   dismissInvite(room: string): void {

@@ -7,6 +7,7 @@ import { Contacts, Avatar } from './Contacts.js';
 import { Chat } from './Chat.js';
 import { CallScreen } from './CallScreen.js';
 import { RoomsButton, RoomsView } from '../rooms/RoomsView.js';
+import { InvitationNotice } from '../rooms/InviteCard.js';
 import { useState } from 'preact/hooks';
 import { askNotificationPermission, notificationPermission } from '../features/attention.js';
 import { Icon } from './icons.js';
@@ -70,6 +71,7 @@ export function App({ app }: { app: AppModel }): JSX.Element {
           : <div class="placeholder muted"><p>Choose a contact to chat or call.</p></div>}
       </main>
       <Banner app={app} />
+      {!covered && <InvitationNotice app={app} />}
       <CallScreen app={app} />
       <RoomsView app={app} />
     </div>
