@@ -4,13 +4,14 @@
 import { ConfigError, checks, isObject } from '../xmpp/config-checks.js';
 import { parseTurnSettings } from '../xmpp/turn-credentials.js';
 import type { CallComponentOptions } from './options.js';
+import { parseLastN } from './calls/last-n.js';
 
 /** The error of a bad component config: the same class as the server's, naming key and file. */
 export { ConfigError as ComponentConfigError };
 
 /**
  * Keys (all under "component"): service (e.g. "xmpp://127.0.0.1:5347") or host + port; domain;
- * secret; dataDir; maxParticipants; archiveDays; maxRoomsPerUser; media.portMin, media.portMax, media.publicAddress, media.bindAddress,
+ * secret; dataDir; maxParticipants; lastN (n, threshold: calls/last-n.ts); archiveDays; maxRoomsPerUser; media.portMin, media.portMax, media.publicAddress, media.bindAddress,
  * media.inactivityTimeoutMs, media.workers, media.tcpPort; turn (host, port, tlsPort, secret, ttl, transports: the server's `turn` key,
  * see docs/nat.md).
  */
@@ -19,7 +20,7 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
   if (!isObject(json)) return c.fail('(root)', 'must be a JSON object');
   const s = json.component;
   if (!isObject(s)) return c.fail('component', 'must be an object with the component settings');
-  c.only('component', s, ['service', 'host', 'port', 'domain', 'secret', 'dataDir', 'maxParticipants', 'media', 'turn', 'archiveDays', 'maxRoomsPerUser']);
+  c.only('component', s, ['service', 'host', 'port', 'domain', 'secret', 'dataDir', 'maxParticipants', 'media', 'turn', 'archiveDays', 'maxRoomsPerUser', 'lastN']);
   const optStr = (key: string, v: unknown): string | undefined => c.optStr(key, v) ?? undefined;
   let service = optStr('component.service', s.service);
   if (service !== undefined && !/^xmpp:\/\/[^/]+:\d+$/.test(service)) c.fail('component.service', 'must look like xmpp://host:port');
@@ -69,5 +70,6 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
     }
   }
   const turn = s.turn === undefined ? undefined : parseTurnSettings(s.turn, 'component.turn', c);
-  return { service, domain: domain.toLowerCase(), secret, dataDir, maxParticipants, media, turn, archiveDays, maxRoomsPerUser };
+  const lastN = s.lastN === undefined ? undefined : parseLastN('component.lastN', s.lastN, c);
+  return { service, domain: domain.toLowerCase(), secret, dataDir, maxParticipants, media, turn, archiveDays, maxRoomsPerUser, ...(lastN ? { lastN } : {}) };
 }

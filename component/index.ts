@@ -50,7 +50,7 @@ export async function startCallComponent(opts: CallComponentOptions): Promise<Ru
   }
   const media = opts.media ?? {};
   const router = await mediaRouter(media, log);
-  const calls = new CallManager({ ctx: service.ctx, router, media, maxParticipants: opts.maxParticipants ?? 0 });
+  const calls = new CallManager({ ctx: service.ctx, router, media, maxParticipants: opts.maxParticipants ?? 0, lastN: opts.lastN });
   service.calls = calls;
   let link;
   try {

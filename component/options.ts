@@ -2,6 +2,7 @@
 // configuration parser and the entry point all import them from here.
 import type { TurnSettings } from '../xmpp/turn-credentials.js';
 import type { Logger } from './muc/context.js';
+import type { LastNSettings } from './calls/last-n.js';
 
 export type { TurnSettings } from '../xmpp/turn-credentials.js';
 
@@ -49,6 +50,8 @@ export interface CallComponentOptions {
   media?: MediaOptions;
   /** Maximum participants in one room's call; 0 for no limit (room occupancy is the room's own max users). */
   maxParticipants?: number;
+  /** Last-N video in large calls (calls/last-n.ts): default { n: 6, threshold: 8 }; n 0 turns it off. */
+  lastN?: LastNSettings;
   /**
    * A STUN/TURN relay the component announces for its own domain (XEP-0215), with TURN REST
    * credentials per user: the same settings as the server's `turn` key.

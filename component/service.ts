@@ -25,6 +25,8 @@ import { isVoiceRequest, voiceRequest } from './muc/voice.js';
 /** The group call layer as the room service sees it. */
 export interface CallHandler {
   features: string[];
+  /** The service's cap on participants in one room's call (0: none); rooms may set a lower one. */
+  maxParticipants: number;
   handleJingle(room: Room, occupant: Occupant, iq: Element): Promise<void>;
   occupantGone(room: Room, occupant: Occupant, realJid: string): void;
   roomGone(room: Room): void;
@@ -207,7 +209,7 @@ export class CallService {
     if (get && payload.is('query', NS.DISCO_ITEMS)) return () => x('query', { xmlns: NS.DISCO_ITEMS });
     if (get && payload.is('ping', NS.PING)) return () => undefined;
     if (payload.is('query', NS.MUC_ADMIN)) return () => handleAdmin(this.ctx, room, iq);
-    if (payload.is('query', NS.MUC_OWNER)) return () => handleOwner(this.ctx, room, iq);
+    if (payload.is('query', NS.MUC_OWNER)) return () => handleOwner(this.ctx, room, iq, this.calls?.maxParticipants);
     if (get && payload.is('query', NS.MAM)) return () => queryFields();
     if (get && payload.is('metadata', NS.MAM)) return () => archiveMetadata(this.ctx, room, iq);
     if (!get && payload.is('query', NS.MAM)) return () => queryArchive(this.ctx, room, iq, payload);

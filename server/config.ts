@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Jid, normalizeDomain } from '../xmpp/jid.js';
 import { ConfigError, checks, isObject, type Checks } from '../xmpp/config-checks.js';
+import { parseLastN, type LastNSettings } from '../component/calls/last-n.js';
 
 export { ConfigError } from '../xmpp/config-checks.js';
 
@@ -50,6 +51,8 @@ export interface CarillonConfig {
     enabled: boolean;
     domain: string;
     maxParticipants: number;
+    /** Last-N video in calls above `threshold` participants (component/calls/last-n.ts); n 0: off. */
+    lastN: LastNSettings;
     /** Archived room messages older than this many days are removed; 0 keeps them (default 365). */
     archiveDays: number;
     /** Rooms one user may own at a time on the call component; 0 for no limit (default 100). */
@@ -217,6 +220,7 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
       enabled: bool('call.enabled', call.enabled, true),
       domain: str('call.domain', call.domain, `call.${domain}`),
       maxParticipants: int('call.maxParticipants', call.maxParticipants, 8, 2, 100),
+      lastN: parseLastN('call.lastN', call.lastN, c),
       archiveDays: int('call.archiveDays', call.archiveDays, 365, 0, 36_500),
       maxRoomsPerUser: int('call.maxRoomsPerUser', call.maxRoomsPerUser, 100, 0, 1_000_000),
       media: {

@@ -161,6 +161,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
           workers: config.call.media.workers,
         },
         maxParticipants: config.call.maxParticipants,
+        lastN: config.call.lastN,
         archiveDays: config.call.archiveDays,
         maxRoomsPerUser: config.call.maxRoomsPerUser,
         turn: turnSettings(config) ?? undefined,

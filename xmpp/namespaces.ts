@@ -81,4 +81,7 @@ export const NS = {
   BOOKMARKS2_COMPAT: 'urn:xmpp:bookmarks:1#compat', // XEP-0402 §5.3: unified with XEP-0049 private storage
   BOOKMARKS2_COMPAT_PEP: 'urn:xmpp:bookmarks:1#compat-pep', // XEP-0402 §5.3: unified with XEP-0048 in PEP
   BOOKMARKS: 'storage:bookmarks', // XEP-0048
+
+  // XEP-0122 Data Forms Validation (the bound of the room's call cap in its configuration form)
+  XDATA_VALIDATE: 'http://jabber.org/protocol/xdata-validate',
 } as const;

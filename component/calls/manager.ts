@@ -9,6 +9,7 @@ import type { MediaOptions } from '../options.js';
 import type { MediaEvent, MediaRouter } from '../media/router.js';
 import type { Participant } from './participant.js';
 import { RoomCall } from './room-call.js';
+import { LAST_N_DEFAULT, type LastNSettings } from './last-n.js';
 
 export class CallManager implements CallHandler {
   readonly features = [
@@ -20,12 +21,24 @@ export class CallManager implements CallHandler {
   private readonly peers = new Map<string, { call: RoomCall; p: Participant }>();
   private readonly unlisten: () => void;
 
-  constructor(private readonly opts: { ctx: MucContext; router: MediaRouter; media: Pick<MediaOptions, 'bindAddress' | 'publicAddress'>; maxParticipants: number }) {
+  constructor(private readonly opts: {
+    ctx: MucContext; router: MediaRouter; media: Pick<MediaOptions, 'bindAddress' | 'publicAddress'>; maxParticipants: number;
+    /** Last-N video (last-n.ts); LAST_N_DEFAULT when absent. */
+    lastN?: LastNSettings;
+  }) {
     this.unlisten = opts.router.on((e) => this.mediaEvent(e));
+  }
+
+  get maxParticipants(): number {
+    return this.opts.maxParticipants;
   }
 
   private mediaEvent(e: MediaEvent): void {
     if (e.type === 'stats') return;
+    if (e.type === 'speakers') {
+      for (const [room, call] of this.calls) if (room.jid === e.roomId) call.speakers(e.sources);
+      return;
+    }
     const entry = this.peers.get(e.peerId);
     if (!entry || entry.p.closed) return;
     if (e.type === 'source') entry.call.sourceAdded(entry.p, e.kind, e.mid);
@@ -51,7 +64,7 @@ export class CallManager implements CallHandler {
       const c: RoomCall = new RoomCall(this.opts.ctx, room, this.opts.router, this.opts.media, this.opts.maxParticipants, (p, on) => {
         if (on) this.peers.set(p.peerId, { call: c, p });
         else if (this.peers.get(p.peerId)?.p === p) this.peers.delete(p.peerId);
-      });
+      }, this.opts.lastN ?? LAST_N_DEFAULT);
       call = c;
       this.calls.set(room, call);
     }

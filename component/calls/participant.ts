@@ -15,6 +15,8 @@ export interface Subscription {
   owner: Participant;
   source: Source;
   removed: boolean;
+  /** Last-N (last-n-call.ts): forwarded but paused; undefined until the forward is set up. */
+  paused?: boolean;
 }
 
 export interface PendingAdd {

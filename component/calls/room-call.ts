@@ -9,13 +9,17 @@ import { x, type Element } from '../../xmpp/xml.js';
 import type { MucContext } from '../muc/context.js';
 import type { Room } from '../muc/room.js';
 import type { MediaOptions } from '../options.js';
-import type { FailureReason, Kind, MediaRouter } from '../media/router.js';
+import type { FailureReason, Kind, MediaRouter, SpeakerLevel } from '../media/router.js';
 import {
   candidateToSdp, completeAnswer, jingleToSdp, labelSources, restrictCandidates, sdpToJingle, transportCandidates,
 } from '../../xmpp/jingle-sdp/index.js';
 import { jingleElement, jingleError, parseJingle, type Jingle, type JingleContent } from './jingle.js';
 import { Participant, type Source } from './participant.js';
 import { isScreen, participantOffer, SCREEN_PARAMETER } from './participant-sources.js';
+import { LastNForwarding } from './last-n-call.js';
+import { isRestartOffer, relayedInfo, withTimeout } from './session-info.js';
+import type { LastNSettings } from './last-n.js';
+import { callCap } from './call-cap.js';
 
 export class RoomCall {
   readonly participants = new Map<string, Participant>(); // by real full JID
@@ -27,7 +31,12 @@ export class RoomCall {
     private readonly max: number,
     /** Tells the call manager which participant a media peer belongs to. */
     private readonly track: (p: Participant, on: boolean) => void,
-  ) {}
+    lastN: LastNSettings,
+  ) {
+    this.lastN = new LastNForwarding(router, lastN);
+  }
+
+  private readonly lastN: LastNForwarding;
 
   /** Handles one Jingle request from a participant; returning means an empty IQ result. */
   async handle(iq: Element, nick: string): Promise<void> {
@@ -81,8 +90,9 @@ export class RoomCall {
     const existing = this.participants.get(from);
     if (existing?.sid === j.sid) throw jingleError('unexpected-request', 'out-of-order', 'Session already initiated', 'cancel');
     const others = [...this.participants.values()].filter((p) => p.jid !== from).length;
-    if (this.max > 0 && others >= this.max) {
-      throw new StanzaError('resource-constraint', `The call is full (${this.max} participants)`);
+    const cap = callCap(this.max, this.room.config.callMaxParticipants);
+    if (cap > 0 && others >= cap) {
+      throw new StanzaError('resource-constraint', `The call is full (${cap} participants)`);
     }
     const bad = contents.find((c) => c.application?.applicationType !== NS.JINGLE_RTP);
     const badTransport = contents.find((c) => c.transport?.transportType !== NS.JINGLE_ICE);
@@ -111,6 +121,7 @@ export class RoomCall {
     p.own = contents;
     this.participants.set(from, p);
     this.track(p, true);
+    this.lastN.join(p, this.participants.values());
     p.created = this.router.createPeer(this.room.jid, p.peerId);
     p.created.catch(() => undefined);
     setImmediate(() => void this.accept(p, j, offerSdp));
@@ -142,6 +153,11 @@ export class RoomCall {
     if (owner.closed || owner.sources.has(mid)) return;
     owner.sources.set(mid, { owner, kind, mid });
     for (const q of this.participants.values()) if (q !== owner) void this.renegotiate(q);
+  }
+
+  /** The data plane's report of who speaks (RFC 6464 levels): last-N follows it. */
+  speakers(sources: readonly SpeakerLevel[]): void {
+    this.lastN.speakers(sources, this.participants.values());
   }
 
   /** A source went away: those who receive it get content-remove for it. */
@@ -290,9 +306,11 @@ export class RoomCall {
       if (!q.accepted.has(name)) continue;
       // Its owner left (or its source went) while this content-add was under way: remove it again at once.
       if (e.owner.closed || e.owner.sources.get(e.source.mid) !== e.source) { departed.push(name); continue; }
-      q.subscriptions.set(name, { owner: e.owner, source: e.source, removed: false });
+      // last-N: a video the receiver is not to get now is set up paused
+      const paused = !this.lastN.wanted(q, e);
+      q.subscriptions.set(name, { owner: e.owner, source: e.source, removed: false, paused });
       try {
-        await this.router.forward({ peerId: e.owner.peerId, mid: e.source.mid }, { peerId: q.peerId, mid: name });
+        await this.router.forward({ peerId: e.owner.peerId, mid: e.source.mid }, { peerId: q.peerId, mid: name }, paused ? { paused } : undefined);
       } catch {
         // The owner's peer closed in the meantime (it is being removed): nothing to forward.
         const sub = q.subscriptions.get(name);
@@ -344,20 +362,9 @@ export class RoomCall {
     })());
   }
 
+  /** XEP-0167 §7 mute/unmute of a participant: relayed to those who receive the contents it names. */
   private relayInfo(p: Participant, iq: Element): void {
-    const infos = iq.getChild('jingle', NS.JINGLE)!.getChildElements().filter((c) => c.attrs.xmlns === NS.JINGLE_RTP_INFO && (c.name === 'mute' || c.name === 'unmute'));
-    for (const info of infos) {
-      const mids = info.attrs.name ? [info.attrs.name as string] : p.own.map((c) => c.name);
-      for (const q of this.participants.values()) {
-        if (q === p || !q.active) continue;
-        for (const [name, sub] of q.subscriptions) {
-          if (sub.owner !== p || sub.removed || !mids.includes(sub.source.mid)) continue;
-          const el = x('jingle', { xmlns: NS.JINGLE, action: 'session-info', sid: q.sid },
-            x(info.name, { xmlns: NS.JINGLE_RTP_INFO, creator: 'responder', name }));
-          this.ctx.request(this.iq(q.jid, el)).catch(() => undefined);
-        }
-      }
-    }
+    for (const { to, el } of relayedInfo(p, iq, this.participants.values())) this.ctx.request(this.iq(to.jid, el)).catch(() => undefined);
   }
 
   /** Remove a participant: end its session (with a reason unless it ended it) and update the others. */
@@ -365,6 +372,7 @@ export class RoomCall {
     if (p.closed) return;
     p.closed = true;
     if (this.participants.get(p.jid) === p) this.participants.delete(p.jid);
+    this.lastN.leave(p, this.participants.values());
     p.pending?.settle('rejected');
     if (reason) this.terminate(p.jid, p.sid, reason, text);
     const removals: Array<{ q: Participant; names: string[] }> = [];
@@ -417,19 +425,4 @@ export class RoomCall {
   async stop(): Promise<void> {
     for (const p of [...this.participants.values()]) this.remove(p, 'success');
   }
-}
-
-/** New ufrag and pwd and no candidates: an ICE restart offer (Conversations' rule, XEP-0176 §2.4). */
-function isRestartOffer(j: Jingle, p: Participant): boolean {
-  const ts = (j.contents ?? []).map((c) => c.transport as { usernameFragment?: string; password?: string; candidates?: unknown[] } | undefined);
-  const t = ts[0];
-  if (!t?.usernameFragment || !t.password || ts.some((x) => x?.candidates?.length)) return false;
-  return t.usernameFragment !== (p.remoteIce ?? (p.own[0]?.transport as { usernameFragment?: string } | undefined))?.usernameFragment;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no answer to content-add')), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e as Error); });
-  });
 }

@@ -71,7 +71,30 @@ export type MediaEvent =
   /** The peer is lost for good; the control plane ends its session. The peer is closed already. */
   | { type: 'peer-failed'; peerId: string; reason: FailureReason; text: string }
   /** Periodic counters of every open peer. */
-  | { type: 'stats'; peers: PeerStats[] };
+  | { type: 'stats'; peers: PeerStats[] }
+  /**
+   * Who speaks in a room, from the RFC 6464 audio levels its peers send: every audio source of the
+   * room, sent when one of them starts or stops speaking (at most SPEAKERS_INTERVAL_MS apart).
+   */
+  | { type: 'speakers'; roomId: string; sources: SpeakerLevel[] };
+
+/** One audio source's loudness over the last interval. */
+export interface SpeakerLevel {
+  peerId: string;
+  mid: string;
+  /** Mean RFC 6464 level over the interval: 0 is the loudest (0 dBov), 127 silence (−127 dBov). */
+  level: number;
+  speaking: boolean;
+}
+
+/** How often a data plane looks at audio levels, hence the most often it sends `speakers` (4/s). */
+export const SPEAKERS_INTERVAL_MS = 250;
+
+/** How a forward starts. */
+export interface ForwardOptions {
+  /** Set up but paused: nothing is sent until setForwarding(sink, true). */
+  paused?: boolean;
+}
 
 export type MediaListener = (event: MediaEvent) => void;
 
@@ -100,11 +123,17 @@ export interface MediaRouter {
   /** Apply the participant's answer to our last offer. */
   applyAnswer(peerId: string, answerSdp: string): Promise<void>;
   /** Forward a source to a sendonly m-line of another peer of the same room (keyframes requested). */
-  forward(source: SourceRef, sink: SinkRef): Promise<void>;
+  forward(source: SourceRef, sink: SinkRef, options?: ForwardOptions): Promise<void>;
   /** Stop what is forwarded to that m-line (a no-op if nothing is). */
   unforward(sink: SinkRef): Promise<void>;
   /** Ask the sender of a video source for a keyframe (RTCP PLI, RFC 4585 §6.3.1). */
   requestKeyframe(source: SourceRef): Promise<void>;
+  /**
+   * Pause (false) or resume (true) what is forwarded to that m-line, keeping it set up (a no-op if
+   * nothing is). Resuming asks the source for a keyframe at once, so the picture comes back at
+   * the next frame rather than at the sender's next periodic keyframe.
+   */
+  setForwarding(sink: SinkRef, on: boolean): Promise<void>;
   /** Counters of every open peer. */
   stats(): Promise<PeerStats[]>;
   closePeer(peerId: string): Promise<void>;

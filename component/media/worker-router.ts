@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type {
-  MediaEvent, MediaListener, MediaRouter, MediaSettings, PeerStats, RouterMethod, RouterRequest, SenderSpec, SinkRef,
+  ForwardOptions, MediaEvent, MediaListener, MediaRouter, MediaSettings, PeerStats, RouterMethod, RouterRequest, SenderSpec, SinkRef,
   SourceRef, WorkerMessage,
 } from './router.js';
 import type { WorkerOptions } from './worker.js';
@@ -175,10 +175,16 @@ export class WorkerRouter implements MediaRouter {
   async answerAgain(peerId: string, offerSdp: string, added: string[]): Promise<string> { return this.call(this.slotOf(peerId), 'answerAgain', peerId, offerSdp, added); }
   async offerSenders(peerId: string, senders: SenderSpec[]): Promise<{ sdp: string; mids: string[] }> { return this.call(this.slotOf(peerId), 'offerSenders', peerId, senders); }
   async applyAnswer(peerId: string, answerSdp: string): Promise<void> { return this.call(this.slotOf(peerId), 'applyAnswer', peerId, answerSdp); }
-  async forward(source: SourceRef, sink: SinkRef): Promise<void> { return this.call(this.slotOf(source.peerId), 'forward', source, sink); }
+  async forward(source: SourceRef, sink: SinkRef, options?: ForwardOptions): Promise<void> {
+    return options ? this.call(this.slotOf(source.peerId), 'forward', source, sink, options) : this.call(this.slotOf(source.peerId), 'forward', source, sink);
+  }
   async unforward(sink: SinkRef): Promise<void> {
     const s = this.peerSlot.get(sink.peerId);
     if (s) await this.call(s, 'unforward', sink);
+  }
+  async setForwarding(sink: SinkRef, on: boolean): Promise<void> {
+    const s = this.peerSlot.get(sink.peerId);
+    if (s) await this.call(s, 'setForwarding', sink, on);
   }
   async requestKeyframe(source: SourceRef): Promise<void> {
     const s = this.peerSlot.get(source.peerId);

@@ -1,12 +1,36 @@
 // Room configuration as a XEP-0004 form (XEP-0045 §10.2, field names from the muc#roomconfig FORM_TYPE).
 import { StanzaError } from '../../xmpp/errors.js';
-import { buildForm, parseBoolean, parseForm } from '../../xmpp/forms.js';
+import { buildForm, field, parseBoolean, parseForm } from '../../xmpp/forms.js';
 import { NS } from '../../xmpp/namespaces.js';
-import type { Element } from '../../xmpp/xml.js';
+import { x, type Element } from '../../xmpp/xml.js';
 import type { RoomConfig } from './room.js';
 
-export function configForm(c: RoomConfig): Element {
-  return buildForm({
+/**
+ * The most participants in the room's call. No registered muc#roomconfig field exists for a call
+ * (XEP-0045 §15.5.3 lists none, nor does any XEP), so the name is namespace-qualified as XEP-0068
+ * §3.4 wants for fields outside the FORM_TYPE's registry; clients that do not know it show it as a
+ * plain text field, or not at all, and submit the form without it.
+ */
+export const CALL_MAX_FIELD = 'urn:carillon:call#maxparticipants';
+
+/** What the room's form depends on beyond the room: the call service's own cap (0: none), absent without calls. */
+export interface FormBounds { callMax?: number }
+
+function callField(c: RoomConfig, callMax: number): Element {
+  const bound = callMax > 0 ? `at most ${callMax}, the service's limit` : 'the service has no limit';
+  const f = field({
+    var: CALL_MAX_FIELD, type: 'text-single', label: `Most participants in the call (0: the service's limit; ${bound})`,
+    desc: callMax > 0 ? `A number from 0 to ${callMax}; 0 means the service's limit of ${callMax}.` : 'A number; 0 means no limit.',
+    value: c.callMaxParticipants,
+  });
+  // XEP-0122 §3.2: the bound as data, for clients that validate
+  f.cnode(x('validate', { xmlns: NS.XDATA_VALIDATE, datatype: 'xs:integer' },
+    x('range', { min: '0', max: callMax > 0 ? String(callMax) : undefined })));
+  return f;
+}
+
+export function configForm(c: RoomConfig, bounds: FormBounds = {}): Element {
+  const form = buildForm({
     type: 'form',
     title: 'Room configuration',
     formType: NS.MUC_ROOMCONFIG,
@@ -30,6 +54,10 @@ export function configForm(c: RoomConfig): Element {
       { var: 'muc#roomconfig_moderatedroom', type: 'boolean', label: 'Moderated (newcomers without affiliation ask for voice)', value: c.moderated },
     ],
   });
+  if (bounds.callMax !== undefined) {
+    form.cnode(callField(c, bounds.callMax));
+  }
+  return form;
 }
 
 function bool(v: string): boolean {
@@ -39,7 +67,7 @@ function bool(v: string): boolean {
 }
 
 /** Apply a submitted form; unknown fields are ignored, malformed values are a bad-request. */
-export function applyConfigForm(current: RoomConfig, el: Element): RoomConfig {
+export function applyConfigForm(current: RoomConfig, el: Element, bounds: FormBounds = {}): RoomConfig {
   const form = parseForm(el);
   if (form.type !== 'submit') throw new StanzaError('bad-request', 'Expected a submitted form');
   if (form.formType !== undefined && form.formType !== NS.MUC_ROOMCONFIG) throw new StanzaError('bad-request', 'Wrong FORM_TYPE');
@@ -67,6 +95,16 @@ export function applyConfigForm(current: RoomConfig, el: Element): RoomConfig {
         break;
       case 'muc#roomconfig_changesubject': next.changeSubject = bool(value); break;
       case 'muc#roomconfig_moderatedroom': next.moderated = bool(value); break;
+      case CALL_MAX_FIELD: {
+        if (bounds.callMax === undefined) break; // no calls here: not a field of this service's form
+        const n = /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+        if (!Number.isInteger(n)) throw new StanzaError('not-acceptable', `${CALL_MAX_FIELD} must be a whole number`);
+        if (bounds.callMax > 0 && n > bounds.callMax) {
+          throw new StanzaError('not-acceptable', `${CALL_MAX_FIELD} must be at most ${bounds.callMax}, the service's limit`);
+        }
+        next.callMaxParticipants = n;
+        break;
+      }
       default: break;
     }
   }

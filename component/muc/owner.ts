@@ -8,12 +8,13 @@ import { applyConfigForm, configForm } from './config-form.js';
 import { leave, occupantPresence } from './presence.js';
 
 /** Answers a muc#owner get (the configuration form) or set (an empty result). */
-export function handleOwner(ctx: MucContext, room: Room, iq: Element): Element | undefined {
+/** `callMax`: the call service's participant cap (0: none), bounding the room's own; absent without calls. */
+export function handleOwner(ctx: MucContext, room: Room, iq: Element, callMax?: number): Element | undefined {
   if (room.affiliationOf(bareOf(iq.attrs.from as string)) !== 'owner') {
     throw new StanzaError('forbidden', 'Only owners may configure or destroy the room');
   }
   const query = iq.getChild('query', NS.MUC_OWNER)!;
-  if (iq.attrs.type === 'get') return x('query', { xmlns: NS.MUC_OWNER }, configForm(room.config));
+  if (iq.attrs.type === 'get') return x('query', { xmlns: NS.MUC_OWNER }, configForm(room.config, { callMax }));
   const destroy = query.getChild('destroy');
   if (destroy) {
     destroyRoom(ctx, room, destroy);
@@ -23,7 +24,7 @@ export function handleOwner(ctx: MucContext, room: Room, iq: Element): Element |
   if (!form) throw new StanzaError('bad-request', 'Expected a form or destroy');
   if (form.attrs.type === 'cancel') return undefined;
   const before = room.config;
-  room.config = applyConfigForm(room.config, form);
+  room.config = applyConfigForm(room.config, form, { callMax });
   ctx.save(room);
   // §10.2: the owner's result goes first; then occupants hear that the configuration changed
   // (104), and about anonymity changes (172/173), and non-members leave a room gone members-only.

@@ -19,11 +19,13 @@ export interface RoomConfig {
   changeSubject: boolean; // participants may change the subject
   /** Moderated (XEP-0045 §8.6 "moderated room"): those without affiliation enter as visitors and ask for voice. */
   moderated: boolean;
+  /** The most participants in the room's call (0: the service's cap); never above the service's (config-form.ts). */
+  callMaxParticipants: number;
 }
 
 export const defaultConfig = (): RoomConfig => ({
   name: '', description: '', persistent: false, public: true, membersOnly: false, password: '',
-  maxUsers: 0, whois: 'moderators', changeSubject: false, moderated: false,
+  maxUsers: 0, whois: 'moderators', changeSubject: false, moderated: false, callMaxParticipants: 0,
 });
 
 export interface Occupant {

@@ -1,9 +1,10 @@
 // One werift peer connection per participant. It answers the participant's offer, receives its
 // sources, and carries forwarded sources back on sendonly transceivers. Packets are forwarded as
 // they are (no decoding): only SSRC, payload type and sequence are rewritten by the sender, and
-// header extensions are dropped because their ids are negotiated per connection.
+// header extensions are dropped because their ids are negotiated per connection. The one header
+// extension negotiated is RFC 6464's audio level, read on receipt to tell who speaks (speakers.ts).
 import {
-  RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket,
+  RTCPeerConnection, RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, RTP_EXTENSION_URI, RtpHeader, RtpPacket,
   type MediaStreamTrack, type RTCRtpTransceiver,
 } from 'werift';
 import type { ConnectionState, Kind, MediaSettings } from '../router.js';
@@ -15,6 +16,14 @@ const codecs = () => ({
     parameters: 'minptime=10;useinbandfec=1' })],
   video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96,
     rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }] })],
+});
+
+/**
+ * RFC 6464 client-to-mixer audio level (XEP-0294 carries the extmap in Jingle): werift answers with
+ * the extensions the offer has and this list names, so browsers then put a level in every audio packet.
+ */
+const headerExtensions = () => ({
+  audio: [new RTCRtpHeaderExtensionParameters({ id: 1, uri: RTP_EXTENSION_URI.audioLevelIndication })],
 });
 
 export interface IncomingSource {
@@ -31,11 +40,13 @@ export class WeriftPeer {
   readonly pc: RTCPeerConnection;
   readonly sources = new Map<string, IncomingSource>(); // by mid
   /** What is forwarded to each of our sendonly m-lines (the sending peer's id, and how to stop it), by mid. */
-  readonly forwards = new Map<string, { from: string; stop: () => void }>();
+  readonly forwards = new Map<string, { from: string; setPaused: (paused: boolean) => void; stop: () => void }>();
   /** Cumulative loss the participant reported per SSRC we send it (RTCP RR/SR report blocks). */
   readonly lost = new Map<number, number>();
   readonly counters: PeerCounters = { packetsIn: 0, bytesIn: 0, packetsForwarded: 0, bytesForwarded: 0 };
   onSource?: (s: IncomingSource, msid: string | undefined) => void;
+  /** The RFC 6464 level (0 loudest … 127 silence) of each audio packet that carries one. */
+  onAudioLevel?: (mid: string, level: number) => void;
   onGone?: (why: string) => void;
   onState?: (state: { ice: string; dtls: string; connection: ConnectionState }) => void;
   private goneTimer?: NodeJS.Timeout;
@@ -52,6 +63,7 @@ export class WeriftPeer {
     const bind = media.bindAddress;
     this.pc = new RTCPeerConnection({
       codecs: codecs(),
+      headerExtensions: headerExtensions(),
       bundlePolicy: 'max-bundle',
       iceUseIpv6: false,
       icePortRange: media.portMin && media.portMax ? [media.portMin, media.portMax] : undefined,
@@ -121,10 +133,13 @@ export class WeriftPeer {
     const s = source;
     s.requestKeyframe = () => { if (track.kind === 'video' && track.ssrc) receiver.sendRtcpPLI(track.ssrc).catch(() => undefined); };
     const counters = this.counters;
-    track.onReceiveRtp.subscribe((rtp) => {
+    const mid = tr.mid;
+    track.onReceiveRtp.subscribe((rtp, extensions) => {
       this.lastHeard = Date.now();
       counters.packetsIn++;
       counters.bytesIn += rtp.payload.length;
+      const level = (extensions?.[RTP_EXTENSION_URI.audioLevelIndication] as { level?: number } | undefined)?.level;
+      if (level !== undefined) this.onAudioLevel?.(mid, level);
       if (s.sinks.size === 0) return;
       const h = rtp.header;
       const copy = new RtpPacket(new RtpHeader({
@@ -209,6 +224,10 @@ export class WeriftPeer {
     const added = senders.map((s) => {
       const t = this.pc.addTransceiver(s.kind, { direction: 'sendonly' });
       t.sender.streamId = s.streamId;
+      // The extension ids the participant chose for its own m-lines, so that one id means one URI
+      // across the BUNDLE group (RFC 8843 §9.2); werift would otherwise number its own from 1.
+      const same = this.pc.getTransceivers().find((o) => o !== t && o.kind === s.kind && o.headerExtensions.length > 0);
+      if (same) t.headerExtensions = [...same.headerExtensions];
       return t;
     });
     await this.pc.setLocalDescription(await this.pc.createOffer());

@@ -1,9 +1,12 @@
 // The data plane in this thread: a MediaRouter over werift peer connections. A worker thread runs
 // one of these behind its port (../worker.ts); tests and `media.workers: 0` use it directly.
-import type {
-  MediaEvent, MediaListener, MediaRouter, MediaSettings, PeerStats, SenderSpec, SinkRef, SourceRef,
+import {
+  SPEAKERS_INTERVAL_MS,
+  type ForwardOptions, type MediaEvent, type MediaListener, type MediaRouter, type MediaSettings, type PeerStats, type SenderSpec,
+  type SinkRef, type SourceRef,
 } from '../router.js';
 import { WeriftPeer } from './peer.js';
+import { SpeakerDetector } from './speakers.js';
 
 /** Keyframe requests after a forward starts: the receiver decodes nothing before one (RFC 4585 PLI). */
 const KEYFRAME_DELAYS_MS = [200, 800, 2000];
@@ -12,12 +15,18 @@ export class WeriftRouter implements MediaRouter {
   private readonly peers = new Map<string, WeriftPeer>();
   private readonly listeners = new Set<MediaListener>();
   private statsTimer?: NodeJS.Timeout;
+  private readonly speakers = new SpeakerDetector();
+  private readonly speakersTimer: NodeJS.Timeout;
 
   constructor(private readonly media: MediaSettings, opts: { statsIntervalMs?: number } = {}) {
     if (opts.statsIntervalMs) {
       this.statsTimer = setInterval(() => { if (this.peers.size > 0) void this.stats().then((peers) => this.emit({ type: 'stats', peers })); }, opts.statsIntervalMs);
       this.statsTimer.unref();
     }
+    this.speakersTimer = setInterval(() => {
+      for (const [roomId, sources] of this.speakers.interval()) this.emit({ type: 'speakers', roomId, sources });
+    }, SPEAKERS_INTERVAL_MS);
+    this.speakersTimer.unref();
   }
 
   on(listener: MediaListener): () => void {
@@ -39,6 +48,7 @@ export class WeriftRouter implements MediaRouter {
     if (this.peers.has(peerId)) throw new Error(`media peer ${peerId} exists`);
     const p = new WeriftPeer(roomId, this.media);
     this.peers.set(peerId, p);
+    p.onAudioLevel = (mid, level) => this.speakers.add(roomId, peerId, mid, level);
     p.onSource = (s, msid) => this.emit({ type: 'source', peerId, kind: s.kind, mid: s.mid, ...(msid ? { msid } : {}) });
     p.onState = (st) => this.emit({ type: 'state', peerId, ...st });
     p.onGone = (why) => {
@@ -70,7 +80,7 @@ export class WeriftRouter implements MediaRouter {
     return this.peer(peerId).applyAnswer(answerSdp);
   }
 
-  async forward(from: SourceRef, to: SinkRef): Promise<void> {
+  async forward(from: SourceRef, to: SinkRef, options: ForwardOptions = {}): Promise<void> {
     const owner = this.peer(from.peerId);
     const receiver = this.peer(to.peerId);
     if (owner.roomId !== receiver.roomId) throw new Error('forwarding is within one room');
@@ -81,7 +91,9 @@ export class WeriftRouter implements MediaRouter {
     receiver.forwards.get(to.mid)?.stop();
     const key = `${to.peerId} ${to.mid}`;
     const counters = receiver.counters;
+    const state = { paused: options.paused === true };
     source.sinks.set(key, (packet) => {
+      if (state.paused) return;
       counters.packetsForwarded++;
       counters.bytesForwarded += packet.length;
       tr.sender.sendRtp(packet).catch(() => undefined);
@@ -91,6 +103,10 @@ export class WeriftRouter implements MediaRouter {
     const timers = KEYFRAME_DELAYS_MS.map((ms) => { const t = setTimeout(() => source.requestKeyframe(), ms); t.unref(); return t; });
     receiver.forwards.set(to.mid, {
       from: from.peerId,
+      setPaused: (paused) => {
+        if (state.paused && !paused) source.requestKeyframe();
+        state.paused = paused;
+      },
       stop: () => {
         source.sinks.delete(key);
         sub.unSubscribe();
@@ -107,6 +123,10 @@ export class WeriftRouter implements MediaRouter {
     receiver.forwards.delete(to.mid);
   }
 
+  async setForwarding(to: SinkRef, on: boolean): Promise<void> {
+    this.peers.get(to.peerId)?.forwards.get(to.mid)?.setPaused(!on);
+  }
+
   async requestKeyframe(from: SourceRef): Promise<void> {
     this.peers.get(from.peerId)?.sources.get(from.mid)?.requestKeyframe();
   }
@@ -121,6 +141,7 @@ export class WeriftRouter implements MediaRouter {
     const p = this.peers.get(peerId);
     if (!p) return;
     this.peers.delete(peerId);
+    this.speakers.remove(peerId);
     // Whoever received this peer's sources stops at once; its own forwards stop in close().
     for (const other of this.peers.values()) {
       for (const [mid, f] of [...other.forwards]) {
@@ -132,6 +153,7 @@ export class WeriftRouter implements MediaRouter {
 
   async close(): Promise<void> {
     if (this.statsTimer) clearInterval(this.statsTimer);
+    clearInterval(this.speakersTimer);
     await Promise.all([...this.peers.keys()].map((id) => this.closePeer(id)));
     this.listeners.clear();
   }

@@ -2,7 +2,7 @@
 // forwards) and answers with well-formed SDP, so the control plane (component/calls/) is tested
 // on its own. Tests emit the data plane's events themselves.
 import type {
-  Kind, MediaEvent, MediaListener, MediaRouter, PeerStats, SenderSpec, SinkRef, SourceRef,
+  ForwardOptions, Kind, MediaEvent, MediaListener, MediaRouter, PeerStats, SenderSpec, SinkRef, SourceRef,
 } from '../../../component/media/router.js';
 
 export interface MLine { mid: string; kind: Kind; dir: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive'; ssrc?: number; msid?: string }
@@ -37,7 +37,7 @@ export function participantLines(): MLine[] {
   ];
 }
 
-interface FakePeer { roomId: string; lines: MLine[]; answered: boolean; answers: number; forwards: Map<string, SourceRef> }
+interface FakePeer { roomId: string; lines: MLine[]; answered: boolean; answers: number; forwards: Map<string, SourceRef>; paused: Set<string> }
 
 export class FakeRouter implements MediaRouter {
   readonly peers = new Map<string, FakePeer>();
@@ -88,7 +88,7 @@ export class FakeRouter implements MediaRouter {
   async createPeer(roomId: string, peerId: string): Promise<void> {
     this.record(`createPeer ${peerId} ${roomId}`);
     this.check('createPeer');
-    this.peers.set(peerId, { roomId, lines: [], answered: false, answers: 0, forwards: new Map() });
+    this.peers.set(peerId, { roomId, lines: [], answered: false, answers: 0, forwards: new Map(), paused: new Set() });
   }
 
   /** A participant's own content-add: modelled as a fresh answer to its whole offer. */
@@ -138,18 +138,29 @@ export class FakeRouter implements MediaRouter {
     if (mids.join(' ') !== p.lines.map((l) => l.mid).join(' ')) throw new Error(`answer m-lines ${mids.join(' ')} for offer ${p.lines.map((l) => l.mid).join(' ')}`);
   }
 
-  async forward(source: SourceRef, sink: SinkRef): Promise<void> {
-    this.record(`forward ${source.peerId}/${source.mid} ${sink.peerId}/${sink.mid}`);
+  async forward(source: SourceRef, sink: SinkRef, options?: ForwardOptions): Promise<void> {
+    this.record(`forward ${source.peerId}/${source.mid} ${sink.peerId}/${sink.mid}${options?.paused ? ' paused' : ''}`);
     this.check('forward');
     const from = this.peer(source.peerId);
     const to = this.peer(sink.peerId);
     if (from.roomId !== to.roomId) throw new Error('forwarding is within one room');
     to.forwards.set(sink.mid, source);
+    if (options?.paused) to.paused.add(sink.mid);
+    else to.paused.delete(sink.mid);
   }
 
   async unforward(sink: SinkRef): Promise<void> {
     this.record(`unforward ${sink.peerId}/${sink.mid}`);
     this.peers.get(sink.peerId)?.forwards.delete(sink.mid);
+    this.peers.get(sink.peerId)?.paused.delete(sink.mid);
+  }
+
+  async setForwarding(sink: SinkRef, on: boolean): Promise<void> {
+    this.record(`setForwarding ${sink.peerId}/${sink.mid} ${on ? 'on' : 'off'}`);
+    const p = this.peers.get(sink.peerId);
+    if (!p?.forwards.has(sink.mid)) return;
+    if (on) p.paused.delete(sink.mid);
+    else p.paused.add(sink.mid);
   }
 
   async requestKeyframe(source: SourceRef): Promise<void> {
@@ -170,6 +181,12 @@ export class FakeRouter implements MediaRouter {
   async close(): Promise<void> {
     this.record('close');
     this.peers.clear();
+  }
+
+  /** Sources whose media reaches one peer now (forwarded and not paused): "sourcePeer/mid". */
+  flowingTo(peerId: string): Set<string> {
+    const p = this.peers.get(peerId);
+    return new Set([...(p?.forwards ?? [])].filter(([mid]) => !p!.paused.has(mid)).map(([, s]) => `${s.peerId}/${s.mid}`));
   }
 
   /** Forwards into one peer: "sourcePeer/mid" by the receiving m-line. */
