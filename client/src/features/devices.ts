@@ -72,21 +72,72 @@ export interface LiveMedia {
   changed(stream: MediaStream): void;
 }
 
+/** A camera whose track gives no picture a call can send; the call stays on the camera it had. */
+export class UnsendableCamera extends Error {
+  constructor(readonly label: string) {
+    super(`${label || 'That camera'} gives no picture a call can send (a depth camera?); the call stays on the camera it had.`);
+    this.name = 'UnsendableCamera';
+  }
+}
+
+/** How long the first frame of a new camera is waited for before it is taken as it is. */
+const FIRST_FRAME_MS = 3000;
+
+interface FrameReader { read(): Promise<{ value?: { format: string | null; close(): void } }>; cancel(): Promise<void> }
+type TrackProcessor = new (init: { track: MediaStreamTrack }) => { readable: { getReader(): FrameReader } };
+
+/**
+ * Whether the frames of a camera's track are pictures a video encoder takes. A depth camera (Y16
+ * samples: a RealSense's depth node, and Chromium's second fake camera, `fake_device_1` of
+ * --use-fake-device-for-media-stream) is listed as a videoinput and its track is live and unmuted,
+ * but its frames have no colour pixel format: WebCodecs gives them `format` null (WebCodecs §9.4,
+ * an opaque format), and Chromium's RTCRtpSender drops every one of them, so its encoder encodes
+ * nothing and the others' picture of us freezes. One frame of a clone tells; where the browser
+ * has no MediaStreamTrackProcessor, or gives no frame in time, the camera is taken as it is.
+ */
+async function sendsPictures(track: MediaStreamTrack): Promise<boolean> {
+  const Processor = (globalThis as { MediaStreamTrackProcessor?: TrackProcessor }).MediaStreamTrackProcessor;
+  if (!Processor || track.kind !== 'video') return true;
+  const probe = track.clone();
+  probe.enabled = true; // a camera turned off gives black frames of the usual format; its own format is asked
+  try {
+    const reader = new Processor({ track: probe }).readable.getReader();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), FIRST_FRAME_MS); });
+    const first = await Promise.race([reader.read().then((r) => r.value), late]);
+    clearTimeout(timer);
+    void reader.cancel().catch(() => undefined);
+    if (!first) return true;
+    const format = first.format;
+    first.close();
+    return format !== null;
+  } catch {
+    return true;
+  } finally {
+    probe.stop();
+  }
+}
+
 /**
  * Switches the live call's camera or microphone: a new track from the device, put on the sender
  * with replaceTrack (no renegotiation, RFC 8829 §3.7), the old one stopped. The new track keeps
- * the old one's enabled state, so a muted call stays muted.
+ * the old one's enabled state, so a muted call stays muted. A camera whose frames cannot be sent
+ * (sendsPictures) is refused with UnsendableCamera before it reaches the sender, and not
+ * remembered: the call goes on with the camera it had.
  */
 export async function switchInput(live: LiveMedia, kind: 'videoinput' | 'audioinput', id: string | undefined): Promise<void> {
-  remember(kind, id);
   const stream = live.stream();
-  if (!stream) return;
   const media = kind === 'videoinput' ? 'video' : 'audio';
-  const old = stream.getTracks().find((t) => t.kind === media);
-  if (!old) return; // an audio call has no camera to switch
+  const old = stream?.getTracks().find((t) => t.kind === media);
+  if (!stream || !old) return remember(kind, id); // no call, or an audio call: for the next one
   const got = await navigator.mediaDevices.getUserMedia({ [media]: id ? { deviceId: { exact: id } } : true });
   const track = got.getTracks().find((t) => t.kind === media);
   if (!track) return;
+  if (!(await sendsPictures(track))) {
+    track.stop();
+    throw new UnsendableCamera(track.label);
+  }
+  remember(kind, id);
   track.enabled = old.enabled;
   for (const s of live.senders()) if (s.track === old) await s.replaceTrack(track);
   stream.removeTrack(old);

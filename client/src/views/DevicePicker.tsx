@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { useStore } from '../state/use-store.js';
 import { Icon } from './icons.js';
-import { chooseSpeaker, devices, refreshDevices, remember, switchInput, watchDevices, type Device, type DeviceKind, type LiveMedia } from '../features/devices.js';
+import { UnsendableCamera, chooseSpeaker, devices, refreshDevices, remember, switchInput, watchDevices, type Device, type DeviceKind, type LiveMedia } from '../features/devices.js';
 
 function Select({ label, kind, list, value, onChange }: { label: string; kind: DeviceKind; list: Device[]; value?: string; onChange(id: string | undefined): void }): JSX.Element {
   const known = list.some((d) => d.id === value);
@@ -30,7 +30,8 @@ export function DevicePicker({ live, video = true }: { live?: LiveMedia; video?:
   const input = (kind: 'videoinput' | 'audioinput') => (id: string | undefined) => {
     setError(undefined);
     if (!live) return remember(kind, id);
-    switchInput(live, kind, id).catch(() => setError(`Could not switch to that ${kind === 'videoinput' ? 'camera' : 'microphone'}.`));
+    switchInput(live, kind, id).catch((err: unknown) => setError(err instanceof UnsendableCamera ? err.message
+      : `Could not switch to that ${kind === 'videoinput' ? 'camera' : 'microphone'}.`));
   };
   // the track in use tells which device is live (the choice may be the default, or gone)
   const inUse = (kind: 'video' | 'audio') => live?.stream()?.getTracks().find((t) => t.kind === kind)?.getSettings().deviceId;
