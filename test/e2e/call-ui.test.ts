@@ -1,13 +1,13 @@
 // The call screens, end to end in Chromium with three fake cameras and microphones
 // (--use-fake-device-for-media-stream=device-count=3: fake_device_0 gives I420 pictures,
-// fake_device_1 is Chromium's fake depth camera (Y16), fake_device_2 gives MJPEG) against
-// Carillon with its call component:
-// alice (desktop) and bob (a 360 px phone, dark) in a room call with the room's chat beside it;
-// alice shares her screen and bob decodes it as a tile of its own ("alice's screen"), which goes
-// away on "Stop sharing" and on the browser's own stop (the track ending); alice switches camera
-// with the device picker (the depth camera is refused, the other one's picture reaches bob); the active
-// speaker is highlighted. Screenshots go to .tmp/e2e-screenshots/call-ui. CALL_UI_LOG=debug shows
-// the server's and the call component's log.
+// fake_device_1 is Chromium's fake depth camera (Y16 samples, which no sender encodes),
+// fake_device_2 gives MJPEG) against Carillon with its call component: alice (desktop) and bob
+// (a 360 px phone, dark) in a room call with the room's chat beside it; alice shares her screen
+// and bob decodes it as a tile of its own ("alice's screen"), which goes away on "Stop sharing"
+// and on the browser's own stop (the track ending); alice switches camera with the device picker
+// (the depth camera is refused, the other one's picture reaches bob); the active speaker is
+// highlighted; then the camera switch again in a 1:1 call. Screenshots go to
+// .tmp/e2e-screenshots/call-ui. CALL_UI_LOG=debug shows the server's and the call component's log.
 import { strict as assert } from 'node:assert';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { startCarillon, type Carillon } from '../../server/index.js';
 import { CHROMIUM_ARGS } from './support/chromium.js';
 import { freePortRange } from '../support/ports.js';
 import { untilValue } from '../support/until.js';
+import { befriend, connect, stopAll } from '../server/helpers.js';
 
 const SHOTS = fileURLToPath(new URL('../../.tmp/e2e-screenshots/call-ui', import.meta.url));
 const ROOM = 'studio@call.localhost';
@@ -49,11 +50,15 @@ async function layouts(page: Page, name: string): Promise<void> {
   await page.setViewportSize(size);
 }
 
-/** Alice's camera as her sender sees it: frames it took from its track, frames encoded, the track. */
-async function aliceCamera(alice: Page): Promise<{ taken: number; encoded: number; label?: string; state?: string; deviceId?: string }> {
-  return alice.evaluate(async () => {
-    const app = (globalThis as unknown as { carillon: { rooms: { live: { senders(): RTCRtpSender[] } } } }).carillon;
-    const s = app.rooms.live.senders().find((x) => x.track?.kind === 'video');
+/** A call of the page: the room call (app.rooms) or the 1:1 call (app.calls); both give `live` and `stats()`. */
+type Via = 'rooms' | 'calls';
+interface PageCall { live: { senders(): RTCRtpSender[]; stream(): MediaStream | undefined }; stats(): Promise<RTCStatsReport | undefined> }
+
+/** The camera as the page's sender sees it: frames it took from its track, frames encoded, the track. */
+async function cameraSent(page: Page, via: Via): Promise<{ taken: number; encoded: number; label?: string; state?: string; deviceId?: string }> {
+  return page.evaluate(async (via) => {
+    const call = (globalThis as unknown as { carillon: Record<Via, PageCall> }).carillon[via];
+    const s = call.live.senders().find((x) => x.track?.kind === 'video');
     let taken = 0;
     let encoded = 0;
     (await s?.getStats())?.forEach((x: { type: string; frames?: number; framesEncoded?: number }) => {
@@ -61,22 +66,22 @@ async function aliceCamera(alice: Page): Promise<{ taken: number; encoded: numbe
       if (x.type === 'outbound-rtp') encoded += x.framesEncoded ?? 0;
     });
     return { taken, encoded, label: s?.track?.label, state: s?.track?.readyState, deviceId: s?.track?.getSettings().deviceId };
-  });
+  }, via);
 }
 
-/** Frames bob received and decoded of the track shown on his tile "Video of alice" (getStats inbound-rtp). */
-async function bobSeesAlice(bob: Page): Promise<{ received: number; decoded: number }> {
-  return bob.evaluate(async () => {
-    const app = (globalThis as unknown as { carillon: { rooms: { stats(): Promise<RTCStatsReport | undefined> } } }).carillon;
-    const v = [...document.querySelectorAll<HTMLVideoElement>('video')].find((x) => x.getAttribute('aria-label') === 'Video of alice');
+/** Frames received and decoded of the track shown in the video with this accessible name (getStats inbound-rtp). */
+async function cameraSeen(page: Page, label: string, via: Via): Promise<{ received: number; decoded: number }> {
+  return page.evaluate(async ([label, via]) => {
+    const call = (globalThis as unknown as { carillon: Record<Via, PageCall> }).carillon[via as Via];
+    const v = [...document.querySelectorAll<HTMLVideoElement>('video')].find((x) => x.getAttribute('aria-label') === label);
     const id = (v?.srcObject as MediaStream | null)?.getVideoTracks()[0]?.id;
     let received = 0;
     let decoded = 0;
-    (await app.rooms.stats())?.forEach((x: { type: string; kind?: string; trackIdentifier?: string; framesReceived?: number; framesDecoded?: number }) => {
+    (await call.stats())?.forEach((x: { type: string; kind?: string; trackIdentifier?: string; framesReceived?: number; framesDecoded?: number }) => {
       if (x.type === 'inbound-rtp' && x.kind === 'video' && x.trackIdentifier === id) { received = x.framesReceived ?? 0; decoded = x.framesDecoded ?? 0; }
     });
     return { received, decoded };
-  });
+  }, [label, via]);
 }
 
 /**
@@ -84,6 +89,50 @@ async function bobSeesAlice(bob: Page): Promise<{ received: number; decoded: num
  * it can only come from a track that delivers pictures the encoder takes (the depth camera gives 0).
  */
 const FLOWING = 20;
+
+/**
+ * With the devices panel open on `sender`'s call: fake_device_1 (the depth camera: its track is
+ * live, but its Y16 frames are never encoded) is refused and the call stays on `from`, still
+ * flowing; then `to` replaces it without renegotiation and its picture reaches `receiver`.
+ */
+async function switchCamera(sender: Page, receiver: Page, via: Via, tile: string, from: string, to: string): Promise<void> {
+  const panel = sender.getByRole('group', { name: 'Devices' });
+  const camera = panel.getByRole('combobox', { name: 'Camera' });
+  const before = await cameraSent(sender, via);
+  assert.equal(before.label, from);
+  const stored = () => sender.evaluate(() => localStorage.getItem('carillon.device.videoinput'));
+  const remembered = await stored();
+  const outboundStreams = () => sender.evaluate(async (via) => {
+    let n = 0;
+    (await (globalThis as unknown as { carillon: Record<Via, PageCall> }).carillon[via].stats())?.forEach((x: { type: string }) => { if (x.type === 'outbound-rtp') n++; });
+    return n;
+  }, via);
+  const signalling = await outboundStreams();
+
+  await camera.selectOption({ label: 'fake_device_1' });
+  await panel.getByRole('alert').getByText(/fake_device_1 gives no picture a call can send/).waitFor();
+  const refused = await cameraSent(sender, via);
+  assert.deepEqual([refused.label, refused.state, refused.deviceId], [from, 'live', before.deviceId], 'the sender keeps its camera');
+  assert.equal(await camera.inputValue(), before.deviceId, 'the picker shows the camera in use');
+  assert.equal(await stored(), remembered, 'the refused camera is not remembered');
+  await untilValue(() => cameraSent(sender, via), (c) => c.encoded > refused.encoded + FLOWING, `${from} still encoded`, 60_000);
+
+  await camera.selectOption({ label: to });
+  const after = await untilValue(() => cameraSent(sender, via), (c) => c.label === to && c.state === 'live', `the sender on ${to}`);
+  assert.notEqual(after.deviceId, before.deviceId, 'the sender\'s track comes from another device');
+  assert.equal(await stored(), after.deviceId, 'the choice is remembered');
+  assert.equal(await outboundStreams(), signalling, 'as many outbound RTP streams as before: no renegotiation');
+  assert.deepEqual(await sender.evaluate((via) => (globalThis as unknown as { carillon: Record<Via, PageCall> }).carillon[via].live.stream()
+    ?.getVideoTracks().map((t) => [t.label, t.readyState]), via), [[to, 'live']], 'the old camera is stopped, the local stream has the new one');
+  // the old camera's track is stopped: from here every frame the sender takes and encodes, and
+  // every frame the receiver decodes beyond what was in flight, is the new camera's
+  const sent = await cameraSent(sender, via);
+  const seen = await cameraSeen(receiver, tile, via);
+  await untilValue(() => cameraSent(sender, via), (c) => c.taken > sent.taken + FLOWING && c.encoded > sent.encoded + FLOWING, `${to} taken and encoded`, 60_000);
+  await untilValue(() => cameraSeen(receiver, tile, via), (r) => r.received > seen.received + FLOWING && r.decoded > seen.decoded + FLOWING, `${to} decoded on the other side`, 60_000);
+  await playing(receiver, tile, `the other side playing ${to}`);
+  assert.equal(await camera.inputValue(), after.deviceId, 'the picker shows the camera in use');
+}
 
 /** Playing: decoded with a size, and advancing past what was seen before. */
 async function playing(page: Page, label: string, what: string): Promise<void> {
@@ -111,6 +160,11 @@ describe('web client: call screens (device picker, screen sharing in a room call
       log: { level: (process.env.CALL_UI_LOG ?? 'silent') as 'silent' },
     });
     for (const who of ['alice', 'bob']) await srv.users.add(`${who}@localhost`, `${who}-pass`);
+    // contacts, for the 1:1 call at the end
+    const a = await connect(srv, 'alice', 'alice-pass', { resource: 'setup' });
+    const b = await connect(srv, 'bob', 'bob-pass', { resource: 'setup' });
+    await befriend(a, 'alice@localhost', b, 'bob@localhost');
+    await stopAll(a, b);
     const args = CHROMIUM_ARGS.map((a) => (a === '--use-fake-device-for-media-stream' ? `${a}=device-count=3` : a));
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args });
     const ctxA = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -211,42 +265,10 @@ describe('web client: call screens (device picker, screen sharing in a room call
   it('the device picker lists the fake cameras; the depth camera is refused, the other one\'s picture reaches bob without renegotiating', async () => {
     await alice.getByRole('button', { name: 'Devices' }).click();
     const panel = alice.getByRole('group', { name: 'Devices' });
-    const camera = panel.getByRole('combobox', { name: 'Camera' });
-    const options = await camera.locator('option').allTextContents();
+    const options = await panel.getByRole('combobox', { name: 'Camera' }).locator('option').allTextContents();
     assert.deepEqual(options.filter((o) => o.startsWith('fake_device_')).sort(), ['fake_device_0', 'fake_device_1', 'fake_device_2'], `enumerateDevices labels: ${options.join(', ')}`);
     await panel.getByRole('combobox', { name: 'Microphone' }).waitFor();
-    const before = await aliceCamera(alice);
-    assert.equal(before.label, 'fake_device_0');
-    const outboundStreams = () => alice.evaluate(() => (globalThis as unknown as { carillon: { rooms: { stats(): Promise<RTCStatsReport | undefined> } } }).carillon.rooms.stats()
-      .then((r) => { let n = 0; r?.forEach((x: { type: string }) => { if (x.type === 'outbound-rtp') n++; }); return n; }));
-    const signalling = await outboundStreams();
-
-    // fake_device_1 is a depth camera: its track is live, but its Y16 frames are never encoded (the
-    // sender takes none); the picker refuses it, and the call stays on the first camera, still flowing
-    await camera.selectOption({ label: 'fake_device_1' });
-    await panel.getByRole('alert').getByText(/fake_device_1 gives no picture a call can send/).waitFor();
-    const refused = await aliceCamera(alice);
-    assert.deepEqual([refused.label, refused.state, refused.deviceId], ['fake_device_0', 'live', before.deviceId], 'the sender keeps the first camera');
-    assert.equal(await camera.inputValue(), before.deviceId, 'the picker shows the camera in use');
-    assert.equal(await alice.evaluate(() => localStorage.getItem('carillon.device.videoinput')), null, 'the refused camera is not remembered');
-    await untilValue(() => aliceCamera(alice), (c) => c.encoded > refused.encoded + FLOWING, 'alice still encoding her first camera', 60_000);
-
-    // fake_device_2: the sender's track changes device without renegotiation
-    await camera.selectOption({ label: 'fake_device_2' });
-    const after = await untilValue(() => aliceCamera(alice), (c) => c.label === 'fake_device_2' && c.state === 'live', 'the sender on the other camera');
-    assert.notEqual(after.deviceId, before.deviceId, 'the sender\'s track comes from another device');
-    assert.equal(await alice.evaluate(() => localStorage.getItem('carillon.device.videoinput')), after.deviceId, 'the choice is remembered');
-    assert.equal(await outboundStreams(), signalling, 'as many outbound RTP streams as before');
-    assert.deepEqual(await alice.evaluate(() => (globalThis as unknown as { carillon: { rooms: { live: { stream(): MediaStream | undefined } } } }).carillon.rooms.live.stream()
-      ?.getVideoTracks().map((t) => [t.label, t.readyState])), [['fake_device_2', 'live']], 'the first camera is stopped, the local stream has the new one');
-    // the first camera's track is stopped: from here every frame the sender takes and encodes, and
-    // every frame bob decodes beyond what was in flight, is the new camera's
-    const sent = await aliceCamera(alice);
-    const seen = await bobSeesAlice(bob);
-    await untilValue(() => aliceCamera(alice), (c) => c.taken > sent.taken + FLOWING && c.encoded > sent.encoded + FLOWING, 'alice taking and encoding frames of the other camera', 60_000);
-    await untilValue(() => bobSeesAlice(bob), (b) => b.received > seen.received + FLOWING && b.decoded > seen.decoded + FLOWING, 'bob decoding alice\'s other camera', 60_000);
-    await playing(bob, 'Video of alice', 'bob: alice on her other camera');
-    assert.equal(await camera.inputValue(), after.deviceId, 'the picker shows the camera in use');
+    await switchCamera(alice, bob, 'rooms', 'Video of alice', 'fake_device_0', 'fake_device_2');
     await layouts(alice, 'room-call-devices');
     await panel.getByRole('button', { name: 'Done' }).click();
   });
@@ -260,5 +282,22 @@ describe('web client: call screens (device picker, screen sharing in a room call
     await alice.getByRole('figure', { name: 'bob, muted', exact: true }).waitFor();
     await bob.getByRole('button', { name: 'Unmute' }).click();
     for (const p of [alice, bob]) await p.getByRole('button', { name: 'Leave call' }).click();
+  });
+
+  it('in a 1:1 call the same: the depth camera is refused, the first camera\'s picture reaches bob again', async () => {
+    const rooms = alice.getByRole('button', { name: 'Rooms', exact: true });
+    await rooms.click(); // back from the rooms view to the contacts
+    assert.equal(await rooms.getAttribute('aria-pressed'), 'false');
+    await alice.getByRole('button', { name: /^bob, Available/ }).click();
+    await alice.getByRole('button', { name: 'Video call' }).click();
+    await bob.getByRole('dialog', { name: 'Incoming call' }).getByRole('button', { name: 'Accept' }).click();
+    for (const p of [alice, bob]) await p.getByRole('timer', { name: 'Call duration' }).waitFor();
+    await playing(bob, 'Remote video', 'bob: alice in the 1:1 call');
+    await alice.getByRole('button', { name: 'Devices' }).click();
+    // the camera chosen in the room call is remembered and opened for this one
+    await switchCamera(alice, bob, 'calls', 'Remote video', 'fake_device_2', 'fake_device_0');
+    await alice.getByRole('group', { name: 'Devices' }).getByRole('button', { name: 'Done' }).click();
+    await alice.getByRole('button', { name: 'Hang up' }).click();
+    for (const p of [alice, bob]) await p.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
   });
 });

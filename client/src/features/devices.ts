@@ -40,10 +40,16 @@ export async function refreshDevices(): Promise<void> {
   devices.set((s) => ({ ...s, videoinput: of('videoinput'), audioinput: of('audioinput'), audiooutput: of('audiooutput') }));
 }
 
-/** getUserMedia constraints for a kind: the chosen device if any (ideal: a missing one falls back). */
+/**
+ * getUserMedia constraints for a kind: the chosen device if any. Asked for as `exact` when the last
+ * device list has it: Chromium (156 here) does not honour an `ideal` deviceId — it opened
+ * fake_device_0 for an ideal fake_device_2, with and without audio. A device not in the list (gone,
+ * or the list not read yet) is asked for as `ideal`, so that a missing one falls back to the default.
+ */
 export function constraintFor(kind: 'videoinput' | 'audioinput'): MediaTrackConstraints | true {
   const id = devices.value.chosen[kind];
-  return id ? { deviceId: { ideal: id } } : true;
+  if (!id) return true;
+  return devices.value[kind].some((d) => d.id === id) ? { deviceId: { exact: id } } : { deviceId: { ideal: id } };
 }
 
 export function mediaConstraints(video: boolean): MediaStreamConstraints {
