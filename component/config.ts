@@ -62,10 +62,10 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
     if (tcpPort !== undefined) {
       // werift's own per-connection TCP listeners take ports of the media range
       if (portMin !== undefined && portMax !== undefined && tcpPort >= portMin && tcpPort <= portMax) c.fail('component.media.tcpPort', 'must lie outside media.portMin..media.portMax');
-      // one listener per process: worker threads cannot share the port (nor be handed its sockets)
-      // (absent workers then means none: the media runs in the component's own thread)
-      if (workers !== undefined && workers !== 0) c.fail('component.media.tcpPort', 'needs media.workers: 0 (media in the component\u2019s own thread)');
-      media.workers = 0;
+      // The TCP listener lives in the one worker thread that holds all the media: Node 20 cannot
+      // share a listening port between threads nor hand a thread an accepted socket (docs/nat.md).
+      if (workers !== undefined && workers > 1) c.fail('component.media.workers', 'must be 0 or 1 with media.tcpPort (one worker thread holds the TCP listener and all the media)');
+      media.workers = workers ?? 1;
       media.tcpPort = tcpPort;
     }
   }

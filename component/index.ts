@@ -83,8 +83,9 @@ export async function startCallComponent(opts: CallComponentOptions): Promise<Ru
 }
 
 /**
- * The data plane: worker threads (one per core unless media.workers says otherwise), so that RTP is
- * never handled on the thread that runs XMPP and storage; with workers: 0, werift in this thread.
+ * The data plane: worker threads (one per core unless media.workers says otherwise; one with
+ * media.tcpPort, whose listener lives in it), so that RTP is never handled on the thread that runs
+ * XMPP and storage; with workers: 0, werift in this thread.
  */
 async function mediaRouter(media: MediaOptions, log: Logger): Promise<MediaRouter> {
   const settings = { portMin: media.portMin, portMax: media.portMax, bindAddress: media.bindAddress, inactivityTimeoutMs: media.inactivityTimeoutMs, tcpPort: media.tcpPort };

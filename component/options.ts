@@ -21,13 +21,15 @@ export interface MediaOptions {
    */
   inactivityTimeoutMs?: number;
   /**
-   * Data-plane worker threads (default: os.availableParallelism()); each room's media lives on one
-   * of them. 0 runs the media in the component's own thread (no workers).
+   * Data-plane worker threads (default: os.availableParallelism(); 1 with tcpPort, and no more
+   * than 1 then); each room's media lives on one of them. 0 runs the media in the component's own
+   * thread (no workers).
    */
   workers?: number;
   /**
    * One TCP port for ICE over TCP (RFC 6544 passive candidates, RFC 4571 framing), shared by every
    * participant: for networks that let no UDP through (media/werift/ice-tcp.ts). Off when absent.
+   * Its listener runs in the data plane's one worker thread (or in this thread with workers: 0).
    */
   tcpPort?: number;
 }

@@ -166,10 +166,11 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
   const tcpPort = rawTcpPort === undefined || rawTcpPort === null ? null : int('call.media.tcpPort', rawTcpPort, 0, 1, 65535);
   // werift's own per-connection TCP listeners take ports of the media range
   if (tcpPort !== null && tcpPort >= portMin && tcpPort <= portMax) fail('call.media.tcpPort', 'must lie outside call.media.portMin..portMax');
-  // one listener per process: worker threads cannot share the port (nor be handed its sockets), so
-  // with a TCP port the media runs in the component's own thread unless workers are asked for
-  const workers = int('call.media.workers', (media as Record<string, unknown>).workers, tcpPort !== null ? 0 : availableParallelism(), 0, 256);
-  if (tcpPort !== null && workers !== 0) fail('call.media.tcpPort', 'needs call.media.workers: 0 (media in the component\u2019s own thread)');
+  // With a TCP port, the listener and all the media live in one worker thread (not the XMPP
+  // thread): Node 20 cannot share a listening port between threads nor hand a thread an accepted
+  // socket (docs/nat.md). 0 (media in the main thread, for debugging) stays possible.
+  const workers = int('call.media.workers', (media as Record<string, unknown>).workers, tcpPort !== null ? 1 : availableParallelism(), 0, 256);
+  if (tcpPort !== null && workers > 1) fail('call.media.workers', 'must be 0 or 1 with call.media.tcpPort (one worker thread holds the TCP listener and all the media)');
 
   return {
     domain,

@@ -46,8 +46,11 @@ export class WorkerRouter implements MediaRouter {
   private readonly count: number;
 
   constructor(private readonly opts: { media: MediaSettings; workers?: number; statsIntervalMs?: number; onWorkerExit?: (info: { index: number; code: number; rooms: string[] }) => void }) {
-    const n = opts.workers ?? availableParallelism();
+    // With tcpPort one worker holds the port's listener and so every peer (werift/ice-tcp.ts): a
+    // connection accepted in one thread cannot be handed to another.
+    const n = opts.workers ?? (opts.media.tcpPort !== undefined ? 1 : availableParallelism());
     if (!Number.isInteger(n) || n < 1) throw new Error('a worker router needs at least one worker');
+    if (opts.media.tcpPort !== undefined && n > 1) throw new Error('media.tcpPort needs media.workers 1: one worker thread holds the TCP listener and all the media');
     this.count = n;
     for (let i = 0; i < n; i++) this.slots.push(this.spawn(i));
   }

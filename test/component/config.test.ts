@@ -36,6 +36,7 @@ describe('component configuration', () => {
     ['inverted port range', { component: { ...ok.component, media: { portMin: 40010, portMax: 40000 } } }, 'component.media.portMax'],
     ['a fractional worker count', { component: { ...ok.component, media: { workers: 1.5 } } }, 'component.media.workers'],
     ['negative workers', { component: { ...ok.component, media: { workers: -1 } } }, 'component.media.workers'],
+    ['two workers with the one ICE-TCP port', { component: { ...ok.component, media: { tcpPort: 3479, workers: 2 } } }, 'component.media.workers'],
     ['negative archive days', { component: { ...ok.component, archiveDays: -1 } }, 'component.archiveDays'],
     ['a room quota that is not a number', { component: { ...ok.component, maxRoomsPerUser: 'ten' } }, 'component.maxRoomsPerUser'],
     ['negative max participants', { component: { ...ok.component, maxParticipants: -1 } }, 'component.maxParticipants'],

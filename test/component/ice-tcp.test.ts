@@ -69,14 +69,21 @@ describe('ICE over TCP on one port (RFC 6544)', () => {
     const component = { service: 'xmpp://127.0.0.1:5347', domain: 'call.example.org', secret: 's' };
     const c = parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort: 3479, workers: 0 } } }, 'c.json');
     assert.equal(c.media?.tcpPort, 3479);
-    // one listener per process: not with media in worker threads; without a workers key, none
-    assert.equal(parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort: 3479 } } }, 'c.json').media?.workers, 0);
-    assert.equal(resolveConfig({ domain: 'example.org', call: { media: { tcpPort: 3479 } } }).call.media.workers, 0);
-    for (const workers of [1, 2]) {
+    // the listener and all the media in one worker thread: without a workers key, one; 0 (in-process) and 1 taken
+    assert.equal(parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort: 3479 } } }, 'c.json').media?.workers, 1);
+    assert.equal(resolveConfig({ domain: 'example.org', call: { media: { tcpPort: 3479 } } }).call.media.workers, 1);
+    assert.equal(c.media?.workers, 0);
+    assert.equal(parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort: 3479, workers: 1 } } }, 'c.json').media?.workers, 1);
+    assert.equal(resolveConfig({ domain: 'example.org', call: { media: { tcpPort: 3479, workers: 0 } } }).call.media.workers, 0);
+    // more than one worker cannot share the port: refused, naming the workers key
+    for (const workers of [2, 4]) {
       assert.throws(() => parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort: 3479, workers } } }, 'c.json'),
-        (e: Error) => e instanceof ComponentConfigError && /component\.media\.tcpPort/.test(e.message) && /workers: 0/.test(e.message), String(workers));
-      assert.throws(() => resolveConfig({ domain: 'example.org', call: { media: { tcpPort: 3479, workers } } }), /call\.media\.tcpPort.*workers: 0/, String(workers));
+        (e: Error) => e instanceof ComponentConfigError && /component\.media\.workers/.test(e.message) && /media\.tcpPort/.test(e.message), String(workers));
+      assert.throws(() => resolveConfig({ domain: 'example.org', call: { media: { tcpPort: 3479, workers } } }), /call\.media\.workers.*call\.media\.tcpPort/, String(workers));
     }
+    // without tcpPort, any number of workers
+    assert.equal(parseComponentConfig({ component: { ...component, media: { workers: 4 } } }, 'c.json').media?.workers, 4);
+    assert.equal(resolveConfig({ domain: 'example.org', call: { media: { workers: 4 } } }).call.media.workers, 4);
     assert.equal(parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099 } } }, 'c.json').media?.tcpPort, undefined);
     for (const tcpPort of [40050, 0, 70000, 'x']) {
       assert.throws(() => parseComponentConfig({ component: { ...component, media: { portMin: 40000, portMax: 40099, tcpPort, workers: 0 } } }, 'c.json'),

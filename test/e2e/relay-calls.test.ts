@@ -290,7 +290,8 @@ describe('calls through a relay (coturn + XEP-0215)', function () {
     before(async () => {
       const media = await freePortRange(100);
       tcpPort = await freePort();
-      srv = await startTestServer({ components: { port: 0 }, call: { media: { ...media, publicAddress: null, tcpPort, workers: 0 } } });
+      // no workers key: the listener and the media run in the data plane's one worker thread
+      srv = await startTestServer({ components: { port: 0 }, call: { media: { ...media, publicAddress: null, tcpPort } } });
       await addUsers(srv, ['alice', 'bob', 'carol']);
     });
     after(async () => {
