@@ -5,7 +5,7 @@
 // same packet rate and sizes.
 import dgram from 'node:dgram';
 import { syncBuiltinESMExports } from 'node:module';
-import { MediaStreamTrack, RTCRtpCodecParameters, RtpHeader, RtpPacket } from 'werift';
+import { MediaStreamTrack, RTCRtpCodecParameters, RtpHeader, RtpPacket, serializeAudioLevelIndication } from 'werift';
 
 export const FPS = 30;
 export const VIDEO_KBPS = 500;
@@ -93,6 +93,15 @@ export class SyntheticSource {
   private readonly ssrcA = (Math.random() * 2 ** 32) >>> 0;
   private readonly ssrcV = (Math.random() * 2 ** 32) >>> 0;
   private readonly phase = Math.random() * 20; // spread publishers over the 20 ms audio tick
+  /**
+   * When set, every audio packet carries this RFC 6464 audio level (0 loudest … 127 silence) in the
+   * header extension negotiated with `levelId` (urn:ietf:params:rtp-hdrext:ssrc-audio-level).
+   */
+  level?: number;
+  levelId = 1;
+
+  /** Video frames and audio packets per second: the benchmark's 30 and 50 unless a test wants less load. */
+  constructor(readonly fps = FPS, readonly audioMs = 20) {}
 
   begin(now: number): void {
     this.start = now;
@@ -103,18 +112,19 @@ export class SyntheticSource {
     if (!this.start) return;
     const t = now - this.start - this.phase;
     if (t < 0) return;
-    while (this.audioFrames * 20 <= t) {
+    while (this.audioFrames * this.audioMs <= t) {
       const payload = stamp(Buffer.alloc(AUDIO_BYTES, 0xab));
       payload[0] = 0xfc; // Opus TOC: CELT FB 20 ms (RFC 6716 §3.1)
       this.seqA = (this.seqA + 1) & 0xffff;
-      this.audio.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: this.seqA, timestamp: (this.audioFrames * 960) >>> 0, ssrc: this.ssrcA, marker: false }), payload));
+      const extensions = this.level === undefined ? [] : [{ id: this.levelId, payload: serializeAudioLevelIndication(this.level) }];
+      this.audio.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: this.seqA, timestamp: (this.audioFrames * this.audioMs * 48) >>> 0, ssrc: this.ssrcA, marker: false, extensions }), payload));
       this.audioFrames++;
       this.sent++;
     }
-    while ((this.frames * 1000) / FPS <= t) {
-      const key = this.forceKey || this.frames % (FPS * 4) === 0;
+    while ((this.frames * 1000) / this.fps <= t) {
+      const key = this.forceKey || this.frames % (this.fps * 4) === 0;
       this.forceKey = false;
-      const ts = Math.round((this.frames * 90000) / FPS) >>> 0;
+      const ts = Math.round((this.frames * 90000) / this.fps) >>> 0;
       for (const p of vp8Packets(this.frames & 0x7fff, key)) {
         this.seqV = (this.seqV + 1) & 0xffff;
         this.video.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: this.seqV, timestamp: ts, ssrc: this.ssrcV, marker: p.marker }), p.payload));
