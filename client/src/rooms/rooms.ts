@@ -4,13 +4,14 @@
 // room-state.ts and group-call.ts.
 import type { Agent } from 'stanza';
 import type { ReceivedMessage } from 'stanza/protocol/index.js';
+import { replyBody } from '../protocol/xep0461-replies.js';
 import { bare, domainOf, localOf } from '../protocol/jid.js';
 import { sendNow } from '../protocol/connection.js';
 import { PROFILE } from '../../../xmpp/jingle-sdp/index.js';
 import { Store } from '../state/store.js';
 import {
-  NO_ROOMS, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
-  roomMessage, subject, type PendingInvite, type RoomsState,
+  NO_ROOMS, correctRoomMessage, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
+  roomInfo, roomMessage, subject, type PendingInvite, type RoomMessage, type RoomsState,
 } from './room-state.js';
 import { callInviteIn, groupchatIn, inviteIn, presenceIn, type MucPresence } from './room-stanzas.js';
 import { NO_GROUP_CALL, callLostText, muteChanged, ownerOf, sourcesAdded, sourcesRemoved, type GroupCall, type RoomProbe } from './group-call.js';
@@ -18,9 +19,9 @@ import { CallInviteProtocol, NS_CALL_INVITES } from './xep0482-call-invites.js';
 import { RoomCallSession } from './room-call-session.js';
 import { RoomScreenShare } from './screen-share.js';
 import { mediaConstraints, watchEnded, type LiveMedia } from '../features/devices.js';
-import { BookmarksProtocol, fetchBookmarks, publishBookmark, retractBookmark, type Bookmark } from './bookmarks.js';
+import { RoomBookmarks } from './room-bookmarks.js';
 import { RoomAdmin } from './room-admin.js';
-import { publicRooms, roomServices, type PublicRoom } from './room-directory.js';
+import { publicRooms, roomInfoOf, roomServices, type PublicRoom } from './room-directory.js';
 
 /** How long the room has to answer the ping sent when the call's media stopped. */
 const PROBE_MS = 5000;
@@ -44,8 +45,13 @@ export class Rooms {
   readonly shown = new Store<boolean>(false);
   readonly call = new Store<GroupCall>(NO_GROUP_CALL);
   readonly media = new Store<CallMedia>({ remote: {} });
+  readonly #marks = new RoomBookmarks({
+    rooms: () => this.state.value.rooms,
+    join: (room, nick) => this.join(room, nick, false),
+    leave: (room) => this.#leaveHere(room),
+  });
   /** The account's room bookmarks (XEP-0402), by room JID. */
-  readonly bookmarks = new Store<Record<string, Bookmark>>({});
+  readonly bookmarks = this.#marks.store;
   /** Room settings, subject and moderation (room-admin.ts). */
   readonly admin = new RoomAdmin();
   #client?: Agent;
@@ -67,17 +73,8 @@ export class Rooms {
     this.state.set(NO_ROOMS);
     this.shown.set(false);
     client.stanzas.define(CallInviteProtocol);
-    client.stanzas.define(BookmarksProtocol);
     client.disco.addFeature(NS_CALL_INVITES);
-    this.bookmarks.set({});
-    // at sign-in, the rooms this account is in (XEP-0402 §3.2): join those marked autojoin, list the rest
-    client.on('session:started', () => {
-      fetchBookmarks(client).then((list) => {
-        if (this.#client !== client) return;
-        this.bookmarks.set(Object.fromEntries(list.map((b) => [b.room, b])));
-        for (const b of list) if (b.autojoin && !this.state.value.rooms[b.room]) this.join(b.room, b.nick ?? '', false);
-      }).catch(() => undefined); // no bookmarks node yet, or no PEP: nothing to join
-    });
+    this.#marks.attach(client);
 
     const mine = (jid?: string) => !!jid && this.#client === client && !!this.state.value.rooms[bare(jid)];
     const presence = (pres: MucPresence) => {
@@ -86,7 +83,10 @@ export class Rooms {
       const was = this.state.value.rooms[room0]?.phase;
       this.state.set((s) => occupantPresence(s, presenceIn(pres)));
       const now = this.state.value.rooms[room0];
-      if (was === 'joining' && now?.phase === 'joined') this.#bookmark(client, room0, now.nick);
+      if (was === 'joining' && now?.phase === 'joined') {
+        this.#marks.joined(room0, now.nick);
+        this.#readInfo(client, room0);
+      }
       // leaving the room ends its call (the room does the same on its side)
       const room = bare(pres.from);
       if (this.state.value.rooms[room]?.phase === 'left' && this.call.value.room === room) this.leaveCall();
@@ -103,9 +103,17 @@ export class Rooms {
       if (!msg.body || !mine(msg.from)) return;
       const now = Date.now();
       this.state.set((s) => {
-        const m = groupchatIn(msg, s.rooms[bare(msg.from)]?.nick, now);
-        return m ? roomMessage(s, m.room, m.message) : s;
+        const m = groupchatIn(msg, s.rooms[bare(msg.from)]?.nick, now, msg.delay ? undefined : this.realJid(msg.from));
+        if (!m) return s;
+        // a correction (XEP-0308) of a message shown, from its sender; else a message of its own
+        const fixed = m.replaces ? correctRoomMessage(s, m.room, { replaces: m.replaces, nick: m.message.nick, body: m.message.body, ...(m.message.realJid ? { realJid: m.message.realJid } : {}) }) : undefined;
+        return fixed ?? roomMessage(s, m.room, m.message);
       });
+    });
+    // §10.2.1 status 104: the room's configuration changed; its name and rules are read again
+    client.on('message', (msg: ReceivedMessage) => {
+      const codes = msg.type === 'groupchat' && msg.muc && 'statusCodes' in msg.muc ? msg.muc.statusCodes ?? [] : [];
+      if (codes.map(String).includes('104') && msg.from === bare(msg.from) && mine(msg.from)) this.#readInfo(client, msg.from);
     });
     client.on('muc:topic', (t) => {
       if (t.room && mine(t.room)) this.state.set((s) => subject(s, bare(t.room!), t.topic ?? ''));
@@ -211,16 +219,25 @@ export class Rooms {
     const r = this.state.value.rooms[room];
     if (r && r.phase !== 'failed') this.#client?.leaveRoom(room, r.nick).catch(() => undefined);
     this.state.set((s) => left(s, room));
-    // leaving is for good: our other clients leave too, and the next sign-in does not join (§3.4)
-    if (this.bookmarks.value[room] && this.#client) {
-      this.bookmarks.set((m) => Object.fromEntries(Object.entries(m).filter(([r]) => r !== room)));
-      retractBookmark(this.#client, room).catch(() => undefined);
-    }
+    this.#marks.left(room);
   }
 
-  send(room: string, body: string): void {
+  /**
+   * Sends to a room; `replace` makes it a correction of our message with that id (XEP-0308 §4),
+   * `reply` an answer to a message (XEP-0461 §3: in a room `to` is the author's occupant JID and
+   * `id` the room's stanza-id), with the XEP-0428 fallback quote. The room's echo shows it.
+   */
+  send(room: string, body: string, opts: { replace?: string; reply?: RoomMessage } = {}): void {
     const text = body.trim();
-    if (text) this.#client?.sendMessage({ to: room, type: 'groupchat', body: text });
+    const client = this.#client;
+    if (!text || !client) return;
+    const { replace, reply } = opts;
+    const r = reply ? replyBody(reply.body, text) : undefined;
+    client.sendMessage({
+      to: room, type: 'groupchat', body: r?.body ?? text,
+      ...(replace ? { replace } : {}),
+      ...(reply && r ? { reply: { id: reply.stanzaId ?? reply.id, to: `${room}/${reply.nick}` }, fallbacks: r.fallbacks } : {}),
+    });
   }
 
   /** Accepts an invitation: joins the room, and its call too when the invitation was to a call (XEP-0482). */
@@ -345,16 +362,21 @@ export class Rooms {
     void (muted ? s.mute('initiator', name) : s.unmute('initiator', name)).catch(() => undefined);
   }
 
-  /**
-   * Once in a room, it follows the account to its other clients and next sign-ins (XEP-0402
-   * §3.3); a room that refused us is not kept. Unchanged bookmarks are not published again.
-   */
-  #bookmark(client: Agent, room: string, nick: string): void {
-    const had = this.bookmarks.value[room];
-    if (had?.autojoin && had.nick === nick) return;
-    const b: Bookmark = { ...had, room, autojoin: true, nick };
-    this.bookmarks.set((m) => ({ ...m, [room]: b }));
-    publishBookmark(client, b).catch(() => undefined); // the room is joined all the same
+  /** The room's name and whether participants may change its subject, from its disco#info (§6.4). */
+  #readInfo(client: Agent, room: string): void {
+    client.getDiscoInfo(room).then((info) => {
+      if (this.#client !== client) return;
+      const i = roomInfoOf(info);
+      this.state.set((s) => roomInfo(s, room, { ...(i.name ? { name: i.name } : {}), participantsMayChangeSubject: !!i.changeSubject }));
+    }).catch(() => undefined); // no disco#info: the address stands for the name
+  }
+
+  /** Leaves a room without touching its bookmark. */
+  #leaveHere(room: string): void {
+    if (this.call.value.room === room) this.leaveCall();
+    const r = this.state.value.rooms[room];
+    if (r) this.#client?.leaveRoom(room, r.nick).catch(() => undefined);
+    this.state.set((s) => left(s, room));
   }
 
   /**
