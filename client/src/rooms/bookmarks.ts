@@ -89,7 +89,7 @@ export async function fetchBookmarks(client: Agent): Promise<Bookmark[]> {
   });
 }
 
-/** `+notify` for the node (XEP-0115 caps): our server then tells us of changes made elsewhere (§3.5). */
+/** `+notify` for the node (XEP-0115 caps): our server then tells us of changes made elsewhere (§4). */
 export const NS_BOOKMARKS_NOTIFY = `${NS_BOOKMARKS}+notify`;
 
 /** A change of one bookmark as a PEP notification tells it: published (added or changed) or retracted. */

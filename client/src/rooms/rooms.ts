@@ -10,10 +10,11 @@ import { sendNow } from '../protocol/connection.js';
 import { PROFILE } from '../../../xmpp/jingle-sdp/index.js';
 import { Store } from '../state/store.js';
 import {
-  NO_ROOMS, correctRoomMessage, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
-  roomInfo, roomMessage, subject, type PendingInvite, type RoomMessage, type RoomsState,
+  NO_ROOMS, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
+  roomInfo, subject, type PendingInvite, type RoomMessage, type RoomsState,
 } from './room-state.js';
-import { callInviteIn, groupchatIn, inviteIn, presenceIn, type MucPresence } from './room-stanzas.js';
+import { callInviteIn, inviteIn, presenceIn, type MucPresence } from './room-stanzas.js';
+import { NS_MAM, applyGroupchat, latestArchived } from './room-history.js';
 import { NO_GROUP_CALL, callLostText, muteChanged, ownerOf, sourcesAdded, sourcesRemoved, type GroupCall, type RoomProbe } from './group-call.js';
 import { CallInviteProtocol, NS_CALL_INVITES } from './xep0482-call-invites.js';
 import { RoomCallSession } from './room-call-session.js';
@@ -56,6 +57,8 @@ export class Rooms {
   readonly admin = new RoomAdmin();
   #client?: Agent;
   #session?: RoomCallSession;
+  /** Rooms joined without their discussion history, to be read from their archive. */
+  readonly #archived = new Set<string>();
   /** Screen sharing in the call (screen-share.ts). */
   readonly screen = new RoomScreenShare({ call: this.call, callSession: () => this.#session });
   /** The call's camera and microphone, for the device picker (features/devices.ts). */
@@ -86,6 +89,7 @@ export class Rooms {
       if (was === 'joining' && now?.phase === 'joined') {
         this.#marks.joined(room0, now.nick);
         this.#readInfo(client, room0);
+        if (this.#archived.has(room0)) this.#readArchive(client, room0);
       }
       // leaving the room ends its call (the room does the same on its side)
       const room = bare(pres.from);
@@ -102,13 +106,8 @@ export class Rooms {
     client.on('groupchat', (msg: ReceivedMessage) => {
       if (!msg.body || !mine(msg.from)) return;
       const now = Date.now();
-      this.state.set((s) => {
-        const m = groupchatIn(msg, s.rooms[bare(msg.from)]?.nick, now, msg.delay ? undefined : this.realJid(msg.from));
-        if (!m) return s;
-        // a correction (XEP-0308) of a message shown, from its sender; else a message of its own
-        const fixed = m.replaces ? correctRoomMessage(s, m.room, { replaces: m.replaces, nick: m.message.nick, body: m.message.body, ...(m.message.realJid ? { realJid: m.message.realJid } : {}) }) : undefined;
-        return fixed ?? roomMessage(s, m.room, m.message);
-      });
+      // the sender's real JID as the room shows it now; not for the room's own history (§7.2.15)
+      this.state.set((s) => applyGroupchat(s, msg, msg.delay ? undefined : this.realJid(msg.from), now));
     });
     // §10.2.1 status 104: the room's configuration changed; its name and rules are read again
     client.on('message', (msg: ReceivedMessage) => {
@@ -210,7 +209,14 @@ export class Rooms {
     const name = nick.trim() || localOf(client.jid);
     this.state.set((s) => joining(s, room, name));
     if (show) this.shown.set(true);
-    client.joinRoom(room, name).catch(() => undefined); // failures arrive as muc:error
+    // a room with an archive (XEP-0313) gives its history from there (room-history.ts); a room
+    // that does not exist yet answers item-not-found and is created by the join
+    void client.getDiscoInfo(room).then((info) => !!info.features?.includes(NS_MAM), () => false).then((archive) => {
+      if (this.#client !== client || this.state.value.rooms[room]?.phase !== 'joining') return;
+      if (archive) this.#archived.add(room); else this.#archived.delete(room);
+      const opts = archive ? { muc: { type: 'join' as const, history: { maxStanzas: 0 } } } : {};
+      client.joinRoom(room, name, opts).catch(() => undefined); // failures arrive as muc:error
+    });
     return undefined;
   }
 
@@ -360,6 +366,14 @@ export class Rooms {
     const name = s?.localContent(kind);
     if (!s || !name) return;
     void (muted ? s.mute('initiator', name) : s.unmute('initiator', name)).catch(() => undefined);
+  }
+
+  /** The latest page of the room's archive, merged with what came live meanwhile (same stanza-ids). */
+  #readArchive(client: Agent, room: string): void {
+    latestArchived(client, room).then((page) => {
+      if (this.#client !== client) return;
+      this.state.set((s) => page.reduce((acc, { msg, realJid }) => applyGroupchat(acc, msg, realJid, Date.now()), s));
+    }).catch(() => undefined); // the archive refused us: the room shows what comes from now on
   }
 
   /** The room's name and whether participants may change its subject, from its disco#info (§6.4). */
