@@ -8,8 +8,10 @@
 import type { Agent } from 'stanza';
 import type { MAMResult, ReceivedMessage } from 'stanza/protocol/index.js';
 import { bare } from '../protocol/jid.js';
-import { correctRoomMessage, roomMessage, type RoomsState } from './room-state.js';
+import type { Store } from '../state/store.js';
+import { correctRoomMessage, roomInfo, roomMessage, type RoomsState } from './room-state.js';
 import { groupchatIn } from './room-stanzas.js';
+import { roomInfoOf } from './room-directory.js';
 
 export const NS_MAM = 'urn:xmpp:mam:2';
 /** How many of the latest messages are read on entering. */
@@ -46,4 +48,42 @@ export function archivedIn(room: string, r: MAMResult): { msg: ReceivedMessage; 
 export async function latestArchived(client: Agent, room: string): Promise<Array<{ msg: ReceivedMessage; realJid?: string }>> {
   const fin = await client.searchHistory(room, { paging: { max: ARCHIVE_PAGE, before: '' } });
   return (fin.results ?? []).map((r) => archivedIn(room, r)).filter((x) => !!x);
+}
+
+/**
+ * What a room says of itself, read into the rooms' state: before joining, whether it has an
+ * archive (then the join asks for no discussion history); once joined, the archive's latest page;
+ * on joining and on status 104 (§10.2.1), its name and subject rule from disco#info (§6.4).
+ */
+export class RoomReads {
+  /** Rooms joined without their discussion history, to be read from their archive. */
+  readonly #archived = new Set<string>();
+
+  constructor(private readonly state: Store<RoomsState>, private readonly current: () => Agent | undefined) {}
+
+  /** The join's options: no discussion history from a room with an archive (§7.2.15 maxstanzas='0'). */
+  async joinOptions(client: Agent, room: string): Promise<{ muc?: { type: 'join'; history: { maxStanzas: number } } }> {
+    // a room that does not exist yet answers item-not-found and is created by the join
+    const archive = await client.getDiscoInfo(room).then((info) => !!info.features?.includes(NS_MAM), () => false);
+    if (archive) this.#archived.add(room); else this.#archived.delete(room);
+    return archive ? { muc: { type: 'join', history: { maxStanzas: 0 } } } : {};
+  }
+
+  joined(client: Agent, room: string): void {
+    this.info(client, room);
+    if (!this.#archived.has(room)) return;
+    // merged with what came live meanwhile (the same stanza-ids)
+    latestArchived(client, room).then((page) => {
+      if (this.current() === client) this.state.set((s) => page.reduce((acc, { msg, realJid }) => applyGroupchat(acc, msg, realJid, Date.now()), s));
+    }).catch(() => undefined); // the archive refused us: the room shows what comes from now on
+  }
+
+  /** The room's name and whether participants may change its subject. */
+  info(client: Agent, room: string): void {
+    client.getDiscoInfo(room).then((info) => {
+      if (this.current() !== client) return;
+      const i = roomInfoOf(info);
+      this.state.set((s) => roomInfo(s, room, { ...(i.name ? { name: i.name } : {}), participantsMayChangeSubject: !!i.changeSubject }));
+    }).catch(() => undefined); // no disco#info: the address stands for the name
+  }
 }

@@ -11,10 +11,10 @@ import { PROFILE } from '../../../xmpp/jingle-sdp/index.js';
 import { Store } from '../state/store.js';
 import {
   NO_ROOMS, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
-  roomInfo, subject, type PendingInvite, type RoomMessage, type RoomsState,
+  subject, type PendingInvite, type RoomMessage, type RoomsState,
 } from './room-state.js';
 import { callInviteIn, inviteIn, presenceIn, type MucPresence } from './room-stanzas.js';
-import { NS_MAM, applyGroupchat, latestArchived } from './room-history.js';
+import { RoomReads, applyGroupchat } from './room-history.js';
 import { NO_GROUP_CALL, callLostText, muteChanged, ownerOf, sourcesAdded, sourcesRemoved, type GroupCall, type RoomProbe } from './group-call.js';
 import { CallInviteProtocol, NS_CALL_INVITES } from './xep0482-call-invites.js';
 import { RoomCallSession } from './room-call-session.js';
@@ -22,7 +22,7 @@ import { RoomScreenShare } from './screen-share.js';
 import { mediaConstraints, watchEnded, type LiveMedia } from '../features/devices.js';
 import { RoomBookmarks } from './room-bookmarks.js';
 import { RoomAdmin } from './room-admin.js';
-import { publicRooms, roomInfoOf, roomServices, type PublicRoom } from './room-directory.js';
+import { publicRooms, roomServices, type PublicRoom } from './room-directory.js';
 
 /** How long the room has to answer the ping sent when the call's media stopped. */
 const PROBE_MS = 5000;
@@ -57,8 +57,8 @@ export class Rooms {
   readonly admin = new RoomAdmin();
   #client?: Agent;
   #session?: RoomCallSession;
-  /** Rooms joined without their discussion history, to be read from their archive. */
-  readonly #archived = new Set<string>();
+  /** Names, subject rules and history from the rooms themselves (room-history.ts). */
+  readonly #reads = new RoomReads(this.state, () => this.#client);
   /** Screen sharing in the call (screen-share.ts). */
   readonly screen = new RoomScreenShare({ call: this.call, callSession: () => this.#session });
   /** The call's camera and microphone, for the device picker (features/devices.ts). */
@@ -88,8 +88,7 @@ export class Rooms {
       const now = this.state.value.rooms[room0];
       if (was === 'joining' && now?.phase === 'joined') {
         this.#marks.joined(room0, now.nick);
-        this.#readInfo(client, room0);
-        if (this.#archived.has(room0)) this.#readArchive(client, room0);
+        this.#reads.joined(client, room0);
       }
       // leaving the room ends its call (the room does the same on its side)
       const room = bare(pres.from);
@@ -112,7 +111,7 @@ export class Rooms {
     // §10.2.1 status 104: the room's configuration changed; its name and rules are read again
     client.on('message', (msg: ReceivedMessage) => {
       const codes = msg.type === 'groupchat' && msg.muc && 'statusCodes' in msg.muc ? msg.muc.statusCodes ?? [] : [];
-      if (codes.map(String).includes('104') && msg.from === bare(msg.from) && mine(msg.from)) this.#readInfo(client, msg.from);
+      if (codes.map(String).includes('104') && msg.from === bare(msg.from) && mine(msg.from)) this.#reads.info(client, msg.from);
     });
     client.on('muc:topic', (t) => {
       if (t.room && mine(t.room)) this.state.set((s) => subject(s, bare(t.room!), t.topic ?? ''));
@@ -209,12 +208,9 @@ export class Rooms {
     const name = nick.trim() || localOf(client.jid);
     this.state.set((s) => joining(s, room, name));
     if (show) this.shown.set(true);
-    // a room with an archive (XEP-0313) gives its history from there (room-history.ts); a room
-    // that does not exist yet answers item-not-found and is created by the join
-    void client.getDiscoInfo(room).then((info) => !!info.features?.includes(NS_MAM), () => false).then((archive) => {
+    // a room with an archive (XEP-0313) gives its history from there (room-history.ts)
+    void this.#reads.joinOptions(client, room).then((opts) => {
       if (this.#client !== client || this.state.value.rooms[room]?.phase !== 'joining') return;
-      if (archive) this.#archived.add(room); else this.#archived.delete(room);
-      const opts = archive ? { muc: { type: 'join' as const, history: { maxStanzas: 0 } } } : {};
       client.joinRoom(room, name, opts).catch(() => undefined); // failures arrive as muc:error
     });
     return undefined;
@@ -366,23 +362,6 @@ export class Rooms {
     const name = s?.localContent(kind);
     if (!s || !name) return;
     void (muted ? s.mute('initiator', name) : s.unmute('initiator', name)).catch(() => undefined);
-  }
-
-  /** The latest page of the room's archive, merged with what came live meanwhile (same stanza-ids). */
-  #readArchive(client: Agent, room: string): void {
-    latestArchived(client, room).then((page) => {
-      if (this.#client !== client) return;
-      this.state.set((s) => page.reduce((acc, { msg, realJid }) => applyGroupchat(acc, msg, realJid, Date.now()), s));
-    }).catch(() => undefined); // the archive refused us: the room shows what comes from now on
-  }
-
-  /** The room's name and whether participants may change its subject, from its disco#info (§6.4). */
-  #readInfo(client: Agent, room: string): void {
-    client.getDiscoInfo(room).then((info) => {
-      if (this.#client !== client) return;
-      const i = roomInfoOf(info);
-      this.state.set((s) => roomInfo(s, room, { ...(i.name ? { name: i.name } : {}), participantsMayChangeSubject: !!i.changeSubject }));
-    }).catch(() => undefined); // no disco#info: the address stands for the name
   }
 
   /** Leaves a room without touching its bookmark. */
