@@ -9,6 +9,9 @@ import { applyGroupchat, archivedIn } from '../../client/src/rooms/room-history.
 import { roomInfoOf } from '../../client/src/rooms/room-directory.js';
 import { BookmarksProtocol, bookmarkChanges } from '../../client/src/rooms/bookmarks.js';
 import { RepliesProtocol } from '../../client/src/protocol/xep0461-replies.js';
+import { Room } from '../../component/muc/room.js';
+import { roomInfo as carillonRoomInfo } from '../../component/muc/disco.js';
+import { x } from '../../xmpp/xml.js';
 
 const registry = createClient({}).stanzas;
 registry.define(RepliesProtocol);
@@ -121,6 +124,19 @@ describe('rooms: name and subject rule from disco#info (XEP-0045 §6.4)', () => 
       const s = roomInfo(inRoom(), ROOM, { ...(i.name ? { name: i.name } : {}), participantsMayChangeSubject: !!i.changeSubject });
       assert.equal(s.rooms[ROOM]!.name, 'A Dark Cave');
       assert.equal(s.rooms[ROOM]!.participantsMayChangeSubject, may, v);
+    }
+  });
+});
+
+describe('rooms: what Carillon\'s rooms say of themselves, read by the client', () => {
+  it('the configured name and changesubject in the room\'s disco#info', () => {
+    const room = new Room('council', 'council@call.example');
+    for (const changeSubject of [true, false]) {
+      room.config = { ...room.config, name: 'The Council', changeSubject };
+      const iq = x('iq', { xmlns: 'jabber:client', type: 'result', from: room.jid, id: 'd' }, x('query', { xmlns: 'http://jabber.org/protocol/disco#info' }, ...carillonRoomInfo(room, [])));
+      const i = roomInfoOf(parse<{ disco: DiscoInfoResult }>(iq.toString()).disco);
+      assert.equal(i.name, 'The Council');
+      assert.equal(i.changeSubject, changeSubject);
     }
   });
 });
