@@ -16,6 +16,8 @@ import { roomInfoOf } from './room-directory.js';
 export const NS_MAM = 'urn:xmpp:mam:2';
 /** How many of the latest messages are read on entering. */
 export const ARCHIVE_PAGE = 50;
+/** How long a room's disco#info may take before we join without it. */
+const DISCO_WAIT_MS = 4000;
 
 /**
  * A groupchat message into the rooms' state: a correction (XEP-0308) of a message shown, from the
@@ -63,8 +65,12 @@ export class RoomReads {
 
   /** The join's options: no discussion history from a room with an archive (§7.2.15 maxstanzas='0'). */
   async joinOptions(client: Agent, room: string): Promise<{ muc?: { type: 'join'; history: { maxStanzas: number } } }> {
-    // a room that does not exist yet answers item-not-found and is created by the join
-    const archive = await client.getDiscoInfo(room).then((info) => !!info.features?.includes(NS_MAM), () => false);
+    // a room that does not exist yet answers item-not-found and is created by the join; one that
+    // does not answer soon is joined with its discussion history
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<boolean>((done) => { timer = setTimeout(() => done(false), DISCO_WAIT_MS); });
+    const archive = await Promise.race([client.getDiscoInfo(room).then((info) => !!info.features?.includes(NS_MAM), () => false), late]);
+    clearTimeout(timer);
     if (archive) this.#archived.add(room); else this.#archived.delete(room);
     return archive ? { muc: { type: 'join', history: { maxStanzas: 0 } } } : {};
   }
