@@ -35,6 +35,8 @@ export function roomInfo(room: Room, callFeatures: string[]): Element[] {
       fields: [
         { var: 'muc#roominfo_description', label: 'Description', value: room.config.description },
         { var: 'muc#roominfo_subject', label: 'Subject', value: room.subject.text },
+        // §6.4 muc#roominfo: whether participants, not only moderators, may change the subject (§8.1)
+        { var: 'muc#roominfo_changesubject', type: 'boolean', label: 'Occupants May Change the Subject', value: room.config.changeSubject },
         { var: 'muc#roominfo_occupants', label: 'Number of occupants', value: room.occupants.size },
         { var: 'muc#roomconfig_maxusers', label: 'Maximum occupants', value: room.config.maxUsers },
       ],

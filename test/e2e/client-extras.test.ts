@@ -158,7 +158,16 @@ describe('web client: corrections and replies', function () {
       return (res?.getChild('pubsub')?.getChild('items')?.getChildren('item') ?? []) as Element[];
     };
     const roomView = () => alice.getByRole('region', { name: 'Room bookclub' });
-
+    const OPTIONS = { FORM_TYPE: 'http://jabber.org/protocol/pubsub#publish-options', 'pubsub#persist_items': 'true', 'pubsub#max_items': 'max', 'pubsub#send_last_published_item': 'never', 'pubsub#access_model': 'whitelist' };
+    /** Another client of the account publishes a bookmark with the XEP-0402 publish-options (§3.3). */
+    const publish = (room: string, attrs: Record<string, string>, nick?: string) => probe.iqCaller.request(xml('iq', { type: 'set' },
+      xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' },
+        xml('publish', { node: 'urn:xmpp:bookmarks:1' }, xml('item', { id: room }, xml('conference', { xmlns: 'urn:xmpp:bookmarks:1', ...attrs }, ...(nick ? [xml('nick', {}, nick)] : [])))),
+        xml('publish-options', {}, xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+          ...Object.entries(OPTIONS).map(([k, v]) => xml('field', { var: k }, xml('value', {}, v))))))));
+    /** … and retracts one, notifying the account's clients (§3.4). */
+    const retract = (room: string) => probe.iqCaller.request(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: 'http://jabber.org/protocol/pubsub' },
+      xml('retract', { node: 'urn:xmpp:bookmarks:1', notify: 'true' }, xml('item', { id: room })))));
     before(async () => {
       probe = xmppClient({ service: `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, domain: 'localhost', resource: 'probe', username: 'alice', password: 'alice-pass' });
       probe.on('error', () => undefined);
@@ -228,6 +237,170 @@ describe('web client: corrections and replies', function () {
       const conf = items.find((i) => i.attrs.id === 'library@call.localhost')?.getChild('conference');
       assert.equal(conf?.getChildText('nick'), 'ali');
       assert.equal(conf?.attrs.name, 'The Library', 'the name another client gave it is kept');
+    });
+
+    it('a bookmark published or retracted by another client appears and goes without a reload (XEP-0402 §4, +notify)', async () => {
+      // our caps say +notify (XEP-0115): the server sends us the node's notifications
+      const browserPresence = new Promise<Element>((resolve) => {
+        const on = (st: Element) => {
+          if (st.is('presence') && st.attrs.from?.startsWith('alice@localhost/') && st.attrs.from !== 'alice@localhost/probe' && st.getChild('c', 'http://jabber.org/protocol/caps')) {
+            probe.off('stanza', on);
+            resolve(st);
+          }
+        };
+        probe.on('stanza', on);
+      });
+      await probe.send(xml('presence'));
+      const full = (await browserPresence).attrs.from as string;
+      const info = await probe.iqCaller.request(xml('iq', { type: 'get', to: full }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+      const features = info.getChild('query')!.getChildren('feature').map((f) => f.attrs.var as string);
+      assert.ok(features.includes('urn:xmpp:bookmarks:1+notify'), features.join(' '));
+
+      const saved = alice.getByRole('region', { name: 'Saved rooms' });
+      await publish('poetry@call.localhost', { name: 'Poetry Corner', autojoin: 'false' });
+      await saved.getByRole('button', { name: /Poetry Corner/ }).waitFor();
+      await retract('poetry@call.localhost');
+      await saved.getByRole('button', { name: /Poetry Corner/ }).waitFor({ state: 'detached' });
+      // autojoin: the room is joined here too; retracted, it is left here too
+      await publish('chess@call.localhost', { name: 'Chess', autojoin: 'true' }, 'alice-c');
+      const joined = alice.getByRole('region', { name: 'Joined rooms' });
+      await joined.getByRole('button', { name: /chess/i }).click();
+      await alice.getByRole('region', { name: 'Room chess' }).getByRole('complementary', { name: 'Occupants' }).getByText('alice-c (you)').waitFor();
+      await retract('chess@call.localhost');
+      await joined.getByRole('button', { name: /chess/i }).waitFor({ state: 'detached' });
+    });
+  });
+  describe('corrections and replies in a room (XEP-0308, XEP-0461)', () => {
+    const ROOM = 'readers@call.localhost';
+    const MUC_USER = 'http://jabber.org/protocol/muc#user';
+    let mallory: Client;
+    const room = () => alice.getByRole('region', { name: 'Room readers' });
+    const roomLog = () => room().getByRole('log', { name: 'Room messages' });
+    const bubble = (text: string) => roomLog().locator('.bubble').filter({ hasText: text });
+    /** The next stanza `c` receives that `match` takes. */
+    const next = (c: Client, match: (st: Element) => boolean) => new Promise<Element>((resolve) => {
+      const on = (st: Element) => { if (match(st)) { c.off('stanza', on); resolve(st); } };
+      c.on('stanza', on);
+    });
+    const groupchatFrom = (nick: string, body?: string) => (st: Element) => st.is('message') && st.attrs.type === 'groupchat'
+      && st.attrs.from === `${ROOM}/${nick}` && !!st.getChildText('body') && (body === undefined || st.getChildText('body') === body);
+    const stanzaId = (st: Element) => st.getChildren('stanza-id').find((x) => x.attrs.by === ROOM)?.attrs.id as string;
+    /** `c` enters the room as `nick` (XEP-0045 §7.2) and is seen in alice's list. */
+    const enter = async (c: Client, nick: string) => {
+      const self = next(c, (st) => st.is('presence') && st.attrs.from === `${ROOM}/${nick}`
+        && !!st.getChild('x', MUC_USER)?.getChildren('status').some((x) => x.attrs.code === '110'));
+      await c.send(xml('presence', { to: `${ROOM}/${nick}` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' }, xml('history', { maxstanzas: '0' }))));
+      await self;
+      await room().getByRole('complementary', { name: 'Occupants' }).locator('li', { hasText: nick }).first().waitFor();
+    };
+    const say = (c: Client, id: string, body: string, ...extra: Element[]) =>
+      c.send(xml('message', { to: ROOM, type: 'groupchat', id }, xml('body', {}, body), ...extra));
+    const replace = (id: string) => xml('replace', { xmlns: 'urn:xmpp:message-correct:0', id });
+    let bobsFox: Element;
+    let alicesHello: Element;
+
+    before(async () => {
+      await srv.users.add('mallory', 'mallory-pass');
+      mallory = xmppClient({ service: `ws://127.0.0.1:${srv.ports.http}/xmpp-websocket`, domain: 'localhost', resource: 'm', username: 'mallory', password: 'mallory-pass' });
+      mallory.on('error', () => undefined);
+      mallory.reconnect.stop();
+      await mallory.start();
+      if (!(await alice.getByRole('region', { name: 'Rooms view' }).isVisible())) await alice.getByRole('button', { name: 'Rooms', exact: true }).click();
+      await alice.getByLabel('Room', { exact: true }).fill('readers');
+      await alice.getByLabel('Room', { exact: true }).press('Enter');
+      await room().getByRole('complementary', { name: 'Occupants' }).getByText('alice (you)').waitFor();
+      await enter(bob, 'bob');
+      await enter(mallory, 'mallory');
+    });
+    after(async () => {
+      await mallory?.stop().catch(() => undefined);
+    });
+
+    it('a correction from the same occupant replaces its message; one from someone else does not (§5)', async () => {
+      const echo = next(bob, groupchatFrom('bob', 'The quick brown fox'));
+      await say(bob, 'rb1', 'The quick brown fox');
+      bobsFox = await echo;
+      await bubble('The quick brown fox').waitFor();
+      await say(mallory, 'rm1', 'The quick red fox', replace('rb1'));
+      await bubble('The quick red fox').waitFor();
+      assert.equal(await bubble('The quick brown fox').count(), 1, 'mallory\'s correction of bob\'s message is not applied');
+      await say(bob, 'rb2', 'The quick grey fox', replace('rb1'));
+      await bubble('The quick grey fox').getByText('edited').waitFor();
+      assert.equal(await bubble('The quick brown fox').count(), 0, 'the old text is gone');
+      assert.equal(await roomLog().locator('.bubble').filter({ hasText: 'fox' }).count(), 2, 'bob\'s message (corrected) and mallory\'s');
+      assert.equal(await bubble('The quick red fox').getByText('edited').count(), 0);
+    });
+
+    it('alice corrects her last room message with the Up arrow', async () => {
+      const input = room().getByRole('textbox', { name: 'Message to the room' });
+      const first = next(bob, groupchatFrom('alice', 'helo readers'));
+      await input.fill('helo readers');
+      await input.press('Enter');
+      alicesHello = await first;
+      await bubble('helo readers').waitFor();
+      await input.press('ArrowUp');
+      assert.equal(await input.inputValue(), 'helo readers', 'the composer holds the message to correct');
+      const second = next(bob, groupchatFrom('alice', 'hello readers'));
+      await input.fill('hello readers');
+      await input.press('Enter');
+      const correction = await second;
+      assert.equal(correction.getChild('replace', 'urn:xmpp:message-correct:0')?.attrs.id, alicesHello.attrs.id, 'replace names the original id (§4)');
+      assert.notEqual(correction.attrs.id, alicesHello.attrs.id);
+      await bubble('hello readers').getByText('edited').waitFor();
+      assert.equal(await bubble('helo readers').count(), 0);
+      assert.equal(await roomLog().locator('.bubble.out').count(), 1);
+    });
+
+    it('replies name the room\'s stanza-id and the author\'s occupant JID, and show as a quote', async () => {
+      await bubble('The quick grey fox').getByRole('button', { name: 'Reply' }).click();
+      const sent = next(bob, groupchatFrom('alice'));
+      const input = room().getByRole('textbox', { name: 'Message to the room' });
+      await input.fill('Jumps over');
+      await input.press('Enter');
+      const reply = await sent;
+      const r = reply.getChild('reply', 'urn:xmpp:reply:0');
+      assert.equal(r?.attrs.id, stanzaId(bobsFox), 'XEP-0461 §3: in a room, the stanza-id the room gave it');
+      assert.equal(r?.attrs.to, `${ROOM}/bob`);
+      const body = reply.getChildText('body')!;
+      assert.equal(body, '> The quick grey fox\nJumps over');
+      const range = reply.getChild('fallback', 'urn:xmpp:fallback:0')?.getChild('body');
+      assert.equal(Array.from(body).slice(Number(range?.attrs.start), Number(range?.attrs.end)).join(''), '> The quick grey fox\n');
+      // bob answers alice's corrected message
+      const quote = '> hello readers\n';
+      await say(bob, 'rb3', `${quote}welcome`, xml('reply', { xmlns: 'urn:xmpp:reply:0', to: `${ROOM}/alice`, id: stanzaId(alicesHello) }),
+        xml('fallback', { xmlns: 'urn:xmpp:fallback:0', for: 'urn:xmpp:reply:0' }, xml('body', { start: '0', end: String(Array.from(quote).length) })));
+      const answer = bubble('welcome');
+      await answer.waitFor();
+      assert.equal(await answer.locator('.body').textContent(), 'welcome', 'the fallback is not in the body');
+      assert.equal(await answer.locator('.reply-quote').textContent(), 'hello readers', 'the quote is the message answered');
+    });
+
+    it('someone else under bob\'s nickname cannot correct bob\'s message (real JIDs compared, §5)', async () => {
+      const gone = next(mallory, (st) => st.is('presence') && st.attrs.from === `${ROOM}/bob` && st.attrs.type === 'unavailable');
+      await bob.send(xml('presence', { to: `${ROOM}/bob`, type: 'unavailable' }));
+      await gone;
+      // mallory takes the nickname (§7.6) and sends a correction of bob's message
+      const renamed = next(mallory, (st) => st.is('presence') && st.attrs.from === `${ROOM}/bob` && st.attrs.type !== 'unavailable');
+      await mallory.send(xml('presence', { to: `${ROOM}/bob` }));
+      await renamed;
+      await say(mallory, 'rm2', 'The quick pink fox', replace('rb1'));
+      await bubble('The quick pink fox').waitFor();
+      assert.equal(await roomLog().locator('.bubble .body').filter({ hasText: 'The quick grey fox' }).count(), 1, 'bob\'s text stays');
+      assert.equal(await roomLog().locator('.bubble .body').filter({ hasText: 'The quick brown fox' }).count(), 0);
+    });
+
+    it('after leaving and joining again, the history from the room\'s archive (XEP-0313) has the corrections applied', async () => {
+      await room().getByRole('button', { name: 'Leave room' }).click();
+      await room().waitFor({ state: 'detached' });
+      await alice.getByLabel('Room', { exact: true }).fill('readers');
+      await alice.getByLabel('Room', { exact: true }).press('Enter');
+      await bubble('welcome').waitFor();
+      await bubble('The quick grey fox').getByText('edited').waitFor();
+      await bubble('hello readers').getByText('edited').waitFor();
+      for (const gone of ['The quick brown fox', 'helo readers']) assert.equal(await bubble(gone).count(), 0, gone);
+      assert.equal(await roomLog().locator('.bubble .body').filter({ hasText: 'The quick grey fox' }).count(), 1, 'the corrected message, once');
+      for (const own of ['The quick red fox', 'The quick pink fox']) assert.equal(await bubble(own).count(), 1, `${own}: a message of its own`);
+      assert.equal(await bubble('welcome').locator('.reply-quote').textContent(), 'hello readers');
     });
   });
 });

@@ -327,6 +327,43 @@ describe('web client for everyday use', function () {
     assert.equal(await alice.getByRole('log', { name: 'Messages' }).getByText('big.bin').count(), 0, 'no upload line for a refused file');
   });
 
+  it('a pasted image and a dropped file are uploaded and shown at the other side (inline, and as a card)', async () => {
+    // alice and carol are in their conversation (the test before); a screenshot pasted into the
+    // message field: a ClipboardEvent whose DataTransfer holds a PNG file, as a browser builds it
+    const png = tinyPng(20, 10);
+    await alice.getByRole('textbox', { name: 'Message', exact: true }).evaluate((el, b64) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'pasted.png', { type: 'image/png' }));
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, png.toString('base64'));
+    const img = carol.getByRole('log', { name: 'Messages' }).getByRole('img', { name: 'pasted.png' });
+    await img.waitFor();
+    const size = await untilValue(() => img.evaluate((el: HTMLImageElement) => ({ w: el.naturalWidth, h: el.naturalHeight })), (v) => v.w > 0, 'the pasted image to load');
+    assert.deepEqual(size, { w: 20, h: 10 });
+    assert.equal(await alice.getByRole('textbox', { name: 'Message', exact: true }).inputValue(), '', 'the paste put no text in the field');
+
+    // a file dragged from the desktop and dropped on the conversation
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2000, 0x41)]);
+    const dt = await alice.evaluateHandle((b64) => {
+      const d = new DataTransfer();
+      d.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'notes.pdf', { type: 'application/pdf' }));
+      return d;
+    }, pdf.toString('base64'));
+    const log = alice.getByRole('log', { name: 'Messages' });
+    await log.dispatchEvent('dragenter', { dataTransfer: dt });
+    await log.dispatchEvent('dragover', { dataTransfer: dt });
+    await log.dispatchEvent('drop', { dataTransfer: dt });
+    const card = carol.getByRole('log', { name: 'Messages' }).getByRole('link', { name: /notes\.pdf/ });
+    await card.waitFor();
+    assert.match(await card.textContent() ?? '', /Download/, 'a download card');
+    assert.equal(await card.locator('img').count(), 0, 'not shown as an image');
+    // what carol's card links to is the file alice dropped, byte for byte
+    const res = await fetch((await card.getAttribute('href'))!);
+    assert.equal(res.status, 200);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(pdf), 'the uploaded bytes are the dropped file');
+    await shot(carol, 'carol-chat-pasted-dropped');
+  });
+
   it('keeps the rooms view and a room within the window at both widths', async () => {
     await carol.getByRole('button', { name: 'Back to contacts' }).click();
     for (const [who, p] of [['alice', alice], ['carol', carol]] as const) {

@@ -184,7 +184,18 @@ describe('web client layout at 360 px and 1,280 px, light and dark', function ()
     await byRole('button', 'Join call').click();
     const call = byRole('dialog', 'Call in layout');
     await call.waitFor();
-    await checkView('group-call', () => [['Leave call', call.getByRole('button', { name: 'Leave call' })], ['Mute', call.getByRole('button', { name: 'Mute' })]]);
+    // every control by its accessible name inside the window, at 360 px as icons in one row
+    const names = ['Mute', 'Camera off', 'Share screen', 'Chat', 'Devices', 'Invite', 'Leave call'];
+    const toolbar = call.getByRole('toolbar', { name: 'Call controls' });
+    await checkView('group-call', () => names.map((name) => [name, toolbar.getByRole('button', { name, exact: true })]));
+    await alice.setViewportSize({ width: 360, height: 720 });
+    const rows = await toolbar.evaluate((bar) => {
+      const b = bar.getBoundingClientRect();
+      const buttons = Array.from(bar.querySelectorAll('button')).map((x) => x.getBoundingClientRect());
+      return { tops: new Set(buttons.map((r) => Math.round(r.top))).size, inside: buttons.every((r) => r.left >= b.left - 0.5 && r.right <= b.right + 0.5), scroll: bar.scrollWidth - bar.clientWidth };
+    });
+    assert.deepEqual(rows, { tops: 1, inside: true, scroll: 0 }, 'the call controls at 360 px: one row, inside the bar, no sideways scroll');
+    await alice.setViewportSize({ width: 1280, height: 800 });
     await call.getByRole('button', { name: 'Leave call' }).click();
     await call.waitFor({ state: 'detached' });
   });

@@ -157,6 +157,8 @@ describe('web client: public rooms, room settings and moderation', function () {
     await shots(alice, 'room-settings');
     await form.getByRole('button', { name: 'Save settings' }).click();
     await form.waitFor({ state: 'detached' });
+    // status 104 (§10.2.1): every occupant reads the room's disco#info again; the header shows its name
+    await aliceRoom().getByRole('heading', { name: 'The Council', exact: true }).waitFor();
     // what the room now says of itself (§6.4)
     const info = await bob.iqCaller.request(xml('iq', { type: 'get', to: ROOM }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     const q = info.getChild('query')!;
@@ -209,6 +211,8 @@ describe('web client: public rooms, room settings and moderation', function () {
     const room = carol.getByRole('region', { name: 'Room council' });
     await room.getByRole('complementary', { name: 'Occupants' }).getByText('carol (you)').waitFor();
     await room.getByRole('complementary', { name: 'Occupants' }).getByText('bob').waitFor();
+    // the name the owner gave it, from its disco#info identity (§6.4), not the address
+    await room.getByRole('heading', { name: 'The Council', exact: true }).waitFor();
     for (const name of ['Room settings', 'Change subject']) assert.equal(await room.getByRole('button', { name }).count(), 0, name);
     assert.equal(await room.getByRole('button', { name: /^Actions for / }).count(), 0);
     // the moderated room made carol a visitor (§7.1.3); what the room refuses is said in words
@@ -217,6 +221,46 @@ describe('web client: public rooms, room settings and moderation', function () {
       return app.rooms.admin.kick(r, 'bob').then(() => 'done', (e: Error) => e.message);
     }, ROOM);
     assert.match(refused, /^You are not allowed to remove bob\./);
+    await room.getByRole('button', { name: 'Leave room' }).click();
+  });
+
+  it('a participant changes the subject where the room allows it (muc#roominfo_changesubject); a refusal is said in words', async () => {
+    await carol.getByLabel('Room', { exact: true }).fill(ROOM);
+    await carol.getByRole('button', { name: 'Join', exact: true }).click();
+    const room = carol.getByRole('region', { name: 'Room council' });
+    const me = room.getByRole('complementary', { name: 'Occupants' }).locator('li', { hasText: 'carol (you)' });
+    await me.getByText('no voice').waitFor();
+    // alice gives carol a voice (§8.3): a participant, who may not change the subject yet (§8.1)
+    const occupants = aliceRoom().getByRole('complementary', { name: 'Occupants' });
+    await occupants.getByRole('button', { name: 'Actions for carol' }).click();
+    await occupants.getByRole('group', { name: 'Moderate carol' }).getByRole('button', { name: 'Give voice' }).click();
+    await me.getByText('no voice').waitFor({ state: 'detached' });
+    assert.equal(await room.getByRole('button', { name: 'Change subject' }).count(), 0);
+    const participantsMay = async (yes: boolean) => {
+      await aliceRoom().getByRole('button', { name: 'Room settings' }).click();
+      const form = alice.getByRole('form', { name: 'Room settings' });
+      await form.getByLabel('Participants may change the subject').setChecked(yes);
+      await form.getByRole('button', { name: 'Save settings' }).click();
+      await form.waitFor({ state: 'detached' });
+    };
+    await participantsMay(true);
+    // the 104 makes carol's client read muc#roominfo_changesubject again: the editor is hers now
+    await room.getByRole('button', { name: 'Change subject' }).click();
+    const editor = carol.getByRole('form', { name: 'Change subject' });
+    await editor.getByRole('textbox').fill('Poetry night');
+    await editor.getByRole('button', { name: 'Save subject' }).click();
+    await aliceRoom().locator('.subject', { hasText: 'Poetry night' }).waitFor();
+    await editor.waitFor({ state: 'detached' });
+    // with the editor open, the owner takes the right back: the room refuses, and carol reads why
+    await room.getByRole('button', { name: 'Change subject' }).click();
+    await editor.getByRole('textbox').fill('Chess night');
+    await participantsMay(false);
+    await room.getByRole('button', { name: 'Change subject' }).waitFor({ state: 'detached' });
+    await editor.getByRole('button', { name: 'Save subject' }).click();
+    const alert = editor.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.textContent() ?? '', /^You are not allowed to change the subject\./);
+    assert.equal(await aliceRoom().locator('.subject', { hasText: 'Chess night' }).count(), 0);
     await room.getByRole('button', { name: 'Leave room' }).click();
   });
 

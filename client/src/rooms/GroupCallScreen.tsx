@@ -119,7 +119,7 @@ export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | n
     <div class="call-screen group-call" role="dialog" aria-modal="true" aria-label={`Call in ${localOf(room) || room}`} ref={ref}>
       <div class="group-top">
         <span class="grow">
-          <h2>{localOf(room) || room}</h2>
+          <h2>{rooms.rooms[room]?.name || localOf(room) || room}</h2>
           <small role="status">{call.phase === 'connecting' ? 'Connecting…' : `${people} in the call`}</small>
           {/* the link to the room's forwarding unit: what every tile's media comes through */}
           {call.phase !== 'connecting' && <QualityBadge stats={stats} />}
@@ -151,28 +151,28 @@ export function GroupCallScreen({ app }: { app: AppWithRooms }): JSX.Element | n
       </div>
       {inviting && <InvitePanel app={app} room={room} onClose={() => setInviting(false)} />}
       <div class="call-controls" role="toolbar" aria-label="Call controls">
-        <button type="button" class="round" aria-pressed={call.muted} onClick={() => app.rooms.toggleMute()} disabled={!media.local}>
+        <button type="button" class="round" aria-pressed={call.muted} title={call.muted ? 'Unmute' : 'Mute'} onClick={() => app.rooms.toggleMute()} disabled={!media.local}>
           <Icon name={call.muted ? 'micOff' : 'mic'} /><span>{call.muted ? 'Unmute' : 'Mute'}</span>
         </button>
         {hasCamera && (
-          <button type="button" class="round" aria-pressed={call.cameraOff} onClick={() => app.rooms.toggleCamera()}>
+          <button type="button" class="round" aria-pressed={call.cameraOff} title={call.cameraOff ? 'Camera on' : 'Camera off'} onClick={() => app.rooms.toggleCamera()}>
             <Icon name={call.cameraOff ? 'videoOff' : 'video'} /><span>{call.cameraOff ? 'Camera on' : 'Camera off'}</span>
           </button>
         )}
         {'getDisplayMedia' in (navigator.mediaDevices ?? {}) && (
-          <button type="button" class="round" aria-pressed={!!screen} disabled={call.phase !== 'active'}
+          <button type="button" class="round" aria-pressed={!!screen} title={screen ? 'Stop sharing' : 'Share screen'} disabled={call.phase !== 'active'}
             onClick={() => void app.rooms.screen.toggle()}>
             <Icon name="screen" /><span>{screen ? 'Stop sharing' : 'Share screen'}</span>
           </button>
         )}
-        <button type="button" class="round" aria-expanded={chatOpen} onClick={() => setChatOpen(!chatOpen)}>
+        <button type="button" class="round" aria-expanded={chatOpen} title="Chat" onClick={() => setChatOpen(!chatOpen)}>
           <Icon name="chat" /><span>Chat</span>
         </button>
         {media.local && <DevicesButton live={app.rooms.live} video={hasCamera} />}
-        <button type="button" class="round" aria-expanded={inviting} onClick={() => setInviting(!inviting)}>
+        <button type="button" class="round" aria-expanded={inviting} title="Invite" onClick={() => setInviting(!inviting)}>
           <Icon name="plus" /><span>Invite</span>
         </button>
-        <button type="button" class="round hangup" onClick={() => app.rooms.leaveCall()}>
+        <button type="button" class="round hangup" title="Leave call" onClick={() => app.rooms.leaveCall()}>
           <Icon name="hangup" /><span>Leave call</span>
         </button>
       </div>

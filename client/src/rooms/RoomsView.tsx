@@ -7,8 +7,7 @@ import { useStore } from '../state/use-store.js';
 import { Avatar } from '../views/Contacts.js';
 import { Icon } from '../views/icons.js';
 import { useInert } from '../views/use-inert.js';
-import { Composer } from '../views/Composer.js';
-import { MessageBody } from '../views/MessageBody.js';
+import { RoomLog } from './RoomLog.js';
 import type { AppWithRooms } from './app-with-rooms.js';
 import type { Room } from './room-state.js';
 import { GroupCallScreen } from './GroupCallScreen.js';
@@ -17,10 +16,9 @@ import { InviteCard } from './InviteCard.js';
 import { OccupantMenu, RoomSettings, SubjectEditor } from './RoomAdminViews.js';
 import { mayChangeSubject, mayConfigure } from './room-permissions.js';
 
-const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-/** The time, with the date for a message of another day. */
-const when = (t: number) => (new Date(t).toDateString() === new Date().toDateString() ? '' : `${new Date(t).toLocaleDateString()} `) + time(t);
 const roomName = (jid: string) => localOf(jid) || jid;
+/** What a room is called: its configured name (disco#info identity), else its address's local part. */
+const titleOf = (r: Room) => r.name || roomName(r.jid);
 
 export function UsersIcon({ size = 20 }: { size?: number }): JSX.Element {
   return (
@@ -119,7 +117,7 @@ function RoomList({ app }: { app: AppWithRooms }): JSX.Element {
                     aria-current={state.open === r.jid ? 'true' : undefined} onClick={() => app.rooms.open(r.jid)}>
                     <span class="room-avatar" aria-hidden="true">#</span>
                     <span class="grow">
-                      <strong>{roomName(r.jid)}</strong>
+                      <strong>{titleOf(r)}</strong>
                       <small>{r.phase === 'joining' ? 'Joining…' : r.phase === 'failed' ? 'Could not join' : `${n} ${n === 1 ? 'person' : 'people'}${live ? ' · in call' : ''}`}</small>
                     </span>
                   </button>
@@ -174,27 +172,18 @@ function Retry({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element {
 
 function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element {
   const call = useStore(app.rooms.call);
-  const [draft, setDraft] = useState('');
   const [panel, setPanel] = useState<'settings' | 'subject' | undefined>();
   const me = room.occupants[room.nick];
   const joined = room.phase === 'joined';
-  const log = useRef<HTMLOListElement>(null);
-  useEffect(() => {
-    log.current?.lastElementChild?.scrollIntoView({ block: 'end' });
-  }, [room.messages.length, room.jid]);
   const inThisCall = call.room === room.jid && call.phase !== 'idle';
   const inCall = new Set(inThisCall ? [room.nick, ...Object.values(call.tiles).map((t) => t.nick)] : []);
-  const send = () => {
-    app.rooms.send(room.jid, draft);
-    setDraft('');
-  };
   return (
     <section class="room" aria-label={`Room ${roomName(room.jid)}`}>
       <header class="room-head">
         <button type="button" class="icon-button room-back" aria-label="All rooms" onClick={() => app.rooms.open(undefined)}><Icon name="back" /></button>
         <span class="room-avatar" aria-hidden="true">#</span>
         <div class="grow">
-          <h2>{roomName(room.jid)}</h2>
+          <h2>{titleOf(room)}</h2>
           <small class="muted">{room.subject ? <span class="subject">{room.subject}</span> : room.jid}</small>
         </div>
         {(room.phase === 'joined' || room.phase === 'joining') && <div class="actions">
@@ -202,7 +191,7 @@ function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element
             onClick={() => void app.rooms.joinCall(room.jid)}>
             <Icon name="video" size={18} /><span>{inThisCall ? 'In call' : 'Join call'}</span>
           </button>
-          {joined && mayChangeSubject(me, false) && <button type="button" class="small" aria-expanded={panel === 'subject'}
+          {joined && mayChangeSubject(me, !!room.participantsMayChangeSubject) && <button type="button" class="small" aria-expanded={panel === 'subject'}
             onClick={() => setPanel(panel === 'subject' ? undefined : 'subject')}>Change subject</button>}
           {joined && mayConfigure(me) && <button type="button" class="icon-button" aria-label="Room settings" title="Room settings"
             aria-expanded={panel === 'settings'} onClick={() => setPanel(panel === 'settings' ? undefined : 'settings')}><Icon name="settings" /></button>}
@@ -217,18 +206,8 @@ function RoomPane({ app, room }: { app: AppWithRooms; room: Room }): JSX.Element
       {call.error && !inThisCall && <p class="room-status error" role="alert">{call.error}</p>}
       {room.phase !== 'failed' && <div class="room-main">
         <div class="room-chat">
-          <ol class="messages" ref={log} role="log" aria-label="Room messages" aria-live="polite">
-            {room.messages.length === 0 && <li class="empty muted">{room.phase === 'joined' ? 'No messages yet. Say hello.' : ''}</li>}
-            {room.messages.map((m) => (
-              <li key={`${m.nick}${m.id}`} class={`bubble ${m.self ? 'out' : 'in'} ${m.history ? 'history' : ''}`}>
-                {!m.self && <span class="who">{m.nick}</span>}
-                <MessageBody body={m.body} />
-                <span class="meta">{when(m.at)}</span>
-              </li>
-            ))}
-          </ol>
-          <Composer label="Message to the room" placeholder={`Message #${roomName(room.jid)}`} sendLabel="Send to room" value={draft}
-            disabled={room.phase !== 'joined'} onInput={setDraft} onSend={send} />
+          <RoomLog app={app} room={room} logLabel="Room messages" composerLabel="Message to the room" sendLabel="Send to room"
+            placeholder={`Message #${roomName(room.jid)}`} empty="No messages yet. Say hello." />
         </div>
         <Occupants app={app} room={room} inCall={inCall} />
       </div>}

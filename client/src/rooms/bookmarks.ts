@@ -88,3 +88,27 @@ export async function fetchBookmarks(client: Agent): Promise<Bookmark[]> {
     return [{ room: bare(it.id), autojoin: !!c.autojoin, ...(c.name ? { name: c.name } : {}), ...(c.nick ? { nick: c.nick } : {}) }];
   });
 }
+
+/** `+notify` for the node (XEP-0115 caps): our server then tells us of changes made elsewhere (§4). */
+export const NS_BOOKMARKS_NOTIFY = `${NS_BOOKMARKS}+notify`;
+
+/** A change of one bookmark as a PEP notification tells it: published (added or changed) or retracted. */
+export type BookmarkChange = { room: string; bookmark?: Bookmark };
+
+/**
+ * The bookmark changes in a PEP event message (XEP-0060 §7.1.2.1 items, §7.2.2.1 retract), when it
+ * is for our own bookmarks node and from our own account (a notification from anyone else is not ours).
+ */
+export function bookmarkChanges(msg: { from?: string; pubsub?: unknown }, me: string): BookmarkChange[] {
+  const ev = msg.pubsub as { items?: { node?: string; published?: Array<{ id?: string; content?: unknown }>; retracted?: string[] } } | undefined;
+  if (!ev?.items || ev.items.node !== NS_BOOKMARKS) return [];
+  if (msg.from && bare(msg.from) !== bare(me)) return [];
+  const out: BookmarkChange[] = [];
+  for (const it of ev.items.published ?? []) {
+    const c = it.content as Conference | undefined;
+    if (!it.id || c?.itemType !== NS_BOOKMARKS) continue;
+    out.push({ room: bare(it.id), bookmark: { room: bare(it.id), autojoin: !!c.autojoin, ...(c.name ? { name: c.name } : {}), ...(c.nick ? { nick: c.nick } : {}) } });
+  }
+  for (const id of ev.items.retracted ?? []) if (id) out.push({ room: bare(id) });
+  return out;
+}

@@ -15,13 +15,22 @@ export interface Occupant {
 }
 
 export interface RoomMessage {
+  /** The sender's message id (what a XEP-0308 correction names), else the room's stanza-id. */
   id: string;
+  /** The XEP-0359 stanza-id the room gave it (by = the room's JID): what a XEP-0461 reply names. */
+  stanzaId?: string;
   nick: string;
+  /** The sender's real JID when the room showed it to us then: a correction must come from it (XEP-0308 §5). */
+  realJid?: string;
   body: string;
   at: number;
   /** Sent before we joined (XEP-0203 delay on history). */
   history?: boolean;
   self?: boolean;
+  /** The text was replaced by a correction (XEP-0308). */
+  edited?: boolean;
+  /** The message this one answers (XEP-0461), and the quote of its fallback (XEP-0428). */
+  reply?: { id: string; to?: string; fallback?: string };
 }
 
 export interface Room {
@@ -32,6 +41,10 @@ export interface Room {
   occupants: Record<string, Occupant>;
   messages: RoomMessage[];
   subject?: string;
+  /** The room's name from its disco#info identity (muc#roomconfig_roomname), when it has one. */
+  name?: string;
+  /** muc#roominfo_changesubject: participants may change the subject (XEP-0045 §6.4, §8.1). */
+  participantsMayChangeSubject?: boolean;
 }
 
 export interface PendingInvite {
@@ -116,13 +129,47 @@ export function occupantPresence(s: RoomsState, p: PresenceIn): RoomsState {
   });
 }
 
+/** The same message, however it came: the room's stanza-id, else the sender's id and nick. */
+const sameMessage = (a: RoomMessage, b: RoomMessage): boolean =>
+  (!!a.stanzaId && a.stanzaId === b.stanzaId) || (!!a.id && a.id === b.id && a.nick === b.nick);
+
 /** Adds a groupchat message; our own echo (same id) and repeated history are not added twice. */
 export function roomMessage(s: RoomsState, room: string, m: RoomMessage): RoomsState {
   return update(s, room, (r) => {
-    if (m.id && r.messages.some((x) => x.id === m.id && x.nick === m.nick)) return r;
+    if (r.messages.some((x) => sameMessage(x, m))) return r;
     const messages = [...r.messages, m];
     if (m.history) messages.sort((a, b) => a.at - b.at);
     return { ...r, messages };
+  });
+}
+
+/**
+ * Applies a XEP-0308 correction in a room: the message `replaces` names (the sender's id of the
+ * original, §4) gets the new text, only when it comes from the same occupant (§5 business rules):
+ * the same real JID when the room showed us both, else the same occupant JID (nickname). Returns
+ * undefined when nothing fits, so that the caller shows it as a message of its own.
+ */
+export function correctRoomMessage(s: RoomsState, room: string, c: { replaces: string; nick: string; realJid?: string; body: string }): RoomsState | undefined {
+  const r = s.rooms[room];
+  const fits = (m: RoomMessage) => m.id === c.replaces
+    && (m.realJid && c.realJid ? bare(m.realJid) === bare(c.realJid) : m.nick === c.nick);
+  if (!r?.messages.some(fits)) return undefined;
+  return update(s, room, (x) => ({ ...x, messages: x.messages.map((m) => (fits(m) ? { ...m, body: c.body, edited: true } : m)) }));
+}
+
+/** The last message we sent in a room that can still be corrected. */
+export function lastOwnRoomMessage(r: Room | undefined): RoomMessage | undefined {
+  const own = (r?.messages ?? []).filter((m) => m.self && m.id);
+  return own[own.length - 1];
+}
+
+/** What the room's disco#info says of it (§6.4): its name and whether participants may change the subject. */
+export function roomInfo(s: RoomsState, room: string, info: { name?: string; participantsMayChangeSubject?: boolean }): RoomsState {
+  return update(s, room, (r) => {
+    const next: Room = { ...r };
+    if (info.name) next.name = info.name; else delete next.name;
+    next.participantsMayChangeSubject = !!info.participantsMayChangeSubject;
+    return next;
   });
 }
 

@@ -4,21 +4,23 @@
 // room-state.ts and group-call.ts.
 import type { Agent } from 'stanza';
 import type { ReceivedMessage } from 'stanza/protocol/index.js';
+import { replyBody } from '../protocol/xep0461-replies.js';
 import { bare, domainOf, localOf } from '../protocol/jid.js';
 import { sendNow } from '../protocol/connection.js';
 import { PROFILE } from '../../../xmpp/jingle-sdp/index.js';
 import { Store } from '../state/store.js';
 import {
   NO_ROOMS, dismissInvite, invited, joinFailed, joining, left, occupantPresence, roomAddress,
-  roomMessage, subject, type PendingInvite, type RoomsState,
+  subject, type PendingInvite, type RoomMessage, type RoomsState,
 } from './room-state.js';
-import { callInviteIn, groupchatIn, inviteIn, presenceIn, type MucPresence } from './room-stanzas.js';
+import { callInviteIn, inviteIn, presenceIn, type MucPresence } from './room-stanzas.js';
+import { RoomReads, applyGroupchat } from './room-history.js';
 import { NO_GROUP_CALL, callLostText, muteChanged, ownerOf, sourcesAdded, sourcesRemoved, type GroupCall, type RoomProbe } from './group-call.js';
 import { CallInviteProtocol, NS_CALL_INVITES } from './xep0482-call-invites.js';
 import { RoomCallSession } from './room-call-session.js';
 import { RoomScreenShare } from './screen-share.js';
 import { mediaConstraints, watchEnded, type LiveMedia } from '../features/devices.js';
-import { BookmarksProtocol, fetchBookmarks, publishBookmark, retractBookmark, type Bookmark } from './bookmarks.js';
+import { RoomBookmarks } from './room-bookmarks.js';
 import { RoomAdmin } from './room-admin.js';
 import { publicRooms, roomServices, type PublicRoom } from './room-directory.js';
 
@@ -44,12 +46,19 @@ export class Rooms {
   readonly shown = new Store<boolean>(false);
   readonly call = new Store<GroupCall>(NO_GROUP_CALL);
   readonly media = new Store<CallMedia>({ remote: {} });
+  readonly #marks = new RoomBookmarks({
+    rooms: () => this.state.value.rooms,
+    join: (room, nick) => this.join(room, nick, false),
+    leave: (room) => this.#leaveHere(room),
+  });
   /** The account's room bookmarks (XEP-0402), by room JID. */
-  readonly bookmarks = new Store<Record<string, Bookmark>>({});
+  readonly bookmarks = this.#marks.store;
   /** Room settings, subject and moderation (room-admin.ts). */
   readonly admin = new RoomAdmin();
   #client?: Agent;
   #session?: RoomCallSession;
+  /** Names, subject rules and history from the rooms themselves (room-history.ts). */
+  readonly #reads = new RoomReads(this.state, () => this.#client);
   /** Screen sharing in the call (screen-share.ts). */
   readonly screen = new RoomScreenShare({ call: this.call, callSession: () => this.#session });
   /** The call's camera and microphone, for the device picker (features/devices.ts). */
@@ -67,17 +76,8 @@ export class Rooms {
     this.state.set(NO_ROOMS);
     this.shown.set(false);
     client.stanzas.define(CallInviteProtocol);
-    client.stanzas.define(BookmarksProtocol);
     client.disco.addFeature(NS_CALL_INVITES);
-    this.bookmarks.set({});
-    // at sign-in, the rooms this account is in (XEP-0402 §3.2): join those marked autojoin, list the rest
-    client.on('session:started', () => {
-      fetchBookmarks(client).then((list) => {
-        if (this.#client !== client) return;
-        this.bookmarks.set(Object.fromEntries(list.map((b) => [b.room, b])));
-        for (const b of list) if (b.autojoin && !this.state.value.rooms[b.room]) this.join(b.room, b.nick ?? '', false);
-      }).catch(() => undefined); // no bookmarks node yet, or no PEP: nothing to join
-    });
+    this.#marks.attach(client);
 
     const mine = (jid?: string) => !!jid && this.#client === client && !!this.state.value.rooms[bare(jid)];
     const presence = (pres: MucPresence) => {
@@ -86,7 +86,10 @@ export class Rooms {
       const was = this.state.value.rooms[room0]?.phase;
       this.state.set((s) => occupantPresence(s, presenceIn(pres)));
       const now = this.state.value.rooms[room0];
-      if (was === 'joining' && now?.phase === 'joined') this.#bookmark(client, room0, now.nick);
+      if (was === 'joining' && now?.phase === 'joined') {
+        this.#marks.joined(room0, now.nick);
+        this.#reads.joined(client, room0);
+      }
       // leaving the room ends its call (the room does the same on its side)
       const room = bare(pres.from);
       if (this.state.value.rooms[room]?.phase === 'left' && this.call.value.room === room) this.leaveCall();
@@ -102,10 +105,13 @@ export class Rooms {
     client.on('groupchat', (msg: ReceivedMessage) => {
       if (!msg.body || !mine(msg.from)) return;
       const now = Date.now();
-      this.state.set((s) => {
-        const m = groupchatIn(msg, s.rooms[bare(msg.from)]?.nick, now);
-        return m ? roomMessage(s, m.room, m.message) : s;
-      });
+      // the sender's real JID as the room shows it now; not for the room's own history (§7.2.15)
+      this.state.set((s) => applyGroupchat(s, msg, msg.delay ? undefined : this.realJid(msg.from), now));
+    });
+    // §10.2.1 status 104: the room's configuration changed; its name and rules are read again
+    client.on('message', (msg: ReceivedMessage) => {
+      const codes = msg.type === 'groupchat' && msg.muc && 'statusCodes' in msg.muc ? msg.muc.statusCodes ?? [] : [];
+      if (codes.map(String).includes('104') && msg.from === bare(msg.from) && mine(msg.from)) this.#reads.info(client, msg.from);
     });
     client.on('muc:topic', (t) => {
       if (t.room && mine(t.room)) this.state.set((s) => subject(s, bare(t.room!), t.topic ?? ''));
@@ -202,7 +208,11 @@ export class Rooms {
     const name = nick.trim() || localOf(client.jid);
     this.state.set((s) => joining(s, room, name));
     if (show) this.shown.set(true);
-    client.joinRoom(room, name).catch(() => undefined); // failures arrive as muc:error
+    // a room with an archive (XEP-0313) gives its history from there (room-history.ts)
+    void this.#reads.joinOptions(client, room).then((opts) => {
+      if (this.#client !== client || this.state.value.rooms[room]?.phase !== 'joining') return;
+      client.joinRoom(room, name, opts).catch(() => undefined); // failures arrive as muc:error
+    });
     return undefined;
   }
 
@@ -211,16 +221,25 @@ export class Rooms {
     const r = this.state.value.rooms[room];
     if (r && r.phase !== 'failed') this.#client?.leaveRoom(room, r.nick).catch(() => undefined);
     this.state.set((s) => left(s, room));
-    // leaving is for good: our other clients leave too, and the next sign-in does not join (§3.4)
-    if (this.bookmarks.value[room] && this.#client) {
-      this.bookmarks.set((m) => Object.fromEntries(Object.entries(m).filter(([r]) => r !== room)));
-      retractBookmark(this.#client, room).catch(() => undefined);
-    }
+    this.#marks.left(room);
   }
 
-  send(room: string, body: string): void {
+  /**
+   * Sends to a room; `replace` makes it a correction of our message with that id (XEP-0308 §4),
+   * `reply` an answer to a message (XEP-0461 §3: in a room `to` is the author's occupant JID and
+   * `id` the room's stanza-id), with the XEP-0428 fallback quote. The room's echo shows it.
+   */
+  send(room: string, body: string, opts: { replace?: string; reply?: RoomMessage } = {}): void {
     const text = body.trim();
-    if (text) this.#client?.sendMessage({ to: room, type: 'groupchat', body: text });
+    const client = this.#client;
+    if (!text || !client) return;
+    const { replace, reply } = opts;
+    const r = reply ? replyBody(reply.body, text) : undefined;
+    client.sendMessage({
+      to: room, type: 'groupchat', body: r?.body ?? text,
+      ...(replace ? { replace } : {}),
+      ...(reply && r ? { reply: { id: reply.stanzaId ?? reply.id, to: `${room}/${reply.nick}` }, fallbacks: r.fallbacks } : {}),
+    });
   }
 
   /** Accepts an invitation: joins the room, and its call too when the invitation was to a call (XEP-0482). */
@@ -345,16 +364,12 @@ export class Rooms {
     void (muted ? s.mute('initiator', name) : s.unmute('initiator', name)).catch(() => undefined);
   }
 
-  /**
-   * Once in a room, it follows the account to its other clients and next sign-ins (XEP-0402
-   * §3.3); a room that refused us is not kept. Unchanged bookmarks are not published again.
-   */
-  #bookmark(client: Agent, room: string, nick: string): void {
-    const had = this.bookmarks.value[room];
-    if (had?.autojoin && had.nick === nick) return;
-    const b: Bookmark = { ...had, room, autojoin: true, nick };
-    this.bookmarks.set((m) => ({ ...m, [room]: b }));
-    publishBookmark(client, b).catch(() => undefined); // the room is joined all the same
+  /** Leaves a room without touching its bookmark. */
+  #leaveHere(room: string): void {
+    if (this.call.value.room === room) this.leaveCall();
+    const r = this.state.value.rooms[room];
+    if (r) this.#client?.leaveRoom(room, r.nick).catch(() => undefined);
+    this.state.set((s) => left(s, room));
   }
 
   /**

@@ -1,0 +1,99 @@
+// A room's messages and its composer, in the rooms view and beside the room's call: corrections
+// (XEP-0308: Up arrow in an empty field or *Edit* on our last message, *edited* on a corrected
+// one) and replies (XEP-0461: *Reply* quotes the message above the field, a reply shows what it
+// answers), as in a 1:1 conversation (views/Chat.tsx).
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import { Composer } from '../views/Composer.js';
+import { MessageBody } from '../views/MessageBody.js';
+import { Icon } from '../views/icons.js';
+import type { AppWithRooms } from './app-with-rooms.js';
+import { lastOwnRoomMessage, type Room, type RoomMessage } from './room-state.js';
+
+const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+/** The time, with the date for a message of another day. */
+const when = (t: number) => (new Date(t).toDateString() === new Date().toDateString() ? '' : `${new Date(t).toLocaleDateString()} `) + time(t);
+
+export interface RoomLogProps {
+  app: AppWithRooms;
+  room: Room;
+  /** The log's and the composer's accessible names. */
+  logLabel: string;
+  composerLabel: string;
+  sendLabel: string;
+  placeholder: string;
+  empty: string;
+  /** At most this many of the latest messages. */
+  last?: number;
+}
+
+export function RoomLog({ app, room, logLabel, composerLabel, sendLabel, placeholder, empty, last }: RoomLogProps): JSX.Element {
+  const [draft, setDraft] = useState('');
+  const [editing, setEditing] = useState<RoomMessage | undefined>();
+  const [replying, setReplying] = useState<RoomMessage | undefined>();
+  const log = useRef<HTMLOListElement>(null);
+  const newest = room.messages[room.messages.length - 1];
+  useEffect(() => {
+    log.current?.lastElementChild?.scrollIntoView({ block: 'end' });
+  }, [room.messages.length, newest?.body, room.jid]);
+  // a correction or reply belongs to the room it was started in
+  useEffect(() => { setEditing(undefined); setReplying(undefined); }, [room.jid]);
+  const mine = lastOwnRoomMessage(room);
+  // XEP-0461 §3: in a room a reply names the room's stanza-id; some clients send the message id
+  const answered = (id: string) => room.messages.find((x) => x.stanzaId === id) ?? room.messages.find((x) => x.id === id);
+  const send = () => {
+    app.rooms.send(room.jid, draft, { ...(editing ? { replace: editing.id } : {}), ...(replying ? { reply: replying } : {}) });
+    setDraft('');
+    setEditing(undefined);
+    setReplying(undefined);
+  };
+  const edit = (m: RoomMessage | undefined) => {
+    if (!m) return;
+    setReplying(undefined);
+    setEditing(m);
+    setDraft(m.body);
+  };
+  const cancel = () => {
+    if (editing) setDraft('');
+    setEditing(undefined);
+    setReplying(undefined);
+  };
+  const joined = room.phase === 'joined';
+  const shown = last ? room.messages.slice(-last) : room.messages;
+  return (
+    <>
+      <ol class="messages" ref={log} role="log" aria-label={logLabel} aria-live="polite">
+        {room.messages.length === 0 && <li class="empty muted">{joined ? empty : ''}</li>}
+        {shown.map((m) => (
+          <li key={`${m.nick}${m.id}`} class={`bubble ${m.self ? 'out' : 'in'} ${m.history ? 'history' : ''}`}>
+            {!m.self && <span class="who">{m.nick}</span>}
+            {m.reply && <Quote text={answered(m.reply.id)?.body ?? m.reply.fallback} />}
+            <MessageBody body={m.body} />
+            <span class="meta">
+              {joined && <button type="button" class="link-button" aria-label="Reply" title="Reply"
+                onClick={() => { setEditing(undefined); setReplying(m); }}>↩</button>}
+              {joined && m === mine && <button type="button" class="link-button" aria-label="Edit" title="Edit (Up arrow)" onClick={() => edit(m)}><Icon name="edit" size={12} /></button>}
+              {m.edited && <span class="edited">edited · </span>}
+              {when(m.at)}
+            </span>
+          </li>
+        ))}
+      </ol>
+      {(editing || replying) && (
+        <div class="composing-about" role="group" aria-label={editing ? 'Editing message' : 'Replying'}>
+          {editing ? <span class="grow">Editing your message</span> : <span class="grow"><Quote text={replying?.body} /></span>}
+          <button type="button" class="small" onClick={cancel}>Cancel</button>
+        </div>
+      )}
+      <Composer label={composerLabel} placeholder={placeholder} sendLabel={sendLabel} value={draft}
+        disabled={!joined} onInput={setDraft} onSend={send} onEditLast={() => edit(mine)} onCancel={cancel} />
+    </>
+  );
+}
+
+/** The message a reply answers, quoted above it (XEP-0461); its first lines only. */
+function Quote({ text }: { text: string | undefined }): JSX.Element | null {
+  if (text === undefined) return null;
+  const lines = text.split('\n');
+  return <blockquote class="reply-quote">{lines.slice(0, 3).join('\n')}{lines.length > 3 ? '…' : ''}</blockquote>;
+}
