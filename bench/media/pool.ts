@@ -99,7 +99,7 @@ export async function runRoom(o: PoolOptions): Promise<MediaResult> {
     // Publishing in turn: the first process creates the room, and a process's own joins are serial.
     let publishersS = 0;
     for (const [k, g] of gens.entries()) publishersS += check(await g.send('publish', 240_000), `publish (generator ${k + 1})`).seconds ?? 0;
-    const subs = await Promise.all(gens.map((g) => g.send('subscribe', 120_000)));
+    const subs = await Promise.all(gens.map((g) => g.send('subscribe', 300_000)));
     subs.forEach((r, k) => check(r, `subscribe (generator ${k + 1})`));
     result.setupS = { publishersS: Number(publishersS.toFixed(2)), subscribersS: Number(Math.max(...subs.map((r) => r.seconds ?? 0)).toFixed(2)) };
     await sleep(o.warmupS * 1000);
