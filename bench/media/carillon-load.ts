@@ -152,48 +152,50 @@ class Participant {
   }
 }
 
-/** Streams every receiver must get: audio and video from each of the others. */
-const streamsDue = (n: number): number => n * (n - 1) * 2;
-
-export async function carillonRoom(t: CarillonTarget, o: RoomOptions): Promise<RoomLoad> {
-  const room = `bench-${o.participants}-${Math.random().toString(36).slice(2, 8)}@${t.callDomain}`;
+export function carillonRoom(t: CarillonTarget, o: RoomOptions): RoomLoad {
+  const room = o.room;
   const parts: Participant[] = [];
   const counters: StreamCounter[] = [];
-  const t0 = performance.now();
-  try {
-    for (let i = 0; i < o.participants; i++) {
-      const username = t.user(i);
-      const xmpp = client({ service: t.wsUrl, domain: t.domain, resource: 'bench',
-        credentials: (authenticate, mechanisms) => authenticate({ username, password: t.password }, mechanisms.includes('PLAIN') ? 'PLAIN' : mechanisms[0]) });
-      xmpp.reconnect?.stop();
-      xmpp.on('error', () => {});
-      const p = new Participant(xmpp, room, o, counters);
-      await timeout(xmpp.start(), 15_000, `sign-in of ${username}`);
-      await p.enter(`p${i}`);
-      // One peer at a time: werift finds a port by bind/close/bind, and parallel peers race for it.
-      await p.call();
-      p.source.begin(performance.now());
-      o.sources.push(p.source);
-      parts.push(p);
-    }
-  } catch (e) {
-    throw new Error(`${(e as Error).message}; ${parts.flatMap((p) => p.errors).join('; ')}`);
-  }
-  const publishersS = (performance.now() - t0) / 1000;
-  o.log(`carillon: ${o.participants} participants in the call in ${publishersS.toFixed(1)} s`);
-  // The room adds sources with content-add as they arrive; wait until every receiver has them all.
-  const t1 = performance.now();
-  const due = streamsDue(o.participants);
-  while (counters.filter((c) => c.received > 0).length < due) {
-    if (performance.now() - t1 > 60_000) {
-      throw new Error(`only ${counters.filter((c) => c.received > 0).length}/${due} forwarded streams after 60 s; ${parts.flatMap((p) => p.errors).join('; ')}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const subscribersS = (performance.now() - t1) / 1000;
-  o.log(`carillon: all ${due} forwarded streams flowing after ${subscribersS.toFixed(1)} s more`);
+  const errors = (): string => parts.flatMap((p) => p.errors).join('; ');
   return {
-    counters, setup: { publishersS, subscribersS },
+    counters,
+    async publish() {
+      const t0 = performance.now();
+      try {
+        for (const i of o.members) {
+          const username = t.user(i);
+          const xmpp = client({ service: t.wsUrl, domain: t.domain, resource: 'bench',
+            credentials: (authenticate, mechanisms) => authenticate({ username, password: t.password }, mechanisms.includes('PLAIN') ? 'PLAIN' : mechanisms[0]) });
+          xmpp.reconnect?.stop();
+          xmpp.on('error', () => {});
+          const p = new Participant(xmpp, room, o, counters);
+          await timeout(xmpp.start(), 15_000, `sign-in of ${username}`);
+          await p.enter(`p${i}`);
+          // One peer at a time: werift finds a port by bind/close/bind, and parallel peers race for it.
+          await p.call();
+          p.source.begin(performance.now());
+          o.sources.push(p.source);
+          parts.push(p);
+        }
+      } catch (e) {
+        throw new Error(`${(e as Error).message}; ${errors()}`);
+      }
+      const s = (performance.now() - t0) / 1000;
+      o.log(`carillon: participants ${o.members[0]}-${o.members[o.members.length - 1]} in the call in ${s.toFixed(1)} s`);
+      return s;
+    },
+    async subscribe() {
+      // The room adds sources with content-add as they arrive; wait until each of ours has them all.
+      const t1 = performance.now();
+      const due = o.members.length * (o.participants - 1) * 2;
+      while (counters.filter((c) => c.received > 0).length < due) {
+        if (performance.now() - t1 > 60_000) throw new Error(`only ${counters.filter((c) => c.received > 0).length}/${due} forwarded streams after 60 s; ${errors()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const s = (performance.now() - t1) / 1000;
+      o.log(`carillon: all ${due} forwarded streams of participants ${o.members[0]}-${o.members[o.members.length - 1]} flowing after ${s.toFixed(1)} s more`);
+      return s;
+    },
     async close() {
       if (process.env.MEDIABENCH_DEBUG) for (const p of parts) o.log(`${p.sid}: source wrote ${p.source.sent}, werift sent ${p.onWire}`);
       for (const p of parts) await p.hangUp();

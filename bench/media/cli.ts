@@ -1,4 +1,4 @@
-// `npm run bench -- --media [--sizes 2,4,8,16] [--servers carillon,janus] [--seconds 20] [--warmup 3] [--no-setup] [--setup-calls 20]`
+// `npm run bench -- --media [--sizes 2,4,8,16] [--servers carillon,janus] [--seconds 20] [--warmup 3] [--generators P] [--no-setup] [--setup-calls 20]`
 // `npm run bench -- --media-setup [--setup-calls 20]`: the call set-up part alone.
 // Prints the media table, the targets and the call set-up figures; writes bench/results/media.{json,md}.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,6 +42,7 @@ export async function mediaMain(argv: string[]): Promise<number> {
   let sizes = [2, 4, 8, 16];
   let servers: MediaSut[] = ['carillon', 'janus'];
   let seconds = 20, warmupS = 3, setupCalls = 20;
+  let generators: number | undefined;
   const load = !argv.includes('--media-setup');
   let setup = true;
   for (let i = 0; i < argv.length; i++) {
@@ -53,14 +54,16 @@ export async function mediaMain(argv: string[]): Promise<number> {
     else if (k === '--servers') servers = argv[++i].split(',') as MediaSut[];
     else if (k === '--seconds') seconds = Number(argv[++i]);
     else if (k === '--warmup') warmupS = Number(argv[++i]);
+    else if (k === '--generators') generators = Number(argv[++i]);
     else throw new Error(`unknown argument ${k}`);
   }
   if (sizes.some((n) => !Number.isInteger(n) || n < 2 || n > 30)) throw new Error('--sizes: room sizes from 2 to 30');
   if (servers.some((s) => s !== 'carillon' && s !== 'janus')) throw new Error('--servers: carillon and/or janus');
+  if (generators !== undefined && (!Number.isInteger(generators) || generators < 1)) throw new Error('--generators: a number of processes, 1 or more');
   if (servers.includes('janus')) ensureDebianPackages(['janus', 'gcc', 'libc6-dev'], log);
   const before = mediaMachine();
   log(`${load ? `media run: rooms of ${sizes.join(', ')}, ${seconds} s windows` : 'call set-up run'}; ${before.cores} × ${before.cpu}, load average ${before.loadAverage1m}`);
-  const { results, versions } = load ? await runMedia({ sizes, servers, seconds, warmupS, ports: DEFAULT_PORTS, log }) : { results: [], versions: {} };
+  const { results, versions } = load ? await runMedia({ sizes, servers, seconds, warmupS, ports: DEFAULT_PORTS, generators, log }) : { results: [], versions: {} };
   let setupResult: SetupResult | undefined;
   let setupError: string | undefined;
   if (setup) {

@@ -116,82 +116,93 @@ const webrtcUp = () => {
   return { p, on: (m: JanusMsg) => { if (m.janus === 'webrtcup') up(); } };
 };
 
-export async function janusRoom(url: string, o: RoomOptions): Promise<RoomLoad> {
-  const conns: JanusConn[] = [];
+/** Feed ids are chosen, not assigned by Janus, so that each process can subscribe to the others' feeds. */
+const feedOf = (i: number): number => i + 1;
+
+export function janusRoom(url: string, o: RoomOptions): RoomLoad {
+  const conns = new Map<number, { conn: JanusConn; privateId: number }>();
   const pcs: RTCPeerConnection[] = [];
   const sources = o.sources;
   const counters: StreamCounter[] = [];
-  const admin = await new JanusConn(url).open();
-  const adminHandle = await admin.attach();
-  const room = 1_000_000 + Math.floor(Math.random() * 1e6);
-  // Like a deployment's room: VP8 + Opus, the bitrate capped above what the publishers send.
-  await admin.request(adminHandle, { request: 'create', room, permanent: false, publishers: o.participants, audiocodec: 'opus', videocodec: 'vp8',
-    bitrate: 768_000, bitrate_cap: true, fir_freq: 10, notify_joining: false });
-  const feeds: Array<{ feed: number; privateId: number }> = [];
-  const t0 = performance.now();
-  // One peer at a time: werift finds a port in its range by bind/close/bind, and parallel peers race for it.
-  for (let i = 0; i < o.participants; i++) {
-    const conn = await new JanusConn(url).open();
-    conns.push(conn);
-    const up = webrtcUp();
-    const handle = await conn.attach(up.on);
-    const joined = (await conn.message(handle, { request: 'join', ptype: 'publisher', room, display: `p${i}` })).plugindata!.data;
-    feeds.push({ feed: Number(joined.id), privateId: Number(joined.private_id) });
-    const pc = new RTCPeerConnection(peerConfig(o.peerPorts));
-    pcs.push(pc);
-    const src = new SyntheticSource();
-    pc.addTransceiver(src.audio, { direction: 'sendonly' });
-    const vt = pc.addTransceiver(src.video, { direction: 'sendonly' });
-    vt.sender.onPictureLossIndication.subscribe(() => { src.forceKey = true; });
-    await pc.setLocalDescription(await pc.createOffer());
-    const { sdp, candidates } = splitCandidates(pc.localDescription!.sdp);
-    const configured = conn.message(handle, { request: 'configure', audio: true, video: true }, { type: 'offer', sdp });
-    await conn.trickle(handle, candidates);
-    const ev = await configured;
-    if (!ev.jsep) throw new Error(`configure without an answer: ${JSON.stringify(ev.plugindata)}`);
-    await pc.setRemoteDescription(ev.jsep);
-    await connected(pc, `publisher ${i}`);
-    await timeout(up.p, 10_000, `publisher ${i} webrtcup`);
-    sources.push(src);
-  }
-  const publishersS = (performance.now() - t0) / 1000;
-  // Media flows before the subscriptions, as in a room people join one after another.
-  const now = performance.now();
-  for (const s of sources) s.begin(now);
-  o.log(`janus: ${o.participants} publishers up in ${publishersS.toFixed(1)} s`);
-  const t1 = performance.now();
-  for (let i = 0; i < o.participants; i++) {
-    const conn = conns[i];
-    const up = webrtcUp();
-    const handle = await conn.attach(up.on);
-    const ev = await conn.message(handle, { request: 'join', ptype: 'subscriber', room, private_id: feeds[i].privateId,
-      streams: feeds.filter((_, k) => k !== i).map((f) => ({ feed: f.feed })) });
-    if (!ev.jsep) throw new Error(`subscribe without an offer: ${JSON.stringify(ev.plugindata)}`);
-    const pc = new RTCPeerConnection(peerConfig(o.peerPorts));
-    pcs.push(pc);
-    pc.onTrack.subscribe((track) => {
-      const c = new StreamCounter(track.kind, o.latency);
-      counters.push(c);
-      track.onReceiveRtp.subscribe((rtp) => c.onRtp(rtp));
-    });
-    await pc.setRemoteDescription(ev.jsep);
-    await pc.setLocalDescription(await pc.createAnswer());
-    const { sdp, candidates } = splitCandidates(pc.localDescription!.sdp);
-    const started = conn.message(handle, { request: 'start' }, { type: 'answer', sdp });
-    await conn.trickle(handle, candidates);
-    await started;
-    await connected(pc, `subscriber ${i}`);
-    await timeout(up.p, 10_000, `subscriber ${i} webrtcup`);
-  }
-  const subscribersS = (performance.now() - t1) / 1000;
-  o.log(`janus: ${o.participants} subscriptions up in ${subscribersS.toFixed(1)} s`);
+  let admin: { conn: JanusConn; handle: number } | undefined;
+  const room = Number(o.room);
   return {
-    counters, setup: { publishersS, subscribersS },
+    counters,
+    async publish() {
+      if (o.createRoom) {
+        const conn = await new JanusConn(url).open();
+        admin = { conn, handle: await conn.attach() };
+        // Like a deployment's room: VP8 + Opus, the bitrate capped above what the publishers send.
+        await conn.request(admin.handle, { request: 'create', room, permanent: false, publishers: o.participants, audiocodec: 'opus', videocodec: 'vp8',
+          bitrate: 768_000, bitrate_cap: true, fir_freq: 10, notify_joining: false });
+      }
+      const t0 = performance.now();
+      // One peer at a time: werift finds a port in its range by bind/close/bind, and parallel peers race for it.
+      for (const i of o.members) {
+        const conn = await new JanusConn(url).open();
+        const up = webrtcUp();
+        const handle = await conn.attach(up.on);
+        const joined = (await conn.message(handle, { request: 'join', ptype: 'publisher', room, id: feedOf(i), display: `p${i}` })).plugindata!.data;
+        conns.set(i, { conn, privateId: Number(joined.private_id) });
+        const pc = new RTCPeerConnection(peerConfig(o.peerPorts));
+        pcs.push(pc);
+        const src = new SyntheticSource();
+        pc.addTransceiver(src.audio, { direction: 'sendonly' });
+        const vt = pc.addTransceiver(src.video, { direction: 'sendonly' });
+        vt.sender.onPictureLossIndication.subscribe(() => { src.forceKey = true; });
+        await pc.setLocalDescription(await pc.createOffer());
+        const { sdp, candidates } = splitCandidates(pc.localDescription!.sdp);
+        const configured = conn.message(handle, { request: 'configure', audio: true, video: true }, { type: 'offer', sdp });
+        await conn.trickle(handle, candidates);
+        const ev = await configured;
+        if (!ev.jsep) throw new Error(`configure without an answer: ${JSON.stringify(ev.plugindata)}`);
+        await pc.setRemoteDescription(ev.jsep);
+        await connected(pc, `publisher ${i}`);
+        await timeout(up.p, 10_000, `publisher ${i} webrtcup`);
+        // Media flows before the subscriptions, as in a room people join one after another.
+        src.begin(performance.now());
+        sources.push(src);
+      }
+      const s = (performance.now() - t0) / 1000;
+      o.log(`janus: publishers ${o.members[0]}-${o.members[o.members.length - 1]} up in ${s.toFixed(1)} s`);
+      return s;
+    },
+    async subscribe() {
+      const t1 = performance.now();
+      for (const i of o.members) {
+        const { conn, privateId } = conns.get(i)!;
+        const up = webrtcUp();
+        const handle = await conn.attach(up.on);
+        const others = [...Array(o.participants).keys()].filter((k) => k !== i);
+        const ev = await conn.message(handle, { request: 'join', ptype: 'subscriber', room, private_id: privateId, streams: others.map((k) => ({ feed: feedOf(k) })) });
+        if (!ev.jsep) throw new Error(`subscribe without an offer: ${JSON.stringify(ev.plugindata)}`);
+        const pc = new RTCPeerConnection(peerConfig(o.peerPorts));
+        pcs.push(pc);
+        pc.onTrack.subscribe((track) => {
+          const c = new StreamCounter(track.kind, o.latency);
+          counters.push(c);
+          track.onReceiveRtp.subscribe((rtp) => c.onRtp(rtp));
+        });
+        await pc.setRemoteDescription(ev.jsep);
+        await pc.setLocalDescription(await pc.createAnswer());
+        const { sdp, candidates } = splitCandidates(pc.localDescription!.sdp);
+        const started = conn.message(handle, { request: 'start' }, { type: 'answer', sdp });
+        await conn.trickle(handle, candidates);
+        await started;
+        await connected(pc, `subscriber ${i}`);
+        await timeout(up.p, 10_000, `subscriber ${i} webrtcup`);
+      }
+      const s = (performance.now() - t1) / 1000;
+      o.log(`janus: subscriptions of ${o.members[0]}-${o.members[o.members.length - 1]} up in ${s.toFixed(1)} s`);
+      return s;
+    },
     async close() {
       for (const pc of pcs) await pc.close().catch(() => {});
-      for (const c of conns) await c.close();
-      await admin.request(adminHandle, { request: 'destroy', room }).catch(() => {});
-      await admin.close();
+      for (const { conn } of conns.values()) await conn.close();
+      if (admin) {
+        await admin.conn.request(admin.handle, { request: 'destroy', room }).catch(() => {});
+        await admin.conn.close();
+      }
     },
   };
 }

@@ -1,9 +1,18 @@
 // What a room driver hands the generator: the publishers' sources to tick, the receivers' counters.
+// One room may be driven by several generator processes: each brings up its own members (global
+// participant indices) of the same room, in two phases the runner paces across the processes.
 import type { SyntheticSource, StreamCounter, Histogram } from './synthetic.js';
 
 export interface RoomOptions {
+  /** The room's size, over all generator processes. */
   participants: number;
-  /** UDP ports the generator's peers may bind. */
+  /** The participants this process drives (indices 0 … participants − 1). */
+  members: number[];
+  /** The room, as the runner named it: the same in every process. */
+  room: string;
+  /** This process creates the room (Janus: the first process; Carillon rooms are created on entry). */
+  createRoom: boolean;
+  /** UDP ports this process's peers may bind (its own part of the bench's range). */
   peerPorts: [number, number];
   latency: { recording: boolean; hist: Histogram };
   /** The generator's publishers, ticked from the moment they are pushed here. */
@@ -13,7 +22,9 @@ export interface RoomOptions {
 
 export interface RoomLoad {
   counters: StreamCounter[];
-  /** Seconds to bring the publishers and then the subscriptions up. */
-  setup: { publishersS: number; subscribersS: number };
+  /** Bring this process's members in as publishers; seconds taken. */
+  publish(): Promise<number>;
+  /** Once every process has published: make this process's members receive every other participant; seconds taken. */
+  subscribe(): Promise<number>;
   close(): Promise<void>;
 }

@@ -18,7 +18,8 @@ function cell(r: MediaResult | undefined): string[] {
     `${f(r.latencyMs?.p50, 1)} / ${f(r.latencyMs?.p99, 1)}`,
     f(r.server?.rssPerParticipantMB, 1),
     f(r.copiesPerS),
-    `${f(r.generator?.cpuPctOfCore)} %${r.generator?.saturated ? ' SAT' : ''}`,
+    // the busiest generator process, and how many there were when more than one
+    `${f(r.generator?.cpuPctOfCore)} %${(r.generator?.processes ?? 1) > 1 ? ` ×${r.generator!.processes}` : ''}${r.generator?.saturated ? ' SAT' : ''}`,
   ];
 }
 

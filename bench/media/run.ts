@@ -1,14 +1,11 @@
 // `npm run bench -- --media`: the same synthetic rooms through Carillon's SFU and Janus VideoRoom,
 // a fresh server per room size, the generator in a process of its own; prints both side by side.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CarillonSfu, JanusSfu, type MediaPorts, type SfuUnderTest } from './servers.js';
-import type { GeneratorConfig, MediaResult, MediaSut } from './result.js';
-
-const HERE = fileURLToPath(new URL('.', import.meta.url));
+import { defaultProcesses, runRoom } from './pool.js';
+import type { MediaResult, MediaSut } from './result.js';
 
 export const DEFAULT_PORTS: MediaPorts = {
   carillon: { c2s: 22422, http: 22480, components: 22447, media: [23000, 23499] },
@@ -22,32 +19,9 @@ export interface MediaOptions {
   seconds: number;
   warmupS: number;
   ports: MediaPorts;
+  /** Generator processes per room; by default defaultProcesses(N). */
+  generators?: number;
   log: (s: string) => void;
-}
-
-/** Runs one generator process against a started server; its JSON line is the result. */
-function generate(cfg: GeneratorConfig, log: (s: string) => void): Promise<MediaResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'generator.ts'), JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      for (const line of d.toString().split('\n')) if (line.trim()) log(`  ${line}`);
-    });
-    // Bounded: set-up, warm-up, window and teardown of the largest room fit well inside this.
-    const limit = setTimeout(() => child.kill('SIGKILL'), (cfg.seconds + cfg.warmupS + 240) * 1000);
-    child.on('exit', () => {
-      clearTimeout(limit);
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line) as MediaResult);
-      } catch {
-        resolve({ sut: cfg.sut, participants: cfg.participants, ok: false, error: `generator printed no result: ${err.slice(-500)}` });
-      }
-    });
-  });
 }
 
 export async function runMedia(o: MediaOptions): Promise<{ results: MediaResult[]; versions: Record<string, string> }> {
@@ -65,9 +39,10 @@ export async function runMedia(o: MediaOptions): Promise<{ results: MediaResult[
         try {
           await sfu.start();
           versions[name] = sfu.version;
-          const r = await generate({
-            sut: name, participants: n, seconds: o.seconds, warmupS: o.warmupS, peerPorts: o.ports.peers, serverPid: sfu.pid, ...sfu.target(),
-          }, o.log);
+          const processes = o.generators ?? defaultProcesses(n);
+          const r = await runRoom({
+            sut: name, participants: n, processes, seconds: o.seconds, warmupS: o.warmupS, peerPorts: o.ports.peers, serverPid: sfu.pid, target: sfu.target(), log: o.log,
+          });
           results.push(r);
           o.log(`${name} ${n}: ${r.ok ? `${r.forwardedPerS} fwd pkt/s of ${r.idealPerS}, loss ${r.lossPct} %, server ${r.server?.cpuPctOfCore} % of a core, latency p99 ${r.latencyMs?.p99} ms` : `FAILED ${r.error}`}`);
         } catch (e) {

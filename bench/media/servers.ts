@@ -60,7 +60,9 @@ export class CarillonSfu implements SfuUnderTest {
       log: { level: process.env.MEDIABENCH_LOG ?? 'warn' }, // MEDIABENCH_LOG=info shows the call service's joins and leaves
     };
     writeText(join(this.dir, 'carillon.json'), JSON.stringify(config, null, 2));
-    this.proc = spawnWithLimit(process.execPath, [join(ROOT, 'bin/carillon.js'), 'start', '--config', join(this.dir, 'carillon.json')],
+    // MEDIABENCH_PROFILE=<dir>: V8 CPU profiles of the server, one per thread (its media workers too).
+    const profile = process.env.MEDIABENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MEDIABENCH_PROFILE}`] : [];
+    this.proc = spawnWithLimit(process.execPath, [...profile, join(ROOT, 'bin/carillon.js'), 'start', '--config', join(this.dir, 'carillon.json')],
       { cwd: this.dir, log: join(this.dir, 'console.log') });
     this.pid = this.proc.pid ?? 0;
     const proc = this.proc;

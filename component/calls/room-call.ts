@@ -134,6 +134,8 @@ export class RoomCall {
       await p.created;
       const answer = await this.router.answer(p.peerId, offerSdp);
       p.localSdp = answer;
+      // its sources came as events before the answer (one port, in order): offered to the others at once
+      if (p.sources.size > 0) this.renegotiateOthers(p);
       if (p.closed) return;
       const { contents, groups } = sdpToJingle(answer, 'responder');
       restrictCandidates(contents, this.media);
@@ -152,6 +154,14 @@ export class RoomCall {
   sourceAdded(owner: Participant, kind: Kind, mid: string): void {
     if (owner.closed || owner.sources.has(mid)) return;
     owner.sources.set(mid, { owner, kind, mid });
+    // A newcomer's sources (its audio and its video) are all seen while its offer is applied: the
+    // others get them in one content-add once it is (accept), not one per source — a room of N
+    // then renegotiates N − 1 sessions per join instead of 2(N − 1).
+    if (!owner.localSdp) return;
+    this.renegotiateOthers(owner);
+  }
+
+  private renegotiateOthers(owner: Participant): void {
     for (const q of this.participants.values()) if (q !== owner) void this.renegotiate(q);
   }
 

@@ -61,3 +61,38 @@ describe('media benchmark (smoke: one room of 2, Carillon and Janus)', function 
     console.log(`${table}\n\n${targets}`);
   });
 });
+
+describe('media benchmark (smoke: one room of 3 split over 2 generator processes)', function () {
+  this.timeout(600_000);
+  let results: MediaResult[] = [];
+  const logged: string[] = [];
+
+  before(async () => {
+    const [c2s, http, components, ws] = await freePorts(4);
+    const media = await freePortRange(40);
+    const rtp = await freePortRange(20);
+    const peers = await freePortRange(40);
+    ({ results } = await runMedia({
+      sizes: [3], servers: ['carillon', 'janus'], seconds: 3, warmupS: 1, generators: 2, log: (s) => logged.push(s),
+      ports: {
+        carillon: { c2s, http, components, media: [media.portMin, media.portMax] },
+        janus: { ws, rtp: [rtp.portMin, rtp.portMax] },
+        peers: [peers.portMin, peers.portMax],
+      },
+    }));
+  });
+
+  for (const sut of ['carillon', 'janus'] as const) {
+    it(`${sut}: the participants of both processes receive each other, in one window`, () => {
+      const r = results.find((x) => x.sut === sut);
+      assert.ok(r, `no result for ${sut}; log:\n${logged.join('\n')}`);
+      assert.equal(r.ok, true, `${sut} failed: ${r.error}\n${logged.join('\n')}`);
+      // 3 receivers × (audio + video) of the 2 others: only if each process's peers got the other's
+      assert.equal(r.streams, 12);
+      assert.equal(r.generator?.processes, 2);
+      assert.equal(r.generator?.perProcessPct?.length, 2);
+      assert.ok(r.generator!.perProcessPct!.every((pct) => pct > 0), 'each process measured its own CPU');
+      assert.ok((r.forwardedPerS ?? 0) > 0 && (r.latencyMs?.samples ?? 0) > 0, JSON.stringify(r));
+    });
+  }
+});

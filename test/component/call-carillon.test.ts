@@ -161,6 +161,8 @@ describe('group call through the component on Carillon', function () {
     parts.dave.close();
     const { CallParticipant, WrtcPeer } = await import('./helpers/call-participant.js');
     parts.dave = new CallParticipant(users.dave, room, new WrtcPeer(4));
+    const adds = (p: CallParticipant): number => p.events.filter((a) => a === 'content-add').length;
+    const before = [adds(parts.alice), adds(parts.bob)];
     const res = await parts.dave.start();
     assert.equal(res.attrs.type, 'result');
     await Promise.all([
@@ -168,6 +170,12 @@ describe('group call through the component on Carillon', function () {
       receivesFrom(parts.alice, [jidOf('Bob'), jidOf('Dave')]),
       receivesFrom(parts.bob, [jidOf('Alice'), jidOf('Dave')]),
     ]);
+    // Dave's audio and video reached each of the others in one content-add, not one per source.
+    for (const [i, p] of [parts.alice, parts.bob].entries()) {
+      await p.applied();
+      assert.equal(adds(p) - before[i], 1, `${p.user.jid}'s Jingle requests: ${p.events.join(',')}`);
+      assert.deepEqual([...p.received.values()].filter((r) => r.owner === jidOf('Dave')).map((r) => r.kind).sort(), ['audio', 'video']);
+    }
   });
 
   it('mute/unmute (XEP-0167 §7) is relayed to those receiving the source, named by their own content', async () => {

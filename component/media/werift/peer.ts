@@ -1,14 +1,15 @@
 // One werift peer connection per participant. It answers the participant's offer, receives its
 // sources, and carries forwarded sources back on sendonly transceivers. Packets are forwarded as
-// they are (no decoding): only SSRC, payload type and sequence are rewritten by the sender, and
-// header extensions are dropped because their ids are negotiated per connection. The one header
+// they are (no decoding): only SSRC, payload type, sequence and timestamp are rewritten (outlet.ts),
+// and header extensions are dropped because their ids are negotiated per connection. The one header
 // extension negotiated is RFC 6464's audio level, read on receipt to tell who speaks (speakers.ts).
 import {
-  RTCPeerConnection, RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, RTP_EXTENSION_URI, RtpHeader, RtpPacket,
-  type MediaStreamTrack, type RTCRtpTransceiver,
+  RTCPeerConnection, RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, RTP_EXTENSION_URI,
+  type MediaStreamTrack, type RTCRtpTransceiver, type RtpPacket,
 } from 'werift';
 import type { ConnectionState, Kind, MediaSettings } from '../router.js';
 import { announceTcpPort, iceTcpListener, type IceTcpListener } from './ice-tcp.js';
+import { RtpOutlet } from './outlet.js';
 
 /** Codecs every WebRTC endpoint has (RFC 7874 / RFC 7742): one per kind keeps forwarding decode-free. */
 const codecs = () => ({
@@ -30,7 +31,7 @@ export interface IncomingSource {
   kind: Kind;
   mid: string;
   /** Subscribers by sink key (receiving peer id and mid): functions writing a packet out on it. */
-  sinks: Map<string, (packet: Buffer) => void>;
+  sinks: Map<string, (packet: RtpPacket, now: number) => void>;
   requestKeyframe(): void;
 }
 
@@ -92,7 +93,12 @@ export class WeriftPeer {
       report();
       if (state === 'failed' || state === 'closed') this.gone(`connection ${state}`);
       else if (state === 'disconnected') this.goneTimer ??= setTimeout(() => this.gone('connection lost'), 5000);
-      else if (state === 'connected' && this.goneTimer) { clearTimeout(this.goneTimer); this.goneTimer = undefined; }
+      else if (state === 'connected') {
+        // Silence counts from the moment media can flow: a set-up slower than the inactivity
+        // timeout (a busy machine, a large room joining) is not silence.
+        this.lastHeard = Date.now();
+        if (this.goneTimer) { clearTimeout(this.goneTimer); this.goneTimer = undefined; }
+      }
     });
   }
 
@@ -135,18 +141,13 @@ export class WeriftPeer {
     const counters = this.counters;
     const mid = tr.mid;
     track.onReceiveRtp.subscribe((rtp, extensions) => {
-      this.lastHeard = Date.now();
+      const now = Date.now();
+      this.lastHeard = now;
       counters.packetsIn++;
       counters.bytesIn += rtp.payload.length;
       const level = (extensions?.[RTP_EXTENSION_URI.audioLevelIndication] as { level?: number } | undefined)?.level;
       if (level !== undefined) this.onAudioLevel?.(mid, level);
-      if (s.sinks.size === 0) return;
-      const h = rtp.header;
-      const copy = new RtpPacket(new RtpHeader({
-        version: h.version, padding: false, marker: h.marker, payloadType: h.payloadType,
-        sequenceNumber: h.sequenceNumber, timestamp: h.timestamp, ssrc: h.ssrc, csrc: [], extension: false, extensions: [],
-      }), rtp.payload).serialize();
-      for (const sink of s.sinks.values()) sink(copy);
+      for (const sink of s.sinks.values()) sink(rtp, now);
     });
     if (isNew) this.onSource?.(s, this.msidOf(tr.mid));
   }
@@ -256,6 +257,16 @@ export class WeriftPeer {
   }
 
   private readonly sendonly = new Map<string, RTCRtpTransceiver>();
+  private readonly outlets = new Map<string, RtpOutlet>();
+
+  /** What goes out on our sendonly m-line of one mid, kept across the sources forwarded to it. */
+  outlet(mid: string): RtpOutlet | undefined {
+    const tr = this.sendonly.get(mid);
+    if (!tr) return undefined;
+    let o = this.outlets.get(mid);
+    if (!o) { o = new RtpOutlet(tr.sender, this.pc.cname); this.outlets.set(mid, o); }
+    return o;
+  }
 
   private gathered(): Promise<void> {
     if (this.pc.iceGatheringState === 'complete') return Promise.resolve();
@@ -271,6 +282,8 @@ export class WeriftPeer {
     if (this.watchdog) clearInterval(this.watchdog);
     for (const f of this.forwards.values()) f.stop();
     this.forwards.clear();
+    for (const o of this.outlets.values()) o.close();
+    this.outlets.clear();
     for (const s of this.sources.values()) s.sinks.clear();
     this.tcp?.listener.remove(this.pc);
     await this.pc.close().catch(() => undefined);

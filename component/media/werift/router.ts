@@ -87,16 +87,18 @@ export class WeriftRouter implements MediaRouter {
     const source = owner.sources.get(from.mid);
     if (!source) throw new Error(`peer ${from.peerId} has no source ${from.mid}`);
     const tr = receiver.sender(to.mid);
-    if (!tr) throw new Error(`peer ${to.peerId} has no sendonly m-line ${to.mid}`);
+    const outlet = receiver.outlet(to.mid);
+    if (!tr || !outlet) throw new Error(`peer ${to.peerId} has no sendonly m-line ${to.mid}`);
     receiver.forwards.get(to.mid)?.stop();
+    outlet.rebind();
     const key = `${to.peerId} ${to.mid}`;
     const counters = receiver.counters;
     const state = { paused: options.paused === true };
-    source.sinks.set(key, (packet) => {
+    source.sinks.set(key, (rtp, now) => {
       if (state.paused) return;
       counters.packetsForwarded++;
-      counters.bytesForwarded += packet.length;
-      tr.sender.sendRtp(packet).catch(() => undefined);
+      counters.bytesForwarded += rtp.payload.length + 12; // with the 12-byte header it goes out with
+      outlet.send(rtp, now);
     });
     // PLI (206, RFC 4585 §6.3.1) or FIR from the receiver asks the source for a keyframe.
     const sub = tr.sender.onRtcp.subscribe((rtcp) => { if (rtcp.type === 206) source.requestKeyframe(); });
