@@ -105,4 +105,30 @@ describe('last-N video in a room call of five werift participants', function () 
     }
     assert.equal(delta(a, b, 'erin', 'Alice video') + delta(a, b, 'erin', 'Bob video'), 0, 'Erin sees the two speakers only');
   });
+
+  it('a video paused and resumed goes on where it stopped: no gap of the paused time in its numbering', async () => {
+    // Of Carol and Dave, one is paused at Alice now. It stops speaking for a while, then speaks
+    // again: the most recent speaker, its video resumes at Alice.
+    const before = await all();
+    const c = await grows(before, { alice: ['Erin video'] }, 20, 'Erin\'s video at Alice');
+    const paused = delta(before, c, 'alice', 'Carol video') > 0 ? 'dave' : 'carol';
+    // The data plane's report when it notices the silence: two speaking (Erin and the other) of three.
+    const silence = new Promise<void>((resolve) => {
+      const off = host.component.router.on((ev) => {
+        if (ev.type === 'speakers' && ev.sources.filter((x) => x.speaking).length === 2) { off(); resolve(); }
+      });
+    });
+    peers[paused].level = QUIET;
+    await silence;
+    peers[paused].level = LOUD;
+    const name = nick(paused);
+    const resumed = await grows(await all(), { alice: [`${name} video`], bob: [`${name} video`] }, 20, `${name}'s video back at Alice and Bob`);
+    assert.ok((resumed.alice.get(`${name} video`) ?? 0) > (before.alice.get(`${name} video`) ?? 0));
+    // RFC 3550 §5.1: the receiver sees one stream numbered on, not a jump of the paused seconds
+    // that it would NACK and count as lost.
+    for (const u of ['alice', 'bob']) {
+      const worst = Math.max(...peers[u].maxJump.values());
+      assert.ok(worst < 10, `${u}: a gap of ${worst} sequence numbers in a forwarded stream`);
+    }
+  });
 });

@@ -29,8 +29,8 @@ export class RtpOutlet {
   /** Packets and payload octets sent, as a sender report counts them (RFC 3550 §6.4.1). */
   packets = 0;
   octets = 0;
-  /** Set when a different source is bound: its numbering continues ours (see `send`). */
-  private rebase = true;
+  /** Set when a different source is bound (its numbering continues ours) or a paused one resumes (see `send`). */
+  private rebase: 'source' | 'sequence' | false = 'source';
   private seqOffset = 0;
   private tsOffset = 0;
   private lastSeq = 0;
@@ -50,7 +50,16 @@ export class RtpOutlet {
 
   /** A new source is bound to this m-line: the receiver keeps seeing one stream, numbered on. */
   rebind(): void {
-    this.rebase = true;
+    this.rebase = 'source';
+  }
+
+  /**
+   * The same source goes on after a pause (last-N): its sequence numbers continue ours, so the
+   * receiver sees no gap to NACK or count as lost; its timestamps keep their own spacing, the
+   * pause included, so the receiver's playout timing stays right.
+   */
+  resume(): void {
+    this.rebase = 'sequence';
   }
 
   send(rtp: RtpPacket, now: number): void {
@@ -63,7 +72,7 @@ export class RtpOutlet {
       // timestamp continues one tick on (the new source's own spacing follows).
       if (this.packets > 0) {
         this.seqOffset = (this.lastSeq + 1 - h.sequenceNumber) & 0xffff;
-        this.tsOffset = (this.lastTs + 1 - h.timestamp) >>> 0;
+        if (this.rebase === 'source') this.tsOffset = (this.lastTs + 1 - h.timestamp) >>> 0;
       }
       this.rebase = false;
     }

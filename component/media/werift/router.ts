@@ -106,7 +106,10 @@ export class WeriftRouter implements MediaRouter {
     receiver.forwards.set(to.mid, {
       from: from.peerId,
       setPaused: (paused) => {
-        if (state.paused && !paused) source.requestKeyframe();
+        if (state.paused && !paused) {
+          outlet.resume();
+          source.requestKeyframe();
+        }
         state.paused = paused;
       },
       stop: () => {

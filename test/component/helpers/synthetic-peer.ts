@@ -32,6 +32,9 @@ export class SyntheticPeer implements PeerAdapter {
   readonly pc: RTCPeerConnection;
   /** RTP packets received, by SSRC. */
   private readonly counts = new Map<number, number>();
+  private readonly lastSeq = new Map<number, number>();
+  /** The largest step between consecutive sequence numbers received, by SSRC (1: no gap). */
+  readonly maxJump = new Map<number, number>();
   /** Keyframe requests (RTCP PLI) that reached our video sender. */
   plis = 0;
 
@@ -45,7 +48,16 @@ export class SyntheticPeer implements PeerAdapter {
     this.pc.onTrack.subscribe((track) => {
       if (seen.has(track)) return; // werift announces a track again on every renegotiation
       seen.add(track);
-      track.onReceiveRtp.subscribe((rtp) => this.counts.set(rtp.header.ssrc, (this.counts.get(rtp.header.ssrc) ?? 0) + 1));
+      track.onReceiveRtp.subscribe((rtp) => {
+        const { ssrc, sequenceNumber } = rtp.header;
+        this.counts.set(ssrc, (this.counts.get(ssrc) ?? 0) + 1);
+        const last = this.lastSeq.get(ssrc);
+        const jump = last === undefined ? 1 : (sequenceNumber - last) & 0xffff;
+        if (jump < 0x8000) { // forwards (a resent packet goes back)
+          this.lastSeq.set(ssrc, sequenceNumber);
+          this.maxJump.set(ssrc, Math.max(this.maxJump.get(ssrc) ?? 1, jump));
+        }
+      });
     });
   }
 
