@@ -402,5 +402,30 @@ describe('web client: corrections and replies', function () {
       for (const own of ['The quick red fox', 'The quick pink fox']) assert.equal(await bubble(own).count(), 1, `${own}: a message of its own`);
       assert.equal(await bubble('welcome').locator('.reply-quote').textContent(), 'hello readers');
     });
+
+    it('shows the latest page of a long room history and pages back through the archive to its first message (XEP-0313, RSM before)', async () => {
+      const N = 120; // more than two pages of 50
+      const label = (i: number) => `page ${String(i).padStart(3, '0')}`;
+      // mallory (in the room since the start, whatever her nickname now) writes them
+      const last = next(mallory, (st) => st.is('message') && st.attrs.type === 'groupchat' && st.getChildText('body') === label(N));
+      for (let i = 1; i <= N; i++) await say(mallory, `p${i}`, label(i));
+      await last;
+      await room().getByRole('button', { name: 'Leave room' }).click();
+      await room().waitFor({ state: 'detached' });
+      await alice.getByLabel('Room', { exact: true }).fill('readers');
+      await alice.getByLabel('Room', { exact: true }).press('Enter');
+      await bubble(label(N)).waitFor();
+      assert.equal(await bubble(label(1)).count(), 0, 'the first message is not on the latest page');
+      const older = roomLog().getByRole('button', { name: 'Load earlier messages' });
+      for (let i = 0; i < 5 && (await bubble(label(1)).count()) === 0; i++) {
+        await older.click();
+        // the page is in once the button is enabled again (or gone: the archive's start)
+        await alice.waitForFunction(() => !document.querySelector('.messages .older button[disabled]'));
+      }
+      await bubble(label(1)).waitFor();
+      const shown = (await roomLog().locator('.bubble .body').allTextContents()).map((t) => t.trim()).filter((t) => /^page \d{3}$/.test(t));
+      assert.deepEqual(shown, Array.from({ length: N }, (_, i) => label(i + 1)), 'every message once, oldest first');
+      await older.waitFor({ state: 'detached' }); // nothing older than the room's first message
+    });
   });
 });

@@ -35,7 +35,7 @@ export function RoomLog({ app, room, logLabel, composerLabel, sendLabel, placeho
   const newest = room.messages[room.messages.length - 1];
   useEffect(() => {
     log.current?.lastElementChild?.scrollIntoView({ block: 'end' });
-  }, [room.messages.length, newest?.body, room.jid]);
+  }, [newest?.stanzaId ?? newest?.id, newest?.body, room.jid]); // (not when older pages come in above)
   // a correction or reply belongs to the room it was started in
   useEffect(() => { setEditing(undefined); setReplying(undefined); }, [room.jid]);
   const mine = lastOwnRoomMessage(room);
@@ -63,6 +63,13 @@ export function RoomLog({ app, room, logLabel, composerLabel, sendLabel, placeho
   return (
     <>
       <ol class="messages" ref={log} role="log" aria-label={logLabel} aria-live="polite">
+        {!last && room.archive && !room.archive.complete && room.messages.length > 0 && (
+          <li class="older">
+            <button type="button" class="small" disabled={room.archive.loading} onClick={() => void app.rooms.loadOlder(room.jid)}>
+              {room.archive.loading ? 'Loading…' : 'Load earlier messages'}
+            </button>
+          </li>
+        )}
         {room.messages.length === 0 && <li class="empty muted">{joined ? empty : ''}</li>}
         {shown.map((m) => (
           <li key={`${m.nick}${m.id}`} class={`bubble ${m.self ? 'out' : 'in'} ${m.history ? 'history' : ''}`}>

@@ -9,7 +9,7 @@ import type { Agent } from 'stanza';
 import type { MAMResult, ReceivedMessage } from 'stanza/protocol/index.js';
 import { bare } from '../protocol/jid.js';
 import type { Store } from '../state/store.js';
-import { correctRoomMessage, roomInfo, roomMessage, type RoomsState } from './room-state.js';
+import { correctRoomMessage, olderRoomMessages, roomArchive, roomInfo, roomMessage, type RoomMessage, type RoomsState } from './room-state.js';
 import { groupchatIn } from './room-stanzas.js';
 import { roomInfoOf } from './room-directory.js';
 
@@ -46,10 +46,20 @@ export function archivedIn(room: string, r: MAMResult): { msg: ReceivedMessage; 
   return { msg, ...(muc?.jid ? { realJid: String(muc.jid) } : {}) };
 }
 
-/** The latest page of a room's archive, oldest first. */
-export async function latestArchived(client: Agent, room: string): Promise<Array<{ msg: ReceivedMessage; realJid?: string }>> {
-  const fin = await client.searchHistory(room, { paging: { max: ARCHIVE_PAGE, before: '' } });
-  return (fin.results ?? []).map((r) => archivedIn(room, r)).filter((x) => !!x);
+/** A page of a room's archive, oldest first: the latest (`before` '') or the one before an id. */
+export async function archivedPage(client: Agent, room: string, before = ''): Promise<{ items: Array<{ msg: ReceivedMessage; realJid?: string }>; first?: string; complete: boolean }> {
+  const fin = await client.searchHistory(room, { paging: { max: ARCHIVE_PAGE, before } });
+  return { items: (fin.results ?? []).map((r) => archivedIn(room, r)).filter((x) => !!x), first: fin.paging?.first, complete: !!fin.complete };
+}
+
+/**
+ * An older page as the messages it shows, oldest first: its corrections applied within it (a
+ * correction follows what it corrects), by the same rule as live ones.
+ */
+export function olderPage(room: string, ownNick: string, items: Array<{ msg: ReceivedMessage; realJid?: string }>, now: number): RoomMessage[] {
+  const scratch: RoomsState = { rooms: { [room]: { jid: room, nick: ownNick, phase: 'joined', occupants: {}, messages: [] } }, invites: [] };
+  const done = items.reduce((acc, { msg, realJid }) => applyGroupchat(acc, msg, realJid, now), scratch);
+  return done.rooms[room]!.messages;
 }
 
 /**
@@ -79,9 +89,29 @@ export class RoomReads {
     this.info(client, room);
     if (!this.#archived.has(room)) return;
     // merged with what came live meanwhile (the same stanza-ids)
-    latestArchived(client, room).then((page) => {
-      if (this.current() === client) this.state.set((s) => page.reduce((acc, { msg, realJid }) => applyGroupchat(acc, msg, realJid, Date.now()), s));
+    archivedPage(client, room).then((page) => {
+      if (this.current() !== client) return;
+      this.state.set((s) => roomArchive(page.items.reduce((acc, { msg, realJid }) => applyGroupchat(acc, msg, realJid, Date.now()), s), room,
+        { ...(page.first ? { oldest: page.first } : {}), complete: page.complete || !page.first, loading: false }));
     }).catch(() => undefined); // the archive refused us: the room shows what comes from now on
+  }
+
+  /** The next older page of the room's archive, above what is shown ("Load earlier messages"). */
+  async older(client: Agent, room: string): Promise<void> {
+    const a = this.state.value.rooms[room]?.archive;
+    if (!a?.oldest || a.complete || a.loading) return;
+    this.state.set((s) => roomArchive(s, room, { ...a, loading: true }));
+    try {
+      const page = await archivedPage(client, room, a.oldest);
+      if (this.current() !== client) return;
+      this.state.set((s) => {
+        const nick = s.rooms[room]?.nick ?? '';
+        return roomArchive(olderRoomMessages(s, room, olderPage(room, nick, page.items, Date.now())), room,
+          { oldest: page.first ?? a.oldest, complete: page.complete || !page.first, loading: false });
+      });
+    } catch {
+      this.state.set((s) => roomArchive(s, room, { ...a, loading: false }));
+    }
   }
 
   /** The room's name and whether participants may change its subject. */

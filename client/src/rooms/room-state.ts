@@ -45,6 +45,8 @@ export interface Room {
   name?: string;
   /** muc#roominfo_changesubject: participants may change the subject (XEP-0045 §6.4, §8.1). */
   participantsMayChangeSubject?: boolean;
+  /** Paging back through the room's archive (XEP-0313, RSM XEP-0059 §2.5): where the next older page ends. */
+  archive?: { oldest?: string; complete: boolean; loading: boolean };
 }
 
 export interface PendingInvite {
@@ -141,6 +143,16 @@ export function roomMessage(s: RoomsState, room: string, m: RoomMessage): RoomsS
     if (m.history) messages.sort((a, b) => a.at - b.at);
     return { ...r, messages };
   });
+}
+
+/** An older page of the room's archive, oldest first, above what is shown (none shown twice). */
+export function olderRoomMessages(s: RoomsState, room: string, page: RoomMessage[]): RoomsState {
+  return update(s, room, (r) => ({ ...r, messages: [...page.filter((m) => !r.messages.some((x) => sameMessage(x, m))), ...r.messages] }));
+}
+
+/** Where paging back through the room's archive stands. */
+export function roomArchive(s: RoomsState, room: string, archive: NonNullable<Room['archive']>): RoomsState {
+  return update(s, room, (r) => ({ ...r, archive }));
 }
 
 /**

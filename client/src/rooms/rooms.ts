@@ -229,6 +229,12 @@ export class Rooms {
    * `reply` an answer to a message (XEP-0461 §3: in a room `to` is the author's occupant JID and
    * `id` the room's stanza-id), with the XEP-0428 fallback quote. The room's echo shows it.
    */
+  /** The next older page of the room's archive (XEP-0313), shown above. */
+  loadOlder(room: string): Promise<void> {
+    const client = this.#client;
+    return client ? this.#reads.older(client, room) : Promise.resolve();
+  }
+
   send(room: string, body: string, opts: { replace?: string; reply?: RoomMessage } = {}): void {
     const text = body.trim();
     const client = this.#client;
