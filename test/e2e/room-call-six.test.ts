@@ -133,6 +133,10 @@ describe('a room call of six (2 browsers + 4 synthetic peers) and a second room,
     for (const who of BROWSERS) {
       await page[who].getByRole('button', { name: 'Join call' }).click();
       await page[who].getByRole('dialog', { name: 'Call in six' }).waitFor();
+      // One browser after the other: its call is up (a first remote tile decodes) before the next
+      // joins. Two browsers joining at the same moment once left one sending nothing (in 1 of 6
+      // runs, not explained yet); that race is not what this test is about.
+      await untilValue(() => page[who].evaluate(TILES) as Promise<Tile[]>, (t) => t.some((v) => v.frames > 0), `${who}'s call up`, 120_000);
     }
     const six = router.workerOf(SIX);
     const pair = router.workerOf(PAIR);
