@@ -2,11 +2,12 @@
 // (XEP-0308: Up arrow in an empty field or *Edit* on our last message, *edited* on a corrected
 // one) and replies (XEP-0461: *Reply* quotes the message above the field, a reply shows what it
 // answers), as in a 1:1 conversation (views/Chat.tsx).
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { Composer } from '../views/Composer.js';
 import { MessageBody } from '../views/MessageBody.js';
 import { Icon } from '../views/icons.js';
+import { ComposingAbout, Quote, useCompose } from '../views/use-compose.js';
 import type { AppWithRooms } from './app-with-rooms.js';
 import { lastOwnRoomMessage, type Room, type RoomMessage } from './room-state.js';
 
@@ -28,36 +29,15 @@ export interface RoomLogProps {
 }
 
 export function RoomLog({ app, room, logLabel, composerLabel, sendLabel, placeholder, empty, last }: RoomLogProps): JSX.Element {
-  const [draft, setDraft] = useState('');
-  const [editing, setEditing] = useState<RoomMessage | undefined>();
-  const [replying, setReplying] = useState<RoomMessage | undefined>();
+  const compose = useCompose<RoomMessage>(room.jid, (body, about) => app.rooms.send(room.jid, body, about));
   const log = useRef<HTMLOListElement>(null);
   const newest = room.messages[room.messages.length - 1];
   useEffect(() => {
     log.current?.lastElementChild?.scrollIntoView({ block: 'end' });
   }, [newest?.stanzaId ?? newest?.id, newest?.body, room.jid]); // (not when older pages come in above)
-  // a correction or reply belongs to the room it was started in
-  useEffect(() => { setEditing(undefined); setReplying(undefined); }, [room.jid]);
   const mine = lastOwnRoomMessage(room);
   // XEP-0461 §3: in a room a reply names the room's stanza-id; some clients send the message id
   const answered = (id: string) => room.messages.find((x) => x.stanzaId === id) ?? room.messages.find((x) => x.id === id);
-  const send = () => {
-    app.rooms.send(room.jid, draft, { ...(editing ? { replace: editing.id } : {}), ...(replying ? { reply: replying } : {}) });
-    setDraft('');
-    setEditing(undefined);
-    setReplying(undefined);
-  };
-  const edit = (m: RoomMessage | undefined) => {
-    if (!m) return;
-    setReplying(undefined);
-    setEditing(m);
-    setDraft(m.body);
-  };
-  const cancel = () => {
-    if (editing) setDraft('');
-    setEditing(undefined);
-    setReplying(undefined);
-  };
   const joined = room.phase === 'joined';
   const shown = last ? room.messages.slice(-last) : room.messages;
   return (
@@ -78,29 +58,17 @@ export function RoomLog({ app, room, logLabel, composerLabel, sendLabel, placeho
             <MessageBody body={m.body} />
             <span class="meta">
               {joined && <button type="button" class="link-button" aria-label="Reply" title="Reply"
-                onClick={() => { setEditing(undefined); setReplying(m); }}>↩</button>}
-              {joined && m === mine && <button type="button" class="link-button" aria-label="Edit" title="Edit (Up arrow)" onClick={() => edit(m)}><Icon name="edit" size={12} /></button>}
+                onClick={() => compose.reply(m)}>↩</button>}
+              {joined && m === mine && <button type="button" class="link-button" aria-label="Edit" title="Edit (Up arrow)" onClick={() => compose.edit(m)}><Icon name="edit" size={12} /></button>}
               {m.edited && <span class="edited">edited · </span>}
               {when(m.at)}
             </span>
           </li>
         ))}
       </ol>
-      {(editing || replying) && (
-        <div class="composing-about" role="group" aria-label={editing ? 'Editing message' : 'Replying'}>
-          {editing ? <span class="grow">Editing your message</span> : <span class="grow"><Quote text={replying?.body} /></span>}
-          <button type="button" class="small" onClick={cancel}>Cancel</button>
-        </div>
-      )}
-      <Composer label={composerLabel} placeholder={placeholder} sendLabel={sendLabel} value={draft}
-        disabled={!joined} onInput={setDraft} onSend={send} onEditLast={() => edit(mine)} onCancel={cancel} />
+      <ComposingAbout compose={compose} />
+      <Composer label={composerLabel} placeholder={placeholder} sendLabel={sendLabel} value={compose.draft}
+        disabled={!joined} onInput={compose.setDraft} onSend={compose.submit} onEditLast={() => compose.edit(mine)} onCancel={compose.cancel} />
     </>
   );
-}
-
-/** The message a reply answers, quoted above it (XEP-0461); its first lines only. */
-function Quote({ text }: { text: string | undefined }): JSX.Element | null {
-  if (text === undefined) return null;
-  const lines = text.split('\n');
-  return <blockquote class="reply-quote">{lines.slice(0, 3).join('\n')}{lines.length > 3 ? '…' : ''}</blockquote>;
 }

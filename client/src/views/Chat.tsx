@@ -10,6 +10,7 @@ import { MessageBody } from './MessageBody.js';
 import { FileView } from './FileView.js';
 import { lastOwnMessage, type ChatMessage } from '../features/chat.js';
 import { GroupsEditor } from './GroupsEditor.js';
+import { ComposingAbout, Quote, useCompose } from './use-compose.js';
 
 const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
@@ -17,7 +18,6 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
   const roster = useStore(app.roster);
   const chat = useStore(app.chat);
   const call = useStore(app.call);
-  const [draft, setDraft] = useState('');
   const [confirming, setConfirming] = useState(false);
   const [renaming, setRenaming] = useState<string | undefined>();
   const [grouping, setGrouping] = useState(false);
@@ -25,8 +25,7 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
   const [fileError, setFileError] = useState('');
   const [dragging, setDragging] = useState(false);
   // a correction (XEP-0308) or a reply (XEP-0461) being written, one at a time
-  const [editing, setEditing] = useState<ChatMessage | undefined>();
-  const [replying, setReplying] = useState<ChatMessage | undefined>();
+  const compose = useCompose<ChatMessage>(peer, (body, about) => app.messages?.send(peer, body, about));
   const sendFiles = (files: File[]) => {
     setFileError('');
     for (const f of files) app.files?.send(peer, f).catch((err: Error) => setFileError(err.message));
@@ -51,25 +50,6 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
     if ((e.currentTarget as HTMLElement).scrollTop < 40 && conv?.history && !conv.history.complete) void app.messages?.loadOlder(peer);
   };
 
-  const send = () => {
-    app.messages?.send(peer, draft, { ...(editing ? { replace: editing.id } : {}), ...(replying ? { reply: replying } : {}) });
-    setDraft('');
-    setEditing(undefined);
-    setReplying(undefined);
-  };
-  const edit = (m: ChatMessage | undefined) => {
-    if (!m) return;
-    setReplying(undefined);
-    setEditing(m);
-    setDraft(m.body);
-  };
-  const cancel = () => {
-    if (editing) setDraft('');
-    setEditing(undefined);
-    setReplying(undefined);
-  };
-  // a correction or reply belongs to the conversation it was started in
-  useEffect(() => { setEditing(undefined); setReplying(undefined); }, [peer]);
   const last = lastOwnMessage(conv);
   const byId = (id: string) => conv?.messages.find((x) => x.id === id && x.kind !== 'call');
 
@@ -143,9 +123,9 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
             {m.file ? <FileView m={m} onCancel={() => app.files?.cancel(peer, m.id)} /> : <MessageBody body={m.body} />}
             <span class="meta">
               {m.id && !m.file && !m.upload && (
-                <button type="button" class="link-button" aria-label="Reply" title="Reply" onClick={() => { setEditing(undefined); setReplying(m); }}>↩</button>
+                <button type="button" class="link-button" aria-label="Reply" title="Reply" onClick={() => compose.reply(m)}>↩</button>
               )}
-              {m === last && <button type="button" class="link-button" aria-label="Edit" title="Edit (Up arrow)" onClick={() => edit(m)}><Icon name="edit" size={12} /></button>}
+              {m === last && <button type="button" class="link-button" aria-label="Edit" title="Edit (Up arrow)" onClick={() => compose.edit(m)}><Icon name="edit" size={12} /></button>}
               {m.edited && <span class="edited">edited · </span>}
               {time(m.at)}
               {m.dir === 'out' && (
@@ -158,22 +138,10 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
       </ol>
       <p class="typing-line" aria-live="polite">{conv?.peerState === 'composing' ? `${name} is typing…` : ''}</p>
       {fileError && <p class="error file-error" role="alert">{fileError}</p>}
-      {(editing || replying) && (
-        <div class="composing-about" role="group" aria-label={editing ? 'Editing message' : 'Replying'}>
-          {editing ? <span class="grow">Editing your message</span> : <span class="grow"><Quote text={replying?.body} /></span>}
-          <button type="button" class="small" onClick={cancel}>Cancel</button>
-        </div>
-      )}
-      <Composer label="Message" placeholder={`Message ${name}`} sendLabel="Send" value={draft}
-        onInput={(v) => { setDraft(v); app.messages?.typing(peer); }} onSend={send} onFiles={sendFiles}
-        onEditLast={() => edit(last)} onCancel={cancel} />
+      <ComposingAbout compose={compose} />
+      <Composer label="Message" placeholder={`Message ${name}`} sendLabel="Send" value={compose.draft}
+        onInput={(v) => { compose.setDraft(v); app.messages?.typing(peer); }} onSend={compose.submit} onFiles={sendFiles}
+        onEditLast={() => compose.edit(last)} onCancel={compose.cancel} />
     </section>
   );
-}
-
-/** The message a reply answers, quoted above it (XEP-0461); its first lines only. */
-function Quote({ text }: { text: string | undefined }): JSX.Element | null {
-  if (text === undefined) return null;
-  const lines = text.split('\n');
-  return <blockquote class="reply-quote">{lines.slice(0, 3).join('\n')}{lines.length > 3 ? '…' : ''}</blockquote>;
 }
