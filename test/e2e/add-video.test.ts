@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/chromium.js';
 import { befriend, connect, startTestServer, stopAll, type TestServer } from '../server/helpers.js';
 import { untilValue } from '../support/until.js';
+import { signIn as signInAt } from './support/sign-in.js';
 
 interface Inbound { videoFrames: number; audioBytes: number; sid?: string }
 
@@ -62,11 +63,7 @@ describe('web client: switching a 1:1 audio call to video (XEP-0166 §6.7 conten
   const errors: string[] = [];
 
   const signIn = async (page: Page, user: string) => {
-    await page.goto(`http://127.0.0.1:${srv.ports.http}/`);
-    await page.getByLabel('Address').fill(`${user}@localhost`);
-    await page.getByLabel('Password').fill(`${user}-pass`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('region', { name: 'Contacts' }).waitFor();
+    await signInAt(page, srv.ports.http, user);
   };
 
   /** An audio call from `caller` (alice unless said otherwise), answered; its sid. */

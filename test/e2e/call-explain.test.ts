@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './support/chromium.js';
 import { befriend, collect, connect, startTestServer, stopAll, xml, type TestServer, type XmlElement, type XmppClient } from '../server/helpers.js';
+import { signIn as signInAt } from './support/sign-in.js';
 
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 const JMI = 'urn:xmpp:jingle-message:0';
@@ -21,11 +22,7 @@ describe('web client: calls that explain themselves', function () {
   const errors: string[] = [];
 
   const signIn = async (page: Page, user: string) => {
-    await page.goto(`http://127.0.0.1:${srv.ports.http}/`);
-    await page.getByLabel('Address').fill(`${user}@localhost`);
-    await page.getByLabel('Password').fill(`${user}-pass`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('region', { name: 'Contacts' }).waitFor();
+    await signInAt(page, srv.ports.http, user);
   };
   const log = (p: Page) => p.getByRole('log', { name: 'Messages' });
 

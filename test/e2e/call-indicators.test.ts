@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/chromium.js';
 import { befriend, connect, startTestServer, stopAll, type TestServer } from '../server/helpers.js';
+import { signIn as signInAt } from './support/sign-in.js';
 
 describe('web client: the other side\'s mute and camera (XEP-0167 §7) and the connection quality in a 1:1 call', function () {
   this.timeout(90_000);
@@ -16,11 +17,7 @@ describe('web client: the other side\'s mute and camera (XEP-0167 §7) and the c
   const errors: string[] = [];
 
   const signIn = async (page: Page, user: string) => {
-    await page.goto(`http://127.0.0.1:${srv.ports.http}/`);
-    await page.getByLabel('Address').fill(`${user}@localhost`);
-    await page.getByLabel('Password').fill(`${user}-pass`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('region', { name: 'Contacts' }).waitFor();
+    await signInAt(page, srv.ports.http, user);
   };
 
   before(async () => {

@@ -13,6 +13,7 @@ import { freePortRange } from '../support/ports.js';
 import { untilValue } from '../support/until.js';
 import { launchChromium } from './support/chromium.js';
 import { remoteTiles } from './support/rooms-browser.js';
+import { signIn as signInAt } from './support/sign-in.js';
 
 const ROOM = 'standup@call.localhost';
 const PEOPLE = ['alice', 'bob'] as const;
@@ -58,11 +59,7 @@ describe('web client: the room\'s call service dies during a call', function () 
   it('both are in a call through the component process', async () => {
     for (const who of PEOPLE) {
       const p = page[who];
-      await p.goto(`http://127.0.0.1:${srv.ports.http}/`);
-      await p.getByLabel('Address').fill(`${who}@localhost`);
-      await p.getByLabel('Password').fill(`${who}-pass`);
-      await p.getByRole('button', { name: 'Sign in' }).click();
-      await p.getByRole('region', { name: 'Contacts' }).waitFor();
+      await signInAt(p, srv.ports.http, who);
       await p.getByRole('button', { name: 'Rooms', exact: true }).click();
       await p.getByLabel('Room', { exact: true }).fill(ROOM);
       await p.getByRole('button', { name: 'Join', exact: true }).click();

@@ -19,6 +19,7 @@ import { CHROMIUM_ARGS } from './support/chromium.js';
 import { freePortRange } from '../support/ports.js';
 import { untilValue } from '../support/until.js';
 import { befriend, connect, stopAll } from '../server/helpers.js';
+import { signIn as signInAt } from './support/sign-in.js';
 
 const SHOTS = fileURLToPath(new URL('../../.tmp/e2e-screenshots/call-ui', import.meta.url));
 const ROOM = 'studio@call.localhost';
@@ -174,11 +175,7 @@ describe('web client: call screens (device picker, screen sharing in a room call
     bob = await ctxB.newPage();
     for (const [who, p] of [['alice', alice], ['bob', bob]] as const) {
       p.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
-      await p.goto(`http://127.0.0.1:${srv.ports.http}/`);
-      await p.getByLabel('Address').fill(`${who}@localhost`);
-      await p.getByLabel('Password').fill(`${who}-pass`);
-      await p.getByRole('button', { name: 'Sign in' }).click();
-      await p.getByRole('region', { name: 'Contacts' }).waitFor();
+      await signInAt(p, srv.ports.http, who);
       await p.getByRole('button', { name: 'Rooms', exact: true }).click();
       await p.getByLabel('Room', { exact: true }).fill(ROOM);
       await p.getByRole('button', { name: 'Join', exact: true }).click();

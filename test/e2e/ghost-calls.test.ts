@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/chromium.js';
 import { RawConnection } from '../server/raw.js';
 import { befriend, collect, connect, next, startTestServer, stopAll, xml, type TestServer, type XmlElement, type XmppClient } from '../server/helpers.js';
+import { signIn as signInAt } from './support/sign-in.js';
 
 const JMI = 'urn:xmpp:jingle-message:0';
 const SM = 'urn:xmpp:sm:3';
@@ -29,11 +30,7 @@ describe('web client: no ghost calls (XEP-0353 propose re-delivered with a XEP-0
   const errors: string[] = [];
 
   const signIn = async () => {
-    await bob.goto(`http://127.0.0.1:${srv.ports.http}/`);
-    await bob.getByLabel('Address').fill('bob@localhost');
-    await bob.getByLabel('Password').fill('bob-pass');
-    await bob.getByRole('button', { name: 'Sign in' }).click();
-    await bob.getByRole('region', { name: 'Contacts' }).waitFor();
+    await signInAt(bob, srv.ports.http, 'bob');
   };
   const log = () => bob.getByRole('log', { name: 'Messages' });
   const openAlice = () => bob.getByRole('button', { name: /^alice, / }).click();

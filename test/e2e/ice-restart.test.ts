@@ -18,6 +18,7 @@ import { launchChromium } from './support/chromium.js';
 import { befriend, connect, stopAll } from '../server/helpers.js';
 import { freePortRange } from '../support/ports.js';
 import { until, untilValue } from '../support/until.js';
+import { signIn as signInAt } from './support/sign-in.js';
 
 const NS_JINGLE = 'urn:xmpp:jingle:1';
 const NS_ICE = 'urn:xmpp:jingle:transports:ice-udp:1';
@@ -110,11 +111,7 @@ describe('ICE restart in a running call (XEP-0176 §2.4): 1:1 and through the ca
     wireA = tap(alice);
     wireB = tap(bob);
     for (const [who, p] of [['alice', alice], ['bob', bob]] as const) {
-      await p.goto(`http://127.0.0.1:${srv.ports.http}/`);
-      await p.getByLabel('Address').fill(`${who}@localhost`);
-      await p.getByLabel('Password').fill(`${who}-pass`);
-      await p.getByRole('button', { name: 'Sign in' }).click();
-      await p.getByRole('region', { name: 'Contacts' }).waitFor();
+      await signInAt(p, srv.ports.http, who);
     }
   });
 

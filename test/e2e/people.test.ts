@@ -14,6 +14,7 @@ import { WebSocket } from 'ws';
 import { startCarillon, type Carillon } from '../../server/index.js';
 import { launchChromium } from './support/chromium.js';
 import { untilValue } from '../support/until.js';
+import { signIn as signInAt } from './support/sign-in.js';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
@@ -93,11 +94,7 @@ describe('web client: pictures and contact groups', function () {
     ctx.setDefaultTimeout(20_000);
     alice = await ctx.newPage();
     alice.on('pageerror', (e) => errors.push(e.message));
-    await alice.goto(`http://127.0.0.1:${srv.ports.http}/`);
-    await alice.getByLabel('Address').fill('alice@localhost');
-    await alice.getByLabel('Password').fill('alice-pass');
-    await alice.getByRole('button', { name: 'Sign in' }).click();
-    await alice.getByRole('region', { name: 'Contacts' }).waitFor();
+    await signInAt(alice, srv.ports.http, 'alice');
 
     bob = await online('bob', 'desk');
     await bob.send(xml('presence'));

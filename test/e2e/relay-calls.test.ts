@@ -18,6 +18,7 @@ import { startCoturn, type Coturn } from '../support/coturn.js';
 import { freePort, freePortRange } from '../support/ports.js';
 import { untilValue } from '../support/until.js';
 import { befriend, connect, startTestServer, stopAll, type TestServer } from '../server/helpers.js';
+import { signIn as signInAt } from './support/sign-in.js';
 
 const REALM = 'carillon.test';
 const TTL = 10;
@@ -146,11 +147,7 @@ describe('calls through a relay (coturn + XEP-0215)', function () {
     if (relayOnly) await ctx.addInitScript(() => localStorage.setItem('carillon.test.iceTransportPolicy', 'relay'));
     const page = await ctx.newPage();
     page.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
-    await page.goto(`http://127.0.0.1:${srv.ports.http}/`);
-    await page.getByLabel('Address').fill(`${who}@localhost`);
-    await page.getByLabel('Password').fill(`${who}-pass`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('region', { name: 'Contacts' }).waitFor();
+    await signInAt(page, srv.ports.http, who);
     return { ctx, page };
   }
 
