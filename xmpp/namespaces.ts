@@ -84,4 +84,8 @@ export const NS = {
 
   // XEP-0122 Data Forms Validation (the bound of the room's call cap in its configuration form)
   XDATA_VALIDATE: 'http://jabber.org/protocol/xdata-validate',
+
+  // Carillon's own Jingle session-info payload (XEP-0166 §7.2.7): which videos the room has paused
+  // for a receiver (last-N) and resumed; see docs/calls.md
+  CALL_FORWARDING: 'urn:carillon:call:forwarding:0',
 } as const;

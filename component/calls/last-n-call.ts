@@ -12,7 +12,11 @@ export class LastNForwarding {
   /** Participants (peer ids) speaking at the last report. */
   private speaking = new Set<string>();
 
-  constructor(private readonly router: MediaRouter, private readonly settings: LastNSettings) {}
+  constructor(
+    private readonly router: MediaRouter, private readonly settings: LastNSettings,
+    /** Told of every change of a forward's state, to tell the receiver (forwarding-info.ts). */
+    private readonly changed: (q: Participant, mid: string, on: boolean) => void = () => undefined,
+  ) {}
 
   /** A participant is in the call (its session-initiate was taken). */
   join(p: Participant, all: Iterable<Participant>): void {
@@ -56,6 +60,7 @@ export class LastNForwarding {
         if (sub.paused === !on) continue;
         sub.paused = !on;
         this.router.setForwarding({ peerId: q.peerId, mid }, on).catch(() => undefined);
+        this.changed(q, mid, on);
       }
     }
   }

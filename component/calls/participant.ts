@@ -39,6 +39,8 @@ export class Participant {
   /** What it receives, by the content name (mid) on its session. */
   subscriptions = new Map<string, Subscription>();
   active = false;
+  /** It announced urn:carillon:call:forwarding:0 in disco#info (forwarding-info.ts); false until known. */
+  hearsForwarding = false;
   closed = false;
   negotiating = false;
   dirty = false;

@@ -20,6 +20,7 @@ import { LastNForwarding } from './last-n-call.js';
 import { isRestartOffer, relayedInfo, withTimeout } from './session-info.js';
 import type { LastNSettings } from './last-n.js';
 import { callCap } from './call-cap.js';
+import { announcesForwarding, discoQuery, forwardingInfo } from './forwarding-info.js';
 
 export class RoomCall {
   readonly participants = new Map<string, Participant>(); // by real full JID
@@ -33,7 +34,7 @@ export class RoomCall {
     private readonly track: (p: Participant, on: boolean) => void,
     lastN: LastNSettings,
   ) {
-    this.lastN = new LastNForwarding(router, lastN);
+    this.lastN = new LastNForwarding(router, lastN, (q, mid, on) => this.tellForwarding(q, mid, on));
   }
 
   private readonly lastN: LastNForwarding;
@@ -121,6 +122,12 @@ export class RoomCall {
     p.own = contents;
     this.participants.set(from, p);
     this.track(p, true);
+    // Does it take forwarding session-info (forwarding-info.ts)? Asked once per session; errors mean no.
+    this.ctx.request(discoQuery(this.room.jid, from, this.ctx.nextId())).then((r) => {
+      p.hearsForwarding = announcesForwarding(r);
+      // what was paused before the answer came
+      for (const [mid, sub] of p.subscriptions) if (sub.paused && !sub.removed) this.tellForwarding(p, mid, false);
+    }, () => undefined);
     this.lastN.join(p, this.participants.values());
     p.created = this.router.createPeer(this.room.jid, p.peerId);
     p.created.catch(() => undefined);
@@ -319,6 +326,7 @@ export class RoomCall {
       // last-N: a video the receiver is not to get now is set up paused
       const paused = !this.lastN.wanted(q, e);
       q.subscriptions.set(name, { owner: e.owner, source: e.source, removed: false, paused });
+      if (paused) this.tellForwarding(q, name, false);
       try {
         await this.router.forward({ peerId: e.owner.peerId, mid: e.source.mid }, { peerId: q.peerId, mid: name }, paused ? { paused } : undefined);
       } catch {
@@ -426,6 +434,11 @@ export class RoomCall {
   /** The occupant JID that labels a participant's sources (follows nickname changes). */
   private ownerJid(p: Participant): string {
     return this.room.occupantJid(this.room.occupantByJid(p.jid)?.nick ?? p.nick);
+  }
+
+  /** Last-N paused or resumed a video at q: told if q announced it takes it; its errors are ignored. */
+  private tellForwarding(q: Participant, mid: string, on: boolean): void {
+    if (q.hearsForwarding && q.active && !q.closed) this.ctx.request(this.iq(q.jid, forwardingInfo(q, mid, on))).catch(() => undefined);
   }
 
   private iq(to: string, jingle: Element): Element {

@@ -3,6 +3,8 @@
 // and video with an RFC 6464 audio level in every audio packet, two of them loud. Every receiver
 // gets everyone's audio, but video only from the two most recent speakers other than itself; when
 // a quiet one becomes loud, its video reaches the others and the least recent speaker's stops.
+// Alice announces urn:carillon:call:forwarding:0 in disco#info and is told by session-info which
+// videos are paused for her and resumed; Bob does not announce it and is told nothing.
 import assert from 'node:assert/strict';
 import { startCallHost, type CallHost } from './helpers/call-host.js';
 import type { User } from './helpers/user.js';
@@ -11,6 +13,11 @@ import { LOUD, QUIET, SyntheticPeer } from './helpers/synthetic-peer.js';
 import { joinCall, joinRoom } from './helpers/call-scenario.js';
 import { freePortRange } from '../support/ports.js';
 import { until } from '../support/until.js';
+import { xml } from './helpers/user.js';
+import type { Element } from 'ltx';
+
+const FORWARDING = 'urn:carillon:call:forwarding:0';
+const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin'];
 
@@ -22,11 +29,32 @@ describe('last-N video in a room call of five werift participants', function () 
   const peers: Record<string, SyntheticPeer> = {};
   const room = 'big@call.localhost';
   const nick = (u: string) => u[0].toUpperCase() + u.slice(1);
-  const owner = (u: string) => `${room}/${nick(u)}`;
+  /** Forwarding session-info each user received, in order: [paused|resumed, content name]. */
+  const told: Record<string, Array<[string, string]>> = {};
+  /** Owners (nicks) whose video is paused at u, from the last word on each content. */
+  const pausedAt = (u: string): string[] => {
+    const last = new Map<string, string>();
+    for (const [what, mid] of told[u]) last.set(mid, what);
+    return [...last].filter(([, w]) => w === 'paused').map(([mid]) => parts[u].received.get(mid)!.owner.replace(`${room}/`, '')).sort();
+  };
 
   before(async () => {
     host = await startCallHost({ users: NAMES, media: { workers: 1 }, component: { lastN: { n: 2, threshold: 4 } } });
     Object.assign(users, host.users);
+    for (const u of NAMES) {
+      told[u] = [];
+      const prev = users[u].onStanza;
+      users[u].onStanza = (el: Element) => {
+        prev?.(el);
+        const j = el.name === 'iq' && el.attrs.type === 'set' ? el.getChild('jingle', 'urn:xmpp:jingle:1') : undefined;
+        if (j?.attrs.action !== 'session-info') return;
+        for (const c of j.getChildElements()) if (c.attrs.xmlns === FORWARDING) told[u].push([c.name, c.attrs.name as string]);
+      };
+    }
+    // Alice's client takes forwarding session-info; the others answer disco#info without it
+    users.alice.xmpp.iqCallee.get(DISCO_INFO, 'query', () => xml('query', { xmlns: DISCO_INFO },
+      xml('feature', { var: 'urn:xmpp:jingle:1' }), xml('feature', { var: FORWARDING })));
+    for (const u of NAMES.slice(1)) users[u].xmpp.iqCallee.get(DISCO_INFO, 'query', () => xml('query', { xmlns: DISCO_INFO }, xml('feature', { var: 'urn:xmpp:jingle:1' })));
   });
   after(async () => {
     for (const p of Object.values(parts)) p.close();
@@ -80,6 +108,10 @@ describe('last-N video in a room call of five werift participants', function () 
       }
       assert.ok(!(b[u].has(`${nick(u)} video`) || b[u].has(`${nick(u)} audio`)), `${u} never receives itself`);
     }
+    // Alice was told which two are paused (session-info is sent before the forward changes state)
+    await until(() => pausedAt('alice').join() === 'Bob,Erin', () => `Alice told ${JSON.stringify(told.alice)}`, 30000);
+    assert.ok(told.alice.every(([what]) => what === 'paused' || what === 'resumed'));
+    assert.deepEqual(told.bob, [], 'Bob did not announce the feature and gets no forwarding session-info');
   });
 
   it('a quiet one who becomes loud: its video reaches the others at once (keyframe asked for), the least recent speaker\'s stops', async () => {
@@ -104,6 +136,11 @@ describe('last-N video in a room call of five werift participants', function () 
       assert.equal(delta(a, b, u, 'Bob video'), 0);
     }
     assert.equal(delta(a, b, 'erin', 'Alice video') + delta(a, b, 'erin', 'Bob video'), 0, 'Erin sees the two speakers only');
+    // Alice was told Erin's video resumed and the one of Carol and Dave that stopped paused
+    const stopped = delta(a, b, 'alice', 'Carol video') > 0 ? 'Dave' : 'Carol';
+    await until(() => pausedAt('alice').join() === ['Bob', stopped].sort().join(), () => `Alice told ${JSON.stringify(told.alice)}`, 30000);
+    assert.ok(told.alice.some(([what, mid]) => what === 'resumed' && parts.alice.received.get(mid)?.owner === `${room}/Erin`), 'Erin\'s video resumed at Alice');
+    assert.deepEqual(told.bob, []);
   });
 
   it('a video paused and resumed goes on where it stopped: no gap of the paused time in its numbering', async () => {
