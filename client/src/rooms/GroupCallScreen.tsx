@@ -25,13 +25,16 @@ function RemoteTile({ tile, stream, speaking }: { tile: Tile; stream?: MediaStre
       </figure>
     );
   }
-  const hasVideo = Object.values(tile.contents).includes('video') && !tile.muted.video;
+  const hasVideo = Object.values(tile.contents).includes('video') && !tile.muted.video && !tile.paused;
+  // last-N: the room forwards this video again once they speak (protocol/carillon-forwarding.ts)
+  const paused = tile.paused && !tile.muted.video;
   const micOff = tile.muted.audio || !Object.values(tile.contents).includes('audio');
   return (
     <figure class={`tile ${hasVideo ? '' : 'no-video'} ${speaking ? 'speaking' : ''}`}
-      aria-label={`${tile.nick}${speaking ? ', speaking' : ''}${micOff ? ', muted' : ''}${tile.muted.video ? ', camera off' : ''}`}>
+      aria-label={`${tile.nick}${speaking ? ', speaking' : ''}${micOff ? ', muted' : ''}${tile.muted.video ? ', camera off' : ''}${paused ? ', video paused' : ''}`}>
       <Video stream={stream} label={`Video of ${tile.nick}`} />
       {!hasVideo && <Avatar name={tile.nick} />}
+      {paused && <p class="paused-note" role="note">Video paused — not speaking recently</p>}
       <figcaption>
         {micOff && <span class="muted-icon" title="Muted"><Icon name="micOff" size={14} /></span>}
         {tile.muted.video && <span class="muted-icon" title="Camera off"><Icon name="videoOff" size={14} /></span>}

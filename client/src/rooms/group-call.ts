@@ -11,6 +11,8 @@ export interface Tile {
   contents: Record<string, 'audio' | 'video'>;
   /** Muted by their session-info (XEP-0167 §7), per kind. */
   muted: { audio: boolean; video: boolean };
+  /** The room does not forward this owner's video to us now (last-N: not among the latest speakers). */
+  paused?: boolean;
   /** The owner's shared screen: a tile of its own beside their camera. */
   screen?: boolean;
 }
@@ -59,6 +61,16 @@ export function muteChanged(s: GroupCall, name: string | undefined, muted: boole
   for (const [owner, t] of Object.entries(s.tiles)) {
     const kind = name ? t.contents[name] : undefined;
     if (kind) return { ...s, tiles: { ...s.tiles, [owner]: { ...t, muted: { ...t.muted, [kind]: muted } } } };
+  }
+  return s;
+}
+
+/** The room paused or resumed its forwarding of a video content to us (last-N). */
+export function pausedChanged(s: GroupCall, name: string, paused: boolean): GroupCall {
+  for (const [owner, t] of Object.entries(s.tiles)) {
+    if (t.contents[name] !== 'video') continue;
+    if (!!t.paused === paused) return s;
+    return { ...s, tiles: { ...s.tiles, [owner]: { ...t, paused } } };
   }
   return s;
 }

@@ -6,6 +6,7 @@ import { Jingle as JingleSessions } from 'stanza';
 import type { Jingle, JingleContent, JingleRtpDescription } from 'stanza/protocol/index.js';
 import { SCREEN_PARAMETER, jingleToSdp, sdpToJingle, sourceOwner } from '../../../xmpp/jingle-sdp/index.js';
 import { attachIceRestart, type IceRestart } from '../features/ice-restart.js';
+import { forwardingChange } from '../protocol/carillon-forwarding.js';
 
 type Cb = (err?: { condition: string; text?: string }) => void;
 
@@ -25,6 +26,8 @@ export interface RoomCallEvents {
   added(sources: RemoteSource[]): void;
   removed(names: string[]): void;
   track(name: string, track: MediaStreamTrack): void;
+  /** The room paused or resumed forwarding one of its contents to us (last-N, protocol/carillon-forwarding.ts). */
+  paused?(name: string, paused: boolean): void;
 }
 
 /** The owner label of an added content: XEP-0339 `owner` parameter, else Jitsi's ssrc-info. */
@@ -97,6 +100,13 @@ export class RoomCallSession extends JingleSessions.MediaSession {
       this._log('error', 'Could not apply content-add', err);
       this.send('content-reject', { contents: added.map((c) => ({ creator: 'responder' as const, name: c.name })) as JingleContent[] });
     }
+  }
+
+  override onSessionInfo(changes: Jingle, cb: Cb): void {
+    const change = forwardingChange(changes.info as { infoType?: string; name?: string } | undefined);
+    if (!change) return super.onSessionInfo(changes, cb);
+    this.events?.paused?.(change.name, change.paused);
+    cb();
   }
 
   override onContentRemove(changes: Jingle, cb: Cb): void {

@@ -15,7 +15,8 @@ import {
 } from './room-state.js';
 import { callInviteIn, inviteIn, presenceIn, type MucPresence } from './room-stanzas.js';
 import { RoomReads, applyGroupchat } from './room-history.js';
-import { NO_GROUP_CALL, callLostText, muteChanged, ownerOf, sourcesAdded, sourcesRemoved, type GroupCall, type RoomProbe } from './group-call.js';
+import { ForwardingProtocol, NS_CALL_FORWARDING } from '../protocol/carillon-forwarding.js';
+import { NO_GROUP_CALL, callLostText, muteChanged, ownerOf, pausedChanged, sourcesAdded, sourcesRemoved, type GroupCall, type RoomProbe } from './group-call.js';
 import { CallInviteProtocol, NS_CALL_INVITES } from './xep0482-call-invites.js';
 import { RoomCallSession } from './room-call-session.js';
 import { RoomScreenShare } from './screen-share.js';
@@ -77,6 +78,9 @@ export class Rooms {
     this.shown.set(false);
     client.stanzas.define(CallInviteProtocol);
     client.disco.addFeature(NS_CALL_INVITES);
+    // the room says which videos it paused for us (last-N), only to clients that list this
+    client.stanzas.define(ForwardingProtocol);
+    client.disco.addFeature(NS_CALL_FORWARDING);
     this.#marks.attach(client);
 
     const mine = (jid?: string) => !!jid && this.#client === client && !!this.state.value.rooms[bare(jid)];
@@ -299,6 +303,7 @@ export class Rooms {
         this.call.set((c) => sourcesRemoved(c, names));
         this.media.set((m) => ({ ...m, remote: Object.fromEntries(Object.entries(m.remote).filter(([o]) => o in this.call.value.tiles)) }));
       },
+      paused: (name, paused) => this.call.set((c) => pausedChanged(c, name, paused)),
       track: (name, track) => {
         const owner = ownerOf(this.call.value, name);
         if (!owner) return;
