@@ -20,10 +20,12 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Compiles the project when dist/server is missing or older than server/ (tsc emits despite type errors elsewhere). */
+/** Compiles the project when dist/server is missing or older than the sources it runs (tsc emits despite type errors elsewhere). */
 export function ensureBuilt(log: (s: string) => void): void {
   const cli = join(ROOT, 'dist/server/cli.js');
-  const stale = !existsSync(cli) || statSync(cli).mtimeMs < newestMtime(join(ROOT, 'server'));
+  // the server runs code from all of these (the call service, the shared core, federation)
+  const newest = Math.max(...['server', 'component', 'xmpp', 'federation'].map((d) => newestMtime(join(ROOT, d))));
+  const stale = !existsSync(cli) || statSync(cli).mtimeMs < newest;
   if (!stale) return;
   log('compiling the server (tsc)…');
   spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT], { cwd: ROOT, stdio: 'ignore' });
