@@ -10,9 +10,8 @@
 // packets a receiver reports lost (generic NACK, RFC 4585 §6.2.1).
 import {
   RtcpSenderInfo, RtcpSourceDescriptionPacket, RtcpSrPacket, RtpHeader, SourceDescriptionChunk, SourceDescriptionItem,
-  type RTCDtlsTransport, type RTCRtpSender, type RtpPacket,
+  type RTCRtpSender, type RtpPacket,
 } from 'werift';
-import { srtpProtector, type SrtpProtector } from './srtp-protect.js';
 
 /** Packets kept for resending on NACK: ~4 s of the bench's video, more than a receiver's NACK window. */
 const HISTORY = 256;
@@ -42,8 +41,6 @@ export class RtpOutlet {
   private reportTimer?: NodeJS.Timeout;
   private readonly nackSub: { unSubscribe: () => void };
   private closed = false;
-  /** Our SRTP protect path for the transport's current SRTP session (a DTLS restart makes a new one). */
-  private protector?: { srtp: RTCDtlsTransport['srtp']; p: SrtpProtector | undefined };
 
   constructor(private readonly sender: RTCRtpSender, private readonly cname: string) {
     // Only video negotiates NACK here (peer.ts codecs); audio keeps no history.
@@ -89,17 +86,7 @@ export class RtpOutlet {
     this.packets++;
     this.octets += rtp.payload.length;
     if (this.history.length > 0) this.history[sequenceNumber % HISTORY] = { header, payload: rtp.payload };
-    if (this.protector?.srtp !== dtls.srtp) this.protector = { srtp: dtls.srtp, p: srtpProtector(dtls.srtp) };
-    const p = this.protector.p;
-    if (p) {
-      // What RTCDtlsTransport.sendRtp does, with our protect path: count, then send on ICE.
-      const enc = p.protect(header, rtp.payload);
-      dtls.bytesSent += enc.length;
-      dtls.packetsSent++;
-      dtls.iceTransport.connection.send(enc).catch(() => undefined);
-    } else {
-      dtls.sendRtp(rtp.payload, header).catch(() => undefined);
-    }
+    dtls.sendRtp(rtp.payload, header).catch(() => undefined);
     if (!this.reportTimer) this.scheduleReport();
   }
 
