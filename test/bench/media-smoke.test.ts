@@ -8,6 +8,19 @@ import { mediaTable, renderText, verdicts, verdictTable } from '../../bench/medi
 import type { MediaResult } from '../../bench/media/result.js';
 import { freePortRange, freePorts } from '../support/ports.js';
 
+/** Free ports for both SFUs and the generators' peers, so that the smoke runs beside other suites. */
+async function freeBenchPorts(): Promise<NonNullable<Parameters<typeof runMedia>[0]['ports']>> {
+  const [c2s, http, components, ws] = await freePorts(4);
+  const media = await freePortRange(40);
+  const rtp = await freePortRange(20);
+  const peers = await freePortRange(40);
+  return {
+    carillon: { c2s, http, components, media: [media.portMin, media.portMax] },
+    janus: { ws, rtp: [rtp.portMin, rtp.portMax] },
+    peers: [peers.portMin, peers.portMax],
+  };
+}
+
 describe('media benchmark (smoke: one room of 2, Carillon and Janus)', function () {
   // A fresh Carillon (compiled by tsc when dist/ is stale) and a fresh Janus, set-up under load included.
   this.timeout(600_000);
@@ -16,17 +29,9 @@ describe('media benchmark (smoke: one room of 2, Carillon and Janus)', function 
   const logged: string[] = [];
 
   before(async () => {
-    const [c2s, http, components, ws] = await freePorts(4);
-    const media = await freePortRange(40);
-    const rtp = await freePortRange(20);
-    const peers = await freePortRange(40);
     ({ results, versions } = await runMedia({
       sizes: [2], servers: ['carillon', 'janus'], seconds: 3, warmupS: 1, log: (s) => logged.push(s),
-      ports: {
-        carillon: { c2s, http, components, media: [media.portMin, media.portMax] },
-        janus: { ws, rtp: [rtp.portMin, rtp.portMax] },
-        peers: [peers.portMin, peers.portMax],
-      },
+      ports: await freeBenchPorts(),
     }));
   });
 
@@ -68,17 +73,9 @@ describe('media benchmark (smoke: one room of 3 split over 2 generator processes
   const logged: string[] = [];
 
   before(async () => {
-    const [c2s, http, components, ws] = await freePorts(4);
-    const media = await freePortRange(40);
-    const rtp = await freePortRange(20);
-    const peers = await freePortRange(40);
     ({ results } = await runMedia({
       sizes: [3], servers: ['carillon', 'janus'], seconds: 3, warmupS: 1, generators: 2, log: (s) => logged.push(s),
-      ports: {
-        carillon: { c2s, http, components, media: [media.portMin, media.portMax] },
-        janus: { ws, rtp: [rtp.portMin, rtp.portMax] },
-        peers: [peers.portMin, peers.portMax],
-      },
+      ports: await freeBenchPorts(),
     }));
   });
 
