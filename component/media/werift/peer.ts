@@ -10,6 +10,7 @@ import {
 import type { ConnectionState, Kind, MediaSettings } from '../router.js';
 import { announceTcpPort, iceTcpListener, type IceTcpListener } from './ice-tcp.js';
 import { RtpOutlet } from './outlet.js';
+import { KeyframeRequester, keyframeRequests, type RtcpLike } from './keyframes.js';
 
 /** Codecs every WebRTC endpoint has (RFC 7874 / RFC 7742): one per kind keeps forwarding decode-free. */
 const codecs = () => ({
@@ -32,7 +33,10 @@ export interface IncomingSource {
   mid: string;
   /** Subscribers by sink key (receiving peer id and mid): functions writing a packet out on it. */
   sinks: Map<string, (packet: RtpPacket, now: number) => void>;
+  /** Asks the participant for a keyframe of this source (coalesced, keyframes.ts). */
   requestKeyframe(): void;
+  /** How many were asked for and sent to the participant. */
+  readonly keyframes: { asked: number; sent: number };
 }
 
 export interface PeerCounters { packetsIn: number; bytesIn: number; packetsForwarded: number; bytesForwarded: number }
@@ -41,7 +45,7 @@ export class WeriftPeer {
   readonly pc: RTCPeerConnection;
   readonly sources = new Map<string, IncomingSource>(); // by mid
   /** What is forwarded to each of our sendonly m-lines (the sending peer's id, and how to stop it), by mid. */
-  readonly forwards = new Map<string, { from: string; setPaused: (paused: boolean) => void; stop: () => void }>();
+  readonly forwards = new Map<string, { from: string; setPaused: (paused: boolean) => void; keyframe: () => void; stop: () => void }>();
   /** Cumulative loss the participant reported per SSRC we send it (RTCP RR/SR report blocks). */
   readonly lost = new Map<number, number>();
   readonly counters: PeerCounters = { packetsIn: 0, bytesIn: 0, packetsForwarded: 0, bytesForwarded: 0 };
@@ -55,6 +59,9 @@ export class WeriftPeer {
   /** Last RTP or RTCP from the participant: it sends RTCP reports even when it sends no media. */
   private lastHeard = Date.now();
   closed = false;
+  /** A PLI to the participant for the track each source's mid has now, and each source's coalescing of them. */
+  private readonly pli = new Map<string, () => void>();
+  private readonly requesters = new Map<string, KeyframeRequester>();
   /** Tracks whose RTP is already forwarded. */
   private readonly attached = new WeakSet<MediaStreamTrack>();
   /** ICE over TCP on the shared `media.tcpPort` (ice-tcp.ts), when configured. */
@@ -116,6 +123,23 @@ export class WeriftPeer {
     });
   }
 
+  private readonly feedbackFrom = new WeakSet<object>();
+  /**
+   * Keyframe requests of the participant for what we forward to it, from all its RTCP (keyframes.ts
+   * says why not from werift's senders): the m-line sending that SSRC asks its source.
+   */
+  private watchFeedback(): void {
+    for (const d of this.pc.dtlsTransports) {
+      if (this.feedbackFrom.has(d)) continue;
+      this.feedbackFrom.add(d);
+      d.onRtcp.subscribe((rtcp) => {
+        for (const ssrc of keyframeRequests(rtcp as RtcpLike)) {
+          for (const [mid, t] of this.sendonly) if (t.sender.ssrc === ssrc) this.forwards.get(mid)?.keyframe();
+        }
+      });
+    }
+  }
+
   private gone(why: string): void {
     if (this.closed) return;
     this.onGone?.(why);
@@ -133,11 +157,14 @@ export class WeriftPeer {
     let source = this.sources.get(tr.mid);
     const isNew = !source;
     if (!source) {
-      source = { kind: track.kind as Kind, mid: tr.mid, sinks: new Map(), requestKeyframe: () => undefined };
-      this.sources.set(tr.mid, source);
+      const mid = tr.mid;
+      const requester = new KeyframeRequester(() => this.pli.get(mid)?.());
+      this.requesters.set(mid, requester);
+      source = { kind: track.kind as Kind, mid, sinks: new Map(), requestKeyframe: () => requester.request(), keyframes: requester };
+      this.sources.set(mid, source);
     }
     const s = source;
-    s.requestKeyframe = () => { if (track.kind === 'video' && track.ssrc) receiver.sendRtcpPLI(track.ssrc).catch(() => undefined); };
+    this.pli.set(tr.mid, () => { if (track.kind === 'video' && track.ssrc) receiver.sendRtcpPLI(track.ssrc).catch(() => undefined); });
     const counters = this.counters;
     const mid = tr.mid;
     track.onReceiveRtp.subscribe((rtp, extensions) => {
@@ -162,6 +189,7 @@ export class WeriftPeer {
   /** Answer the participant's offer; our transceivers only receive until sources are added. */
   async answer(offerSdp: string): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    this.watchFeedback();
     this.remoteSet = true;
     for (const c of this.earlyCandidates.splice(0)) await this.pc.addIceCandidate(c).catch(() => undefined);
     for (const t of this.pc.getTransceivers()) t.setDirection('recvonly');
@@ -182,6 +210,7 @@ export class WeriftPeer {
    */
   async answerAgain(offerSdp: string, added: string[]): Promise<string> {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    this.watchFeedback();
     for (const t of this.pc.getTransceivers()) if (t.mid && added.includes(t.mid)) t.setDirection('recvonly');
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     await this.gathered();
@@ -239,6 +268,7 @@ export class WeriftPeer {
 
   async applyAnswer(sdp: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    this.watchFeedback();
   }
 
   private remoteSet = false;
@@ -285,6 +315,7 @@ export class WeriftPeer {
     for (const o of this.outlets.values()) o.close();
     this.outlets.clear();
     for (const s of this.sources.values()) s.sinks.clear();
+    for (const r of this.requesters.values()) r.close();
     this.tcp?.listener.remove(this.pc);
     await this.pc.close().catch(() => undefined);
   }

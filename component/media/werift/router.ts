@@ -100,8 +100,6 @@ export class WeriftRouter implements MediaRouter {
       counters.bytesForwarded += rtp.payload.length + 12; // with the 12-byte header it goes out with
       outlet.send(rtp, now);
     });
-    // PLI (206, RFC 4585 §6.3.1) or FIR from the receiver asks the source for a keyframe.
-    const sub = tr.sender.onRtcp.subscribe((rtcp) => { if (rtcp.type === 206) source.requestKeyframe(); });
     const timers = KEYFRAME_DELAYS_MS.map((ms) => { const t = setTimeout(() => source.requestKeyframe(), ms); t.unref(); return t; });
     receiver.forwards.set(to.mid, {
       from: from.peerId,
@@ -112,9 +110,10 @@ export class WeriftRouter implements MediaRouter {
         }
         state.paused = paused;
       },
+      // the receiver's PLI or FIR for this m-line (peer.ts watchFeedback), unless nothing goes out on it
+      keyframe: () => { if (!state.paused) source.requestKeyframe(); },
       stop: () => {
         source.sinks.delete(key);
-        sub.unSubscribe();
         for (const t of timers) clearTimeout(t);
       },
     });
