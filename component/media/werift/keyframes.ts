@@ -4,10 +4,12 @@
 //
 // The requests are read here, off the participant's whole RTCP, and not from werift's RTCRtpSender:
 // werift 0.24.4 hands a PLI to whatever its SSRC table holds for the PLI's *sender* SSRC first, and
-// libwebrtc sends feedback for a received stream with the SSRC of its own first sending stream of
-// that kind as sender SSRC (its receive streams' `local_ssrc`) — which werift knows as the SSRC of
-// an incoming source. So every PLI from a browser that sends video itself landed on the receiver of
-// that browser's own camera and was dropped, and a lost packet froze the picture for good.
+// Chromium (156, seen at this SFU) sends its PLI for a forwarded stream with its own camera's SSRC
+// as sender SSRC — which werift knows as the SSRC of an incoming source. So every PLI from a
+// browser that sends video itself landed on the receiver of that browser's own camera and was
+// dropped, and a packet lost for good froze the picture until the next keyframe someone else asked
+// for. werift's senders also took REMB (the same RTCP type, 206), which Chromium sends several
+// times a second, for keyframe requests.
 
 /** The RTCP shapes read here (werift's parsed RtcpPacket, kept structural for tests). */
 export interface RtcpLike {
