@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { createClient, JXT } from 'stanza';
 import type { ReceivedMessage } from 'stanza/protocol/index.js';
 import {
-  NO_ROOMS, joinFailed, joining, left, occupantPresence, roomAddress, roomMessage, subject, type RoomsState,
+  NO_ROOMS, correctRoomMessage, joinFailed, joining, lastOwnRoomMessage, left, occupantPresence, roomAddress, roomMessage, subject, type RoomsState,
 } from '../../client/src/rooms/room-state.js';
 import { groupchatIn, presenceIn, type MucPresence } from '../../client/src/rooms/room-stanzas.js';
 
@@ -183,6 +183,32 @@ describe('rooms: groupchat and history (XEP-0045 §7.2.15, XEP-0203)', () => {
     assert.deepEqual(s.rooms[ROOM]?.messages.map((m) => [m.id, m.nick, !!m.history]), [
       ['a', 'firstwitch', true], ['b', 'secondwitch', true], ['mine', 'thirdwitch', false], ['mine', 'firstwitch', false],
     ]);
+  });
+
+  // A file shared in a room as Conversations sends it: the download URL of XEP-0363's slot example
+  // as the whole body, and as XEP-0066 out-of-band data (jabber:x:oob).
+  const URL_ = 'https://download.montague.tld/4a771ac1-f0b2-4a4a-9700-f2a26fa2bb67/tr%C3%A8s%20cool.jpg';
+  const shared = (from: string, id: string, body = URL_) => parse<ReceivedMessage>(
+    `<message xmlns='jabber:client' from='coven@chat.shakespeare.lit/${from}' id='${id}' type='groupchat'>
+      <body>${body}</body><x xmlns='jabber:x:oob'><url>${URL_}</url></x></message>`);
+
+  it('a link that is the whole body and out-of-band data is a shared file, named after its last path segment', () => {
+    const m = groupchatIn(shared('firstwitch', 'f1'), 'thirdwitch', 42)?.message;
+    assert.deepEqual(m?.file, { url: URL_, name: 'très cool.jpg' });
+    assert.equal(m?.body, URL_, 'the body stays the link (what clients without files show)');
+    assert.equal(groupchatIn(shared('firstwitch', 'f2', `look: ${URL_}`), 'thirdwitch', 42)?.message.file, undefined, 'a link inside text is text');
+    assert.equal(groupchatIn(live('f3', 'firstwitch', URL_), 'thirdwitch', 42)?.message.file, undefined, 'a bare link without out-of-band data is text');
+  });
+
+  it('our last file is not offered for correction, and a corrected file message becomes text', () => {
+    let s = joined(start(), EX24);
+    s = add(s, live('t1', 'thirdwitch', 'Harpier cries'));
+    s = add(s, shared('thirdwitch', 'f1'));
+    assert.equal(lastOwnRoomMessage(s.rooms[ROOM])?.id, 't1', 'the text before the file');
+    s = add(s, shared('firstwitch', 'f9'));
+    s = correctRoomMessage(s, ROOM, { replaces: 'f9', nick: 'firstwitch', body: 'wrong picture' })!;
+    const m = s.rooms[ROOM]?.messages.find((x) => x.id === 'f9');
+    assert.deepEqual([m?.body, m?.file, m?.edited], ['wrong picture', undefined, true]);
   });
 
   it('keeps the subject, and leaving forgets the room and closes it', () => {

@@ -15,6 +15,7 @@ import type { Element } from 'ltx';
 import { WebSocket } from 'ws';
 import { startCarillon, type Carillon } from '../../server/index.js';
 import { launchChromium } from './support/chromium.js';
+import { tinyPng } from './support/png.js';
 import { remoteTiles } from './support/rooms-browser.js';
 import { freePortRange } from '../support/ports.js';
 import { untilValue } from '../support/until.js';
@@ -44,7 +45,7 @@ describe('web client: rooms and a group call (Carillon + call component)', funct
     const media = await freePortRange(200);
     srv = await startCarillon({
       domain: 'localhost', dataDir, listen: '127.0.0.1', http: { port: 0 }, https: { port: null }, c2s: { port: 0 },
-      s2s: { port: null }, components: { port: 0 }, call: { media: { ...media, publicAddress: null } },
+      s2s: { port: null }, components: { port: 0 }, call: { media: { ...media, publicAddress: null } }, upload: { maxBytes: 200_000 },
       log: { level: 'silent' },
     });
     for (const who of [...PEOPLE, 'dave']) await srv.users.add(`${who}@localhost`, `${who}-pass`);
@@ -126,6 +127,49 @@ describe('web client: rooms and a group call (Carillon + call component)', funct
     await shot('alice', 'rooms-desktop');
     await shot('bob', 'rooms-mobile');
     await shot('carol', 'rooms-tablet');
+  });
+
+  it('files in the room: attached, pasted and dropped (XEP-0363 + XEP-0066), shown inline at the others; one over the limit refused', async () => {
+    const log = (who: Who) => page[who].getByRole('region', { name: 'Room standup' }).getByRole('log');
+    const loaded = (img: ReturnType<Page['getByRole']>) =>
+      untilValue(() => img.evaluate((el: HTMLImageElement) => ({ w: el.naturalWidth, h: el.naturalHeight })), (v) => v.w > 0, 'the image to load');
+    // alice attaches an image with the button's file picker
+    await page.alice.getByRole('region', { name: 'Room standup' }).locator('input[type=file]')
+      .setInputFiles({ name: 'whiteboard.png', mimeType: 'image/png', buffer: tinyPng(48, 32) });
+    for (const who of ['bob', 'carol'] as const) {
+      const img = log(who).getByRole('img', { name: 'whiteboard.png' });
+      await img.waitFor();
+      assert.deepEqual(await loaded(img), { w: 48, h: 32 }, `${who} sees alice's picture`);
+    }
+    // alice's own log shows it once: the room's echo takes the place of the upload
+    await untilValue(() => log('alice').getByRole('img', { name: 'whiteboard.png' }).count(), (n) => n === 1, 'one picture in alice\'s log');
+    // bob pastes a screenshot into the room's message field on his phone
+    await page.bob.getByRole('textbox', { name: 'Message to the room' }).evaluate((el, b64) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'screenshot.png', { type: 'image/png' }));
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, tinyPng(20, 10).toString('base64'));
+    assert.deepEqual(await loaded(log('alice').getByRole('img', { name: 'screenshot.png' })), { w: 20, h: 10 });
+    // carol drops a document on the room's log: a download card, the same bytes
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(3000, 0x42)]);
+    const dt = await page.carol.evaluateHandle((b64) => {
+      const d = new DataTransfer();
+      d.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'agenda.pdf', { type: 'application/pdf' }));
+      return d;
+    }, pdf.toString('base64'));
+    for (const ev of ['dragenter', 'dragover', 'drop']) await log('carol').dispatchEvent(ev, { dataTransfer: dt });
+    const card = log('alice').getByRole('link', { name: /agenda\.pdf/ });
+    await card.waitFor();
+    assert.match(await card.textContent() ?? '', /Download/);
+    const res = await fetch((await card.getAttribute('href'))!);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(pdf), 'the card links to the dropped bytes');
+    // over the server's limit (upload.maxBytes): said before anything is uploaded or sent
+    await page.bob.getByRole('region', { name: 'Room standup' }).locator('input[type=file]')
+      .setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(300_000, 7) });
+    await page.bob.getByRole('alert').filter({ hasText: 'This file is 293 kB; your server accepts files up to 195 kB.' }).waitFor();
+    assert.equal(await log('alice').getByText('huge.bin').count(), 0, 'nothing of it reached the room');
+    await shot('bob', 'rooms-files-mobile');
+    await shot('alice', 'rooms-files-desktop');
   });
 
   it('all three join the call and each plays the two others\' video', async () => {

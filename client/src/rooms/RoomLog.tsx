@@ -1,11 +1,14 @@
 // A room's messages and its composer, in the rooms view and beside the room's call: corrections
 // (XEP-0308: Up arrow in an empty field or *Edit* on our last message, *edited* on a corrected
 // one) and replies (XEP-0461: *Reply* quotes the message above the field, a reply shows what it
-// answers), as in a 1:1 conversation (views/Chat.tsx).
-import { useEffect, useRef } from 'preact/hooks';
+// answers), and files (attached, pasted or dropped on the log; room-files.ts), as in a 1:1
+// conversation (views/Chat.tsx).
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { Composer } from '../views/Composer.js';
 import { MessageBody } from '../views/MessageBody.js';
+import { FileView } from '../views/FileView.js';
+import { useStore } from '../state/use-store.js';
 import { Icon } from '../views/icons.js';
 import { ComposingAbout, Quote, useCompose } from '../views/use-compose.js';
 import type { AppWithRooms } from './app-with-rooms.js';
@@ -40,9 +43,25 @@ export function RoomLog({ app, room, logLabel, composerLabel, sendLabel, placeho
   const answered = (id: string) => room.messages.find((x) => x.stanzaId === id) ?? room.messages.find((x) => x.id === id);
   const joined = room.phase === 'joined';
   const shown = last ? room.messages.slice(-last) : room.messages;
+  const uploads = useStore(app.rooms.files.state)[room.jid] ?? [];
+  const [fileError, setFileError] = useState('');
+  const [dragging, setDragging] = useState(false);
+  const sendFiles = (files: File[]) => {
+    setFileError('');
+    app.rooms.files.dismissFailed(room.jid);
+    for (const f of files) app.rooms.files.send(room.jid, f).catch((err: Error) => setFileError(err.message));
+  };
+  useEffect(() => { setFileError(''); }, [room.jid]);
   return (
     <>
-      <ol class="messages" ref={log} role="log" aria-label={logLabel} aria-live="polite">
+      <ol class={`messages ${dragging ? 'dragging' : ''}`} ref={log} role="log" aria-label={logLabel} aria-live="polite"
+        onDragOver={(e) => { if (joined && e.dataTransfer?.types.includes('Files')) { e.preventDefault(); setDragging(true); } }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={(e) => {
+          const files = Array.from(e.dataTransfer?.files ?? []);
+          setDragging(false);
+          if (joined && files.length) { e.preventDefault(); sendFiles(files); }
+        }}>
         {!last && room.archive && !room.archive.complete && room.messages.length > 0 && (
           <li class="older">
             <button type="button" class="small" disabled={room.archive.loading} onClick={() => void app.rooms.loadOlder(room.jid)}>
@@ -55,20 +74,26 @@ export function RoomLog({ app, room, logLabel, composerLabel, sendLabel, placeho
           <li key={`${m.nick}${m.id}`} class={`bubble ${m.self ? 'out' : 'in'} ${m.history ? 'history' : ''}`}>
             {!m.self && <span class="who">{m.nick}</span>}
             {m.reply && <Quote text={answered(m.reply.id)?.body ?? m.reply.fallback} />}
-            <MessageBody body={m.body} />
+            {m.file ? <FileView m={m} /> : <MessageBody body={m.body} />}
             <span class="meta">
               {joined && <button type="button" class="link-button" aria-label="Reply" title="Reply"
                 onClick={() => compose.reply(m)}>↩</button>}
-              {joined && m === mine && <button type="button" class="link-button" aria-label="Edit" title="Edit (Up arrow)" onClick={() => compose.edit(m)}><Icon name="edit" size={12} /></button>}
+              {joined && m === mine && !m.file && <button type="button" class="link-button" aria-label="Edit" title="Edit (Up arrow)" onClick={() => compose.edit(m)}><Icon name="edit" size={12} /></button>}
               {m.edited && <span class="edited">edited · </span>}
               {when(m.at)}
             </span>
           </li>
         ))}
+        {uploads.map((u) => (
+          <li key={`upload ${u.id}`} class="bubble out">
+            <FileView m={u.upload.state === 'sent' ? { file: u.file } : { file: u.file, upload: { progress: u.upload.progress, state: u.upload.state } }} onCancel={() => app.rooms.files.cancel(u.id)} />
+          </li>
+        ))}
       </ol>
+      {fileError && <p class="error file-error" role="alert">{fileError}</p>}
       <ComposingAbout compose={compose} />
       <Composer label={composerLabel} placeholder={placeholder} sendLabel={sendLabel} value={compose.draft}
-        disabled={!joined} onInput={compose.setDraft} onSend={compose.submit} onEditLast={() => compose.edit(mine)} onCancel={compose.cancel} />
+        disabled={!joined} onInput={compose.setDraft} onSend={compose.submit} onFiles={sendFiles} onEditLast={() => compose.edit(mine)} onCancel={compose.cancel} />
     </>
   );
 }

@@ -4,6 +4,7 @@
 import type { ReceivedMessage, ReceivedPresence } from 'stanza/protocol/index.js';
 import { bare, resourceOf } from '../protocol/jid.js';
 import { stripReplyFallback } from '../protocol/xep0461-replies.js';
+import { fileOf } from '../features/shared-file.js';
 import type { PendingInvite, PresenceIn, RoomMessage } from './room-state.js';
 
 /** A presence as StanzaJS's MUC plugin emits it (`muc:available`, `muc:unavailable`). */
@@ -44,8 +45,9 @@ export function groupchatIn(msg: ReceivedMessage, ownNick: string | undefined, n
   } else if (msg.replace) {
     body = stripReplyFallback(body, msg.fallbacks);
   }
+  const file = reply || msg.replace ? undefined : fileOf(msg);
   const message: RoomMessage = {
-    id, nick, body, at, ...(stanzaId ? { stanzaId } : {}), ...(realJid ? { realJid } : {}),
+    id, nick, body, at, ...(file ? { file } : {}), ...(stanzaId ? { stanzaId } : {}), ...(realJid ? { realJid } : {}),
     ...(msg.delay ? { history: true } : {}), ...(nick === ownNick ? { self: true } : {}), ...(reply ? { reply } : {}),
   };
   return { room, message, ...(msg.replace ? { replaces: msg.replace } : {}) };

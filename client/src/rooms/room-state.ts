@@ -1,6 +1,7 @@
 // The rooms a user is in, as plain values: occupants (XEP-0045 §7.2.3 presence), the groupchat
 // log with history (§7.2.15) and the subject. Pure functions, tested in Node; rooms.ts feeds them.
 import { bare, resourceOf } from '../protocol/jid.js';
+import type { SharedFile } from '../features/shared-file.js';
 
 export interface Occupant {
   nick: string;
@@ -31,6 +32,8 @@ export interface RoomMessage {
   edited?: boolean;
   /** The message this one answers (XEP-0461), and the quote of its fallback (XEP-0428). */
   reply?: { id: string; to?: string; fallback?: string };
+  /** A shared file: the body is its link, also as XEP-0066 out-of-band data (room-files.ts). */
+  file?: SharedFile;
 }
 
 export interface Room {
@@ -166,12 +169,14 @@ export function correctRoomMessage(s: RoomsState, room: string, c: { replaces: s
   const fits = (m: RoomMessage) => m.id === c.replaces
     && (m.realJid && c.realJid ? bare(m.realJid) === bare(c.realJid) : m.nick === c.nick);
   if (!r?.messages.some(fits)) return undefined;
-  return update(s, room, (x) => ({ ...x, messages: x.messages.map((m) => (fits(m) ? { ...m, body: c.body, edited: true } : m)) }));
+  // a corrected file message is text from then on (its link was replaced)
+  const corrected = (m: RoomMessage): RoomMessage => { const { file: _link, ...rest } = m; return { ...rest, body: c.body, edited: true }; };
+  return update(s, room, (x) => ({ ...x, messages: x.messages.map((m) => (fits(m) ? corrected(m) : m)) }));
 }
 
-/** The last message we sent in a room that can still be corrected. */
+/** The last message we sent in a room that can still be corrected (text, not a file, as in a conversation). */
 export function lastOwnRoomMessage(r: Room | undefined): RoomMessage | undefined {
-  const own = (r?.messages ?? []).filter((m) => m.self && m.id);
+  const own = (r?.messages ?? []).filter((m) => m.self && m.id && !m.file);
   return own[own.length - 1];
 }
 

@@ -23,6 +23,7 @@ import { RoomScreenShare } from './screen-share.js';
 import { mediaConstraints, watchEnded, type LiveMedia } from '../features/devices.js';
 import { RoomBookmarks } from './room-bookmarks.js';
 import { RoomAdmin } from './room-admin.js';
+import { RoomFiles } from './room-files.js';
 import { publicRooms, roomServices, type PublicRoom } from './room-directory.js';
 
 /** How long the room has to answer the ping sent when the call's media stopped. */
@@ -56,6 +57,8 @@ export class Rooms {
   readonly bookmarks = this.#marks.store;
   /** Room settings, subject and moderation (room-admin.ts). */
   readonly admin = new RoomAdmin();
+  /** Files shared in rooms (room-files.ts). */
+  readonly files = new RoomFiles();
   #client?: Agent;
   #session?: RoomCallSession;
   /** Names, subject rules and history from the rooms themselves (room-history.ts). */
@@ -74,6 +77,7 @@ export class Rooms {
     this.#endCall();
     this.#client = client;
     this.admin.attach(client);
+    this.files.attach(client);
     this.state.set(NO_ROOMS);
     this.shown.set(false);
     client.stanzas.define(CallInviteProtocol);
@@ -111,6 +115,7 @@ export class Rooms {
       const now = Date.now();
       // the sender's real JID as the room shows it now; not for the room's own history (§7.2.15)
       this.state.set((s) => applyGroupchat(s, msg, msg.delay ? undefined : this.realJid(msg.from), now));
+      if (!msg.delay) this.files.reflected(bare(msg.from), msg.id);
     });
     // §10.2.1 status 104: the room's configuration changed; its name and rules are read again
     client.on('message', (msg: ReceivedMessage) => {

@@ -4,7 +4,7 @@ import { formatBytes, isImage } from '../features/shared-file.js';
 import { Icon } from './icons.js';
 
 /** A shared file in a message: an image inline (click opens it), anything else a download card. */
-export function FileView({ m, onCancel }: { m: ChatMessage; onCancel?: () => void }): JSX.Element | null {
+export function FileView({ m, onCancel }: { m: Pick<ChatMessage, 'file' | 'upload'>; onCancel?: () => void }): JSX.Element | null {
   const f = m.file;
   if (!f) return null;
   const up = m.upload;
