@@ -4,12 +4,12 @@
 // answers), as in a 1:1 conversation (views/Chat.tsx).
 import { useEffect, useRef } from 'preact/hooks';
 import type { JSX } from 'preact';
-import { Composer } from '../views/Composer.js';
-import { MessageBody } from '../views/MessageBody.js';
-import { Icon } from '../views/icons.js';
-import { ComposingAbout, Quote, useCompose } from '../views/use-compose.js';
-import type { AppWithRooms } from './app-with-rooms.js';
-import { lastOwnRoomMessage, type Room, type RoomMessage } from './room-state.js';
+import { Composer } from '../Composer.js';
+import { MessageBody } from '../MessageBody.js';
+import { Icon } from '../icons.js';
+import { ComposingAbout, Quote, useCompose } from '../use-compose.js';
+import type { AppWithRooms } from '../../rooms/app-with-rooms.js';
+import { lastOwnRoomMessage, type Room, type RoomMessage } from '../../rooms/room-state.js';
 
 const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 /** The time, with the date for a message of another day. */
