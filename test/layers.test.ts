@@ -55,3 +55,20 @@ describe('the media boundary', () => {
     assert.deepEqual(offending, []);
   });
 });
+
+describe('the web client\'s layers', () => {
+  // Protocol definitions in protocol/, behaviour in features/ and rooms/, views only in views/ (docs/client.md).
+  const src = `${ROOT}client/src`;
+  const files = (readdirSync(src, { recursive: true }) as string[]).map((f) => f.split('\\').join('/')).filter((f) => /\.tsx?$/.test(f));
+
+  it('keeps every .tsx in views/, apart from the bundle\'s entry point main.tsx', () => {
+    assert.ok(files.includes('views/rooms/RoomsView.tsx'), 'the views are where this test looks');
+    assert.deepEqual(files.filter((f) => f.endsWith('.tsx') && !f.startsWith('views/') && f !== 'main.tsx'), []);
+  });
+
+  it('has nothing outside views/ import a view, apart from main.tsx', () => {
+    const view = /from '[^']*\/views\/[^']*'/;
+    const offending = files.filter((f) => !f.startsWith('views/') && f !== 'main.tsx' && view.test(readFileSync(`${src}/${f}`, 'utf8')));
+    assert.deepEqual(offending, []);
+  });
+});

@@ -54,7 +54,7 @@ export class LastNForwarding {
     for (const q of all) {
       if (q.closed) continue;
       for (const [mid, sub] of q.subscriptions) {
-        // not forwarded yet: the forward starts in the state wanted then (RoomCall.applyAnswer)
+        // not forwarded yet: the forward starts in the state wanted then (applyAnswer, renegotiation.ts)
         if (sub.removed || sub.paused === undefined) continue;
         const on = this.wanted(q, sub);
         if (sub.paused === !on) continue;

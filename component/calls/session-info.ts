@@ -1,4 +1,4 @@
-// Small rules of a room call's Jingle sessions, apart from room-call.ts: which session-info a
+// Small rules of a room call's Jingle sessions, beside its parts (room-call.ts): which session-info a
 // participant's mute/unmute becomes for each receiver, what an ICE restart offer looks like, and the
 // wait for a content-add's answer. Pure.
 import { NS } from '../../xmpp/namespaces.js';

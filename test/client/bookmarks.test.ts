@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { createClient, JXT } from 'stanza';
 import type { IQ } from 'stanza/protocol/index.js';
-import { BookmarksProtocol, NS_BOOKMARKS, PUBLISH_OPTIONS, type Conference } from '../../client/src/rooms/bookmarks.js';
+import { BookmarksProtocol, NS_BOOKMARKS, PUBLISH_OPTIONS, type Conference } from '../../client/src/protocol/xep0402-bookmarks.js';
 
 const registry = createClient({}).stanzas;
 registry.define(BookmarksProtocol);

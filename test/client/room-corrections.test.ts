@@ -7,7 +7,7 @@ import type { DiscoInfoResult, MAMResult, Message, ReceivedMessage } from 'stanz
 import { NO_ROOMS, joining, lastOwnRoomMessage, roomInfo, type RoomsState } from '../../client/src/rooms/room-state.js';
 import { applyGroupchat, archivedIn } from '../../client/src/rooms/room-history.js';
 import { roomInfoOf } from '../../client/src/rooms/room-directory.js';
-import { BookmarksProtocol, bookmarkChanges } from '../../client/src/rooms/bookmarks.js';
+import { BookmarksProtocol, bookmarkChanges } from '../../client/src/protocol/xep0402-bookmarks.js';
 import { RepliesProtocol } from '../../client/src/protocol/xep0461-replies.js';
 import { Room } from '../../component/muc/room.js';
 import { roomInfo as carillonRoomInfo } from '../../component/muc/disco.js';

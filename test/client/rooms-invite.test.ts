@@ -5,7 +5,7 @@ import { createClient, JXT } from 'stanza';
 import type { ReceivedMessage } from 'stanza/protocol/index.js';
 import { NO_ROOMS, dismissInvite, invited, joining, type PendingInvite, type RoomsState } from '../../client/src/rooms/room-state.js';
 import { callInviteIn, inviteIn, type MucInviteEvent } from '../../client/src/rooms/room-stanzas.js';
-import { CallInviteProtocol, NS_CALL_INVITES } from '../../client/src/rooms/xep0482-call-invites.js';
+import { CallInviteProtocol, NS_CALL_INVITES } from '../../client/src/protocol/xep0482-call-invites.js';
 
 const client = createClient({});
 client.stanzas.define(CallInviteProtocol);

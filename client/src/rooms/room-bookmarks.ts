@@ -1,14 +1,15 @@
 // The account's rooms as XEP-0402 bookmarks, kept in step with its other clients: read at sign-in
 // (§3.2, autojoin rooms joined), published when a room is joined (§3.3) and retracted when it is
 // left (§3.4), and changed live by the PEP notifications of our other clients' changes (§4,
-// `urn:xmpp:bookmarks:1+notify` in our caps). The protocol is bookmarks.ts; this binds it to a store.
+// `urn:xmpp:bookmarks:1+notify` in our caps). The protocol is protocol/xep0402-bookmarks.ts; this
+// binds it to a store.
 import type { Agent } from 'stanza';
 import type { ReceivedMessage } from 'stanza/protocol/index.js';
 import { Store } from '../state/store.js';
 import type { RoomsState } from './room-state.js';
 import {
   BookmarksProtocol, NS_BOOKMARKS_NOTIFY, bookmarkChanges, fetchBookmarks, publishBookmark, retractBookmark, type Bookmark,
-} from './bookmarks.js';
+} from '../protocol/xep0402-bookmarks.js';
 
 /** What the bookmarks need of the rooms. */
 export interface BookmarkedRooms {

@@ -17,7 +17,7 @@ import { callInviteIn, inviteIn, presenceIn, type MucPresence } from './room-sta
 import { RoomReads, applyGroupchat } from './room-history.js';
 import { ForwardingProtocol, NS_CALL_FORWARDING } from '../protocol/carillon-forwarding.js';
 import { NO_GROUP_CALL, callLostText, muteChanged, ownerOf, pausedChanged, sourcesAdded, sourcesRemoved, type GroupCall, type RoomProbe } from './group-call.js';
-import { CallInviteProtocol, NS_CALL_INVITES } from './xep0482-call-invites.js';
+import { CallInviteProtocol, NS_CALL_INVITES } from '../protocol/xep0482-call-invites.js';
 import { RoomCallSession } from './room-call-session.js';
 import { RoomScreenShare } from './screen-share.js';
 import { mediaConstraints, watchEnded, type LiveMedia } from '../features/devices.js';

@@ -5,7 +5,7 @@
 import { JXT } from 'stanza';
 import type { Agent } from 'stanza';
 import type { DataForm } from 'stanza/protocol/index.js';
-import { bare } from '../protocol/jid.js';
+import { bare } from './jid.js';
 
 export const NS_BOOKMARKS = 'urn:xmpp:bookmarks:1';
 

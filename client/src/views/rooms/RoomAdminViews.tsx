@@ -4,9 +4,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import type { DataFormField } from 'stanza/protocol/index.js';
-import type { AppWithRooms } from './app-with-rooms.js';
-import type { Occupant, Room } from './room-state.js';
-import { anyAction, occupantActions } from './room-permissions.js';
+import type { AppWithRooms } from '../../rooms/app-with-rooms.js';
+import type { Occupant, Room } from '../../rooms/room-state.js';
+import { anyAction, occupantActions } from '../../rooms/room-permissions.js';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 

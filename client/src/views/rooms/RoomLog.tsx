@@ -1,18 +1,18 @@
 // A room's messages and its composer, in the rooms view and beside the room's call: corrections
 // (XEP-0308: Up arrow in an empty field or *Edit* on our last message, *edited* on a corrected
 // one) and replies (XEP-0461: *Reply* quotes the message above the field, a reply shows what it
-// answers), and files (attached, pasted or dropped on the log; room-files.ts), as in a 1:1
+// answers), and files (attached, pasted or dropped on the log; rooms/room-files.ts), as in a 1:1
 // conversation (views/Chat.tsx).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
-import { Composer } from '../views/Composer.js';
-import { MessageBody } from '../views/MessageBody.js';
-import { FileView } from '../views/FileView.js';
-import { useStore } from '../state/use-store.js';
-import { Icon } from '../views/icons.js';
-import { ComposingAbout, Quote, useCompose } from '../views/use-compose.js';
-import type { AppWithRooms } from './app-with-rooms.js';
-import { lastOwnRoomMessage, type Room, type RoomMessage } from './room-state.js';
+import { Composer } from '../Composer.js';
+import { MessageBody } from '../MessageBody.js';
+import { FileView } from '../FileView.js';
+import { useStore } from '../../state/use-store.js';
+import { Icon } from '../icons.js';
+import { ComposingAbout, Quote, useCompose } from '../use-compose.js';
+import type { AppWithRooms } from '../../rooms/app-with-rooms.js';
+import { lastOwnRoomMessage, type Room, type RoomMessage } from '../../rooms/room-state.js';
 
 const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 /** The time, with the date for a message of another day. */

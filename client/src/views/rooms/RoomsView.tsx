@@ -2,19 +2,19 @@
 // with "Join call". The group call itself is GroupCallScreen.tsx.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
-import { localOf } from '../protocol/jid.js';
-import { useStore } from '../state/use-store.js';
-import { Avatar } from '../views/Contacts.js';
-import { Icon } from '../views/icons.js';
-import { useInert } from '../views/use-inert.js';
+import { localOf } from '../../protocol/jid.js';
+import { useStore } from '../../state/use-store.js';
+import { Avatar } from '../Contacts.js';
+import { Icon } from '../icons.js';
+import { useInert } from '../use-inert.js';
 import { RoomLog } from './RoomLog.js';
-import type { AppWithRooms } from './app-with-rooms.js';
-import type { Room } from './room-state.js';
+import type { AppWithRooms } from '../../rooms/app-with-rooms.js';
+import type { Room } from '../../rooms/room-state.js';
 import { GroupCallScreen } from './GroupCallScreen.js';
 import { PublicRooms } from './PublicRooms.js';
 import { InviteCard } from './InviteCard.js';
 import { OccupantMenu, RoomSettings, SubjectEditor } from './RoomAdminViews.js';
-import { mayChangeSubject, mayConfigure } from './room-permissions.js';
+import { mayChangeSubject, mayConfigure } from '../../rooms/room-permissions.js';
 
 const roomName = (jid: string) => localOf(jid) || jid;
 /** What a room is called: its configured name (disco#info identity), else its address's local part. */

@@ -1,8 +1,8 @@
 // The room's messages and composer beside its call (below the tiles on a phone), so that the
 // call need not be left to read or write in the room. Collapsed by default at phone width.
 import type { JSX } from 'preact';
-import { useStore } from '../state/use-store.js';
-import type { AppWithRooms } from './app-with-rooms.js';
+import { useStore } from '../../state/use-store.js';
+import type { AppWithRooms } from '../../rooms/app-with-rooms.js';
 import { RoomLog } from './RoomLog.js';
 
 export function RoomChat({ app, room }: { app: AppWithRooms; room: string }): JSX.Element | null {

@@ -2,10 +2,10 @@
 // can be acted on: in the rooms list, and as a notice over whatever view is open, so an invitation
 // is never only a badge on the Rooms button.
 import type { JSX } from 'preact';
-import { localOf } from '../protocol/jid.js';
-import { useStore } from '../state/use-store.js';
-import type { AppWithRooms } from './app-with-rooms.js';
-import type { PendingInvite } from './room-state.js';
+import { localOf } from '../../protocol/jid.js';
+import { useStore } from '../../state/use-store.js';
+import type { AppWithRooms } from '../../rooms/app-with-rooms.js';
+import type { PendingInvite } from '../../rooms/room-state.js';
 
 const roomName = (jid: string) => localOf(jid) || jid;
 

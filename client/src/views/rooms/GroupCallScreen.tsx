@@ -2,18 +2,18 @@
 // mute state), our own camera, and the controls: Mute, Camera, Invite, Leave call.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
-import { localOf } from '../protocol/jid.js';
-import { useStore } from '../state/use-store.js';
-import { Avatar, displayName } from '../views/Contacts.js';
-import { Icon } from '../views/icons.js';
-import { Video } from '../views/Video.js';
-import { QualityBadge } from '../views/Quality.js';
-import { ownerOf, type Tile } from './group-call.js';
-import { watchSpeaker } from './active-speaker.js';
+import { localOf } from '../../protocol/jid.js';
+import { useStore } from '../../state/use-store.js';
+import { Avatar, displayName } from '../Contacts.js';
+import { Icon } from '../icons.js';
+import { Video } from '../Video.js';
+import { QualityBadge } from '../Quality.js';
+import { ownerOf, type Tile } from '../../rooms/group-call.js';
+import { watchSpeaker } from '../../rooms/active-speaker.js';
 import { RoomChat } from './RoomChat.js';
-import { DevicesButton } from '../views/DevicePicker.js';
-import { useInert } from '../views/use-inert.js';
-import type { AppWithRooms } from './app-with-rooms.js';
+import { DevicesButton } from '../DevicePicker.js';
+import { useInert } from '../use-inert.js';
+import type { AppWithRooms } from '../../rooms/app-with-rooms.js';
 
 function RemoteTile({ tile, stream, speaking }: { tile: Tile; stream?: MediaStream; speaking: boolean }): JSX.Element {
   if (tile.screen) {

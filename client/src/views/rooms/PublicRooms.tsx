@@ -2,8 +2,8 @@
 // occupant counts, joined with one click.
 import { useState } from 'preact/hooks';
 import type { JSX } from 'preact';
-import type { AppWithRooms } from './app-with-rooms.js';
-import type { PublicRoom } from './room-directory.js';
+import type { AppWithRooms } from '../../rooms/app-with-rooms.js';
+import type { PublicRoom } from '../../rooms/room-directory.js';
 
 export function PublicRooms({ app }: { app: AppWithRooms }): JSX.Element {
   const [list, setList] = useState<Array<{ service: string; rooms: PublicRoom[] }> | undefined>();
