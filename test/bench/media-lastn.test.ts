@@ -2,7 +2,7 @@
 // (`bin/carillon.js start`, its own process) with last-N at 1 video above 2 participants, the
 // generator in a process of its own. Checks that what is due counts only what the SFU is meant to
 // forward (every other's audio, one video per receiver), that exactly that moved in the window,
-// and that none of it was lost; no figure is held to a timing threshold.
+// and that paused videos are not counted as lost; no figure is held to a timing threshold.
 import assert from 'node:assert/strict';
 import { runMedia } from '../../bench/media/run.js';
 import { defaultConfigLine, mediaTable, renderText, verdicts } from '../../bench/media/report.js';
@@ -35,7 +35,7 @@ describe('media benchmark, last-N row (a room of 4, last-N 1 above 2)', function
     assert.equal(videosPerReceiver(16), 15, 'no last-N: all receiving all');
   });
 
-  it('counts as due every other\'s audio and one video per receiver, and loses none of it', () => {
+  it('counts as due every other\'s audio and one video per receiver, and only that as loss', () => {
     const r = results.find((x) => x.sut === 'carillon-lastn');
     assert.ok(r, `no result; log:\n${logged.join('\n')}`);
     assert.equal(r.ok, true, `failed: ${r.error}\n${logged.join('\n')}`);
@@ -46,7 +46,10 @@ describe('media benchmark, last-N row (a room of 4, last-N 1 above 2)', function
     // In the window the receivers together had 12 audio and exactly 4 video streams moving: the
     // 8 other videos were paused by the SFU (and so neither due nor lost).
     assert.deepEqual(r.flowing, { audio: 12, video: 4 }, logged.join('\n'));
-    assert.equal(r.lossPct, 0, JSON.stringify(r));
+    // Loss is over the forwarded streams only: were the 8 paused videos counted, more than half
+    // of the video due would be missing. (Whether a loaded machine drops a packet or two is a
+    // measurement, not asserted.)
+    assert.ok((r.lossPct ?? 100) < 10, `loss ${r.lossPct} %: ${JSON.stringify(r)}`);
     // The ideal, from what was sent: each publisher's audio × its 3 receivers, its video × 1 (the
     // receivers get 4 videos in all from 4 publishers). All receiving all it would be sent × 3.
     // Rates, not what arrived: on a starved machine the receivers' backlog grows in the window.
@@ -62,7 +65,12 @@ describe('media benchmark, last-N row (a room of 4, last-N 1 above 2)', function
     // The targets compare all receiving all: a last-N row is not among them.
     assert.equal(verdicts(results)[0].carillon, 'none');
     const line = defaultConfigLine(results);
-    assert.equal(line, 'largest room held with this config (last-N: 1 videos above 2): 4 (Carillon, last-N (1 videos))');
+    // held means < 1 % loss, a measurement: the line says either way
+    const r = results.find((x) => x.sut === 'carillon-lastn')!;
+    const loss = r.lossPct ?? 100;
+    assert.equal(line, loss < 1
+      ? 'largest room held with this config (last-N: 1 videos above 2): 4 (Carillon, last-N (1 videos))'
+      : `largest room held with this config (last-N: 1 videos above 2): none; not held: N = 4 ${loss.toFixed(2)} % loss`);
     assert.equal(defaultConfigLine(results.filter((x) => x.sut !== 'carillon-lastn')), undefined, 'no last-N row, no line');
     console.log(`${table}\n${line}`);
   });
