@@ -5,7 +5,7 @@
 // participant answers with content-accept. Media is werift sending the synthetic RTP.
 import { client, xml, type XmppClient } from '@xmpp/client';
 import type { Element } from 'ltx';
-import { RTCPeerConnection } from 'werift';
+import { RTCPeerConnection, RTCRtpHeaderExtensionParameters, RTP_EXTENSION_URI } from 'werift';
 import WebSocket from 'ws';
 import { jingleElement, parseJingle, type Jingle, type JingleContent } from '../../component/calls/jingle.js';
 import { jingleToSdp, sdpToJingle } from '../../xmpp/jingle-sdp/index.js';
@@ -49,8 +49,10 @@ class Participant {
   private accepted!: Promise<void>;
   errors: string[] = [];
   onWire = 0;
+  /** This participant's received streams (also in the room's `counters`). */
+  readonly own: StreamCounter[] = [];
 
-  constructor(readonly xmpp: XmppClient, readonly room: string, readonly o: RoomOptions, readonly counters: StreamCounter[]) {
+  constructor(readonly xmpp: XmppClient, readonly room: string, readonly o: RoomOptions, readonly counters: StreamCounter[], readonly level?: number) {
     // Jingle requests are ours to answer; the library's default reply is withheld.
     xmpp.iqCallee.set(NS_JINGLE, 'jingle', () => new Promise(() => undefined));
     xmpp.on('stanza', (el: Element) => this.onStanza(el));
@@ -90,7 +92,9 @@ class Participant {
 
   async call(): Promise<void> {
     this.accepted = new Promise((r) => { this.resolveAccepted = r; });
-    const pc = (this.pc = new RTCPeerConnection(peerConfig(this.o.peerPorts)));
+    // With a level to send, the offer carries the RFC 6464 audio level extension, as browsers' do.
+    const levels = this.level === undefined ? {} : { headerExtensions: { audio: [new RTCRtpHeaderExtensionParameters({ id: 1, uri: RTP_EXTENSION_URI.audioLevelIndication })] } };
+    const pc = (this.pc = new RTCPeerConnection({ ...peerConfig(this.o.peerPorts), ...levels }));
     const at = pc.addTransceiver(this.source.audio, { direction: 'sendrecv' });
     const vt = pc.addTransceiver(this.source.video, { direction: 'sendrecv' });
     if (process.env.MEDIABENCH_DEBUG) {
@@ -108,9 +112,16 @@ class Participant {
       seen.add(track);
       const c = new StreamCounter(track.kind, this.o.latency);
       this.counters.push(c);
+      this.own.push(c);
       track.onReceiveRtp.subscribe((rtp) => c.onRtp(rtp));
     });
     await pc.setLocalDescription(await pc.createOffer());
+    if (this.level !== undefined) {
+      const ext = at.headerExtensions.find((e) => e.uri === RTP_EXTENSION_URI.audioLevelIndication);
+      if (!ext) throw new Error('werift did not offer the audio level extension');
+      this.source.levelId = ext.id;
+      this.source.level = this.level;
+    }
     const { contents, groups } = sdpToJingle(pc.localDescription!.sdp, 'initiator');
     loopbackOnly(contents);
     const res = await this.iq(jingleElement({ action: 'session-initiate', sid: this.sid, initiator: String(this.xmpp.jid) as never, contents, groups } as Jingle) as never);
@@ -168,7 +179,7 @@ export function carillonRoom(t: CarillonTarget, o: RoomOptions): RoomLoad {
             credentials: (authenticate, mechanisms) => authenticate({ username, password: t.password }, mechanisms.includes('PLAIN') ? 'PLAIN' : mechanisms[0]) });
           xmpp.reconnect?.stop();
           xmpp.on('error', () => {});
-          const p = new Participant(xmpp, room, o, counters);
+          const p = new Participant(xmpp, room, o, counters, o.level?.(i));
           await timeout(xmpp.start(), 15_000, `sign-in of ${username}`);
           await p.enter(`p${i}`);
           // One peer at a time: werift finds a port by bind/close/bind, and parallel peers race for it.
@@ -187,13 +198,42 @@ export function carillonRoom(t: CarillonTarget, o: RoomOptions): RoomLoad {
     async subscribe() {
       // The room adds sources with content-add as they arrive; wait until each of ours has them all.
       const t1 = performance.now();
-      const due = o.members.length * (o.participants - 1) * 2;
-      while (counters.filter((c) => c.received > 0).length < due) {
-        if (performance.now() - t1 > 60_000) throw new Error(`only ${counters.filter((c) => c.received > 0).length}/${due} forwarded streams after 60 s; ${errors()}`);
-        await new Promise((r) => setTimeout(r, 100));
+      const audioDue = o.participants - 1;
+      const videoDue = o.videosPerReceiver;
+      const due = o.members.length * (audioDue + videoDue);
+      if (videoDue === o.participants - 1) {
+        // All receiving all: every stream the room added is due.
+        while (counters.filter((c) => c.received > 0).length < due) {
+          if (performance.now() - t1 > 60_000) throw new Error(`only ${counters.filter((c) => c.received > 0).length}/${due} forwarded streams after 60 s; ${errors()}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } else {
+        // Last-N: every other's audio and exactly videoDue videos at each receiver. A video paused
+        // since it started (the room went above the threshold, a speaker change) has packets but
+        // none lately, so "flowing" is a packet in the last second, and the counts must hold for
+        // longer than that, so that a stream paused just now has dropped out of them.
+        const flowing = (p: Participant, kind: string, now: number): number => p.own.filter((c) => c.kind === kind && now - c.lastAt < 1000).length;
+        const short = (): string[] => {
+          const now = performance.timeOrigin + performance.now();
+          return parts.flatMap((p, k) => {
+            const a = flowing(p, 'audio', now), v = flowing(p, 'video', now);
+            return a === audioDue && v === videoDue ? [] : [`p${o.members[k]}: audio ${a}/${audioDue}, video ${v}/${videoDue}`];
+          });
+        };
+        let heldSince: number | undefined;
+        for (;;) {
+          const now = performance.now();
+          if (short().length > 0) heldSince = undefined;
+          else {
+            heldSince ??= now;
+            if (now - heldSince >= 1500) break;
+          }
+          if (now - t1 > 60_000) throw new Error(`streams flowing after 60 s not as due: ${short().join(', ') || 'unsteady'}; ${errors()}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
       }
       const s = (performance.now() - t1) / 1000;
-      o.log(`carillon: all ${due} forwarded streams of participants ${o.members[0]}-${o.members[o.members.length - 1]} flowing after ${s.toFixed(1)} s more`);
+      o.log(`carillon: all ${due} forwarded streams of participants ${o.members[0]}-${o.members[o.members.length - 1]} flowing after ${s.toFixed(1)} s more${videoDue < o.participants - 1 ? ` (${videoDue} videos per receiver, last-N)` : ''}`);
       return s;
     },
     async close() {

@@ -1,4 +1,7 @@
-// `npm run bench -- --media [--sizes 2,4,8,16] [--servers carillon,janus] [--seconds 20] [--warmup 3] [--generators P] [--no-setup] [--setup-calls 20]`
+// `npm run bench -- --media [--sizes 2,4,8,16] [--servers carillon,janus,carillon-lastn] [--last-n] [--seconds 20] [--warmup 3] [--generators P] [--no-setup] [--setup-calls 20]`
+// The default run: every size through Carillon and Janus all receiving all, then Carillon with its
+// default last-N at the sizes above last-N's threshold (16). `--last-n`: Carillon with last-N on
+// in place of all-to-all Carillon (`--sizes 16 --servers carillon --last-n`: that row alone).
 // `npm run bench -- --media-setup [--setup-calls 20]`: the call set-up part alone.
 // Prints the media table, the targets and the call set-up figures; writes bench/results/media.{json,md}.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +12,8 @@ import { ensureDebianPackages } from '../servers/proc.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { DEFAULT_PORTS, runMedia } from './run.js';
 import { callSetup, type SetupResult } from './setup.js';
-import { mediaTable, renderMd, renderText, verdicts, verdictTable } from './report.js';
+import { LAST_N_DEFAULT } from '../../component/calls/last-n.js';
+import { defaultConfigLine, mediaTable, renderMd, renderText, verdicts, verdictTable } from './report.js';
 import type { MediaSut } from './result.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -40,7 +44,8 @@ export async function mediaMain(argv: string[]): Promise<number> {
   const started = Date.now();
   const log = (s: string): void => { process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${s}\n`); };
   let sizes = [2, 4, 8, 16];
-  let servers: MediaSut[] = ['carillon', 'janus'];
+  let servers: MediaSut[] | undefined;
+  let lastN = false;
   let seconds = 20, warmupS = 3, setupCalls = 20;
   let generators: number | undefined;
   const load = !argv.includes('--media-setup');
@@ -55,15 +60,26 @@ export async function mediaMain(argv: string[]): Promise<number> {
     else if (k === '--seconds') seconds = Number(argv[++i]);
     else if (k === '--warmup') warmupS = Number(argv[++i]);
     else if (k === '--generators') generators = Number(argv[++i]);
+    else if (k === '--last-n') lastN = true;
     else throw new Error(`unknown argument ${k}`);
   }
   if (sizes.some((n) => !Number.isInteger(n) || n < 2 || n > 30)) throw new Error('--sizes: room sizes from 2 to 30');
-  if (servers.some((s) => s !== 'carillon' && s !== 'janus')) throw new Error('--servers: carillon and/or janus');
+  if (servers?.some((s) => s !== 'carillon' && s !== 'janus' && s !== 'carillon-lastn')) throw new Error('--servers: carillon, janus and/or carillon-lastn');
+  // Not asked for: the all-to-all rows, then the last-N row where last-N applies (rooms above its threshold).
+  let lastNSizes: number[] | undefined;
+  if (!servers) {
+    servers = ['carillon', 'janus'];
+    if (!lastN) {
+      lastNSizes = sizes.filter((n) => n > LAST_N_DEFAULT.threshold);
+      if (lastNSizes.length > 0) servers.push('carillon-lastn');
+    }
+  }
+  if (lastN) servers = [...new Set(servers.map((s): MediaSut => (s === 'carillon' ? 'carillon-lastn' : s)))];
   if (generators !== undefined && (!Number.isInteger(generators) || generators < 1)) throw new Error('--generators: a number of processes, 1 or more');
   if (servers.includes('janus')) ensureDebianPackages(['janus', 'gcc', 'libc6-dev'], log);
   const before = mediaMachine();
   log(`${load ? `media run: rooms of ${sizes.join(', ')}, ${seconds} s windows` : 'call set-up run'}; ${before.cores} × ${before.cpu}, load average ${before.loadAverage1m}`);
-  const { results, versions } = load ? await runMedia({ sizes, servers, seconds, warmupS, ports: DEFAULT_PORTS, generators, log }) : { results: [], versions: {} };
+  const { results, versions } = load ? await runMedia({ sizes, servers, seconds, warmupS, ports: DEFAULT_PORTS, generators, lastNSizes, log }) : { results: [], versions: {} };
   let setupResult: SetupResult | undefined;
   let setupError: string | undefined;
   if (setup) {
@@ -81,15 +97,16 @@ export async function mediaMain(argv: string[]): Promise<number> {
   const after = mediaMachine();
   const table = mediaTable(results, servers, versions);
   const targets = verdictTable(verdicts(results));
+  const defaultLine = defaultConfigLine(results);
   const setupTable = setupResult ? setupRows(setupResult) : undefined;
-  const out = { date: new Date().toISOString(), sizes, seconds, warmupS, machine: { ...before, loadAverage1mAfter: after.loadAverage1m }, versions, results, table, targets,
+  const out = { date: new Date().toISOString(), sizes, seconds, warmupS, machine: { ...before, loadAverage1mAfter: after.loadAverage1m }, versions, results, table, targets, defaultConfig: defaultLine,
     setup: setupResult ?? (setupError ? { error: setupError } : undefined), setupTable };
   mkdirSync(join(HERE, '../results'), { recursive: true });
   const name = load ? 'media' : 'media-setup';
   writeFileSync(join(HERE, `../results/${name}.json`), `${JSON.stringify(out, null, 2)}\n`);
-  const md = [load ? renderMd(table) : '', load ? renderMd(targets) : '', setupTable ? renderMd(setupTable) : ''].filter(Boolean).join('\n\n');
+  const md = [load ? renderMd(table) : '', load ? renderMd(targets) : '', defaultLine ?? '', setupTable ? renderMd(setupTable) : ''].filter(Boolean).join('\n\n');
   writeFileSync(join(HERE, `../results/${name}.md`), `${md}\n`);
-  const text = [load ? renderText(table) : '', load ? renderText(targets) : '', setupTable ? renderText(setupTable) : setupError ? `call set-up FAILED: ${setupError}` : ''];
+  const text = [load ? renderText(table) : '', load ? renderText(targets) : '', defaultLine ?? '', setupTable ? renderText(setupTable) : setupError ? `call set-up FAILED: ${setupError}` : ''];
   process.stdout.write(`\n${text.filter(Boolean).join('\n\n')}\n\n`);
   for (const r of results) if (!r.ok) process.stdout.write(`FAILED ${r.sut} N=${r.participants}: ${r.error}\n`);
   process.stdout.write(`media run in ${((Date.now() - started) / 1000).toFixed(0)} s on ${before.cores} × ${before.cpu}, load average ${before.loadAverage1m} → ${after.loadAverage1m}; bench/results/${name}.json\n`);

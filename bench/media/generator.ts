@@ -9,8 +9,8 @@ import { createInterface } from 'node:readline';
 import { carillonRoom } from './carillon-load.js';
 import { janusRoom } from './janus-load.js';
 import type { RoomLoad, RoomOptions } from './load-types.js';
-import { enlargeReceiveBuffers, Histogram, type SyntheticSource } from './synthetic.js';
-import type { GeneratorConfig, GeneratorReply, WindowCounts } from './result.js';
+import { enlargeReceiveBuffers, Histogram, LOUD_LEVEL, QUIET_LEVEL, type StreamCounter, type SyntheticSource } from './synthetic.js';
+import { videosPerReceiver, type GeneratorConfig, type GeneratorReply, type WindowCounts } from './result.js';
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as GeneratorConfig;
 const t0 = performance.now();
@@ -31,13 +31,26 @@ const latency = { recording: false, hist: new Histogram() };
 const o: RoomOptions = {
   participants: cfg.participants, members: cfg.members, room: cfg.room, createRoom: cfg.index === 0,
   peerPorts: cfg.peerPorts, latency, sources, log,
+  videosPerReceiver: videosPerReceiver(cfg.participants, cfg.lastN),
+  // Last-N picks by audio level: the first n participants loud, the rest quiet, so which videos are
+  // forwarded does not depend on timing (each receiver: the loud ones but itself, then the first quiet to join).
+  level: cfg.lastN ? (i) => (i < cfg.lastN!.n ? LOUD_LEVEL : QUIET_LEVEL) : undefined,
 };
 const room: RoomLoad = cfg.sut === 'janus' ? janusRoom(cfg.janusUrl!, o)
   : carillonRoom({ ...cfg.carillon!, user: (i) => `${cfg.carillon!.userPrefix}${i}` }, o);
 
 function counts(): WindowCounts {
   const c = room.counters.reduce((a, k) => { const s = k.snap(); a.received += s.received; a.late += s.late; a.expected += s.expected; return a; }, { received: 0, late: 0, expected: 0 });
-  return { ...c, sent: sources.reduce((a, s) => a + s.sent, 0), cpuS: ownCpu(), at: performance.timeOrigin + performance.now(), streams: room.counters.length };
+  return { ...c, sent: sources.reduce((a, s) => a + s.sent, 0), sentAudio: sources.reduce((a, s) => a + s.sentAudio, 0), sentVideo: sources.reduce((a, s) => a + s.sentVideo, 0),
+    cpuS: ownCpu(), at: performance.timeOrigin + performance.now(), streams: room.counters.length };
+}
+
+/** Packets each stream had at the window's start: a stream that moved since was forwarded in the window. */
+let atStart = new Map<StreamCounter, number>();
+function flowing(): { audio: number; video: number } {
+  const f = { audio: 0, video: 0 };
+  for (const c of room.counters) if (c.received > (atStart.get(c) ?? 0)) f[c.kind === 'audio' ? 'audio' : 'video']++;
+  return f;
 }
 
 let closing: Promise<void> | undefined;
@@ -55,10 +68,11 @@ async function run(command: string): Promise<GeneratorReply> {
       latency.hist = new Histogram();
       latency.recording = true;
       start = counts();
+      atStart = new Map(room.counters.map((c) => [c, c.received]));
       return { ok: true };
     case 'stop': {
       latency.recording = false;
-      const end = counts();
+      const end = { ...counts(), flowing: flowing() };
       if (process.env.MEDIABENCH_DEBUG) for (const c of room.counters) log(`stream ${c.kind} ssrcs ${[...c.ssrcs].join(',')} ${JSON.stringify(c.snap())}`);
       // the histogram travels as its non-empty bins only
       const bins: Array<[number, number]> = [];

@@ -15,6 +15,10 @@ export interface RoomOptions {
   /** UDP ports this process's peers may bind (its own part of the bench's range). */
   peerPorts: [number, number];
   latency: { recording: boolean; hist: Histogram };
+  /** Videos each receiver is due: the others' (participants − 1), fewer in a last-N room. */
+  videosPerReceiver: number;
+  /** The RFC 6464 audio level participant i sends in every audio packet; undefined: none (no extension). */
+  level?: (i: number) => number | undefined;
   /** The generator's publishers, ticked from the moment they are pushed here. */
   sources: SyntheticSource[];
   log: (s: string) => void;

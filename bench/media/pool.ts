@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, rssBytes } from '../servers/proc.js';
-import { Histogram, PACKETS_PER_PUBLISHER } from './synthetic.js';
-import type { GeneratorConfig, GeneratorReply, MediaResult, MediaSut } from './result.js';
+import type { LastNSettings } from '../../component/calls/last-n.js';
+import { AUDIO_PACKETS_PER_S, Histogram, VIDEO_PACKETS_PER_S } from './synthetic.js';
+import { videosPerReceiver, type GeneratorConfig, type GeneratorReply, type MediaResult, type MediaSut } from './result.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,6 +27,8 @@ export interface PoolOptions {
   peerPorts: [number, number];
   serverPid: number;
   target: Pick<GeneratorConfig, 'janusUrl' | 'carillon'>;
+  /** Carillon with last-N on: its settings (what is due depends on them). */
+  lastN?: LastNSettings;
   log: (s: string) => void;
 }
 
@@ -87,13 +90,15 @@ function portParts(range: [number, number], n: number): Array<[number, number]> 
 export async function runRoom(o: PoolOptions): Promise<MediaResult> {
   const n = o.participants;
   const p = Math.max(1, Math.min(n, o.processes));
-  const result: MediaResult = { sut: o.sut, participants: n, ok: false };
+  const result: MediaResult = { sut: o.sut, participants: n, ok: false, ...(o.lastN ? { lastN: o.lastN } : {}) };
+  const videos = videosPerReceiver(n, o.lastN);
+  result.due = { audioPerReceiver: n - 1, videoPerReceiver: videos, audio: n * (n - 1), video: n * videos };
   const room = o.sut === 'janus' ? String(1_000_000 + Math.floor(Math.random() * 1e6))
     : `bench-${n}-${Math.random().toString(36).slice(2, 8)}@${o.target.carillon!.callDomain}`;
   const ports = portParts(o.peerPorts, p);
   const members = [...Array(p).keys()].map((k) => [...Array(n).keys()].filter((i) => i % p === k));
   const rssIdle = rssBytes(o.serverPid);
-  const gens = members.map((m, k) => new GeneratorProcess({ sut: o.sut, participants: n, members: m, index: k, processes: p, room, peerPorts: ports[k], ...o.target }, o.log));
+  const gens = members.map((m, k) => new GeneratorProcess({ sut: o.sut, participants: n, members: m, index: k, processes: p, room, peerPorts: ports[k], ...o.target, ...(o.lastN ? { lastN: o.lastN } : {}) }, o.log));
   const check = (r: GeneratorReply, what: string): GeneratorReply => { if (!r.ok) throw new Error(`${what}: ${r.error}`); return r; };
   try {
     // Publishing in turn: the first process creates the room, and a process's own joins are serial.
@@ -118,15 +123,23 @@ export async function runRoom(o: PoolOptions): Promise<MediaResult> {
     const received = sum((w) => w.end.received - w.start.received) - late;
     const expected = sum((w) => w.end.expected - w.start.expected);
     const sent = sum((w) => w.end.sent - w.start.sent);
+    const sentAudio = sum((w) => w.end.sentAudio - w.start.sentAudio);
+    const sentVideo = sum((w) => w.end.sentVideo - w.start.sentVideo);
     const hist = new Histogram();
     for (const w of windows) for (const [i, c] of w.bins) { hist.bins[i] += c; hist.count += c; }
     const cpu = c1 - c0;
     const genPct = windows.map((w) => Number(((100 * (w.end.cpuS - w.start.cpuS)) / ((w.end.at - w.start.at) / 1000)).toFixed(1)));
     result.windowS = Number(wall.toFixed(2));
     result.sentPerS = Math.round(sent / wall);
+    result.sentAudioPerS = Math.round(sentAudio / wall);
+    result.sentVideoPerS = Math.round(sentVideo / wall);
     result.forwardedPerS = Math.round(received / wall);
-    result.idealPerS = Math.round((sent * (n - 1)) / wall);
-    result.nominalPerS = n * (n - 1) * PACKETS_PER_PUBLISHER;
+    // Each publisher's audio is due at the n − 1 others; its video, on average, at `videos` of them
+    // (every receiver gets `videos` videos, and the publishers send at one rate). A paused video is
+    // not due, so not lost: its counter does not move (the SFU numbers a resumed one on, no gap).
+    result.idealPerS = Math.round((sentAudio * (n - 1) + sentVideo * videos) / wall);
+    result.nominalPerS = n * (n - 1) * AUDIO_PACKETS_PER_S + n * videos * VIDEO_PACKETS_PER_S;
+    result.flowing = { audio: sum((w) => w.end.flowing?.audio ?? 0), video: sum((w) => w.end.flowing?.video ?? 0) };
     result.copiesPerS = Math.round(late / wall);
     result.streams = windows.reduce((a, w) => a + w.end.streams, 0);
     result.lossPct = expected > 0 ? Number(((100 * Math.max(0, expected - received)) / expected).toFixed(3)) : null;

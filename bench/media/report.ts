@@ -1,5 +1,7 @@
-// The media benchmark's tables: one row per room size with Carillon and Janus side by side, then
-// issue 14's targets with met / not met, computed from the results of one run.
+// The media benchmark's tables: one row per room size with Carillon and Janus side by side (and
+// Carillon's last-N rows after them), then issue 14's targets with met / not met, computed from the
+// all-to-all results of one run (the last-N rows are not like for like with Janus).
+import { LAST_N_DEFAULT } from '../../component/calls/last-n.js';
 import type { MediaResult, MediaSut } from './result.js';
 
 /** A room "holds" when receivers lose under 1 % of what was forwarded to them. */
@@ -25,11 +27,35 @@ function cell(r: MediaResult | undefined): string[] {
 
 const COLS = ['fwd pkt/s / ideal', 'loss', 'CPU', 'CPU-s/1k pkt', 'lat p50/p99 ms', 'RSS MB/part.', 'copies/s', 'generator'];
 
-/** One row per room size and SFU, the SFUs of one size next to each other. */
+/** The last-N row's label: the videos each receiver was due. */
+const lastNLabel = (r: MediaResult): string => `Carillon, last-N (${r.due?.videoPerReceiver ?? r.lastN?.n ?? LAST_N_DEFAULT.n} videos)`;
+
+/**
+ * One row per room size and SFU, the SFUs of one size next to each other (all receiving all); then
+ * the rows of Carillon with last-N on, as a user's room gets it by default.
+ */
 export function mediaTable(results: MediaResult[], servers: MediaSut[], versions: Record<string, string> = {}): string[][] {
-  const sizes = [...new Set(results.map((r) => r.participants))].sort((a, b) => a - b);
-  const rows = sizes.flatMap((n) => servers.map((s) => [String(n), versions[s] ?? s, ...cell(results.find((r) => r.sut === s && r.participants === n))]));
-  return [['N', 'SFU', ...COLS], ...rows];
+  const sizes = (sut?: MediaSut) => [...new Set(results.filter((r) => !sut || r.sut === sut).map((r) => r.participants))].sort((a, b) => a - b);
+  const rows = sizes().flatMap((n) => servers.filter((s) => s !== 'carillon-lastn').map((s) => [String(n), versions[s] ?? s, ...cell(results.find((r) => r.sut === s && r.participants === n))]));
+  const lastN = servers.includes('carillon-lastn') ? sizes('carillon-lastn').map((n) => results.find((r) => r.sut === 'carillon-lastn' && r.participants === n)!) : [];
+  return [['N', 'SFU', ...COLS], ...rows, ...lastN.map((r) => [String(r.participants), lastNLabel(r), ...cell(r)])];
+}
+
+/**
+ * "Largest room held with the default config": a room up to last-N's threshold is all receiving all
+ * whatever last-N says, so the all-to-all Carillon rows up to it count, and above it the last-N rows.
+ * Undefined when the run had no last-N row; the settings are named when they are not the default.
+ */
+export function defaultConfigLine(results: MediaResult[]): string | undefined {
+  const rows = results.filter((r) => r.sut === 'carillon-lastn');
+  if (rows.length === 0) return undefined;
+  const s = rows[0].lastN ?? LAST_N_DEFAULT;
+  const isDefault = s.n === LAST_N_DEFAULT.n && s.threshold === LAST_N_DEFAULT.threshold;
+  const held = [...rows, ...results.filter((r) => r.sut === 'carillon' && r.participants <= s.threshold)].filter(holds)
+    .sort((a, b) => b.participants - a.participants)[0];
+  const above = rows.filter((r) => r.participants > s.threshold && !holds(r)).map((r) => `N = ${r.participants} ${r.ok ? `${f(r.lossPct, 2)} % loss` : 'FAILED'}`);
+  const what = held ? `${held.participants} (${held.sut === 'carillon-lastn' && held.participants > s.threshold ? lastNLabel(held) : 'all receiving all'})` : 'none';
+  return `largest room held with ${isDefault ? 'the default config' : 'this config'} (last-N: ${s.n} videos above ${s.threshold}): ${what}${above.length ? `; not held: ${above.join(', ')}` : ''}`;
 }
 
 export interface Verdict { target: string; carillon: string; janus: string; met: boolean | undefined }

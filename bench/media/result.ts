@@ -1,5 +1,19 @@
 // What the runner tells a generator process, and what it reports back.
-export type MediaSut = 'carillon' | 'janus';
+import type { LastNSettings } from '../../component/calls/last-n.js';
+
+/**
+ * The SFUs under test: Carillon and Janus all receiving all (last-N off, like for like), and
+ * Carillon as a user's room gets it by default, last-N on (`carillon-lastn`).
+ */
+export type MediaSut = 'carillon' | 'janus' | 'carillon-lastn';
+
+/**
+ * The videos each receiver is meant to get in a room of n: the others' (n − 1), or with last-N on
+ * and the room above its threshold, the `n` most recent speakers' (component/calls/last-n.ts videoFrom).
+ */
+export function videosPerReceiver(n: number, lastN?: LastNSettings): number {
+  return lastN && lastN.n > 0 && n > lastN.threshold ? Math.min(lastN.n, n - 1) : n - 1;
+}
 
 /** What one generator process is started with (generator.ts). */
 export interface GeneratorConfig {
@@ -14,6 +28,8 @@ export interface GeneratorConfig {
   room: string;
   peerPorts: [number, number];
   janusUrl?: string;
+  /** Carillon with last-N on: its settings, so the generator knows what is due and who is loud. */
+  lastN?: LastNSettings;
   carillon?: { wsUrl: string; domain: string; callDomain: string; password: string; userPrefix: string };
 }
 
@@ -23,6 +39,10 @@ export interface WindowCounts {
   late: number;
   expected: number;
   sent: number;
+  sentAudio: number;
+  sentVideo: number;
+  /** Streams that received a packet since the window's start (set in the end counts only). */
+  flowing?: { audio: number; video: number };
   /** The process's own CPU seconds (utime + stime). */
   cpuS: number;
   /** Wall clock, ms. */
@@ -46,12 +66,22 @@ export interface MediaResult {
   setupS?: { publishersS: number; subscribersS: number };
   windowS?: number;
   sentPerS?: number;
+  sentAudioPerS?: number;
+  sentVideoPerS?: number;
   /** Distinct RTP packets received by all receivers together, per second (copies not counted). */
   forwardedPerS?: number;
-  /** What a lossless SFU would have delivered: sent × (N − 1). */
+  /**
+   * What a lossless SFU would have delivered: audio sent × (N − 1) + video sent × the videos each
+   * receiver is due (N − 1 all receiving all, last-N's n above its threshold).
+   */
   idealPerS?: number;
-  /** N × (N − 1) × packets per publisher per second. */
+  /** The same from the nominal rates: N × (N − 1) × 50 audio + N × videos × 60 video packets/s. */
   nominalPerS?: number;
+  /** Streams each receiver is due, and how many the receivers together had moving in the window. */
+  due?: { audioPerReceiver: number; videoPerReceiver: number; audio: number; video: number };
+  flowing?: { audio: number; video: number };
+  /** Carillon's last-N settings in this run (carillon-lastn only). */
+  lastN?: LastNSettings;
   /** Packets received again (at or behind the highest sequence number seen: copies, retransmissions), per second. */
   copiesPerS?: number;
   /** Forwarded streams (tracks) at all receivers together. */

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Session } from '../load/session.js';
 import { ensureBuilt } from '../servers/carillon.js';
 import { killAndWait, spawnWithLimit, waitPort, writeText } from '../servers/proc.js';
+import { LAST_N_DEFAULT, type LastNSettings } from '../../component/calls/last-n.js';
 import { JanusInstance } from './janus.js';
 import type { GeneratorConfig } from './result.js';
 
@@ -20,7 +21,7 @@ export interface MediaPorts {
 }
 
 export interface SfuUnderTest {
-  name: 'carillon' | 'janus';
+  name: 'carillon' | 'janus' | 'carillon-lastn';
   version: string;
   pid: number;
   start(): Promise<void>;
@@ -30,13 +31,17 @@ export interface SfuUnderTest {
 }
 
 export class CarillonSfu implements SfuUnderTest {
-  readonly name = 'carillon' as const;
+  readonly name: 'carillon' | 'carillon-lastn';
   version = 'Carillon';
   pid = 0;
   private proc: ChildProcess | null = null;
   private readonly domain = 'media.bench';
   private readonly password = 'bench-media';
-  constructor(private readonly dir: string, private readonly ports: MediaPorts['carillon'], private readonly accounts: number, private readonly log: (s: string) => void) {}
+  /** `lastN`: Carillon's last-N as given (its default when equal to it); without, last-N off. */
+  constructor(private readonly dir: string, private readonly ports: MediaPorts['carillon'], private readonly accounts: number, private readonly log: (s: string) => void,
+    private readonly lastN?: LastNSettings) {
+    this.name = lastN ? 'carillon-lastn' : 'carillon';
+  }
 
   async start(): Promise<void> {
     ensureBuilt(this.log);
@@ -44,6 +49,10 @@ export class CarillonSfu implements SfuUnderTest {
     this.version = `Carillon ${pkg.version} (Node ${process.versions.node})`;
     mkdirSync(join(this.dir, 'data'), { recursive: true });
     const p = this.ports;
+    // All receiving all, as the benchmark asks of both SFUs: last-N (on by default above 8) off;
+    // the last-N row runs with no `lastN` key at all when it measures the default.
+    const isDefault = this.lastN?.n === LAST_N_DEFAULT.n && this.lastN.threshold === LAST_N_DEFAULT.threshold;
+    const lastN = isDefault ? {} : { lastN: this.lastN ?? { n: 0, threshold: 8 } };
     const config = {
       domain: this.domain,
       dataDir: join(this.dir, 'data'),
@@ -56,8 +65,7 @@ export class CarillonSfu implements SfuUnderTest {
       registration: { open: true, throttle: 0 },
       limits: { c2s: { rate: null }, connectionsPerIp: 100_000 },
       // Every participant of the largest room in one call (the default allows 8).
-      // all receiving all, as the benchmark asks of both SFUs: last-N (on by default above 8) off
-      call: { maxParticipants: 100, lastN: { n: 0, threshold: 8 }, media: { portMin: p.media[0], portMax: p.media[1] } },
+      call: { maxParticipants: 100, ...lastN, media: { portMin: p.media[0], portMax: p.media[1] } },
       log: { level: process.env.MEDIABENCH_LOG ?? 'warn' }, // MEDIABENCH_LOG=info shows the call service's joins and leaves
     };
     writeText(join(this.dir, 'carillon.json'), JSON.stringify(config, null, 2));

@@ -13,7 +13,15 @@ const MAX_PAYLOAD = 1100; // bytes of VP8 data per RTP packet
 const AUDIO_BYTES = 100; // an Opus frame of 20 ms at ~40 kbit/s
 const FRAME_BYTES = Math.round((VIDEO_KBPS * 1000) / 8 / FPS);
 /** RTP packets one publisher sends per second: 2 video packets a frame at 30 fps, plus 50 audio. */
-export const PACKETS_PER_PUBLISHER = FPS * Math.ceil(FRAME_BYTES / MAX_PAYLOAD) + 50;
+export const VIDEO_PACKETS_PER_S = FPS * Math.ceil(FRAME_BYTES / MAX_PAYLOAD);
+export const AUDIO_PACKETS_PER_S = 50;
+export const PACKETS_PER_PUBLISHER = VIDEO_PACKETS_PER_S + AUDIO_PACKETS_PER_S;
+/**
+ * RFC 6464 levels (−dBov) the publishers of a last-N room send: speech (the SFU's speaker detection
+ * counts −50 dBov or louder as voice, component/media/werift/speakers.ts) and a quiet room.
+ */
+export const LOUD_LEVEL = 20;
+export const QUIET_LEVEL = 110;
 export const MEDIA_DESCRIPTION = `VP8-shaped RTP ${FPS} fps, ${FRAME_BYTES} B/frame (~${VIDEO_KBPS} kbit/s) + Opus-sized RTP 50 pkt/s × ${AUDIO_BYTES} B; pre-built, no encoder`;
 
 /** The wall clock in ms with sub-ms resolution, comparable between processes on one machine. */
@@ -84,6 +92,8 @@ export class SyntheticSource {
   readonly audio = new MediaStreamTrack({ kind: 'audio' });
   readonly video = new MediaStreamTrack({ kind: 'video' });
   sent = 0;
+  sentAudio = 0;
+  sentVideo = 0;
   forceKey = true;
   private start = 0;
   private frames = 0;
@@ -120,6 +130,7 @@ export class SyntheticSource {
       this.audio.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: this.seqA, timestamp: (this.audioFrames * this.audioMs * 48) >>> 0, ssrc: this.ssrcA, marker: false, extensions }), payload));
       this.audioFrames++;
       this.sent++;
+      this.sentAudio++;
     }
     while ((this.frames * 1000) / this.fps <= t) {
       const key = this.forceKey || this.frames % (this.fps * 4) === 0;
@@ -129,6 +140,7 @@ export class SyntheticSource {
         this.seqV = (this.seqV + 1) & 0xffff;
         this.video.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: this.seqV, timestamp: ts, ssrc: this.ssrcV, marker: p.marker }), p.payload));
         this.sent++;
+        this.sentVideo++;
       }
       this.frames++;
     }
@@ -163,6 +175,8 @@ export class Histogram {
 /** One forwarded stream at a receiver: packets, expected packets (RFC 3550 §A.3 extended sequence) and latency. */
 export class StreamCounter {
   received = 0;
+  /** Wall-clock time (ms) of the last packet: whether the stream is flowing now (a paused one is not). */
+  lastAt = 0;
   /** Packets at or behind the highest sequence seen: retransmissions, duplicates, reordering. */
   late = 0;
   private base: number | null = null;
@@ -177,6 +191,7 @@ export class StreamCounter {
     if (process.env.MEDIABENCH_DEBUG) this.ssrcs.add(rtp.header.ssrc);
     const seq = rtp.header.sequenceNumber;
     this.received++;
+    this.lastAt = now;
     if (this.base === null) {
       this.base = seq; this.maxExt = seq; this.last = seq;
     } else {
