@@ -96,6 +96,6 @@ async function mediaRouter(media: MediaOptions, log: Logger): Promise<MediaRoute
   return new WorkerRouter({
     media: settings,
     workers: media.workers,
-    onWorkerExit: ({ index, code, rooms }) => log.error({ worker: index, code, rooms }, 'media worker stopped; its calls ended'),
+    onWorkerExit: ({ index, code, rooms, error }) => log.error({ worker: index, code, rooms, ...(error ? { error } : {}) }, 'media worker stopped; its calls ended'),
   });
 }

@@ -151,7 +151,11 @@ export type RouterResponse = { id: number; ok: true; result: unknown } | { id: n
 export type WorkerMessage = RouterResponse | { event: MediaEvent };
 
 /** Call a router method from a request (the serving side of the port). */
-export function dispatch(router: MediaRouter, req: RouterRequest): Promise<unknown> {
-  const fn = router[req.method] as (...args: unknown[]) => Promise<unknown>;
+export async function dispatch(router: MediaRouter, req: RouterRequest): Promise<unknown> {
+  // async: a method that throws before it returns its promise (werift/router.ts's `peer()` for a
+  // peer the worker closed itself, while a request for it was on its way) is a refused request,
+  // not an uncaught error that would end the worker thread and every call on it.
+  const fn = router[req.method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+  if (typeof fn !== 'function') throw new Error(`no media router method ${String(req.method)}`);
   return fn.apply(router, req.args);
 }

@@ -19,6 +19,8 @@ interface Slot {
   rooms: Map<string, number>; // room id -> its open peers
   peers: Set<string>;
   ended: boolean;
+  /** What the thread threw, when it ended by an uncaught error ('error' comes before 'exit'). */
+  error?: string;
 }
 
 export interface WorkerInfo { index: number; threadId: number; rooms: string[]; peers: number }
@@ -45,7 +47,7 @@ export class WorkerRouter implements MediaRouter {
   private closing = false;
   private readonly count: number;
 
-  constructor(private readonly opts: { media: MediaSettings; workers?: number; statsIntervalMs?: number; onWorkerExit?: (info: { index: number; code: number; rooms: string[] }) => void }) {
+  constructor(private readonly opts: { media: MediaSettings; workers?: number; statsIntervalMs?: number; onWorkerExit?: (info: { index: number; code: number; rooms: string[]; error?: string }) => void }) {
     // With tcpPort one worker holds the port's listener and so every peer (werift/ice-tcp.ts): a
     // connection accepted in one thread cannot be handed to another.
     const n = opts.workers ?? (opts.media.tcpPort !== undefined ? 1 : availableParallelism());
@@ -62,8 +64,8 @@ export class WorkerRouter implements MediaRouter {
     worker.unref();
     const slot: Slot = { index, worker, pending: new Map(), rooms: new Map(), peers: new Set(), ended: false };
     worker.on('message', (m: WorkerMessage) => this.receive(slot, m));
-    // 'error' is followed by 'exit'; the process itself stays up.
-    worker.on('error', () => undefined);
+    // 'error' is followed by 'exit'; the process itself stays up, and says why the thread ended.
+    worker.on('error', (e) => { slot.error = e instanceof Error ? (e.stack ?? e.message) : String(e); });
     worker.on('exit', (code) => this.ended(slot, code));
     return slot;
   }
@@ -104,7 +106,7 @@ export class WorkerRouter implements MediaRouter {
     const peers = [...slot.peers];
     for (const id of peers) this.forget(id);
     if (this.closing) return;
-    this.opts.onWorkerExit?.({ index: slot.index, code, rooms });
+    this.opts.onWorkerExit?.({ index: slot.index, code, rooms, ...(slot.error ? { error: slot.error } : {}) });
     for (const peerId of peers) this.emit({ type: 'peer-failed', peerId, reason: 'media', text: `the media worker stopped (exit code ${code})` });
     // A fresh worker takes the slot for the rooms to come.
     if (this.slots[slot.index] === slot) this.slots[slot.index] = this.spawn(slot.index);
