@@ -6,6 +6,7 @@
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { carillonRoom } from './carillon-load.js';
 import { janusRoom } from './janus-load.js';
 import type { RoomLoad, RoomOptions } from './load-types.js';
@@ -25,6 +26,14 @@ function ownCpu(): number {
 }
 
 enlargeReceiveBuffers();
+// How late this process's event loop runs: its werift peers answer ICE consent checks (RFC 7675)
+// on it, and werift gives up on a check not answered within ~0.5 s. Logged after each phase.
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+loopDelay.enable();
+const delayLine = (what: string): void => {
+  log(`${what}: event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
+  loopDelay.reset();
+};
 const sources: SyntheticSource[] = [];
 const tick = setInterval(() => { const now = performance.now(); for (const s of sources) s.tick(now); }, 5);
 const latency = { recording: false, hist: new Histogram() };
@@ -62,8 +71,8 @@ const closeOnce = (): Promise<void> => {
 let start: WindowCounts | undefined;
 async function run(command: string): Promise<GeneratorReply> {
   switch (command) {
-    case 'publish': return { ok: true, seconds: await room.publish() };
-    case 'subscribe': return { ok: true, seconds: await room.subscribe() };
+    case 'publish': { const seconds = await room.publish(); delayLine('publish'); return { ok: true, seconds }; }
+    case 'subscribe': { const seconds = await room.subscribe().finally(() => delayLine('subscribe')); return { ok: true, seconds }; }
     case 'start':
       latency.hist = new Histogram();
       latency.recording = true;
@@ -72,6 +81,7 @@ async function run(command: string): Promise<GeneratorReply> {
       return { ok: true };
     case 'stop': {
       latency.recording = false;
+      delayLine('window');
       const end = { ...counts(), flowing: flowing() };
       if (process.env.MEDIABENCH_DEBUG) for (const c of room.counters) log(`stream ${c.kind} ssrcs ${[...c.ssrcs].join(',')} ${JSON.stringify(c.snap())}`);
       // the histogram travels as its non-empty bins only
