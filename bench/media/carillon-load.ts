@@ -5,11 +5,11 @@
 // participant answers with content-accept. Media is werift sending the synthetic RTP.
 import { client, xml, type XmppClient } from '@xmpp/client';
 import type { Element } from 'ltx';
-import { RTCPeerConnection, RTCRtpHeaderExtensionParameters, RTP_EXTENSION_URI } from 'werift';
+import { RTCPeerConnection } from 'werift';
 import WebSocket from 'ws';
 import { jingleElement, parseJingle, type Jingle, type JingleContent } from '../../component/calls/jingle.js';
 import { jingleToSdp, sdpToJingle } from '../../xmpp/jingle-sdp/index.js';
-import { peerConfig, SyntheticSource, StreamCounter } from './synthetic.js';
+import { audioLevelExtensions, audioLevelId, peerConfig, SyntheticSource, StreamCounter } from './synthetic.js';
 import type { RoomLoad, RoomOptions } from './load-types.js';
 
 // Node 20 has no global WebSocket; @xmpp/websocket expects one.
@@ -93,7 +93,7 @@ class Participant {
   async call(): Promise<void> {
     this.accepted = new Promise((r) => { this.resolveAccepted = r; });
     // With a level to send, the offer carries the RFC 6464 audio level extension, as browsers' do.
-    const levels = this.level === undefined ? {} : { headerExtensions: { audio: [new RTCRtpHeaderExtensionParameters({ id: 1, uri: RTP_EXTENSION_URI.audioLevelIndication })] } };
+    const levels = this.level === undefined ? {} : { headerExtensions: audioLevelExtensions() };
     const pc = (this.pc = new RTCPeerConnection({ ...peerConfig(this.o.peerPorts), ...levels }));
     const at = pc.addTransceiver(this.source.audio, { direction: 'sendrecv' });
     const vt = pc.addTransceiver(this.source.video, { direction: 'sendrecv' });
@@ -117,9 +117,9 @@ class Participant {
     });
     await pc.setLocalDescription(await pc.createOffer());
     if (this.level !== undefined) {
-      const ext = at.headerExtensions.find((e) => e.uri === RTP_EXTENSION_URI.audioLevelIndication);
-      if (!ext) throw new Error('werift did not offer the audio level extension');
-      this.source.levelId = ext.id;
+      const id = audioLevelId(at);
+      if (id === undefined) throw new Error('werift did not offer the audio level extension');
+      this.source.levelId = id;
       this.source.level = this.level;
     }
     const { contents, groups } = sdpToJingle(pc.localDescription!.sdp, 'initiator');

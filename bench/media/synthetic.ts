@@ -5,7 +5,10 @@
 // same packet rate and sizes.
 import dgram from 'node:dgram';
 import { syncBuiltinESMExports } from 'node:module';
-import { MediaStreamTrack, RTCRtpCodecParameters, RtpHeader, RtpPacket, serializeAudioLevelIndication } from 'werift';
+import {
+  MediaStreamTrack, RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, RTP_EXTENSION_URI, RtpHeader, RtpPacket,
+  serializeAudioLevelIndication, type RTCRtpTransceiver,
+} from 'werift';
 
 export const FPS = 30;
 export const VIDEO_KBPS = 500;
@@ -22,6 +25,14 @@ export const PACKETS_PER_PUBLISHER = VIDEO_PACKETS_PER_S + AUDIO_PACKETS_PER_S;
  */
 export const LOUD_LEVEL = 20;
 export const QUIET_LEVEL = 110;
+
+/** werift's `headerExtensions` option offering RFC 6464's audio level, as browsers' offers do. */
+export const audioLevelExtensions = () => ({ audio: [new RTCRtpHeaderExtensionParameters({ id: 1, uri: RTP_EXTENSION_URI.audioLevelIndication })] });
+
+/** The id the offer gave the audio level extension on this audio transceiver, if it has it. */
+export function audioLevelId(audio: RTCRtpTransceiver): number | undefined {
+  return audio.headerExtensions.find((e) => e.uri === RTP_EXTENSION_URI.audioLevelIndication)?.id;
+}
 export const MEDIA_DESCRIPTION = `VP8-shaped RTP ${FPS} fps, ${FRAME_BYTES} B/frame (~${VIDEO_KBPS} kbit/s) + Opus-sized RTP 50 pkt/s × ${AUDIO_BYTES} B; pre-built, no encoder`;
 
 /** The wall clock in ms with sub-ms resolution, comparable between processes on one machine. */

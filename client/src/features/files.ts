@@ -1,7 +1,8 @@
 // Sending files in a conversation: XEP-0363 HTTP File Upload (upload.ts: a slot from the server's
 // upload service, an HTTP PUT with progress that can be cancelled), then a message whose body is
 // the link and which carries it as XEP-0066 out-of-band data — how Conversations, Dino, Gajim and
-// Monal send files, so they show it inline too. The server's size limit (XEP-0363 §4 max-file-size) is told before uploading.
+// Monal send files, so they show it inline too. The server's size limit (XEP-0363 §4
+// max-file-size) is told before uploading.
 import type { Agent } from 'stanza';
 import type { Store } from '../state/store.js';
 import { addMessage, updateOwnMessage, type ChatMessage, type ChatState } from './chat.js';

@@ -32,8 +32,8 @@ export class RoomFiles {
 
   #patch(room: string, id: string, fn: (u: RoomUpload) => RoomUpload | undefined): void {
     this.state.set((s) => {
-      const list = (s[room] ?? []).flatMap((u) => (u.id === id ? [fn(u)].filter((x): x is RoomUpload => !!x) : [u]));
-      return { ...s, [room]: list };
+      const list = (s[room] ?? []).map((u) => (u.id === id ? fn(u) : u));
+      return { ...s, [room]: list.filter((u): u is RoomUpload => u !== undefined) };
     });
   }
 

@@ -11,6 +11,7 @@ import { FileView } from './FileView.js';
 import { lastOwnMessage, type ChatMessage } from '../features/chat.js';
 import { GroupsEditor } from './GroupsEditor.js';
 import { ComposingAbout, Quote, useCompose } from './use-compose.js';
+import { useFileDrop } from './use-file-drop.js';
 
 const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
@@ -22,14 +23,9 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
   const [renaming, setRenaming] = useState<string | undefined>();
   const [grouping, setGrouping] = useState(false);
   const avatars = useStore(app.avatars);
-  const [fileError, setFileError] = useState('');
-  const [dragging, setDragging] = useState(false);
   // a correction (XEP-0308) or a reply (XEP-0461) being written, one at a time
   const compose = useCompose<ChatMessage>(peer, (body, about) => app.messages?.send(peer, body, about));
-  const sendFiles = (files: File[]) => {
-    setFileError('');
-    for (const f of files) app.files?.send(peer, f).catch((err: Error) => setFileError(err.message));
-  };
+  const files = useFileDrop((f) => app.files?.send(peer, f) ?? Promise.resolve());
   const log = useRef<HTMLOListElement>(null);
   const conv = chat.conversations[peer];
   const contact = roster.contacts[peer];
@@ -54,14 +50,7 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
   const byId = (id: string) => conv?.messages.find((x) => x.id === id && x.kind !== 'call');
 
   return (
-    <section class={`chat ${dragging ? 'dragging' : ''}`} aria-label={`Conversation with ${name}`}
-      onDragOver={(e) => { if (e.dataTransfer?.types.includes('Files')) { e.preventDefault(); setDragging(true); } }}
-      onDragLeave={() => setDragging(false)}
-      onDrop={(e) => {
-        const files = Array.from(e.dataTransfer?.files ?? []);
-        setDragging(false);
-        if (files.length) { e.preventDefault(); sendFiles(files); }
-      }}>
+    <section class={`chat ${files.dragging ? 'dragging' : ''}`} aria-label={`Conversation with ${name}`} {...files.dropTarget}>
       <header class="chat-head">
         <button type="button" class="icon-button back" onClick={onBack} aria-label="Back to contacts"><Icon name="back" /></button>
         <Avatar name={name} presence={presence} src={avatars[peer]} id={peer} />
@@ -137,10 +126,10 @@ export function Chat({ app, peer, onBack }: { app: App; peer: string; onBack: ()
         ))}
       </ol>
       <p class="typing-line" aria-live="polite">{conv?.peerState === 'composing' ? `${name} is typing…` : ''}</p>
-      {fileError && <p class="error file-error" role="alert">{fileError}</p>}
+      {files.error && <p class="error file-error" role="alert">{files.error}</p>}
       <ComposingAbout compose={compose} />
       <Composer label="Message" placeholder={`Message ${name}`} sendLabel="Send" value={compose.draft}
-        onInput={(v) => { compose.setDraft(v); app.messages?.typing(peer); }} onSend={compose.submit} onFiles={sendFiles}
+        onInput={(v) => { compose.setDraft(v); app.messages?.typing(peer); }} onSend={compose.submit} onFiles={files.sendFiles}
         onEditLast={() => compose.edit(last)} onCancel={compose.cancel} />
     </section>
   );

@@ -35,8 +35,6 @@ export interface IncomingSource {
   sinks: Map<string, (packet: RtpPacket, now: number) => void>;
   /** Asks the participant for a keyframe of this source (coalesced, keyframes.ts). */
   requestKeyframe(): void;
-  /** How many were asked for and sent to the participant. */
-  readonly keyframes: { asked: number; sent: number };
 }
 
 export interface PeerCounters { packetsIn: number; bytesIn: number; packetsForwarded: number; bytesForwarded: number }
@@ -160,7 +158,7 @@ export class WeriftPeer {
       const mid = tr.mid;
       const requester = new KeyframeRequester(() => this.pli.get(mid)?.());
       this.requesters.set(mid, requester);
-      source = { kind: track.kind as Kind, mid, sinks: new Map(), requestKeyframe: () => requester.request(), keyframes: requester };
+      source = { kind: track.kind as Kind, mid, sinks: new Map(), requestKeyframe: () => requester.request() };
       this.sources.set(mid, source);
     }
     const s = source;

@@ -2,13 +2,12 @@
 // (bench/media/synthetic.ts: VP8-shaped video at 30 fps, Opus-sized audio at 50 packets/s), with
 // the RFC 6464 audio level in every audio packet: cheap enough to put five in one test, and loud
 // or quiet at will. Receives like any participant and counts RTP per SSRC.
-import { RTCPeerConnection, RTCRtpHeaderExtensionParameters, RTP_EXTENSION_URI } from 'werift';
-import { peerConfig, SyntheticSource } from '../../../bench/media/synthetic.js';
+import { RTCPeerConnection } from 'werift';
+import { audioLevelExtensions, audioLevelId, peerConfig, SyntheticSource } from '../../../bench/media/synthetic.js';
 import type { PeerAdapter } from './call-participant.js';
 
-/** RFC 6464 levels (−dBov): speech, and a silent room. */
-export const LOUD = 20;
-export const QUIET = 110;
+/** RFC 6464 levels (−dBov): speech, and a silent room (the benchmark's own). */
+export { LOUD_LEVEL as LOUD, QUIET_LEVEL as QUIET } from '../../../bench/media/synthetic.js';
 
 /** One timer drives every synthetic source, as in the benchmark's generator. */
 const sources = new Set<SyntheticSource>();
@@ -42,7 +41,7 @@ export class SyntheticPeer implements PeerAdapter {
     this.source.level = level;
     this.pc = new RTCPeerConnection({
       ...peerConfig(ports),
-      headerExtensions: { audio: [new RTCRtpHeaderExtensionParameters({ id: 1, uri: RTP_EXTENSION_URI.audioLevelIndication })] },
+      headerExtensions: audioLevelExtensions(),
     });
     const seen = new WeakSet<object>();
     this.pc.onTrack.subscribe((track) => {
@@ -72,8 +71,8 @@ export class SyntheticPeer implements PeerAdapter {
     await this.pc.setLocalDescription(await this.pc.createOffer());
     this.videoSsrc = vt.sender.ssrc;
     this.watchRtcp();
-    const ext = at.headerExtensions.find((e) => e.uri === RTP_EXTENSION_URI.audioLevelIndication);
-    if (ext) this.source.levelId = ext.id;
+    const id = audioLevelId(at);
+    if (id !== undefined) this.source.levelId = id;
     await new Promise<void>((resolve) => {
       if (this.pc.iceGatheringState === 'complete') return resolve();
       const sub = this.pc.iceGatheringStateChange.subscribe((s) => { if (s === 'complete') { sub.unSubscribe(); resolve(); } });

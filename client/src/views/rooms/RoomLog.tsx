@@ -3,7 +3,7 @@
 // one) and replies (XEP-0461: *Reply* quotes the message above the field, a reply shows what it
 // answers), and files (attached, pasted or dropped on the log; rooms/room-files.ts), as in a 1:1
 // conversation (views/Chat.tsx).
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { Composer } from '../Composer.js';
 import { MessageBody } from '../MessageBody.js';
@@ -11,6 +11,7 @@ import { FileView } from '../FileView.js';
 import { useStore } from '../../state/use-store.js';
 import { Icon } from '../icons.js';
 import { ComposingAbout, Quote, useCompose } from '../use-compose.js';
+import { useFileDrop } from '../use-file-drop.js';
 import type { AppWithRooms } from '../../rooms/app-with-rooms.js';
 import { lastOwnRoomMessage, type Room, type RoomMessage } from '../../rooms/room-state.js';
 
@@ -44,24 +45,11 @@ export function RoomLog({ app, room, logLabel, composerLabel, sendLabel, placeho
   const joined = room.phase === 'joined';
   const shown = last ? room.messages.slice(-last) : room.messages;
   const uploads = useStore(app.rooms.files.state)[room.jid] ?? [];
-  const [fileError, setFileError] = useState('');
-  const [dragging, setDragging] = useState(false);
-  const sendFiles = (files: File[]) => {
-    setFileError('');
-    app.rooms.files.dismissFailed(room.jid);
-    for (const f of files) app.rooms.files.send(room.jid, f).catch((err: Error) => setFileError(err.message));
-  };
-  useEffect(() => { setFileError(''); }, [room.jid]);
+  const files = useFileDrop((f) => app.rooms.files.send(room.jid, f), { enabled: joined, before: () => app.rooms.files.dismissFailed(room.jid) });
+  useEffect(() => { files.clearError(); }, [room.jid]);
   return (
     <>
-      <ol class={`messages ${dragging ? 'dragging' : ''}`} ref={log} role="log" aria-label={logLabel} aria-live="polite"
-        onDragOver={(e) => { if (joined && e.dataTransfer?.types.includes('Files')) { e.preventDefault(); setDragging(true); } }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={(e) => {
-          const files = Array.from(e.dataTransfer?.files ?? []);
-          setDragging(false);
-          if (joined && files.length) { e.preventDefault(); sendFiles(files); }
-        }}>
+      <ol class={`messages ${files.dragging ? 'dragging' : ''}`} ref={log} role="log" aria-label={logLabel} aria-live="polite" {...files.dropTarget}>
         {!last && room.archive && !room.archive.complete && room.messages.length > 0 && (
           <li class="older">
             <button type="button" class="small" disabled={room.archive.loading} onClick={() => void app.rooms.loadOlder(room.jid)}>
@@ -90,10 +78,10 @@ export function RoomLog({ app, room, logLabel, composerLabel, sendLabel, placeho
           </li>
         ))}
       </ol>
-      {fileError && <p class="error file-error" role="alert">{fileError}</p>}
+      {files.error && <p class="error file-error" role="alert">{files.error}</p>}
       <ComposingAbout compose={compose} />
       <Composer label={composerLabel} placeholder={placeholder} sendLabel={sendLabel} value={compose.draft}
-        disabled={!joined} onInput={compose.setDraft} onSend={compose.submit} onFiles={sendFiles} onEditLast={() => compose.edit(mine)} onCancel={compose.cancel} />
+        disabled={!joined} onInput={compose.setDraft} onSend={compose.submit} onFiles={files.sendFiles} onEditLast={() => compose.edit(mine)} onCancel={compose.cancel} />
     </>
   );
 }
