@@ -9,6 +9,7 @@ import { RTCPeerConnection } from 'werift';
 import WebSocket from 'ws';
 import { jingleElement, parseJingle, type Jingle, type JingleContent } from '../../component/calls/jingle.js';
 import { jingleToSdp, sdpToJingle } from '../../xmpp/jingle-sdp/index.js';
+import { LeanReceive } from './lean-receive.js';
 import { audioLevelExtensions, audioLevelId, peerConfig, SyntheticSource, StreamCounter } from './synthetic.js';
 import type { RoomLoad, RoomOptions } from './load-types.js';
 
@@ -105,17 +106,18 @@ class Participant {
       }
     }
     vt.sender.onPictureLossIndication.subscribe(() => { this.source.forceKey = true; });
-    // werift announces a track again when a renegotiation touches its m-line: count each track once.
+    // Packets are counted as they arrive (bench/media/lean-receive.ts); werift decrypts samples.
+    const lean = new LeanReceive(this.o.latency, (c) => { this.counters.push(c); this.own.push(c); });
+    // werift announces a track again when a renegotiation touches its m-line: listen to each once.
     const seen = new WeakSet<object>();
     pc.onTrack.subscribe((track) => {
+      lean.quietNacks(pc);
       if (seen.has(track)) return;
       seen.add(track);
-      const c = new StreamCounter(track.kind, this.o.latency);
-      this.counters.push(c);
-      this.own.push(c);
-      track.onReceiveRtp.subscribe((rtp) => c.onRtp(rtp));
+      track.onReceiveRtp.subscribe((rtp) => lean.sampled(track.kind, rtp));
     });
     await pc.setLocalDescription(await pc.createOffer());
+    lean.attach(pc);
     if (this.level !== undefined) {
       const id = audioLevelId(at);
       if (id === undefined) throw new Error('werift did not offer the audio level extension');

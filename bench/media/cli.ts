@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { DEFAULT_PORTS, runMedia } from './run.js';
 import { callSetup, type SetupResult } from './setup.js';
 import { LAST_N_DEFAULT } from '../../component/calls/last-n.js';
-import { defaultConfigLine, mediaTable, renderMd, renderText, verdicts, verdictTable } from './report.js';
+import { defaultConfigLine, mediaTable, renderMd, renderText, saturationNote, verdicts, verdictTable } from './report.js';
 import type { MediaSut } from './result.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -98,15 +98,16 @@ export async function mediaMain(argv: string[]): Promise<number> {
   const table = mediaTable(results, servers, versions);
   const targets = verdictTable(verdicts(results));
   const defaultLine = defaultConfigLine(results);
+  const satLine = saturationNote(results);
   const setupTable = setupResult ? setupRows(setupResult) : undefined;
   const out = { date: new Date().toISOString(), sizes, seconds, warmupS, machine: { ...before, loadAverage1mAfter: after.loadAverage1m }, versions, results, table, targets, defaultConfig: defaultLine,
     setup: setupResult ?? (setupError ? { error: setupError } : undefined), setupTable };
   mkdirSync(join(HERE, '../results'), { recursive: true });
   const name = load ? 'media' : 'media-setup';
   writeFileSync(join(HERE, `../results/${name}.json`), `${JSON.stringify(out, null, 2)}\n`);
-  const md = [load ? renderMd(table) : '', load ? renderMd(targets) : '', defaultLine ?? '', setupTable ? renderMd(setupTable) : ''].filter(Boolean).join('\n\n');
+  const md = [load ? renderMd(table) : '', satLine ?? '', load ? renderMd(targets) : '', defaultLine ?? '', setupTable ? renderMd(setupTable) : ''].filter(Boolean).join('\n\n');
   writeFileSync(join(HERE, `../results/${name}.md`), `${md}\n`);
-  const text = [load ? renderText(table) : '', load ? renderText(targets) : '', defaultLine ?? '', setupTable ? renderText(setupTable) : setupError ? `call set-up FAILED: ${setupError}` : ''];
+  const text = [load ? renderText(table) : '', satLine ?? '', load ? renderText(targets) : '', defaultLine ?? '', setupTable ? renderText(setupTable) : setupError ? `call set-up FAILED: ${setupError}` : ''];
   process.stdout.write(`\n${text.filter(Boolean).join('\n\n')}\n\n`);
   for (const r of results) if (!r.ok) process.stdout.write(`FAILED ${r.sut} N=${r.participants}: ${r.error}\n`);
   process.stdout.write(`media run in ${((Date.now() - started) / 1000).toFixed(0)} s on ${before.cores} × ${before.cpu}, load average ${before.loadAverage1m} → ${after.loadAverage1m}; bench/results/${name}.json\n`);

@@ -3,7 +3,8 @@
 // handle receiving every other publisher. Half-trickle: SDP without candidates, then `trickle`.
 import WebSocket from 'ws';
 import { RTCPeerConnection } from 'werift';
-import { peerConfig, SyntheticSource, StreamCounter } from './synthetic.js';
+import { LeanReceive } from './lean-receive.js';
+import { peerConfig, SyntheticSource, type StreamCounter } from './synthetic.js';
 import type { RoomLoad, RoomOptions } from './load-types.js';
 
 interface JanusMsg {
@@ -178,13 +179,18 @@ export function janusRoom(url: string, o: RoomOptions): RoomLoad {
         if (!ev.jsep) throw new Error(`subscribe without an offer: ${JSON.stringify(ev.plugindata)}`);
         const pc = new RTCPeerConnection(peerConfig(o.peerPorts));
         pcs.push(pc);
+        // Packets are counted as they arrive (bench/media/lean-receive.ts); werift decrypts samples.
+        const lean = new LeanReceive(o.latency, (c) => counters.push(c));
+        const seen = new WeakSet<object>();
         pc.onTrack.subscribe((track) => {
-          const c = new StreamCounter(track.kind, o.latency);
-          counters.push(c);
-          track.onReceiveRtp.subscribe((rtp) => c.onRtp(rtp));
+          lean.quietNacks(pc);
+          if (seen.has(track)) return;
+          seen.add(track);
+          track.onReceiveRtp.subscribe((rtp) => lean.sampled(track.kind, rtp));
         });
         await pc.setRemoteDescription(ev.jsep);
         await pc.setLocalDescription(await pc.createAnswer());
+        lean.attach(pc);
         const { sdp, candidates } = splitCandidates(pc.localDescription!.sdp);
         const started = conn.message(handle, { request: 'start' }, { type: 'answer', sdp });
         await conn.trickle(handle, candidates);

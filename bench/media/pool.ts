@@ -39,6 +39,9 @@ function machineTimes(): { total: number; idle: number } {
   const v = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   return { total: v.reduce((a, b) => a + b, 0), idle: v[3] + (v[4] ?? 0) };
 }
+const busyPct = (a: { total: number; idle: number }, b: { total: number; idle: number }): number =>
+  Number(((100 * ((b.total - a.total) - (b.idle - a.idle))) / Math.max(1, b.total - a.total)).toFixed(1));
+
 /** Datagrams the kernel dropped at full receive buffers, machine-wide (/proc/net/snmp). */
 function rcvbufErrors(): number {
   const l = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((x) => x.startsWith('Udp:'));
@@ -98,6 +101,8 @@ export async function runRoom(o: PoolOptions): Promise<MediaResult> {
   const ports = portParts(o.peerPorts, p);
   const members = [...Array(p).keys()].map((k) => [...Array(n).keys()].filter((i) => i % p === k));
   const rssIdle = rssBytes(o.serverPid);
+  // The machine's busy share over the whole attempt, so that a failed set-up says it too.
+  const mStart = machineTimes();
   const gens = members.map((m, k) => new GeneratorProcess({ sut: o.sut, participants: n, members: m, index: k, processes: p, room, peerPorts: ports[k], ...o.target, ...(o.lastN ? { lastN: o.lastN } : {}) }, o.log));
   const check = (r: GeneratorReply, what: string): GeneratorReply => { if (!r.ok) throw new Error(`${what}: ${r.error}`); return r; };
   try {
@@ -153,11 +158,12 @@ export async function runRoom(o: PoolOptions): Promise<MediaResult> {
     // One JS thread per process does its peers' SRTP: above ~90 % of a core it, not the server, is the limit.
     const busiest = Math.max(...genPct);
     result.generator = { cpuPctOfCore: busiest, saturated: busiest > 90, processes: p, perProcessPct: genPct };
-    result.machineBusyPct = Number(((100 * ((m1.total - m0.total) - (m1.idle - m0.idle))) / (m1.total - m0.total)).toFixed(1));
+    result.machineBusyPct = busyPct(m0, m1);
     result.udpRcvbufErrors = u1 - u0;
     result.ok = received > 0;
   } catch (e) {
     result.error = (e as Error).message.slice(0, 600);
+    result.machineBusyPct = busyPct(mStart, machineTimes());
   } finally {
     await Promise.all(gens.map((g) => g.end()));
   }

@@ -2,16 +2,19 @@
 // Carillon's last-N rows after them), then issue 14's targets with met / not met, computed from the
 // all-to-all results of one run (the last-N rows are not like for like with Janus).
 import { LAST_N_DEFAULT } from '../../component/calls/last-n.js';
-import type { MediaResult, MediaSut } from './result.js';
+import { machineSaturated, MACHINE_SATURATED_PCT, type MediaResult, type MediaSut } from './result.js';
 
 /** A room "holds" when receivers lose under 1 % of what was forwarded to them. */
 export const holds = (r: MediaResult | undefined): boolean => !!r?.ok && r.lossPct !== null && r.lossPct !== undefined && r.lossPct < 1;
 
 const f = (v: number | null | undefined, digits = 0): string => (v === null || v === undefined ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
+/** The machine's busy share, marked when it was the limit. */
+const machineCell = (r: MediaResult): string => (r.machineBusyPct === undefined ? '' : `${f(r.machineBusyPct)} %${machineSaturated(r) ? ' SAT' : ''}`);
+
 function cell(r: MediaResult | undefined): string[] {
-  if (!r) return ['', '', '', '', '', '', '', ''];
-  if (!r.ok) return [`FAILED`, '', '', '', '', '', '', ''];
+  if (!r) return ['', '', '', '', '', '', '', '', ''];
+  if (!r.ok) return [`FAILED`, '', '', '', '', '', '', '', machineCell(r)];
   return [
     `${f(r.forwardedPerS)} / ${f(r.idealPerS)}`,
     `${f(r.lossPct, 2)} %`,
@@ -22,10 +25,16 @@ function cell(r: MediaResult | undefined): string[] {
     f(r.copiesPerS),
     // the busiest generator process, and how many there were when more than one
     `${f(r.generator?.cpuPctOfCore)} %${(r.generator?.processes ?? 1) > 1 ? ` ×${r.generator!.processes}` : ''}${r.generator?.saturated ? ' SAT' : ''}`,
+    machineCell(r),
   ];
 }
 
-const COLS = ['fwd pkt/s / ideal', 'loss', 'CPU', 'CPU-s/1k pkt', 'lat p50/p99 ms', 'RSS MB/part.', 'copies/s', 'generator'];
+const COLS = ['fwd pkt/s / ideal', 'loss', 'CPU', 'CPU-s/1k pkt', 'lat p50/p99 ms', 'RSS MB/part.', 'copies/s', 'generator', 'machine'];
+
+/** Said under the table when a row ran with every core busy. */
+export const saturationNote = (results: MediaResult[]): string | undefined => (results.some(machineSaturated)
+  ? `SAT under machine: all cores were ≥ ${MACHINE_SATURATED_PCT} % busy (the SFU and the generator share this machine), so that row's loss and failures are the machine's limit, not the SFU's alone`
+  : undefined);
 
 /** The last-N row's label: the videos each receiver was due. */
 const lastNLabel = (r: MediaResult): string => `Carillon, last-N (${r.due?.videoPerReceiver ?? r.lastN?.n ?? LAST_N_DEFAULT.n} videos)`;
@@ -73,7 +82,12 @@ export function verdicts(results: MediaResult[]): Verdict[] {
   const c = largestHeld(results, 'carillon');
   const j = largestHeld(results, 'janus');
   const out: Verdict[] = [];
-  out.push({ target: 'largest room with < 1 % loss', carillon: c ? `${c.participants}` : 'none', janus: j ? `${j.participants}` : 'none', met: undefined });
+  // A larger room that did not hold on a saturated machine is named: it says nothing of the SFU.
+  const largest = (sut: MediaSut, top: MediaResult | undefined): string => {
+    const sat = results.filter((r) => r.sut === sut && !holds(r) && machineSaturated(r) && r.participants > (top?.participants ?? 0)).map((r) => r.participants);
+    return `${top ? top.participants : 'none'}${sat.length ? ` (${sat.join(', ')}: machine saturated)` : ''}`;
+  };
+  out.push({ target: 'largest room with < 1 % loss', carillon: largest('carillon', c), janus: largest('janus', j), met: undefined });
   const pc = perCore(c), pj = perCore(j);
   out.push({ target: '≥ 25,000 forwarded pkt/s per core (at the largest room held)', carillon: f(pc), janus: f(pj), met: pc === undefined ? undefined : pc >= 25_000 });
   // Per-packet CPU compared at one room size: the largest both held (fixed per-connection costs shrink with N).

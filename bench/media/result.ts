@@ -92,7 +92,16 @@ export interface MediaResult {
   server?: { pid: number; cpuS: number; cpuPctOfCore: number; cpuSPer1000: number | null; rssMB: number; rssIdleMB: number; rssPerParticipantMB: number };
   /** The busiest generator process (of `processes`), and whether one was saturated. */
   generator?: { cpuPctOfCore: number; saturated: boolean; processes?: number; perProcessPct?: number[] };
+  /** The machine's cores' busy share over the window (over the attempt when set-up failed). */
   machineBusyPct?: number;
   udpRcvbufErrors?: number;
   loadAverage1m?: number;
 }
+
+/**
+ * All cores this busy (the SFU and the generator share the machine): what is lost then is the
+ * machine's doing, not a measure of the SFU alone.
+ */
+export const MACHINE_SATURATED_PCT = 95;
+
+export const machineSaturated = (r: MediaResult | undefined): boolean => (r?.machineBusyPct ?? 0) >= MACHINE_SATURATED_PCT;

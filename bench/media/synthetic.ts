@@ -194,25 +194,34 @@ export class StreamCounter {
   private maxExt = 0;
   private cycles = 0;
   private last = 0;
-  constructor(readonly kind: string, private readonly latency: { recording: boolean; hist: Histogram }) {}
+  /** `kind` is '' until known (a stream counted below werift learns it from its first sample). */
+  constructor(public kind: string, private readonly latency: { recording: boolean; hist: Histogram }) {}
 
   readonly ssrcs = new Set<number>();
   onRtp(rtp: RtpPacket): void {
-    const now = wallMs();
     if (process.env.MEDIABENCH_DEBUG) this.ssrcs.add(rtp.header.ssrc);
-    const seq = rtp.header.sequenceNumber;
+    if (this.count(rtp.header.sequenceNumber)) this.sample(rtp.payload);
+  }
+
+  /** One packet by its sequence number; false for a copy or an older one. */
+  count(seq: number, now = wallMs()): boolean {
     this.received++;
     this.lastAt = now;
     if (this.base === null) {
       this.base = seq; this.maxExt = seq; this.last = seq;
-    } else {
-      const d = (seq - this.last) & 0xffff;
-      if (d === 0 || d >= 0x8000) { this.late++; return; } // a copy of, or older than, what came already
-      if (seq < this.last) this.cycles += 0x10000;
-      this.last = seq;
-      this.maxExt = this.cycles + seq;
+      return true;
     }
-    if (this.latency.recording && rtp.payload.length >= 12) this.latency.hist.add(now - rtp.payload.readDoubleBE(rtp.payload.length - 8));
+    const d = (seq - this.last) & 0xffff;
+    if (d === 0 || d >= 0x8000) { this.late++; return false; } // a copy of, or older than, what came already
+    if (seq < this.last) this.cycles += 0x10000;
+    this.last = seq;
+    this.maxExt = this.cycles + seq;
+    return true;
+  }
+
+  /** One-way latency from the send time in the payload's last 8 bytes. */
+  sample(payload: Buffer, now = wallMs()): void {
+    if (this.latency.recording && payload.length >= 12) this.latency.hist.add(now - payload.readDoubleBE(payload.length - 8));
   }
 
   snap(): { received: number; late: number; expected: number } {

@@ -3,6 +3,7 @@
 // (Debian's janus), each with the generator in a process of its own. Asserts that packets were
 // forwarded and measured and that the tables print them; no figure is held to a threshold.
 import assert from 'node:assert/strict';
+import { SAMPLE_EVERY } from '../../bench/media/lean-receive.js';
 import { runMedia } from '../../bench/media/run.js';
 import { mediaTable, renderText, verdicts, verdictTable } from '../../bench/media/report.js';
 import type { MediaResult } from '../../bench/media/result.js';
@@ -44,6 +45,11 @@ describe('media benchmark (smoke: one room of 2, Carillon and Janus)', function 
       assert.equal(r.streams, 4, 'two receivers × (audio + video) from the other');
       assert.ok((r.sentPerS ?? 0) > 0 && (r.forwardedPerS ?? 0) > 0, JSON.stringify(r));
       assert.ok((r.latencyMs?.samples ?? 0) > 0 && r.latencyMs?.p50 !== null, 'latency sampled from the payload timestamps');
+      // Packets are counted off their clear RTP headers and werift decrypts one in SAMPLE_EVERY
+      // (bench/media/lean-receive.ts): the window's latency samples are about that share of them.
+      const inWindow = (r.forwardedPerS ?? 0) * (r.windowS ?? 0);
+      assert.ok(r.latencyMs!.samples > inWindow / SAMPLE_EVERY / 2 && r.latencyMs!.samples < (inWindow / SAMPLE_EVERY) * 2,
+        `${r.latencyMs!.samples} latency samples of ${Math.round(inWindow)} packets counted`);
       assert.equal(typeof r.lossPct, 'number');
       assert.ok(r.server && r.server.pid > 0 && r.server.rssMB > 0 && r.server.cpuS >= 0, JSON.stringify(r.server));
       assert.ok(r.generator && r.generator.cpuPctOfCore > 0, 'the generator measured its own CPU');
