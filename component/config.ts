@@ -41,7 +41,7 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
   let media: CallComponentOptions['media'];
   if (s.media !== undefined) {
     const m = c.section('component.media', s.media);
-    c.only('component.media', m, ['portMin', 'portMax', 'publicAddress', 'bindAddress', 'inactivityTimeoutMs', 'workers', 'tcpPort']);
+    c.only('component.media', m, ['portMin', 'portMax', 'publicAddress', 'bindAddress', 'inactivityTimeoutMs', 'workers', 'spreadAbove', 'tcpPort']);
     const portMin = c.optInt('component.media.portMin', m.portMin, 1024, 65535);
     const portMax = c.optInt('component.media.portMax', m.portMax, 1024, 65535);
     if ((portMin === undefined) !== (portMax === undefined)) {
@@ -58,6 +58,8 @@ export function parseComponentConfig(json: unknown, file: string): CallComponent
     // Data-plane worker threads; absent: one per core (os.availableParallelism()); 0: media in-process.
     const workers = c.optInt('component.media.workers', m.workers, 0, 256);
     if (workers !== undefined) media.workers = workers;
+    const spreadAbove = c.optInt('component.media.spreadAbove', m.spreadAbove, 1, 100_000);
+    if (spreadAbove !== undefined) media.spreadAbove = spreadAbove;
     const tcpPort = c.optInt('component.media.tcpPort', m.tcpPort, 1, 65535);
     if (tcpPort !== undefined) {
       // werift's own per-connection TCP listeners take ports of the media range

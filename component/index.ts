@@ -7,7 +7,7 @@ import { sqliteStore } from './muc/store.js';
 import type { Logger } from './muc/context.js';
 import { CallManager } from './calls/manager.js';
 import type { CallComponentOptions, MediaOptions } from './options.js';
-import type { MediaRouter } from './media/router.js';
+import { DEFAULT_SPREAD_ABOVE, type MediaRouter } from './media/router.js';
 import { WorkerRouter } from './media/worker-router.js';
 import type { Element } from '../xmpp/xml.js';
 
@@ -96,6 +96,7 @@ async function mediaRouter(media: MediaOptions, log: Logger): Promise<MediaRoute
   return new WorkerRouter({
     media: settings,
     workers: media.workers,
+    spreadAbove: media.spreadAbove ?? DEFAULT_SPREAD_ABOVE,
     onWorkerExit: ({ index, code, rooms, error }) => log.error({ worker: index, code, rooms, ...(error ? { error } : {}) }, 'media worker stopped; its calls ended'),
   });
 }

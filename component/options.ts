@@ -27,6 +27,12 @@ export interface MediaOptions {
    */
   workers?: number;
   /**
+   * A room's peers on its first worker before its next peers go to the least loaded worker, so
+   * that one large room uses more than one core (forwarding between its workers: media/werift/
+   * links.ts). Default 8, the default call cap: a default room stays on one worker.
+   */
+  spreadAbove?: number;
+  /**
    * One TCP port for ICE over TCP (RFC 6544 passive candidates, RFC 4571 framing), shared by every
    * participant: for networks that let no UDP through (media/werift/ice-tcp.ts). Off when absent.
    * Its listener runs in the data plane's one worker thread (or in this thread with workers: 0).

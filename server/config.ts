@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { Jid, normalizeDomain } from '../xmpp/jid.js';
 import { ConfigError, checks, isObject, type Checks } from '../xmpp/config-checks.js';
 import { parseLastN, type LastNSettings } from '../component/calls/last-n.js';
+import { DEFAULT_SPREAD_ABOVE } from '../component/media/router.js';
 
 export { ConfigError } from '../xmpp/config-checks.js';
 
@@ -58,7 +59,7 @@ export interface CarillonConfig {
     /** Rooms one user may own at a time on the call component; 0 for no limit (default 100). */
     maxRoomsPerUser: number;
     /** workers: data-plane worker threads of the call component (default: one per core; 0: none, media in-process). */
-    media: { portMin: number; portMax: number; publicAddress: string | null; workers: number; tcpPort: number | null };
+    media: { portMin: number; portMax: number; publicAddress: string | null; workers: number; spreadAbove: number; tcpPort: number | null };
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   /** Settings of modules, by their top-level key (see ConfigSection). */
@@ -170,6 +171,8 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
   // thread): Node 20 cannot share a listening port between threads nor hand a thread an accepted
   // socket (docs/nat.md). 0 (media in the main thread, for debugging) stays possible.
   const workers = int('call.media.workers', (media as Record<string, unknown>).workers, tcpPort !== null ? 1 : availableParallelism(), 0, 256);
+  // A room's peers on one worker before the next go to the least loaded (component/media/worker-router.ts).
+  const spreadAbove = int('call.media.spreadAbove', (media as Record<string, unknown>).spreadAbove, DEFAULT_SPREAD_ABOVE, 1, 100_000);
   if (tcpPort !== null && workers > 1) fail('call.media.workers', 'must be 0 or 1 with call.media.tcpPort (one worker thread holds the TCP listener and all the media)');
 
   return {
@@ -227,6 +230,7 @@ export function resolveConfig(input: unknown, file?: string, baseDir = process.c
       media: {
         portMin, portMax, publicAddress: optStr('call.media.publicAddress', (media as Record<string, unknown>).publicAddress),
         workers,
+        spreadAbove,
         tcpPort,
       },
     },

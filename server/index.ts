@@ -159,6 +159,7 @@ export async function startCarillon(input: ConfigInput | CarillonConfig = {}, op
           tcpPort: config.call.media.tcpPort ?? undefined,
           bindAddress: config.listen === '0.0.0.0' || config.listen === '::' ? undefined : config.listen,
           workers: config.call.media.workers,
+          spreadAbove: config.call.media.spreadAbove,
         },
         maxParticipants: config.call.maxParticipants,
         lastN: config.call.lastN,

@@ -87,6 +87,12 @@ export interface SpeakerLevel {
   speaking: boolean;
 }
 
+/**
+ * A room's peers on one data-plane worker before its next ones go to the least loaded worker
+ * (worker-router.ts): the default call cap, so a default room keeps all its forwarding in one thread.
+ */
+export const DEFAULT_SPREAD_ABOVE = 8;
+
 /** How often a data plane looks at audio levels, hence the most often it sends `speakers` (4/s). */
 export const SPEAKERS_INTERVAL_MS = 250;
 
@@ -143,15 +149,26 @@ export interface MediaRouter {
   on(listener: MediaListener): () => void;
 }
 
+/**
+ * What a data-plane worker serves besides the control plane's interface: forwarding between peers
+ * of one room on two workers (a room spread over workers, worker-router.ts; werift/links.ts).
+ */
+export interface DataPlane extends MediaRouter {
+  /** Forward a source of a peer on the worker numbered `link` to a sendonly m-line of a peer here. */
+  forwardFrom(link: number, source: SourceRef, sink: SinkRef, options?: ForwardOptions): Promise<void>;
+  /** Stop everything forwarded here from that peer (it closed on another worker). */
+  dropForwardsFrom(peerId: string): Promise<void>;
+}
+
 /** The request methods, as sent over a port: a method name and its arguments. */
-export type RouterMethod = Exclude<keyof MediaRouter, 'on'>;
-export type RouterRequest = { [M in RouterMethod]: { id: number; method: M; args: Parameters<MediaRouter[M]> } }[RouterMethod];
+export type RouterMethod = Exclude<keyof DataPlane, 'on'>;
+export type RouterRequest = { [M in RouterMethod]: { id: number; method: M; args: Parameters<DataPlane[M]> } }[RouterMethod];
 export type RouterResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 /** What a data-plane worker posts: responses to requests, and events. */
 export type WorkerMessage = RouterResponse | { event: MediaEvent };
 
 /** Call a router method from a request (the serving side of the port). */
-export async function dispatch(router: MediaRouter, req: RouterRequest): Promise<unknown> {
+export async function dispatch(router: DataPlane, req: RouterRequest): Promise<unknown> {
   // async: a method that throws before it returns its promise (werift/router.ts's `peer()` for a
   // peer the worker closed itself, while a request for it was on its way) is a refused request,
   // not an uncaught error that would end the worker thread and every call on it.

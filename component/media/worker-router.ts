@@ -1,16 +1,18 @@
 // The data plane in worker threads: a MediaRouter that places each room on one of N workers
 // (the least loaded when the room's first peer is created) and relays requests to it by id.
-// RTP never reaches this thread: a room's peers and all forwarding between them live in its worker.
+// A room's peers beyond `spreadAbove` go to the least loaded worker instead, so that one large
+// room can use more than one core: forwarding between its workers runs over a MessagePort
+// between those two threads (werift/links.ts). RTP never reaches this thread.
 // A worker that ends (a crash, an uncaught error, out of memory) takes only its rooms' peers with
 // it: each gets a peer-failed event (reason "media") and a fresh worker takes the slot.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import type {
-  ForwardOptions, MediaEvent, MediaListener, MediaRouter, MediaSettings, PeerStats, RouterMethod, RouterRequest, SenderSpec, SinkRef,
-  SourceRef, WorkerMessage,
+  DataPlane, ForwardOptions, MediaEvent, MediaListener, MediaRouter, MediaSettings, PeerStats, RouterMethod, RouterRequest, SenderSpec, SinkRef,
+  SourceRef, SpeakerLevel, WorkerMessage,
 } from './router.js';
-import type { WorkerOptions } from './worker.js';
+import type { LinkOffer, WorkerOptions } from './worker.js';
 
 interface Slot {
   index: number;
@@ -42,12 +44,19 @@ export class WorkerRouter implements MediaRouter {
   private readonly roomSlot = new Map<string, Slot>();
   private readonly peerSlot = new Map<string, Slot>();
   private readonly peerRoom = new Map<string, string>();
+  /** Each worker's last `speakers` list of a room spread over several: the room's is their union. */
+  private readonly speakersOf = new Map<string, Map<number, SpeakerLevel[]>>();
   private readonly listeners = new Set<MediaListener>();
   private nextId = 1;
   private closing = false;
   private readonly count: number;
 
-  constructor(private readonly opts: { media: MediaSettings; workers?: number; statsIntervalMs?: number; onWorkerExit?: (info: { index: number; code: number; rooms: string[]; error?: string }) => void }) {
+  constructor(private readonly opts: {
+    media: MediaSettings; workers?: number; statsIntervalMs?: number;
+    /** A room's peers on its first worker before the next go to the least loaded one (absent: never). */
+    spreadAbove?: number;
+    onWorkerExit?: (info: { index: number; code: number; rooms: string[]; error?: string }) => void;
+  }) {
     // With tcpPort one worker holds the port's listener and so every peer (werift/ice-tcp.ts): a
     // connection accepted in one thread cannot be handed to another.
     const n = opts.workers ?? (opts.media.tcpPort !== undefined ? 1 : availableParallelism());
@@ -67,6 +76,13 @@ export class WorkerRouter implements MediaRouter {
     // 'error' is followed by 'exit'; the process itself stays up, and says why the thread ended.
     worker.on('error', (e) => { slot.error = e instanceof Error ? (e.stack ?? e.message) : String(e); });
     worker.on('exit', (code) => this.ended(slot, code));
+    // A port to every other live worker, for rooms spread over both (a fresh worker gets new ones).
+    for (const other of this.slots) {
+      if (other.ended || other.index === index) continue;
+      const { port1, port2 } = new MessageChannel();
+      worker.postMessage({ link: { index: other.index, port: port1 } } satisfies LinkOffer, [port1]);
+      other.worker.postMessage({ link: { index, port: port2 } } satisfies LinkOffer, [port2]);
+    }
     return slot;
   }
 
@@ -86,8 +102,13 @@ export class WorkerRouter implements MediaRouter {
 
   private receive(slot: Slot, m: WorkerMessage): void {
     if ('event' in m) {
-      if (m.event.type === 'peer-failed') this.forget(m.event.peerId);
-      this.emit(m.event);
+      const e = m.event;
+      if (e.type === 'peer-failed') {
+        this.dropElsewhere(e.peerId, slot);
+        this.forget(e.peerId);
+      }
+      if (e.type === 'speakers') { this.speakers(slot, e.roomId, e.sources); return; }
+      this.emit(e);
       return;
     }
     const p = slot.pending.get(m.id);
@@ -104,7 +125,10 @@ export class WorkerRouter implements MediaRouter {
     slot.pending.clear();
     const rooms = [...slot.rooms.keys()];
     const peers = [...slot.peers];
-    for (const id of peers) this.forget(id);
+    for (const id of peers) {
+      this.dropElsewhere(id, slot);
+      this.forget(id);
+    }
     if (this.closing) return;
     this.opts.onWorkerExit?.({ index: slot.index, code, rooms, ...(slot.error ? { error: slot.error } : {}) });
     for (const peerId of peers) this.emit({ type: 'peer-failed', peerId, reason: 'media', text: `the media worker stopped (exit code ${code})` });
@@ -123,15 +147,38 @@ export class WorkerRouter implements MediaRouter {
     if (left > 0) slot.rooms.set(roomId, left);
     else {
       slot.rooms.delete(roomId);
-      if (this.roomSlot.get(roomId) === slot) this.roomSlot.delete(roomId);
+      this.speakersOf.get(roomId)?.delete(slot.index);
+      if (this.roomSlot.get(roomId) === slot) {
+        // a spread room lives on where its other peers are
+        const next = this.slots.find((s) => !s.ended && s.rooms.has(roomId));
+        if (next) this.roomSlot.set(roomId, next);
+        else { this.roomSlot.delete(roomId); this.speakersOf.delete(roomId); }
+      }
     }
+  }
+
+  /** The other workers holding peers of this peer's room stop forwarding from it. */
+  private dropElsewhere(peerId: string, from: Slot): void {
+    const roomId = this.peerRoom.get(peerId);
+    if (roomId === undefined) return;
+    for (const s of this.slots) {
+      if (s !== from && !s.ended && s.rooms.has(roomId)) void this.call(s, 'dropForwardsFrom', peerId).catch(() => undefined);
+    }
+  }
+
+  /** One worker's speakers of a room; the room's event lists every worker's. */
+  private speakers(slot: Slot, roomId: string, sources: SpeakerLevel[]): void {
+    let by = this.speakersOf.get(roomId);
+    if (!by) this.speakersOf.set(roomId, (by = new Map()));
+    by.set(slot.index, sources);
+    this.emit({ type: 'speakers', roomId, sources: [...by.values()].flat() });
   }
 
   private emit(e: MediaEvent): void {
     for (const l of this.listeners) l(e);
   }
 
-  private call<M extends RouterMethod>(slot: Slot, method: M, ...args: Parameters<MediaRouter[M]>): Promise<Awaited<ReturnType<MediaRouter[M]>>> {
+  private call<M extends RouterMethod>(slot: Slot, method: M, ...args: Parameters<DataPlane[M]>): Promise<Awaited<ReturnType<DataPlane[M]>>> {
     if (slot.ended) return Promise.reject(new Error('the media worker stopped'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -160,8 +207,11 @@ export class WorkerRouter implements MediaRouter {
 
   async createPeer(roomId: string, peerId: string): Promise<void> {
     if (this.peerSlot.has(peerId)) throw new Error(`media peer ${peerId} exists`);
-    const slot = this.roomSlot.get(roomId) ?? this.place();
-    this.roomSlot.set(roomId, slot);
+    const home = this.roomSlot.get(roomId);
+    const spread = this.opts.spreadAbove;
+    // A room stays on one worker (forwarding within one thread) until its worker holds spreadAbove of its peers.
+    const slot = !home ? this.place() : spread !== undefined && (home.rooms.get(roomId) ?? 0) >= spread ? this.place() : home;
+    if (!home) this.roomSlot.set(roomId, slot);
     slot.rooms.set(roomId, (slot.rooms.get(roomId) ?? 0) + 1);
     slot.peers.add(peerId);
     this.peerSlot.set(peerId, slot);
@@ -181,7 +231,12 @@ export class WorkerRouter implements MediaRouter {
   async offerSenders(peerId: string, senders: SenderSpec[]): Promise<{ sdp: string; mids: string[] }> { return this.call(this.slotOf(peerId), 'offerSenders', peerId, senders); }
   async applyAnswer(peerId: string, answerSdp: string): Promise<void> { return this.call(this.slotOf(peerId), 'applyAnswer', peerId, answerSdp); }
   async forward(source: SourceRef, sink: SinkRef, options?: ForwardOptions): Promise<void> {
-    return options ? this.call(this.slotOf(source.peerId), 'forward', source, sink, options) : this.call(this.slotOf(source.peerId), 'forward', source, sink);
+    const from = this.slotOf(source.peerId);
+    const to = this.slotOf(sink.peerId);
+    if (from === to) return options ? this.call(from, 'forward', source, sink, options) : this.call(from, 'forward', source, sink);
+    if (this.peerRoom.get(source.peerId) !== this.peerRoom.get(sink.peerId)) throw new Error('forwarding is within one room');
+    // Across workers: the receiver's worker asks the source's worker for it over their link.
+    return options ? this.call(to, 'forwardFrom', from.index, source, sink, options) : this.call(to, 'forwardFrom', from.index, source, sink);
   }
   async unforward(sink: SinkRef): Promise<void> {
     const s = this.peerSlot.get(sink.peerId);
@@ -204,6 +259,7 @@ export class WorkerRouter implements MediaRouter {
   async closePeer(peerId: string): Promise<void> {
     const s = this.peerSlot.get(peerId);
     if (!s) return;
+    this.dropElsewhere(peerId, s);
     this.forget(peerId);
     await this.call(s, 'closePeer', peerId).catch(() => undefined);
   }

@@ -21,6 +21,8 @@ describe('component configuration', () => {
     const two = parseComponentConfig({ component: { ...ok.component, media: { workers: 2 } } }, 'c.json');
     assert.equal(two.media?.workers, 2);
     assert.equal(parseComponentConfig({ component: { ...ok.component, media: { workers: 0 } } }, 'c.json').media?.workers, 0);
+    assert.equal(parseComponentConfig({ component: { ...ok.component, media: { spreadAbove: 12 } } }, 'c.json').media?.spreadAbove, 12);
+    assert.equal(two.media?.spreadAbove, undefined, 'absent: the component applies DEFAULT_SPREAD_ABOVE');
     const rooms = parseComponentConfig({ component: { ...ok.component, archiveDays: 30, maxRoomsPerUser: 5 } }, 'c.json');
     assert.deepEqual([rooms.archiveDays, rooms.maxRoomsPerUser], [30, 5]);
   });
@@ -36,6 +38,7 @@ describe('component configuration', () => {
     ['inverted port range', { component: { ...ok.component, media: { portMin: 40010, portMax: 40000 } } }, 'component.media.portMax'],
     ['a fractional worker count', { component: { ...ok.component, media: { workers: 1.5 } } }, 'component.media.workers'],
     ['negative workers', { component: { ...ok.component, media: { workers: -1 } } }, 'component.media.workers'],
+    ['a room spread above 0 peers', { component: { ...ok.component, media: { spreadAbove: 0 } } }, 'component.media.spreadAbove'],
     ['two workers with the one ICE-TCP port', { component: { ...ok.component, media: { tcpPort: 3479, workers: 2 } } }, 'component.media.workers'],
     ['negative archive days', { component: { ...ok.component, archiveDays: -1 } }, 'component.archiveDays'],
     ['a room quota that is not a number', { component: { ...ok.component, maxRoomsPerUser: 'ten' } }, 'component.maxRoomsPerUser'],

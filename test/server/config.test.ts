@@ -23,6 +23,8 @@ describe('configuration', () => {
     assert.match(c.dataDir, /data$/);
     assert.equal(c.call.media.workers, availableParallelism(), 'one data-plane worker per core');
     assert.equal(resolveConfig({ call: { media: { workers: 0 } } }).call.media.workers, 0);
+    assert.equal(c.call.media.spreadAbove, 8, 'a room on one worker up to the default call cap');
+    assert.equal(resolveConfig({ call: { media: { spreadAbove: 4 } } }).call.media.spreadAbove, 4);
     // ICE over TCP: its listener and all the media in one worker thread
     assert.equal(resolveConfig({ call: { media: { tcpPort: 3479 } } }).call.media.workers, 1);
   });
@@ -52,6 +54,7 @@ describe('configuration', () => {
     [{ limits: { negotiationSeconds: 0 } }, 'limits.negotiationSeconds'],
     [{ limits: { idleSecs: 5 } }, 'limits.idleSecs'],
     [{ call: { media: { workers: -1 } } }, 'call.media.workers'],
+    [{ call: { media: { spreadAbove: 'many' } } }, 'call.media.spreadAbove'],
     [{ call: { media: { tcpPort: 3479, workers: 2 } } }, 'call.media.workers'],
   ];
   for (const [input, key] of bad) {

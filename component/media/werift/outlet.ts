@@ -10,8 +10,17 @@
 // packets a receiver reports lost (generic NACK, RFC 4585 §6.2.1).
 import {
   RtcpSenderInfo, RtcpSourceDescriptionPacket, RtcpSrPacket, RtpHeader, SourceDescriptionChunk, SourceDescriptionItem,
-  type RTCRtpSender, type RtpPacket,
+  type RTCRtpSender,
 } from 'werift';
+
+/** What forwarding needs of a received RTP packet (werift's RtpPacket, or one from another worker, links.ts). */
+export interface ForwardedPacket {
+  header: { sequenceNumber: number; timestamp: number; marker: boolean };
+  payload: Buffer;
+}
+
+/** Writes a forwarded packet out (an outlet), or passes it on to another worker. */
+export type PacketSink = (packet: ForwardedPacket, now: number) => void;
 
 /** Packets kept for resending on NACK: ~4 s of the bench's video, more than a receiver's NACK window. */
 const HISTORY = 256;
@@ -62,7 +71,7 @@ export class RtpOutlet {
     this.rebase = 'sequence';
   }
 
-  send(rtp: RtpPacket, now: number): void {
+  send(rtp: ForwardedPacket, now: number): void {
     const dtls = this.sender.dtlsTransport;
     const codec = this.sender.codec;
     if (this.closed || !codec || dtls?.state !== 'connected') return;

@@ -5,11 +5,11 @@
 // extension negotiated is RFC 6464's audio level, read on receipt to tell who speaks (speakers.ts).
 import {
   RTCPeerConnection, RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, RTP_EXTENSION_URI,
-  type MediaStreamTrack, type RTCRtpTransceiver, type RtpPacket,
+  type MediaStreamTrack, type RTCRtpTransceiver,
 } from 'werift';
 import type { ConnectionState, Kind, MediaSettings } from '../router.js';
 import { announceTcpPort, iceTcpListener, type IceTcpListener } from './ice-tcp.js';
-import { RtpOutlet } from './outlet.js';
+import { RtpOutlet, type PacketSink } from './outlet.js';
 import { KeyframeRequester, keyframeRequests, type RtcpLike } from './keyframes.js';
 
 /** Codecs every WebRTC endpoint has (RFC 7874 / RFC 7742): one per kind keeps forwarding decode-free. */
@@ -31,8 +31,8 @@ const headerExtensions = () => ({
 export interface IncomingSource {
   kind: Kind;
   mid: string;
-  /** Subscribers by sink key (receiving peer id and mid): functions writing a packet out on it. */
-  sinks: Map<string, (packet: RtpPacket, now: number) => void>;
+  /** Subscribers by sink key (receiving peer id and mid, or a link's stream): functions writing a packet out. */
+  sinks: Map<string, PacketSink>;
   /** Asks the participant for a keyframe of this source (coalesced, keyframes.ts). */
   requestKeyframe(): void;
 }
