@@ -24,6 +24,9 @@ const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
  * the HTTP port fails the PUT, Conversations and Dino refuse it too), so the link follows the
  * requester: the HTTPS port for a session over it, else HTTP while HTTP listens. Either port
  * serves every link: the signature covers neither scheme nor port (files.ts sign()).
+ * XEP-0363 §4 says "The host MUST provide Transport Layer Security": http links are the one
+ * exception, for the default set-up where no client could use the HTTPS links anyway; a
+ * certificate in tls.cert/tls.key (or upload.url) gives https links to everyone.
  */
 export function publicBase(server: XmppServer, settings: UploadSettings, via?: 'http' | 'https'): string | undefined {
   if (settings.url) return settings.url;
