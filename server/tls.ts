@@ -14,10 +14,17 @@ export interface TlsMaterial {
   selfSigned: boolean;
 }
 
+/** The files of the certificate the operator gave (`tls.cert` and `tls.key`); without one loadTls makes a self-signed one. */
+export function configuredCertificate(config: CarillonConfig): { cert: string; key: string } | undefined {
+  const { cert, key } = config.tls;
+  return cert && key ? { cert, key } : undefined;
+}
+
 export function loadTls(config: CarillonConfig, log: Logger, extraNames: string[] = []): TlsMaterial {
-  if (config.tls.cert && config.tls.key) {
-    const cert = readFileSync(config.tls.cert, 'utf8');
-    const key = readFileSync(config.tls.key, 'utf8');
+  const files = configuredCertificate(config);
+  if (files) {
+    const cert = readFileSync(files.cert, 'utf8');
+    const key = readFileSync(files.key, 'utf8');
     return { cert, key, context: tls.createSecureContext({ cert, key }), selfSigned: false };
   }
   const dir = join(config.dataDir, 'tls');

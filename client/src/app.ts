@@ -2,6 +2,7 @@
 import { connect, type Connection, type ConnectionStatus } from './protocol/connection.js';
 import { bare, domainOf, localOf } from './protocol/jid.js';
 import { discoverWebsocket } from './protocol/xep0156-discovery.js';
+import { loadOwnOrigins } from './features/own-links.js';
 import { Store } from './state/store.js';
 import { bindRoster, EMPTY_ROSTER, type RosterActions, type RosterState } from './features/roster.js';
 import { bindChat, EMPTY_CHAT, type ChatActions, type ChatState } from './features/chat.js';
@@ -133,12 +134,16 @@ export class App {
   async #start(jid: string, auth: { password?: string; scram?: { salt: Uint8Array; clientKey: Uint8Array; serverKey: Uint8Array }; resume?: { sm: SmState; roster: RosterState; chat: ChatState } }, websocketUrl?: string): Promise<void> {
     const domain = domainOf(jid);
     this.status.set({ kind: 'connecting', url: '' });
-    const url = await discoverWebsocket({
-      domain,
-      ...(websocketUrl ? { manual: websocketUrl } : {}),
-      page: location,
-      fetch: (u, init) => fetch(u, init),
-    });
+    // the upload origins before any message: a file from the first one on is shown through this page
+    const [url] = await Promise.all([
+      discoverWebsocket({
+        domain,
+        ...(websocketUrl ? { manual: websocketUrl } : {}),
+        page: location,
+        fetch: (u, init) => fetch(u, init),
+      }),
+      loadOwnOrigins(),
+    ]);
     this.roster.set(auth.resume?.roster ?? EMPTY_ROSTER);
     this.chat.set(auth.resume?.chat ?? EMPTY_CHAT);
     this.call.set(NO_CALL);

@@ -23,6 +23,8 @@ export interface ClientSession {
   readonly secure: boolean;
   /** How the client is connected, for the operator's metrics; TCP when not said. */
   readonly connection?: 'tcp' | 'websocket' | 'bosh';
+  /** For WebSocket and BOSH: the scheme of the HTTP listener it came in on; undefined for TCP. */
+  readonly httpScheme?: 'http' | 'https';
   /** Its connection dropped and it waits to be resumed (XEP-0198 §5). */
   readonly hibernating?: boolean;
   /**

@@ -99,6 +99,11 @@ export class C2sSession implements ClientSession {
     return this.stream.transport.name;
   }
 
+  /** The HTTP listener of a WebSocket or BOSH connection (of the current one, after XEP-0198 resumption). */
+  get httpScheme(): 'http' | 'https' | undefined {
+    return this.stream.transport.httpScheme;
+  }
+
   /** Waiting to be resumed (XEP-0198 §5) after its connection dropped. */
   get hibernating(): boolean {
     return this.state === 'hibernating';

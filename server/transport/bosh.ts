@@ -82,6 +82,8 @@ export class BoshTransport implements Transport {
     opts: ConstructorParameters<typeof BoshSession>[0],
     readonly secure: boolean,
     readonly remoteAddress: string,
+    /** The listener of the session creation request (§15.1 keeps a secure session on secure connections). */
+    readonly httpScheme: 'http' | 'https',
     /** The 'to' and 'xml:lang' of the session request, for the <open/> of each stream. */
     private readonly header: { to: string; lang?: string; version: string },
     private readonly onEnded: (t: BoshTransport) => void,
@@ -253,7 +255,8 @@ export class BoshService {
     if (!body) return undefined;
     const socket = ctx.req.socket;
     const ip = socket.remoteAddress ?? '';
-    const secure = (socket as TLSSocket).encrypted === true || isLoopback(ip);
+    const encrypted = (socket as TLSSocket).encrypted === true;
+    const secure = encrypted || isLoopback(ip);
     if ('tooLarge' in body) return this.reject(peekIds(body.tooLarge).sid, 'policy-violation', 'the request is larger than limits.maxStanzaBytes');
     const parsed = parseBody(body.text, limits.maxStanzaBytes + BODY_OVERHEAD);
     if (typeof parsed === 'string') return this.reject(peekIds(body.text).sid, 'bad-request', parsed);
@@ -261,7 +264,7 @@ export class BoshService {
     const rid = parseRid(attrs.rid);
     if (rid === undefined) return this.reject(attrs.sid, 'bad-request', 'the request has no valid rid');
     const req: BoshRequest = { rid, attrs, payload };
-    if (attrs.sid === undefined) return this.create(req, body.bytes, ip, secure);
+    if (attrs.sid === undefined) return this.create(req, body.bytes, ip, secure, encrypted ? 'https' : 'http');
     const t = this.sessions.get(attrs.sid);
     if (!t) return terminateReply('item-not-found');
     // XEP-0124 §15.1: a secure session's requests come over secure connections; others are cut
@@ -289,7 +292,7 @@ export class BoshService {
   }
 
   /** §7: a session creation request. */
-  private async create(req: BoshRequest, bytes: number, ip: string, secure: boolean): Promise<BoshReply & { contentType?: string }> {
+  private async create(req: BoshRequest, bytes: number, ip: string, secure: boolean, scheme: 'http' | 'https'): Promise<BoshReply & { contentType?: string }> {
     const { attrs } = req;
     const o = this.opts;
     const legacy = attrs.ver === undefined;
@@ -325,6 +328,7 @@ export class BoshService {
       },
       secure,
       ip,
+      scheme,
       { to: o.domain, lang: attrs['xml:lang'], version: xbosh(attrs, 'version') ?? '1.0' },
       (ended) => setTimeout(() => this.sessions.get(sid) === ended && this.sessions.delete(sid), FINAL_REPLY_MS).unref(),
     );

@@ -132,7 +132,7 @@ export async function listenHttp(
       if (ws.protocol !== 'xmpp') return ws.close(1002, 'the "xmpp" subprotocol is required');
       const addr = req.socket.remoteAddress ?? '';
       // Loopback connections count as secure: a local client, or a TLS-terminating proxy in front.
-      const t = new WebSocketTransport(ws, !!opts.tls || isLoopback(addr), addr);
+      const t = new WebSocketTransport(ws, !!opts.tls || isLoopback(addr), addr, opts.tls ? 'https' : 'http');
       const gate = opts.gate;
       if (gate) {
         if (!gate.limits.admit(addr, 'c2s')) return gate.refuse(t);

@@ -9,6 +9,11 @@ export interface Transport {
   readonly name: 'tcp' | 'websocket' | 'bosh';
   /** Whether the bytes are protected by TLS (or the connection is trusted as if they were). */
   readonly secure: boolean;
+  /**
+   * For WebSocket and BOSH: which of the server's HTTP listeners the connection came in on (the
+   * scheme a browser page that opened it has, short of a proxy in front); undefined for TCP.
+   */
+  readonly httpScheme?: 'http' | 'https';
   readonly remoteAddress: string;
   send(text: string): void;
   /**

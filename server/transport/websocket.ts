@@ -12,6 +12,7 @@ export class WebSocketTransport implements Transport {
     private readonly ws: WebSocket,
     readonly secure: boolean,
     readonly remoteAddress: string,
+    readonly httpScheme: 'http' | 'https',
   ) {
     ws.on('close', () => {
       if (this.closed) return;

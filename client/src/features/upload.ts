@@ -3,6 +3,7 @@
 // ask for a slot (§5), PUT the file with progress (§6), cancellable. The message that shares the
 // link is the caller's (a chat or a groupchat message).
 import type { Agent } from 'stanza';
+import { pageUrl } from './own-links.js';
 import { tooLargeMessage, type SharedFile } from './shared-file.js';
 
 export interface UploadService { jid: string; maxSize?: number }
@@ -39,7 +40,8 @@ export async function startUpload(client: Agent, svc: UploadService | undefined,
   }
   const xhr = new XMLHttpRequest();
   const done = new Promise<void>((resolve, reject) => {
-    xhr.open('PUT', slot.upload.url);
+    // through this page's own origin when the slot names another of its server's (own-links.ts)
+    xhr.open('PUT', pageUrl(slot.upload.url));
     for (const h of slot.upload.headers ?? []) xhr.setRequestHeader(h.name, h.value);
     if (file.type) xhr.setRequestHeader('Content-Type', file.type);
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };

@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import type { ChatMessage } from '../features/chat.js';
+import { pageUrl } from '../features/own-links.js';
 import { formatBytes, isImage } from '../features/shared-file.js';
 import { Icon } from './icons.js';
 
@@ -21,15 +22,17 @@ export function FileView({ m, onCancel }: { m: Pick<ChatMessage, 'file' | 'uploa
       </span>
     );
   }
+  // the file as this page can load it (another port of its own server: own-links.ts)
+  const href = pageUrl(f.url);
   if (isImage(f)) {
     return (
-      <a class="file-image" href={f.url} target="_blank" rel="noopener noreferrer">
-        <img src={f.url} alt={f.name} loading="lazy" decoding="async" />
+      <a class="file-image" href={href} target="_blank" rel="noopener noreferrer">
+        <img src={href} alt={f.name} loading="lazy" decoding="async" />
       </a>
     );
   }
   return (
-    <a class="file-card" href={f.url} target="_blank" rel="noopener noreferrer" download={f.name}>
+    <a class="file-card" href={href} target="_blank" rel="noopener noreferrer" download={f.name}>
       <Icon name="file" />
       <span class="grow">
         <strong>{f.name}</strong>

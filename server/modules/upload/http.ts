@@ -11,6 +11,12 @@ import type { Logger } from '../../log.js';
 import { nowSeconds, type Method, type UploadFiles, type UploadRecord } from './files.js';
 
 export const HTTP_PREFIX = '/upload/';
+/**
+ * The origins of this server's own upload links (its HTTP and HTTPS listeners), as JSON
+ * `{"origins": […]}`: a web client served here fetches its files through its own page's origin
+ * when a link names another of these (docs/client.md, "Files").
+ */
+export const ORIGINS_PATH = '/upload/origins.json';
 
 /** An uploaded page or SVG must not run script or load anything, even when opened directly. */
 const CSP = "default-src 'none'; frame-ancestors 'none'; sandbox";
@@ -74,7 +80,7 @@ export function byteRange(header: string, size: number): [number, number] | 'uns
   return end < start ? undefined : [start, end];
 }
 
-export function uploadHandler(files: UploadFiles, log: Logger): (ctx: Context) => Promise<void> {
+export function uploadHandler(files: UploadFiles, log: Logger, origins: () => string[]): (ctx: Context) => Promise<void> {
   return async (ctx) => {
     // CORS, so that web clients on other origins (Converse.js, our own) can PUT and GET.
     ctx.set('Access-Control-Allow-Origin', '*');
@@ -83,6 +89,11 @@ export function uploadHandler(files: UploadFiles, log: Logger): (ctx: Context) =
     if (ctx.method === 'OPTIONS') {
       ctx.set('Access-Control-Max-Age', '86400');
       ctx.status = 204;
+      return;
+    }
+    if (ctx.path === ORIGINS_PATH && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      ctx.set('Cache-Control', 'no-cache'); // the ports may change with a restart
+      ctx.body = { origins: origins() };
       return;
     }
     const m = PATH.exec(ctx.path);

@@ -9,19 +9,40 @@ import { x } from '../../../xmpp/xml.js';
 import { PRIORITY } from '../../core/events.js';
 import { defineModule } from '../../core/module.js';
 import type { XmppServer } from '../../core/server.js';
+import { configuredCertificate } from '../../tls.js';
 import { parseUploadSettings, type UploadSettings } from './config.js';
 import { UploadFiles, type UploadRecord } from './files.js';
 import { HTTP_PREFIX, slotPath, uploadHandler, validMediaType } from './http.js';
 
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
-/** The base of the links: `upload.url`, else the domain and the HTTPS port if it listens, else HTTP. */
-export function publicBase(server: XmppServer, settings: UploadSettings): string | undefined {
+/**
+ * The base of a slot's links (scheme, host, port) for a requester that came over `via` (the HTTP
+ * listener of its WebSocket or BOSH connection; undefined for TCP). `upload.url` wins. With a
+ * configured certificate, HTTPS whenever it listens: every client can fetch those. With only the
+ * self-signed one, nobody trusts HTTPS but a browser whose page was opened on it (a web client on
+ * the HTTP port fails the PUT, Conversations and Dino refuse it too), so the link follows the
+ * requester: the HTTPS port for a session over it, else HTTP while HTTP listens. Either port
+ * serves every link: the signature covers neither scheme nor port (files.ts sign()).
+ * XEP-0363 §4 says "The host MUST provide Transport Layer Security": http links are the one
+ * exception, for the default set-up where no client could use the HTTPS links anyway; a
+ * certificate in tls.cert/tls.key (or upload.url) gives https links to everyone.
+ */
+export function publicBase(server: XmppServer, settings: UploadSettings, via?: 'http' | 'https'): string | undefined {
   if (settings.url) return settings.url;
+  const bases = listenerBases(server);
+  if (!bases.https) return bases.http;
+  if (!bases.http || via === 'https' || configuredCertificate(server.config) !== undefined) return bases.https;
+  return bases.http;
+}
+
+/** The bases of the HTTP and HTTPS listeners (the ports they actually got) at the server's domain. */
+export function listenerBases(server: XmppServer): { http?: string; https?: string } {
   const { http, https } = server.httpPorts;
-  if (https !== null) return `https://${server.domain}${https === 443 ? '' : `:${https}`}`;
-  if (http !== null) return `http://${server.domain}${http === 80 ? '' : `:${http}`}`;
-  return undefined;
+  return {
+    ...(http !== null ? { http: `http://${server.domain}${http === 80 ? '' : `:${http}`}` } : {}),
+    ...(https !== null ? { https: `https://${server.domain}${https === 443 ? '' : `:${https}`}` } : {}),
+  };
 }
 
 /** XEP-0082 date-time in UTC, without fractions. */
@@ -87,7 +108,7 @@ export default defineModule<UploadSettings>({
         const at = retryAt(live, used, size, settings.quotaBytes);
         throw new StanzaError('resource-constraint', `Quota reached: ${used} of your ${settings.quotaBytes} bytes (upload.quotaBytes) are in use`, 'wait', at === undefined ? [] : [x('retry', { xmlns: NS.HTTP_UPLOAD, stamp: stamp(at) })]);
       }
-      const base = publicBase(server, settings);
+      const base = publicBase(server, settings, server.sessions.get(from.bare, from.resource)?.httpScheme);
       if (!base) throw new StanzaError('service-unavailable', 'no HTTP listener');
       const { id, record } = files.create(from.local, filename, size, type);
       m.log.info({ user: from.local, size, slot: id }, 'upload slot issued');
@@ -95,7 +116,7 @@ export default defineModule<UploadSettings>({
       return x('slot', { xmlns: NS.HTTP_UPLOAD }, x('put', { url: base + slotPath(files, 'PUT', id, record) }), x('get', { url: base + slotPath(files, 'GET', id, record) }));
     });
 
-    m.http(HTTP_PREFIX, uploadHandler(files, m.log));
+    m.http(HTTP_PREFIX, uploadHandler(files, m.log, () => Object.values(listenerBases(server))));
 
     // Ahead of the other handlers: a handler that returns true consumes the event, and some return
     // Map#delete's boolean (blocking.ts, mam.ts), which would leave the files behind.
