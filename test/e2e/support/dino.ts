@@ -5,8 +5,18 @@
 // that sends its DNS queries to the test's DNS server (Dino has no host/port setting: it finds
 // the c2s port by SRV). Nothing outside the test's directory changes. Driven by AT-SPI
 // (support/dino/drive.py).
+//
+// The microphone is suspended (a PulseAudio source that delivers nothing) until the test opens it
+// with microphone(true) once Dino's media pipeline runs. Dino 0.4.2 builds a call's pipeline in
+// two steps (libdino's stream_created handler links the microphone, then the RTP stream is
+// created): the microphone's source element is already PLAYING while the encoder behind it is
+// not yet, and a first sample arriving in that window is refused (GStreamer FLOW_FLUSHING), which
+// stops the source's streaming task for the rest of the call: the call connects, sound from the
+// web reaches Dino, and Dino sends nothing but RTCP. A live microphone hits this now and then,
+// more often on a loaded machine (GST_DEBUG=basesrc:5 shows "pausing after gst_pad_push() =
+// flushing" on pulsedevice1). A source that delivers nothing yet cannot hit it.
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +84,14 @@ function firstLine(stream: NodeJS.ReadableStream, what: string, ms = 10_000): Pr
   });
 }
 
+/** DINO_DEBUG=1: Dino's own debug messages in its log; DINO_DEBUG=nice: libnice's ICE checks too; GST_DEBUG is passed on. */
+function debugEnv(): NodeJS.ProcessEnv {
+  const level = process.env.DINO_DEBUG;
+  if (!level) return {};
+  const gst = process.env.GST_DEBUG ? { GST_DEBUG: process.env.GST_DEBUG, GST_DEBUG_NO_COLOR: '1' } : {};
+  return { G_MESSAGES_DEBUG: 'all', ...(level === 'nice' ? { NICE_DEBUG: 'all' } : {}), ...gst };
+}
+
 export interface DinoOptions {
   dir: string;
   caBundle: string;
@@ -108,20 +126,24 @@ export class DinoDesktop {
       DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(run, 'bus')}`, PULSE_SERVER: `unix:${join(run, 'pulse.sock')}`,
     };
     const d = new DinoDesktop(opts, base);
+    // what the desktop's programs say goes to a file: a pipe nobody reads fills and blocks them
+    const errors = openSync(join(dir, 'desktop.log'), 'a');
     try {
-      const x = d.spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], ['ignore', 'ignore', 'pipe', 'pipe']);
+      const x = d.spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], ['ignore', 'ignore', errors, 'pipe']);
       base.DISPLAY = `:${await firstLine(x.stdio[3] as NodeJS.ReadableStream, 'Xvfb to report its display')}`;
-      const bus = d.spawn('dbus-daemon', ['--session', `--address=${base.DBUS_SESSION_BUS_ADDRESS}`, '--nofork', '--nopidfile', '--print-address=1'], ['ignore', 'pipe', 'pipe']);
+      const bus = d.spawn('dbus-daemon', ['--session', `--address=${base.DBUS_SESSION_BUS_ADDRESS}`, '--nofork', '--nopidfile', '--print-address=1'], ['ignore', 'pipe', errors]);
       await firstLine(bus.stdout!, 'the session bus');
       d.spawn('pulseaudio', ['-n', '--daemonize=no', '--exit-idle-time=-1', '--use-pid-file=no', '--disable-shm=yes',
         `--load=module-native-protocol-unix socket=${join(run, 'pulse.sock')} auth-anonymous=1`,
         '--load=module-null-sink sink_name=nullsink',
-        '--load=module-remap-source source_name=mic master=nullsink.monitor source_properties=device.description=TestMic'], ['ignore', 'ignore', 'pipe']);
+        '--load=module-remap-source source_name=mic master=nullsink.monitor source_properties=device.description=TestMic'], ['ignore', 'ignore', errors]);
       await until(() => spawnSync('pactl', ['info'], { env: base }).status === 0, 'PulseAudio to answer', 15_000);
       execFileSync('pactl', ['set-default-source', 'mic'], { env: base });
       execFileSync('pactl', ['set-default-sink', 'nullsink'], { env: base });
-      const mic = d.spawn('pacat', ['--device=nullsink', '--format=s16le', '--rate=48000', '--channels=1', '--latency-msec=100'], ['pipe', 'ignore', 'ignore']);
+      d.microphone(false);
+      const mic = d.spawn('pacat', ['--device=nullsink', '--format=s16le', '--rate=48000', '--channels=1', '--latency-msec=100'], ['pipe', 'ignore', errors]);
       tone().pipe(mic.stdin!).on('error', () => undefined);
+      closeSync(errors); // the programs hold their own copies
 
       // first run creates Dino's database; the account goes into it while Dino is stopped
       await d.runDino();
@@ -139,7 +161,7 @@ export class DinoDesktop {
     }
   }
 
-  private spawn(cmd: string, args: string[], stdio: Array<'ignore' | 'pipe'>, env = this.env): ChildProcess {
+  private spawn(cmd: string, args: string[], stdio: Array<'ignore' | 'pipe' | number>, env = this.env): ChildProcess {
     const p = spawn(cmd, args, { env, stdio });
     p.on('error', () => undefined);
     this.procs.push(p);
@@ -151,7 +173,7 @@ export class DinoDesktop {
     const log = createWriteStream(join(dir, `dino-${this.runs++}.log`));
     const script = `mount --bind '${caBundle}' ${CA_BUNDLE} && exec dino-im --print-xmpp=all`;
     this.dino = spawn('unshare', ['-m', '--propagation', 'private', 'bash', '-c', script], {
-      env: { ...this.env, LD_PRELOAD: join(dir, 'resolvshim.so'), DNS_PORT: String(dnsPort) },
+      env: { ...this.env, LD_PRELOAD: join(dir, 'resolvshim.so'), DNS_PORT: String(dnsPort), ...debugEnv() },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.dino.stdout!.pipe(log);
@@ -166,6 +188,17 @@ export class DinoDesktop {
     p.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000)).then(() => p.kill('SIGKILL'))]);
     await exited;
+  }
+
+  /** Opens (a tone reaches Dino) or suspends (Dino's recording gets no samples) the microphone; see the header. */
+  microphone(on: boolean): void {
+    execFileSync('pactl', ['suspend-source', 'mic', on ? '0' : '1'], { env: this.env });
+  }
+
+  /** Dino stopped and started again on the same account, for a fresh state after a failure. */
+  async restart(): Promise<void> {
+    await this.stopDino();
+    await this.runDino();
   }
 
   /** Dino's stanza log (--print-xmpp=all) of the current run. */
