@@ -3,6 +3,10 @@
 // and audio calls go each way with sound flowing both ways (getStats in the page; Dino's call
 // window on its side), hung up from each side. Dino runs headless (support/dino.ts) and is
 // driven through AT-SPI. A missing prerequisite fails the test with what to install.
+// Dino's microphone opens only once Dino's call pipeline runs (its first RTCP report reaches the
+// page): Dino 0.4.2 stops a microphone that delivers a sample while it builds that pipeline, and
+// the call then carries no sound from Dino (support/dino.ts, docs/client.md). After each test
+// both sides are brought back to no call, so a failed call does not fail the next one.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

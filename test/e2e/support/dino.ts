@@ -128,6 +128,7 @@ export class DinoDesktop {
     const d = new DinoDesktop(opts, base);
     // what the desktop's programs say goes to a file: a pipe nobody reads fills and blocks them
     const errors = openSync(join(dir, 'desktop.log'), 'a');
+    let errorsOpen = true;
     try {
       const x = d.spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], ['ignore', 'ignore', errors, 'pipe']);
       base.DISPLAY = `:${await firstLine(x.stdio[3] as NodeJS.ReadableStream, 'Xvfb to report its display')}`;
@@ -144,6 +145,7 @@ export class DinoDesktop {
       const mic = d.spawn('pacat', ['--device=nullsink', '--format=s16le', '--rate=48000', '--channels=1', '--latency-msec=100'], ['pipe', 'ignore', errors]);
       tone().pipe(mic.stdin!).on('error', () => undefined);
       closeSync(errors); // the programs hold their own copies
+      errorsOpen = false;
 
       // first run creates Dino's database; the account goes into it while Dino is stopped
       await d.runDino();
@@ -156,6 +158,7 @@ export class DinoDesktop {
       await d.runDino();
       return d;
     } catch (e) {
+      if (errorsOpen) closeSync(errors);
       await d.stop();
       throw e;
     }
