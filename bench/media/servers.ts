@@ -65,7 +65,9 @@ export class CarillonSfu implements SfuUnderTest {
       registration: { open: true, throttle: 0 },
       limits: { c2s: { rate: null }, connectionsPerIp: 100_000 },
       // Every participant of the largest room in one call (the default allows 8).
-      call: { maxParticipants: 100, ...lastN, media: { portMin: p.media[0], portMax: p.media[1] } },
+      // MEDIABENCH_SPREAD_ABOVE=<n>: call.media.spreadAbove (a room over several workers above n; default 8).
+      call: { maxParticipants: 100, ...lastN, media: { portMin: p.media[0], portMax: p.media[1],
+        ...(process.env.MEDIABENCH_SPREAD_ABOVE ? { spreadAbove: Number(process.env.MEDIABENCH_SPREAD_ABOVE) } : {}) } },
       log: { level: process.env.MEDIABENCH_LOG ?? 'warn' }, // MEDIABENCH_LOG=info shows the call service's joins and leaves
     };
     writeText(join(this.dir, 'carillon.json'), JSON.stringify(config, null, 2));
