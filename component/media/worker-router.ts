@@ -210,7 +210,8 @@ export class WorkerRouter implements MediaRouter {
     const home = this.roomSlot.get(roomId);
     const spread = this.opts.spreadAbove;
     // A room stays on one worker (forwarding within one thread) until its worker holds spreadAbove of its peers.
-    const slot = !home ? this.place() : spread !== undefined && (home.rooms.get(roomId) ?? 0) >= spread ? this.place() : home;
+    const full = !home || (spread !== undefined && (home.rooms.get(roomId) ?? 0) >= spread);
+    const slot = full ? this.place() : home;
     if (!home) this.roomSlot.set(roomId, slot);
     slot.rooms.set(roomId, (slot.rooms.get(roomId) ?? 0) + 1);
     slot.peers.add(peerId);

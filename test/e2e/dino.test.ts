@@ -18,44 +18,16 @@ import { startCarillon, type Carillon } from '../../server/index.js';
 import { startDns, type TestDns } from '../federation/dns-server.js';
 import { befriend, xml } from '../server/helpers.js';
 import { untilValue } from '../support/until.js';
+import { audioStat } from './support/call-stats.js';
 import { launchChromium } from './support/chromium.js';
 import { checkPrerequisites, DinoDesktop, testCertificates } from './support/dino.js';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
-async function inboundAudio(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const app = (globalThis as unknown as { carillon: { calls?: { stats(): Promise<RTCStatsReport | undefined> } } }).carillon;
-    let bytes = 0;
-    (await app.calls?.stats())?.forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
-      if (r.type === 'inbound-rtp' && r.kind === 'audio') bytes += r.bytesReceived ?? 0;
-    });
-    return bytes;
-  });
-}
-
-async function outboundAudio(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const app = (globalThis as unknown as { carillon: { calls?: { stats(): Promise<RTCStatsReport | undefined> } } }).carillon;
-    let bytes = 0;
-    (await app.calls?.stats())?.forEach((r: { type: string; kind?: string; bytesSent?: number }) => {
-      if (r.type === 'outbound-rtp' && r.kind === 'audio') bytes += r.bytesSent ?? 0;
-    });
-    return bytes;
-  });
-}
-
+const inboundAudio = (page: Page) => audioStat(page, 'inbound-rtp', 'bytesReceived');
+const outboundAudio = (page: Page) => audioStat(page, 'outbound-rtp', 'bytesSent');
 /** How many RTCP receiver reports on the page's audio came back (Dino's RTCP, getStats remote-inbound-rtp). */
-async function reportsFromPeer(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const app = (globalThis as unknown as { carillon: { calls?: { stats(): Promise<RTCStatsReport | undefined> } } }).carillon;
-    let reports = 0;
-    (await app.calls?.stats())?.forEach((r: { type: string; kind?: string; reportsReceived?: number }) => {
-      if (r.type === 'remote-inbound-rtp' && r.kind === 'audio') reports += r.reportsReceived ?? 1;
-    });
-    return reports;
-  });
-}
+const reportsFromPeer = (page: Page) => audioStat(page, 'remote-inbound-rtp', 'reportsReceived', 1);
 
 /** Sound both ways in the page's current call with Dino. */
 async function soundBothWays(page: Page, dino: DinoDesktop): Promise<void> {

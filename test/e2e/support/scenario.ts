@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { client as xmppClient, xml } from '@xmpp/client';
 import { WebSocket } from 'ws';
+import { audioStat } from './call-stats.js';
 import { launchChromium } from './chromium.js';
 import { untilValue } from '../../support/until.js';
 
@@ -51,16 +52,7 @@ async function remoteVideo(page: Page): Promise<RemoteVideo> {
 }
 
 
-async function inboundAudioBytes(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const app = (globalThis as unknown as { carillon: { calls?: { stats(): Promise<RTCStatsReport | undefined> } } }).carillon;
-    let bytes = 0;
-    (await app.calls?.stats())?.forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
-      if (r.type === 'inbound-rtp' && r.kind === 'audio') bytes += r.bytesReceived ?? 0;
-    });
-    return bytes;
-  });
-}
+const inboundAudioBytes = (page: Page) => audioStat(page, 'inbound-rtp', 'bytesReceived');
 
 /** Frames decoding and flowing: the check the call test makes on both sides. */
 async function assertRemoteVideoPlays(page: Page, who: string): Promise<void> {
